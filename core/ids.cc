@@ -1,0 +1,56 @@
+#include "core/ids.h"
+
+namespace inspectsync::core {
+
+IdGenerator::IdGenerator(Clock* clock, uint64_t seed) : clock_(clock) {
+  if (seed == 0) {
+    std::random_device rd;
+    seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  }
+  rng_.seed(seed);
+}
+
+std::string IdGenerator::NewUuidV7() {
+  uint64_t ms = static_cast<uint64_t>(clock_->NowMillis()) & 0xFFFFFFFFFFFFull;
+  uint64_t r1, r2;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    r1 = rng_();
+    r2 = rng_();
+  }
+  unsigned char b[16];
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  b[6] = static_cast<unsigned char>(0x70 | ((r1 >> 8) & 0x0F));  // version 7
+  b[7] = static_cast<unsigned char>(r1);
+  b[8] = static_cast<unsigned char>(0x80 | ((r2 >> 56) & 0x3F));  // variant 10
+  for (int i = 9; i < 16; ++i) b[i] = static_cast<unsigned char>(r2 >> (8 * (15 - i)));
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(hex[b[i] >> 4]);
+    out.push_back(hex[b[i] & 0xF]);
+  }
+  return out;
+}
+
+std::string NewUuidV7() {
+  static IdGenerator* gen = new IdGenerator();
+  return gen->NewUuidV7();
+}
+
+bool IsUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace inspectsync::core

@@ -1,0 +1,45 @@
+// The finding lifecycle (DESIGN.md):
+//
+//   DRAFT -> OPEN -> NOTIFIED -> IN_RECTIFICATION -> RECTIFIED -> CLOSED
+//                                        ^                 |
+//                                        +--- REOPENED <---+  (failed verification)
+//   DRAFT, OPEN -> VOIDED (with a reason; never after a notice)
+//
+// OVERDUE is derived: a deadline in the past on a finding that is not
+// RECTIFIED, CLOSED or VOIDED.
+#ifndef INSPECTSYNC_CORE_LIFECYCLE_H_
+#define INSPECTSYNC_CORE_LIFECYCLE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inspectsync/status.h"
+#include "inspectsync/v1/records.pb.h"
+
+namespace inspectsync::core {
+
+using v1::FindingStatus;
+
+// Statuses a finding may be created in.
+bool IsInitialStatus(FindingStatus s);
+// Whether a finding may move from `from` to `to` in one step. from == to is
+// not a transition (and returns false).
+bool IsLegalTransition(FindingStatus from, FindingStatus to);
+// The statuses reachable from `from` in one step.
+std::vector<FindingStatus> NextStatuses(FindingStatus from);
+// How far along the lifecycle a status is; decides concurrent moves.
+int LifecycleRank(FindingStatus s);
+// "OPEN -> CLOSED is not allowed; from OPEN a finding may go to NOTIFIED, VOIDED"
+std::string DescribeIllegalTransition(FindingStatus from, FindingStatus to);
+std::string StatusName(FindingStatus s);
+
+// Rules a finding must satisfy in whatever status it is in: VOIDED carries a
+// void_reason; NOTIFIED and later open statuses carry a deadline.
+Status CheckFindingInvariants(const v1::Finding& f);
+
+bool IsOverdue(const v1::Finding& f, int64_t now_ms);
+
+}  // namespace inspectsync::core
+
+#endif  // INSPECTSYNC_CORE_LIFECYCLE_H_

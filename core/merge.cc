@@ -1,0 +1,174 @@
+#include "core/merge.h"
+
+#include <set>
+
+#include "core/lifecycle.h"
+#include "core/patch.h"
+
+namespace inspectsync::core {
+
+bool LwwWins(const Writer& a, const Writer& b) {
+  if (a.hlc != b.hlc) return a.hlc > b.hlc;
+  return a.device_id > b.device_id;
+}
+
+Writer FieldWriter(const v1::FieldClocks& clocks, int field_number) {
+  for (const auto& fc : clocks.fields())
+    if (static_cast<int>(fc.field()) == field_number) return Writer{fc.hlc(), fc.device_id()};
+  return Writer{clocks.created_hlc(), clocks.created_device_id()};
+}
+
+void StampField(v1::FieldClocks* clocks, int field_number, const Writer& w) {
+  for (auto& fc : *clocks->mutable_fields()) {
+    if (static_cast<int>(fc.field()) == field_number) {
+      fc.set_hlc(w.hlc);
+      fc.set_device_id(w.device_id);
+      return;
+    }
+  }
+  auto* fc = clocks->add_fields();
+  fc->set_field(static_cast<uint32_t>(field_number));
+  fc->set_hlc(w.hlc);
+  fc->set_device_id(w.device_id);
+}
+
+Status CheckRecordInvariants(const CollectionSpec& spec, const pb::Message& record) {
+  if (spec.descriptor() == v1::Finding::descriptor())
+    return CheckFindingInvariants(static_cast<const v1::Finding&>(record));
+  return Status::Ok();
+}
+
+namespace {
+
+bool IsLifecycleField(const FieldSpec& f) {
+  return f.policy == v1::LIFECYCLE && f.field->enum_type() == v1::FindingStatus_descriptor();
+}
+
+FindingStatus StatusOf(const pb::Message& m, const pb::FieldDescriptor* f) {
+  return static_cast<FindingStatus>(m.GetReflection()->GetEnumValue(m, f));
+}
+
+// a > b for MAX: numbers by value, enums by number, strings lexically.
+bool Greater(const pb::Message& a, const pb::Message& b, const pb::FieldDescriptor* f) {
+  const pb::Reflection* ra = a.GetReflection();
+  const pb::Reflection* rb = b.GetReflection();
+  switch (f->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_ENUM: return ra->GetEnumValue(a, f) > rb->GetEnumValue(b, f);
+    case pb::FieldDescriptor::CPPTYPE_INT32: return ra->GetInt32(a, f) > rb->GetInt32(b, f);
+    case pb::FieldDescriptor::CPPTYPE_INT64: return ra->GetInt64(a, f) > rb->GetInt64(b, f);
+    case pb::FieldDescriptor::CPPTYPE_UINT32: return ra->GetUInt32(a, f) > rb->GetUInt32(b, f);
+    case pb::FieldDescriptor::CPPTYPE_UINT64: return ra->GetUInt64(a, f) > rb->GetUInt64(b, f);
+    case pb::FieldDescriptor::CPPTYPE_DOUBLE: return ra->GetDouble(a, f) > rb->GetDouble(b, f);
+    case pb::FieldDescriptor::CPPTYPE_FLOAT: return ra->GetFloat(a, f) > rb->GetFloat(b, f);
+    case pb::FieldDescriptor::CPPTYPE_BOOL: return ra->GetBool(a, f) && !rb->GetBool(b, f);
+    case pb::FieldDescriptor::CPPTYPE_STRING: return ra->GetString(a, f) > rb->GetString(b, f);
+    default: return false;
+  }
+}
+
+std::unique_ptr<pb::Message> OnlyField(const pb::Message& src, const pb::FieldDescriptor* f) {
+  std::unique_ptr<pb::Message> m(src.New());
+  CopyField(src, f, m.get());
+  return m;
+}
+
+// Three-way set merge: current plus the editor's additions, minus its removals.
+std::vector<std::string> MergeSet(const std::vector<std::string>& base, const std::vector<std::string>& current,
+                                  const std::vector<std::string>& incoming) {
+  std::set<std::string> b(base.begin(), base.end()), n(incoming.begin(), incoming.end());
+  std::vector<std::string> out;
+  std::set<std::string> have;
+  for (const auto& s : current)
+    if (!(b.count(s) && !n.count(s)) && have.insert(s).second) out.push_back(s);  // drop editor's removals
+  for (const auto& s : incoming)
+    if (!b.count(s) && have.insert(s).second) out.push_back(s);  // add editor's additions
+  return out;
+}
+
+}  // namespace
+
+MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, const v1::FieldClocks& clocks,
+                       const std::vector<const FieldSpec*>& mask, const pb::Message& base,
+                       const pb::Message& incoming, const Writer& writer) {
+  MergeResult r;
+  r.merged.reset(current.New());
+  r.merged->CopyFrom(current);
+  r.clocks = clocks;
+  auto reject = [&](v1::RejectCode code, std::string why) {
+    r.rejected = true;
+    r.reject_code = code;
+    r.reason = std::move(why);
+    return std::move(r);
+  };
+
+  for (const FieldSpec* fs : mask) {
+    const pb::FieldDescriptor* f = fs->field;
+    if (FieldEquals(incoming, base, *fs)) continue;    // editor did not change it
+    bool lifecycle = IsLifecycleField(*fs);
+    if (lifecycle) {
+      // The editor's own move must be legal from what it saw, whatever happened since.
+      FindingStatus from = StatusOf(base, f), to = StatusOf(incoming, f);
+      if (!IsLegalTransition(from, to)) return reject(v1::ILLEGAL_TRANSITION, DescribeIllegalTransition(from, to));
+    }
+    if (FieldEquals(incoming, current, *fs)) continue;  // both sides agree
+    bool concurrent = !FieldEquals(current, base, *fs);
+    Writer cur_writer = FieldWriter(clocks, f->number());
+
+    if (!concurrent) {
+      CopyField(incoming, f, r.merged.get());
+      StampField(&r.clocks, f->number(), writer);
+      continue;
+    }
+    r.concurrent = true;
+
+    if (fs->policy == v1::SET) {
+      SetStrings(r.merged.get(), f, MergeSet(GetStrings(base, f), GetStrings(current, f), GetStrings(incoming, f)));
+      StampField(&r.clocks, f->number(), writer);
+      continue;
+    }
+
+    bool incoming_wins = false;
+    v1::ConflictState state = v1::CONFLICT_AUTO_RESOLVED;
+    switch (fs->policy) {
+      case v1::LIFECYCLE:
+        if (lifecycle) {
+          FindingStatus c = StatusOf(current, f), n = StatusOf(incoming, f);
+          incoming_wins = IsLegalTransition(c, n) && LifecycleRank(n) > LifecycleRank(c);
+        } else {
+          incoming_wins = LwwWins(writer, cur_writer);
+        }
+        break;
+      case v1::MAX:
+        incoming_wins = Greater(incoming, current, f);
+        break;
+      case v1::REVIEW:
+        state = v1::CONFLICT_OPEN;
+        incoming_wins = LwwWins(writer, cur_writer);
+        break;
+      case v1::LWW:
+      default:
+        incoming_wins = LwwWins(writer, cur_writer);
+        break;
+    }
+    FieldConflict fc;
+    fc.field = fs;
+    fc.state = state;
+    fc.incoming_won = incoming_wins;
+    fc.current_writer = cur_writer;
+    fc.base = OnlyField(base, f);
+    fc.winner = OnlyField(incoming_wins ? incoming : current, f);
+    fc.loser = OnlyField(incoming_wins ? current : incoming, f);
+    r.conflicts.push_back(std::move(fc));
+    if (incoming_wins) {
+      CopyField(incoming, f, r.merged.get());
+      StampField(&r.clocks, f->number(), writer);
+    }
+  }
+
+  Status inv = CheckRecordInvariants(spec, *r.merged);
+  if (!inv.ok()) return reject(v1::INVALID, inv.message());
+  r.changed = ChangedFields(spec, current, *r.merged);
+  return r;
+}
+
+}  // namespace inspectsync::core

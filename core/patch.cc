@@ -1,0 +1,133 @@
+#include "core/patch.h"
+
+#include <algorithm>
+#include <set>
+
+namespace inspectsync::core {
+
+StatusOr<std::vector<const FieldSpec*>> ResolveMask(const CollectionSpec& spec, const pb::FieldMask& mask) {
+  if (mask.paths_size() == 0) return InvalidArgument("field mask is empty: name the fields the patch changes");
+  std::vector<const FieldSpec*> out;
+  std::set<std::string> seen;
+  for (const std::string& path : mask.paths()) {
+    const FieldSpec* f = spec.FindField(path);
+    if (f == nullptr) {
+      std::string valid;
+      for (const auto& fs : spec.fields()) valid += (valid.empty() ? "" : ", ") + fs.field->name();
+      return InvalidArgument("field mask path '" + path + "' is not a field of " + spec.name() + " (fields: " + valid + ")");
+    }
+    if (!seen.insert(path).second) return InvalidArgument("field mask names '" + path + "' twice");
+    if (f->server_only) return InvalidArgument("field '" + path + "' is set by the server only");
+    out.push_back(f);
+  }
+  return out;
+}
+
+void CopyField(const pb::Message& src, const pb::FieldDescriptor* f, pb::Message* dst) {
+  const pb::Reflection* rs = src.GetReflection();
+  const pb::Reflection* rd = dst->GetReflection();
+  rd->ClearField(dst, f);
+  if (f->is_repeated()) {
+    int n = rs->FieldSize(src, f);
+    for (int i = 0; i < n; ++i) {
+      switch (f->cpp_type()) {
+        case pb::FieldDescriptor::CPPTYPE_STRING: rd->AddString(dst, f, rs->GetRepeatedString(src, f, i)); break;
+        case pb::FieldDescriptor::CPPTYPE_INT32: rd->AddInt32(dst, f, rs->GetRepeatedInt32(src, f, i)); break;
+        case pb::FieldDescriptor::CPPTYPE_INT64: rd->AddInt64(dst, f, rs->GetRepeatedInt64(src, f, i)); break;
+        case pb::FieldDescriptor::CPPTYPE_UINT32: rd->AddUInt32(dst, f, rs->GetRepeatedUInt32(src, f, i)); break;
+        case pb::FieldDescriptor::CPPTYPE_UINT64: rd->AddUInt64(dst, f, rs->GetRepeatedUInt64(src, f, i)); break;
+        case pb::FieldDescriptor::CPPTYPE_ENUM: rd->AddEnumValue(dst, f, rs->GetRepeatedEnumValue(src, f, i)); break;
+        case pb::FieldDescriptor::CPPTYPE_BOOL: rd->AddBool(dst, f, rs->GetRepeatedBool(src, f, i)); break;
+        case pb::FieldDescriptor::CPPTYPE_DOUBLE: rd->AddDouble(dst, f, rs->GetRepeatedDouble(src, f, i)); break;
+        case pb::FieldDescriptor::CPPTYPE_FLOAT: rd->AddFloat(dst, f, rs->GetRepeatedFloat(src, f, i)); break;
+        case pb::FieldDescriptor::CPPTYPE_MESSAGE: break;  // excluded by the schema
+      }
+    }
+    return;
+  }
+  if (!rs->HasField(src, f)) return;
+  switch (f->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_STRING: rd->SetString(dst, f, rs->GetString(src, f)); break;
+    case pb::FieldDescriptor::CPPTYPE_INT32: rd->SetInt32(dst, f, rs->GetInt32(src, f)); break;
+    case pb::FieldDescriptor::CPPTYPE_INT64: rd->SetInt64(dst, f, rs->GetInt64(src, f)); break;
+    case pb::FieldDescriptor::CPPTYPE_UINT32: rd->SetUInt32(dst, f, rs->GetUInt32(src, f)); break;
+    case pb::FieldDescriptor::CPPTYPE_UINT64: rd->SetUInt64(dst, f, rs->GetUInt64(src, f)); break;
+    case pb::FieldDescriptor::CPPTYPE_ENUM: rd->SetEnumValue(dst, f, rs->GetEnumValue(src, f)); break;
+    case pb::FieldDescriptor::CPPTYPE_BOOL: rd->SetBool(dst, f, rs->GetBool(src, f)); break;
+    case pb::FieldDescriptor::CPPTYPE_DOUBLE: rd->SetDouble(dst, f, rs->GetDouble(src, f)); break;
+    case pb::FieldDescriptor::CPPTYPE_FLOAT: rd->SetFloat(dst, f, rs->GetFloat(src, f)); break;
+    case pb::FieldDescriptor::CPPTYPE_MESSAGE: break;
+  }
+}
+
+void CopyFields(const pb::Message& src, const std::vector<const FieldSpec*>& fields, pb::Message* dst) {
+  for (const FieldSpec* f : fields) CopyField(src, f->field, dst);
+}
+
+std::vector<std::string> GetStrings(const pb::Message& m, const pb::FieldDescriptor* f) {
+  const pb::Reflection* r = m.GetReflection();
+  std::vector<std::string> out;
+  int n = r->FieldSize(m, f);
+  out.reserve(n);
+  for (int i = 0; i < n; ++i) out.push_back(r->GetRepeatedString(m, f, i));
+  return out;
+}
+
+void SetStrings(pb::Message* m, const pb::FieldDescriptor* f, const std::vector<std::string>& v) {
+  const pb::Reflection* r = m->GetReflection();
+  r->ClearField(m, f);
+  for (const auto& s : v) r->AddString(m, f, s);
+}
+
+std::string FieldToString(const pb::Message& m, const pb::FieldDescriptor* f) {
+  const pb::Reflection* r = m.GetReflection();
+  auto scalar = [&](int i) -> std::string {
+    bool rep = f->is_repeated();
+    switch (f->cpp_type()) {
+      case pb::FieldDescriptor::CPPTYPE_STRING: return rep ? r->GetRepeatedString(m, f, i) : r->GetString(m, f);
+      case pb::FieldDescriptor::CPPTYPE_INT32: return std::to_string(rep ? r->GetRepeatedInt32(m, f, i) : r->GetInt32(m, f));
+      case pb::FieldDescriptor::CPPTYPE_INT64: return std::to_string(rep ? r->GetRepeatedInt64(m, f, i) : r->GetInt64(m, f));
+      case pb::FieldDescriptor::CPPTYPE_UINT32: return std::to_string(rep ? r->GetRepeatedUInt32(m, f, i) : r->GetUInt32(m, f));
+      case pb::FieldDescriptor::CPPTYPE_UINT64: return std::to_string(rep ? r->GetRepeatedUInt64(m, f, i) : r->GetUInt64(m, f));
+      case pb::FieldDescriptor::CPPTYPE_BOOL: return (rep ? r->GetRepeatedBool(m, f, i) : r->GetBool(m, f)) ? "true" : "false";
+      case pb::FieldDescriptor::CPPTYPE_DOUBLE: return std::to_string(rep ? r->GetRepeatedDouble(m, f, i) : r->GetDouble(m, f));
+      case pb::FieldDescriptor::CPPTYPE_FLOAT: return std::to_string(rep ? r->GetRepeatedFloat(m, f, i) : r->GetFloat(m, f));
+      case pb::FieldDescriptor::CPPTYPE_ENUM: {
+        int v = rep ? r->GetRepeatedEnumValue(m, f, i) : r->GetEnumValue(m, f);
+        const pb::EnumValueDescriptor* ev = f->enum_type()->FindValueByNumber(v);
+        return ev ? ev->name() : std::to_string(v);
+      }
+      case pb::FieldDescriptor::CPPTYPE_MESSAGE: return "{...}";
+    }
+    return "";
+  };
+  if (!f->is_repeated()) return scalar(0);
+  std::string out = "[";
+  int n = r->FieldSize(m, f);
+  for (int i = 0; i < n; ++i) out += (i ? ", " : "") + scalar(i);
+  return out + "]";
+}
+
+bool FieldEquals(const pb::Message& a, const pb::Message& b, const FieldSpec& fs) {
+  const pb::FieldDescriptor* f = fs.field;
+  if (f->is_repeated() && fs.policy == v1::SET && f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
+    auto va = GetStrings(a, f), vb = GetStrings(b, f);
+    return std::set<std::string>(va.begin(), va.end()) == std::set<std::string>(vb.begin(), vb.end());
+  }
+  const pb::Reflection* ra = a.GetReflection();
+  const pb::Reflection* rb = b.GetReflection();
+  if (f->is_repeated()) {
+    if (ra->FieldSize(a, f) != rb->FieldSize(b, f)) return false;
+  }
+  // Field values are small; rendering them keeps one code path for all types.
+  return FieldToString(a, f) == FieldToString(b, f);
+}
+
+std::vector<const FieldSpec*> ChangedFields(const CollectionSpec& spec, const pb::Message& a, const pb::Message& b) {
+  std::vector<const FieldSpec*> out;
+  for (const auto& f : spec.fields())
+    if (!FieldEquals(a, b, f)) out.push_back(&f);
+  return out;
+}
+
+}  // namespace inspectsync::core

@@ -1,0 +1,121 @@
+#include "core/schema.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace inspectsync::core {
+
+class SchemaBuilder {
+ public:
+  static std::vector<CollectionSpec> Build() {
+    std::vector<CollectionSpec> out;
+    const pb::Descriptor* body = v1::RecordBody::descriptor();
+    for (int i = 0; i < body->field_count(); ++i) {
+      const pb::FieldDescriptor* member = body->field(i);
+      const pb::Descriptor* msg = member->message_type();
+      CollectionSpec spec;
+      spec.name_ = msg->options().GetExtension(v1::collection);
+      spec.descriptor_ = msg;
+      spec.body_field_ = member;
+      spec.deletable_ = msg->options().GetExtension(v1::deletable);
+      if (spec.name_.empty()) Die(msg->full_name() + " has no (collection) option");
+      for (int f = 0; f < msg->field_count(); ++f) {
+        const pb::FieldDescriptor* fd = msg->field(f);
+        FieldSpec fs;
+        fs.field = fd;
+        fs.policy = fd->options().GetExtension(v1::merge);
+        if (fs.policy == v1::MERGE_POLICY_UNSPECIFIED) Die(fd->full_name() + " declares no (merge) policy");
+        if (fs.policy == v1::SET && !fd->is_repeated()) Die(fd->full_name() + ": SET needs a repeated field");
+        if (fs.policy != v1::SET && fd->is_repeated()) Die(fd->full_name() + ": a repeated field must be SET");
+        if (fd->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) Die(fd->full_name() + ": nested messages are not mergeable yet");
+        if (uint32_t v = fd->options().GetExtension(v1::max_len)) fs.max_len = v;
+        if (uint32_t v = fd->options().GetExtension(v1::max_items)) fs.max_items = v;
+        fs.server_only = fd->options().GetExtension(v1::server_only);
+        spec.fields_.push_back(fs);
+      }
+      out.push_back(std::move(spec));
+    }
+    return out;
+  }
+
+ private:
+  // A schema mistake is a programming error caught by the first test run.
+  [[noreturn]] static void Die(const std::string& why) {
+    std::fprintf(stderr, "inspectsync schema error: %s\n", why.c_str());
+    std::abort();
+  }
+};
+
+namespace {
+const std::vector<CollectionSpec>& Specs() {
+  static const std::vector<CollectionSpec>* specs = new std::vector<CollectionSpec>(SchemaBuilder::Build());
+  return *specs;
+}
+}  // namespace
+
+const FieldSpec* CollectionSpec::FindField(std::string_view name) const {
+  for (const auto& f : fields_)
+    if (f.field->name() == name) return &f;
+  return nullptr;
+}
+
+const FieldSpec* CollectionSpec::FindFieldByNumber(int number) const {
+  for (const auto& f : fields_)
+    if (f.field->number() == number) return &f;
+  return nullptr;
+}
+
+bool CollectionSpec::Holds(const v1::RecordBody& body) const {
+  return body.GetReflection()->HasField(body, body_field_);
+}
+
+const pb::Message& CollectionSpec::Get(const v1::RecordBody& body) const {
+  return body.GetReflection()->GetMessage(body, body_field_);
+}
+
+pb::Message* CollectionSpec::Mutable(v1::RecordBody* body) const {
+  return body->GetReflection()->MutableMessage(body, body_field_);
+}
+
+const CollectionSpec* FindCollection(std::string_view name) {
+  for (const auto& s : Specs())
+    if (s.name() == name) return &s;
+  return nullptr;
+}
+
+const std::vector<const CollectionSpec*>& AllCollections() {
+  static const std::vector<const CollectionSpec*>* all = [] {
+    auto* v = new std::vector<const CollectionSpec*>();
+    for (const auto& s : Specs()) v->push_back(&s);
+    return v;
+  }();
+  return *all;
+}
+
+const CollectionSpec* CollectionOf(const v1::RecordBody& body) {
+  for (const auto& s : Specs())
+    if (s.Holds(body)) return &s;
+  return nullptr;
+}
+
+std::string CollectionNames() {
+  std::string out;
+  for (const auto& s : Specs()) {
+    if (!out.empty()) out += ", ";
+    out += s.name();
+  }
+  return out;
+}
+
+const char* PolicyName(v1::MergePolicy p) {
+  switch (p) {
+    case v1::LWW: return "LWW";
+    case v1::LIFECYCLE: return "LIFECYCLE";
+    case v1::MAX: return "MAX";
+    case v1::SET: return "SET";
+    case v1::REVIEW: return "REVIEW";
+    default: return "UNSPECIFIED";
+  }
+}
+
+}  // namespace inspectsync::core

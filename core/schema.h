@@ -1,0 +1,74 @@
+// The collections that sync and the per-field rules read from the proto
+// options in proto/inspectsync/v1/records.proto. Everything that validates,
+// patches or merges records asks this registry; nothing hard-codes a field.
+//
+// Thread-safety: the registry is built once and immutable; safe everywhere.
+#ifndef INSPECTSYNC_CORE_SCHEMA_H_
+#define INSPECTSYNC_CORE_SCHEMA_H_
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "inspectsync/v1/options.pb.h"
+#include "inspectsync/v1/records.pb.h"
+
+namespace inspectsync::core {
+
+namespace pb = google::protobuf;
+
+// Defaults for fields that do not declare (max_len) / (max_items).
+inline constexpr uint32_t kDefaultMaxStringLen = 4096;
+inline constexpr uint32_t kDefaultMaxItems = 1000;
+
+struct FieldSpec {
+  const pb::FieldDescriptor* field = nullptr;
+  v1::MergePolicy policy = v1::MERGE_POLICY_UNSPECIFIED;
+  uint32_t max_len = kDefaultMaxStringLen;
+  uint32_t max_items = kDefaultMaxItems;
+  bool server_only = false;
+};
+
+class CollectionSpec {
+ public:
+  const std::string& name() const { return name_; }
+  const pb::Descriptor* descriptor() const { return descriptor_; }
+  // The RecordBody oneof member that carries this collection's message.
+  const pb::FieldDescriptor* body_field() const { return body_field_; }
+  bool deletable() const { return deletable_; }
+  const std::vector<FieldSpec>& fields() const { return fields_; }
+  const FieldSpec* FindField(std::string_view name) const;
+  const FieldSpec* FindFieldByNumber(int number) const;
+
+  // True if `body` carries this collection's message.
+  bool Holds(const v1::RecordBody& body) const;
+  // The record message inside `body`. REQUIRES: Holds(body).
+  const pb::Message& Get(const v1::RecordBody& body) const;
+  // Sets `body` to this collection's message (clearing any other) and returns it.
+  pb::Message* Mutable(v1::RecordBody* body) const;
+
+ private:
+  friend class SchemaBuilder;
+  std::string name_;
+  const pb::Descriptor* descriptor_ = nullptr;
+  const pb::FieldDescriptor* body_field_ = nullptr;
+  bool deletable_ = false;
+  std::vector<FieldSpec> fields_;
+};
+
+// nullptr when the collection is unknown to this build.
+const CollectionSpec* FindCollection(std::string_view name);
+const std::vector<const CollectionSpec*>& AllCollections();
+// The collection whose message `body` carries, or nullptr if empty.
+const CollectionSpec* CollectionOf(const v1::RecordBody& body);
+// "findings, inspections"
+std::string CollectionNames();
+
+const char* PolicyName(v1::MergePolicy p);
+
+}  // namespace inspectsync::core
+
+#endif  // INSPECTSYNC_CORE_SCHEMA_H_

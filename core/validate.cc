@@ -1,0 +1,152 @@
+#include "core/validate.h"
+
+#include "core/hlc.h"
+#include "core/ids.h"
+#include "core/lifecycle.h"
+#include "core/merge.h"
+#include "core/patch.h"
+
+namespace inspectsync::core {
+
+namespace {
+
+Rejection Reject(v1::RejectCode code, std::string reason) { return Rejection{code, std::move(reason)}; }
+
+Status CheckValue(const FieldSpec& fs, const pb::Message& m) {
+  const pb::FieldDescriptor* f = fs.field;
+  const pb::Reflection* r = m.GetReflection();
+  const std::string& name = f->name();
+  if (f->is_repeated()) {
+    int n = r->FieldSize(m, f);
+    if (static_cast<uint32_t>(n) > fs.max_items)
+      return InvalidArgument("field '" + name + "' has " + std::to_string(n) + " items; the limit is " +
+                             std::to_string(fs.max_items));
+    for (int i = 0; i < n; ++i) {
+      if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
+        const std::string& s = r->GetRepeatedString(m, f, i);
+        if (s.size() > fs.max_len)
+          return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "' is " +
+                                 std::to_string(s.size()) + " bytes; the limit is " + std::to_string(fs.max_len));
+        if (s.empty()) return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "' is empty");
+      } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
+        int v = r->GetRepeatedEnumValue(m, f, i);
+        if (!f->enum_type()->FindValueByNumber(v))
+          return InvalidArgument("field '" + name + "' holds " + std::to_string(v) + ", not a value of " +
+                                 f->enum_type()->name());
+      }
+    }
+    return Status::Ok();
+  }
+  if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
+    const std::string& s = r->GetString(m, f);
+    if (s.size() > fs.max_len)
+      return InvalidArgument("field '" + name + "' is " + std::to_string(s.size()) + " bytes; the limit is " +
+                             std::to_string(fs.max_len));
+  } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
+    int v = r->GetEnumValue(m, f);
+    if (!f->enum_type()->FindValueByNumber(v))
+      return InvalidArgument("field '" + name + "' holds " + std::to_string(v) + ", not a value of " +
+                             f->enum_type()->name());
+  }
+  return Status::Ok();
+}
+
+// Fields outside the mask must be unset in a PATCH body: a value there would
+// silently be ignored, which hides client bugs.
+Status CheckOnlyMasked(const CollectionSpec& spec, const pb::Message& m, const std::vector<const FieldSpec*>& mask,
+                       const char* what) {
+  std::vector<const pb::FieldDescriptor*> set;
+  m.GetReflection()->ListFields(m, &set);
+  for (const pb::FieldDescriptor* f : set) {
+    bool masked = false;
+    for (const FieldSpec* fs : mask) masked |= fs->field == f;
+    if (!masked)
+      return InvalidArgument(std::string(what) + " sets field '" + f->name() + "' which is not in the field mask of this " +
+                             spec.name() + " patch");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateFields(const CollectionSpec& spec, const pb::Message& record, const std::vector<const FieldSpec*>* only) {
+  if (only) {
+    for (const FieldSpec* fs : *only) INSPECTSYNC_RETURN_IF_ERROR(CheckValue(*fs, record));
+    return Status::Ok();
+  }
+  for (const FieldSpec& fs : spec.fields()) {
+    if (fs.server_only) {
+      std::vector<const pb::FieldDescriptor*> set;
+      record.GetReflection()->ListFields(record, &set);
+      for (auto* f : set)
+        if (f == fs.field) return InvalidArgument("field '" + f->name() + "' is set by the server only");
+    }
+    INSPECTSYNC_RETURN_IF_ERROR(CheckValue(fs, record));
+  }
+  return Status::Ok();
+}
+
+Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits, int64_t now_ms) {
+  if (!IsUuid(m.client_id())) return Reject(v1::INVALID, "client_id '" + m.client_id() + "' is not a lowercase UUID");
+  if (m.mutation_id() == 0) return Reject(v1::INVALID, "mutation_id must be greater than 0");
+  const CollectionSpec* spec = FindCollection(m.collection());
+  if (spec == nullptr)
+    return Reject(v1::UNKNOWN_COLLECTION,
+                  "unknown collection '" + m.collection() + "'; this server knows: " + CollectionNames());
+  if (!IsUuid(m.record_id())) return Reject(v1::INVALID, "record_id '" + m.record_id() + "' is not a lowercase UUID");
+  if (m.hlc() == 0) return Reject(v1::INVALID, "hlc is missing");
+  int64_t ahead = Hlc::Millis(m.hlc()) - now_ms;
+  if (ahead > limits.max_clock_drift_ms)
+    return Reject(v1::CLOCK_DRIFT, "the device clock is " + std::to_string(ahead / 1000) +
+                                       " s ahead of the server's (limit " +
+                                       std::to_string(limits.max_clock_drift_ms / 1000) +
+                                       " s); set the tablet's date and time");
+
+  switch (m.op()) {
+    case v1::CREATE: {
+      if (m.base_version() != 0) return Reject(v1::INVALID, "a create must have base_version 0");
+      if (m.mask().paths_size() != 0) return Reject(v1::INVALID, "a create takes no field mask");
+      if (!spec->Holds(m.body()))
+        return Reject(v1::INVALID, "body does not hold a " + spec->descriptor()->name() + " for collection " + spec->name());
+      const pb::Message& rec = spec->Get(m.body());
+      if (Status s = ValidateFields(*spec, rec); !s.ok()) return Reject(v1::INVALID, s.message());
+      for (const FieldSpec& fs : spec->fields()) {
+        if (fs.policy == v1::LIFECYCLE && fs.field->enum_type() == v1::FindingStatus_descriptor()) {
+          auto st = static_cast<v1::FindingStatus>(rec.GetReflection()->GetEnumValue(rec, fs.field));
+          if (!IsInitialStatus(st))
+            return Reject(v1::ILLEGAL_TRANSITION,
+                          "a " + spec->descriptor()->name() + " is created as DRAFT or OPEN, not " + StatusName(st));
+        }
+      }
+      if (Status s = CheckRecordInvariants(*spec, rec); !s.ok()) return Reject(v1::INVALID, s.message());
+      return {};
+    }
+    case v1::PATCH: {
+      auto mask = ResolveMask(*spec, m.mask());
+      if (!mask.ok()) return Reject(v1::INVALID, mask.status().message());
+      if (!spec->Holds(m.body()))
+        return Reject(v1::INVALID, "body does not hold a " + spec->descriptor()->name() + " for collection " + spec->name());
+      if (m.base_body().kind_case() != v1::RecordBody::KIND_NOT_SET && !spec->Holds(m.base_body()))
+        return Reject(v1::INVALID, "base_body does not hold a " + spec->descriptor()->name());
+      const pb::Message& rec = spec->Get(m.body());
+      if (Status s = CheckOnlyMasked(*spec, rec, *mask, "body"); !s.ok()) return Reject(v1::INVALID, s.message());
+      if (Status s = ValidateFields(*spec, rec, &*mask); !s.ok()) return Reject(v1::INVALID, s.message());
+      if (spec->Holds(m.base_body())) {
+        if (Status s = CheckOnlyMasked(*spec, spec->Get(m.base_body()), *mask, "base_body"); !s.ok())
+          return Reject(v1::INVALID, s.message());
+      }
+      return {};
+    }
+    case v1::DELETE:
+      if (!spec->deletable())
+        return Reject(v1::NOT_DELETABLE, spec->name() + " cannot be deleted; " +
+                                             (spec->name() == "findings" ? "void the finding with a reason instead"
+                                                                         : "they are kept for audit"));
+      if (m.mask().paths_size() != 0) return Reject(v1::INVALID, "a delete takes no field mask");
+      return {};
+    default:
+      return Reject(v1::INVALID, "op must be CREATE, PATCH or DELETE");
+  }
+}
+
+}  // namespace inspectsync::core

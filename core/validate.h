@@ -1,0 +1,41 @@
+// Validation of everything a device sends, before anything is read or
+// written. A failed check names the field and the rule, in words a person can
+// act on, and maps to a RejectCode so clients can react by machine too.
+#ifndef INSPECTSYNC_CORE_VALIDATE_H_
+#define INSPECTSYNC_CORE_VALIDATE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "core/schema.h"
+#include "inspectsync/status.h"
+#include "inspectsync/v1/sync.pb.h"
+
+namespace inspectsync::core {
+
+struct ValidationLimits {
+  // How far in the future a mutation's HLC may be relative to the server's
+  // wall clock. Tablets' clocks are often wrong; too far ahead would let one
+  // device win every LWW race for hours.
+  int64_t max_clock_drift_ms = 15 * 60 * 1000;
+};
+
+struct Rejection {
+  v1::RejectCode code = v1::REJECT_CODE_UNSPECIFIED;
+  std::string reason;
+  bool ok() const { return code == v1::REJECT_CODE_UNSPECIFIED; }
+};
+
+// Checks one mutation in isolation (no stored state): ids, op, collection,
+// mask, body type, every value's enum / length / item limits, the HLC drift,
+// and creation rules (initial lifecycle status, invariants).
+Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits, int64_t now_ms);
+
+// Enum values defined, string lengths and item counts within limits, no
+// server-only field set. `only` restricts the check to those fields (PATCH).
+Status ValidateFields(const CollectionSpec& spec, const pb::Message& record,
+                      const std::vector<const FieldSpec*>* only = nullptr);
+
+}  // namespace inspectsync::core
+
+#endif  // INSPECTSYNC_CORE_VALIDATE_H_
