@@ -1,0 +1,338 @@
+#include "server/sync_engine.h"
+
+#include <map>
+
+#include "core/merge.h"
+#include "core/patch.h"
+#include "core/schema.h"
+
+namespace inspectsync::server {
+
+namespace pb = google::protobuf;
+
+namespace {
+
+v1::MutationResult Rejected(const v1::Mutation& m, v1::RejectCode code, std::string reason) {
+  v1::MutationResult r;
+  r.set_mutation_id(m.mutation_id());
+  r.set_outcome(v1::REJECTED);
+  r.set_reject_code(code);
+  r.set_reason(std::move(reason));
+  return r;
+}
+
+v1::VersionMeta MetaOf(const v1::Mutation& m, const Caller& caller) {
+  v1::VersionMeta meta;
+  meta.set_author(caller.user);
+  meta.set_device_id(m.client_id());
+  meta.set_hlc(m.hlc());
+  return meta;
+}
+
+// A parsed, mutable copy of a stored record body.
+StatusOr<std::unique_ptr<pb::Message>> ParseBody(const core::CollectionSpec& spec, const storage::StoredRecord& r) {
+  std::unique_ptr<pb::Message> msg(pb::MessageFactory::generated_factory()->GetPrototype(spec.descriptor())->New());
+  if (!msg->ParseFromString(r.body))
+    return DataLoss("stored body of " + r.collection + "/" + r.id + " v" + std::to_string(r.version) + " is corrupt");
+  return msg;
+}
+
+}  // namespace
+
+Status ToWireRecord(const storage::StoredRecord& stored, v1::Record* out) {
+  const core::CollectionSpec* spec = core::FindCollection(stored.collection);
+  if (spec == nullptr) return Internal("stored record in unknown collection '" + stored.collection + "'");
+  out->set_collection(stored.collection);
+  out->set_id(stored.id);
+  out->set_version(stored.version);
+  out->set_deleted(stored.deleted);
+  if (!spec->Mutable(out->mutable_body())->ParseFromString(stored.body))
+    return DataLoss("stored body of " + stored.collection + "/" + stored.id + " is corrupt");
+  *out->mutable_meta() = stored.meta;
+  return Status::Ok();
+}
+
+SyncEngine::SyncEngine(storage::ServerStore* store, EngineOptions options)
+    : store_(store), options_(options), hlc_(options.clock), ids_(options.clock, options.id_seed) {}
+
+Status SyncEngine::CheckProtocol(uint32_t v) const {
+  if (v >= kMinProtocolVersion && v <= kMaxProtocolVersion) return Status::Ok();
+  return FailedPrecondition("protocol version " + std::to_string(v) + " is not supported; this server supports " +
+                            std::to_string(kMinProtocolVersion) + ".." + std::to_string(kMaxProtocolVersion) +
+                            (v > kMaxProtocolVersion ? " (update the server)" : " (update the app)"));
+}
+
+StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Caller& caller) {
+  INSPECTSYNC_RETURN_IF_ERROR(CheckProtocol(req.protocol_version()));
+  if (static_cast<size_t>(req.mutations_size()) > options_.max_batch)
+    return InvalidArgument("push of " + std::to_string(req.mutations_size()) + " mutations exceeds the limit of " +
+                           std::to_string(options_.max_batch) + " per call (max_batch); send smaller batches");
+  std::map<std::string, uint64_t> seen;
+  for (const auto& m : req.mutations()) {
+    uint64_t& prev = seen[m.client_id()];
+    if (m.mutation_id() <= prev)
+      return InvalidArgument("mutation ids of client " + m.client_id() + " must increase within a batch (" +
+                             std::to_string(m.mutation_id()) + " after " + std::to_string(prev) + ")");
+    prev = m.mutation_id();
+  }
+  std::string ack_client = !req.mutations().empty() ? req.mutations(0).client_id() : std::string();
+  int64_t now_ms = options_.clock->NowMillis();
+
+  v1::PushResponse resp;
+  Status st = store_->Write([&](storage::ServerWriteTxn& txn) -> Status {
+    resp.clear_results();
+    std::map<std::string, uint64_t> last_applied;
+    for (const auto& m : req.mutations()) {
+      auto it = last_applied.find(m.client_id());
+      if (it == last_applied.end()) {
+        auto last = txn.LastMutationId(m.client_id());
+        if (!last.ok()) return last.status();
+        it = last_applied.emplace(m.client_id(), *last).first;
+      }
+      if (m.mutation_id() <= it->second) {
+        // Already processed: answer with the original result, never apply twice.
+        auto stored = txn.StoredResult(m.client_id(), m.mutation_id());
+        if (!stored.ok()) return stored.status();
+        if (stored->has_value()) {
+          *resp.add_results() = **stored;
+        } else {
+          *resp.add_results() = Rejected(m, v1::INVALID,
+                                         "mutation " + std::to_string(m.mutation_id()) +
+                                             " was processed earlier and its result acknowledged; it was not applied again");
+        }
+        continue;
+      }
+      auto r = Apply(txn, m, caller, now_ms);
+      if (!r.ok()) return r.status();
+      INSPECTSYNC_RETURN_IF_ERROR(txn.RecordResult(m.client_id(), m.mutation_id(), *r));
+      it->second = m.mutation_id();
+      *resp.add_results() = std::move(*r);
+    }
+    if (req.ack_through() > 0 && !ack_client.empty()) {
+      // Never forget a result of this very batch, whatever the client claims.
+      uint64_t through = std::min<uint64_t>(req.ack_through(), req.mutations(0).mutation_id() - 1);
+      INSPECTSYNC_RETURN_IF_ERROR(txn.ForgetResultsThrough(ack_client, through));
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  resp.set_server_hlc(hlc_.Now());
+  return resp;
+}
+
+StatusOr<v1::MutationResult> SyncEngine::Apply(storage::ServerWriteTxn& txn, const v1::Mutation& m,
+                                               const Caller& caller, int64_t now_ms) {
+  core::Rejection rej = core::ValidateMutation(m, options_.limits, now_ms);
+  if (!rej.ok()) return Rejected(m, rej.code, rej.reason);
+  hlc_.Observe(m.hlc());
+  const core::CollectionSpec& spec = *core::FindCollection(m.collection());
+  auto cur = txn.GetRecord(m.collection(), m.record_id());
+  if (!cur.ok()) return cur.status();
+  if (m.op() == v1::CREATE) return ApplyCreate(txn, m, caller, spec, *cur);
+
+  if (!cur->has_value())
+    return Rejected(m, v1::NOT_FOUND,
+                    "no " + m.collection() + " record " + m.record_id() +
+                        " on the server (was the create of it rejected?)");
+  const storage::StoredRecord& rec = **cur;
+  if (m.base_version() > rec.version)
+    return Rejected(m, v1::BASE_AHEAD,
+                    "base_version " + std::to_string(m.base_version()) + " is newer than the server's version " +
+                        std::to_string(rec.version) + " of this record");
+  if (m.op() == v1::PATCH) return ApplyPatch(txn, m, caller, spec, rec);
+  return ApplyDelete(txn, m, caller, spec, rec);
+}
+
+StatusOr<v1::MutationResult> SyncEngine::ApplyCreate(storage::ServerWriteTxn& txn, const v1::Mutation& m,
+                                                     const Caller& caller, const core::CollectionSpec& spec,
+                                                     const std::optional<storage::StoredRecord>& cur) {
+  if (cur.has_value()) {
+    v1::MutationResult r = Rejected(m, v1::ALREADY_EXISTS,
+                                    "a " + m.collection() + " record with id " + m.record_id() + " already exists");
+    INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(*cur, r.mutable_record()));
+    return r;
+  }
+  storage::StoredRecord rec;
+  rec.collection = m.collection();
+  rec.id = m.record_id();
+  rec.body = spec.Get(m.body()).SerializeAsString();
+  v1::FieldClocks clocks;
+  clocks.set_created_hlc(m.hlc());
+  clocks.set_created_device_id(m.client_id());
+  rec.clocks = clocks.SerializeAsString();
+  rec.meta = MetaOf(m, caller);
+  INSPECTSYNC_RETURN_IF_ERROR(txn.AppendVersion(&rec, m.client_id(), m.mutation_id(), v1::CREATE));
+  v1::MutationResult r;
+  r.set_mutation_id(m.mutation_id());
+  r.set_outcome(v1::APPLIED);
+  INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(rec, r.mutable_record()));
+  return r;
+}
+
+StatusOr<v1::MutationResult> SyncEngine::ApplyPatch(storage::ServerWriteTxn& txn, const v1::Mutation& m,
+                                                    const Caller& caller, const core::CollectionSpec& spec,
+                                                    const storage::StoredRecord& cur) {
+  auto current = ParseBody(spec, cur);
+  if (!current.ok()) return current.status();
+  v1::FieldClocks clocks;
+  clocks.ParseFromString(cur.clocks);
+  const pb::Message& base = spec.Holds(m.base_body())
+                                ? spec.Get(m.base_body())
+                                : *pb::MessageFactory::generated_factory()->GetPrototype(spec.descriptor());
+  auto mask = core::ResolveMask(spec, m.mask());  // validated already; cannot fail here
+  if (!mask.ok()) return Rejected(m, v1::INVALID, mask.status().message());
+  v1::VersionMeta in_meta = MetaOf(m, caller);
+  core::MergeResult mr = core::MergePatch(spec, **current, clocks, *mask, base, spec.Get(m.body()),
+                                          core::Writer{m.hlc(), m.client_id()});
+  if (mr.rejected) {
+    v1::MutationResult r = Rejected(m, mr.reject_code, mr.reason);
+    INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(cur, r.mutable_record()));
+    return r;
+  }
+
+  bool restored = cur.deleted;  // update vs delete: the update wins, the record comes back
+  storage::StoredRecord rec = cur;
+  if (!mr.changed.empty() || restored) {
+    rec.body = mr.merged->SerializeAsString();
+    rec.clocks = mr.clocks.SerializeAsString();
+    rec.deleted = false;
+    v1::VersionMeta meta = in_meta;
+    meta.set_created_version(cur.meta.created_version());
+    rec.meta = meta;
+    INSPECTSYNC_RETURN_IF_ERROR(txn.AppendVersion(&rec, m.client_id(), m.mutation_id(), v1::PATCH));
+  }
+
+  v1::MutationResult r;
+  r.set_mutation_id(m.mutation_id());
+  for (const core::FieldConflict& fc : mr.conflicts) {
+    v1::Conflict c;
+    c.set_id(ids_.NewUuidV7());
+    c.set_collection(m.collection());
+    c.set_record_id(m.record_id());
+    c.set_field(fc.field->field->name());
+    c.set_policy(fc.field->policy);
+    c.set_state(fc.state);
+    spec.Mutable(c.mutable_base_value())->CopyFrom(*fc.base);
+    spec.Mutable(c.mutable_winner_value())->CopyFrom(*fc.winner);
+    spec.Mutable(c.mutable_loser_value())->CopyFrom(*fc.loser);
+    v1::VersionMeta cur_meta;
+    cur_meta.set_device_id(fc.current_writer.device_id);
+    cur_meta.set_hlc(fc.current_writer.hlc);
+    *c.mutable_winner() = fc.incoming_won ? in_meta : cur_meta;
+    *c.mutable_loser() = fc.incoming_won ? cur_meta : in_meta;
+    c.set_version(rec.version);
+    INSPECTSYNC_RETURN_IF_ERROR(txn.AddConflict(c));
+    *r.add_conflicts() = std::move(c);
+  }
+  if (restored) {
+    v1::Conflict c;
+    c.set_id(ids_.NewUuidV7());
+    c.set_collection(m.collection());
+    c.set_record_id(m.record_id());
+    c.set_field("deleted");
+    c.set_state(v1::CONFLICT_AUTO_RESOLVED);
+    spec.Mutable(c.mutable_winner_value())->CopyFrom(*mr.merged);  // the restored record
+    spec.Mutable(c.mutable_loser_value());                          // the deletion: no value
+    *c.mutable_winner() = in_meta;
+    *c.mutable_loser() = cur.meta;
+    c.set_version(rec.version);
+    INSPECTSYNC_RETURN_IF_ERROR(txn.AddConflict(c));
+    *r.add_conflicts() = std::move(c);
+  }
+
+  if (r.conflicts_size() > 0) {
+    r.set_outcome(v1::CONFLICT);
+  } else if (mr.concurrent) {
+    r.set_outcome(v1::MERGED);
+  } else if (m.base_version() < cur.version) {
+    auto foreign = txn.HasForeignVersionsSince(m.collection(), m.record_id(), m.base_version(), m.client_id());
+    if (!foreign.ok()) return foreign.status();
+    r.set_outcome(*foreign ? v1::MERGED : v1::APPLIED);
+  } else {
+    r.set_outcome(v1::APPLIED);
+  }
+  INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(rec, r.mutable_record()));
+  return r;
+}
+
+StatusOr<v1::MutationResult> SyncEngine::ApplyDelete(storage::ServerWriteTxn& txn, const v1::Mutation& m,
+                                                     const Caller& caller, const core::CollectionSpec& spec,
+                                                     const storage::StoredRecord& cur) {
+  v1::MutationResult r;
+  r.set_mutation_id(m.mutation_id());
+  if (cur.deleted) {  // deleted already: nothing more to do
+    r.set_outcome(v1::APPLIED);
+    INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(cur, r.mutable_record()));
+    return r;
+  }
+  if (m.base_version() < cur.version) {
+    auto foreign = txn.HasForeignVersionsSince(m.collection(), m.record_id(), m.base_version(), m.client_id());
+    if (!foreign.ok()) return foreign.status();
+    if (*foreign) {
+      // Delete vs update: the update wins; the deletion is kept as the loser.
+      auto current = ParseBody(spec, cur);
+      if (!current.ok()) return current.status();
+      v1::Conflict c;
+      c.set_id(ids_.NewUuidV7());
+      c.set_collection(m.collection());
+      c.set_record_id(m.record_id());
+      c.set_field("deleted");
+      c.set_state(v1::CONFLICT_AUTO_RESOLVED);
+      spec.Mutable(c.mutable_winner_value())->CopyFrom(**current);
+      spec.Mutable(c.mutable_loser_value());
+      *c.mutable_winner() = cur.meta;
+      *c.mutable_loser() = MetaOf(m, caller);
+      c.set_version(cur.version);
+      INSPECTSYNC_RETURN_IF_ERROR(txn.AddConflict(c));
+      *r.add_conflicts() = std::move(c);
+      r.set_outcome(v1::CONFLICT);
+      INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(cur, r.mutable_record()));
+      return r;
+    }
+  }
+  storage::StoredRecord rec = cur;
+  rec.deleted = true;  // the body keeps the last live state for audit and restore
+  v1::VersionMeta meta = MetaOf(m, caller);
+  meta.set_created_version(cur.meta.created_version());
+  rec.meta = meta;
+  INSPECTSYNC_RETURN_IF_ERROR(txn.AppendVersion(&rec, m.client_id(), m.mutation_id(), v1::DELETE));
+  r.set_outcome(v1::APPLIED);
+  INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(rec, r.mutable_record()));
+  return r;
+}
+
+StatusOr<uint64_t> SyncEngine::StartPull(const v1::PullRequest& req, const Caller&) {
+  INSPECTSYNC_RETURN_IF_ERROR(CheckProtocol(req.protocol_version()));
+  if (req.page_size() > options_.max_page_size)
+    return InvalidArgument("page_size " + std::to_string(req.page_size()) + " exceeds the limit of " +
+                           std::to_string(options_.max_page_size) + " (max_page_size)");
+  for (const auto& c : req.collections())
+    if (core::FindCollection(c) == nullptr)
+      return InvalidArgument("unknown collection '" + c + "'; this server knows: " + core::CollectionNames());
+  auto head = store_->Head();
+  if (!head.ok()) return head.status();
+  if (req.cursor() > *head)
+    return FailedPrecondition("cursor " + std::to_string(req.cursor()) + " is ahead of the server's head " +
+                              std::to_string(*head) +
+                              "; the server's data was restored from an older state: resync this device from 0");
+  return *head;
+}
+
+StatusOr<v1::PullResponse> SyncEngine::PullPage(const v1::PullRequest& req, uint64_t cursor, uint64_t head) {
+  size_t limit = req.page_size() ? req.page_size() : options_.default_page_size;
+  std::vector<std::string> collections(req.collections().begin(), req.collections().end());
+  std::vector<storage::StoredRecord> rows;
+  rows.reserve(limit + 1);
+  INSPECTSYNC_RETURN_IF_ERROR(store_->ReadChanges(cursor, head, limit + 1, collections, &rows));
+  v1::PullResponse page;
+  bool more = rows.size() > limit;
+  if (more) rows.resize(limit);
+  for (const auto& row : rows) INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(row, page.add_records()));
+  page.set_has_more(more);
+  page.set_next_cursor(more ? rows.back().version : head);
+  page.set_head(head);
+  page.set_server_hlc(hlc_.Now());
+  return page;
+}
+
+}  // namespace inspectsync::server

@@ -1,0 +1,94 @@
+#include "server/sync_service.h"
+
+namespace inspectsync::server {
+
+grpc::Status ToGrpc(const Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), s.message());
+}
+
+namespace {
+
+Caller CallerOf(grpc::CallbackServerContext*) {
+  // Authentication arrives with TLS and tokens (issue 5); until then the
+  // caller is anonymous and versions record the device id only.
+  return Caller{};
+}
+
+// Streams pages one at a time: at most one page is in memory per call,
+// whatever the size of the change set.
+class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
+ public:
+  PullReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, const v1::PullRequest* req)
+      : engine_(engine), ctx_(ctx), req_(req) {
+    auto head = engine_->StartPull(*req_, CallerOf(ctx));
+    if (!head.ok()) {
+      Finish(ToGrpc(head.status()));
+      return;
+    }
+    head_ = *head;
+    cursor_ = req_->cursor();
+    NextPage();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the client went away during the pull"));
+      return;
+    }
+    if (last_) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    NextPage();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void NextPage() {
+    if (ctx_->IsCancelled()) {
+      Finish(grpc::Status::CANCELLED);
+      return;
+    }
+    auto page = engine_->PullPage(*req_, cursor_, head_);
+    if (!page.ok()) {
+      Finish(ToGrpc(page.status()));
+      return;
+    }
+    page_ = std::move(*page);
+    cursor_ = page_.next_cursor();
+    last_ = !page_.has_more();
+    StartWrite(&page_);
+  }
+
+  SyncEngine* engine_;
+  grpc::CallbackServerContext* ctx_;
+  const v1::PullRequest* req_;
+  v1::PullResponse page_;
+  uint64_t head_ = 0;
+  uint64_t cursor_ = 0;
+  bool last_ = false;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* SyncServiceImpl::Push(grpc::CallbackServerContext* ctx, const v1::PushRequest* req,
+                                                v1::PushResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto result = engine_->Push(*req, CallerOf(ctx));
+  if (!result.ok()) {
+    reactor->Finish(ToGrpc(result.status()));
+  } else {
+    *resp = std::move(*result);
+    reactor->Finish(grpc::Status::OK);
+  }
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::PullResponse>* SyncServiceImpl::Pull(grpc::CallbackServerContext* ctx,
+                                                                  const v1::PullRequest* req) {
+  return new PullReactor(engine_, ctx, req);
+}
+
+}  // namespace inspectsync::server

@@ -1,0 +1,116 @@
+// ServerStore: what the sync engine needs from persistence, and nothing
+// SQLite-specific, so a PostgreSQL implementation can fill the same interface.
+//
+// Model: `records` holds the latest version of every record; `history` holds
+// every version ever committed, append-only, keyed by the global commit seq.
+// A record's version is the seq of its latest version. The idempotency ledger
+// keeps, per client, the last mutation id and the stored results of those
+// not yet acknowledged. Conflicts keep both values of every contested field.
+//
+// Thread-safety: implementations are safe to call from several threads.
+// Write() calls are serialised; reads run concurrently with them and see only
+// committed data.
+#ifndef INSPECTSYNC_STORAGE_SERVER_STORE_H_
+#define INSPECTSYNC_STORAGE_SERVER_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "inspectsync/status.h"
+#include "inspectsync/v1/sync.pb.h"
+
+namespace inspectsync::storage {
+
+struct StoredRecord {
+  std::string collection;
+  std::string id;
+  uint64_t version = 0;   // seq of the latest version; set by AppendVersion
+  bool deleted = false;
+  std::string body;       // serialized record message of the collection's type
+  std::string clocks;     // serialized v1::FieldClocks
+  v1::VersionMeta meta;   // author, device, hlc, created_version
+};
+
+// One entry of a record's history.
+struct VersionRow {
+  uint64_t seq = 0;
+  std::string collection, id;
+  bool deleted = false;
+  std::string body;
+  v1::VersionMeta meta;
+  std::string client_id;
+  uint64_t mutation_id = 0;  // 0 for versions not made by a device mutation
+  v1::MutationOp op = v1::MUTATION_OP_UNSPECIFIED;
+};
+
+struct ConflictFilter {
+  std::string collection;   // empty = all
+  std::string record_id;    // empty = all
+  bool only_open = false;
+  size_t limit = 1000;
+};
+
+// The operations available inside one write transaction.
+class ServerWriteTxn {
+ public:
+  virtual ~ServerWriteTxn() = default;
+  virtual StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) = 0;
+  // Assigns the next commit seq to `rec`, appends it to history and makes it
+  // the latest version. Sets rec->version (and meta.created_version on create).
+  virtual Status AppendVersion(StoredRecord* rec, const std::string& client_id, uint64_t mutation_id,
+                               v1::MutationOp op) = 0;
+  // Whether a version after `after_seq` was written by a device other than `device_id`.
+  virtual StatusOr<bool> HasForeignVersionsSince(const std::string& collection, const std::string& id,
+                                                 uint64_t after_seq, const std::string& device_id) = 0;
+  virtual StatusOr<uint64_t> LastMutationId(const std::string& client_id) = 0;
+  virtual StatusOr<std::optional<v1::MutationResult>> StoredResult(const std::string& client_id,
+                                                                    uint64_t mutation_id) = 0;
+  // Stores the result and advances the client's last mutation id.
+  virtual Status RecordResult(const std::string& client_id, uint64_t mutation_id, const v1::MutationResult& r) = 0;
+  // The client has what it needs of results <= mutation_id; drop them.
+  virtual Status ForgetResultsThrough(const std::string& client_id, uint64_t mutation_id) = 0;
+  virtual Status AddConflict(const v1::Conflict& c) = 0;
+};
+
+class ServerStore {
+ public:
+  virtual ~ServerStore() = default;
+
+  // Runs `fn` in one transaction, committed durably iff `fn` returns OK; on
+  // any error nothing of it remains.
+  virtual Status Write(const std::function<Status(ServerWriteTxn&)>& fn) = 0;
+
+  // The highest committed seq (0 for an empty store).
+  virtual StatusOr<uint64_t> Head() = 0;
+  // Latest versions with after < version <= upto, ascending by version, at
+  // most `limit`. `collections` empty = all.
+  virtual Status ReadChanges(uint64_t after, uint64_t upto, size_t limit, const std::vector<std::string>& collections,
+                             std::vector<StoredRecord>* out) = 0;
+  virtual StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) = 0;
+  virtual Status History(const std::string& collection, const std::string& id, std::vector<VersionRow>* out) = 0;
+  // Every version with seq > after, ascending, at most limit (audit, checks).
+  virtual Status ReadHistory(uint64_t after, size_t limit, std::vector<VersionRow>* out) = 0;
+  virtual Status ListConflicts(const ConflictFilter& filter, std::vector<v1::Conflict>* out) = 0;
+  virtual StatusOr<uint64_t> CountRecords(const std::string& collection) = 0;
+};
+
+struct SqliteStoreOptions {
+  // Connections for concurrent readers (pulls) beside the one writer.
+  int reader_connections = 4;
+  // synchronous=FULL: an acknowledged push survives power loss. Only
+  // benchmarks of the raw limit ever turn this down.
+  bool synchronous_full = true;
+};
+
+// Opens (creating if needed) a SQLite server store at `path` and migrates it
+// to the current schema.
+StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& path,
+                                                             const SqliteStoreOptions& options = {});
+
+}  // namespace inspectsync::storage
+
+#endif  // INSPECTSYNC_STORAGE_SERVER_STORE_H_

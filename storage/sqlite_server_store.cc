@@ -1,0 +1,467 @@
+// SQLite implementation of ServerStore: one writer connection (SQLite allows
+// one writer at a time anyway) and a small pool of reader connections, which
+// WAL lets run beside the writer on committed snapshots.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "storage/server_store.h"
+#include "storage/sqlite_util.h"
+
+namespace inspectsync::storage {
+
+namespace {
+
+const std::vector<std::string>& Migrations() {
+  static const std::vector<std::string> m = {
+      // 1: records, history, idempotency ledger, conflicts.
+      R"sql(
+CREATE TABLE records (
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  clocks BLOB NOT NULL,
+  meta BLOB NOT NULL,
+  PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX records_by_version ON records(version);
+
+CREATE TABLE history (
+  seq INTEGER PRIMARY KEY,
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  deleted INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  meta BLOB NOT NULL,
+  client_id TEXT NOT NULL,
+  mutation_id INTEGER NOT NULL,
+  op INTEGER NOT NULL
+);
+CREATE INDEX history_by_record ON history(collection, id, seq);
+
+CREATE TABLE clients (
+  client_id TEXT PRIMARY KEY,
+  last_mutation_id INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE mutation_results (
+  client_id TEXT NOT NULL,
+  mutation_id INTEGER NOT NULL,
+  result BLOB NOT NULL,
+  PRIMARY KEY (client_id, mutation_id)
+) WITHOUT ROWID;
+
+CREATE TABLE conflicts (
+  id TEXT PRIMARY KEY,
+  collection TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  body BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX conflicts_by_record ON conflicts(collection, record_id);
+CREATE INDEX conflicts_by_state ON conflicts(state, version);
+)sql",
+  };
+  return m;
+}
+
+std::string Blob(const SQLite::Column& c) {
+  return std::string(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+}
+
+StoredRecord RecordFromRow(SQLite::Statement& q) {
+  // Columns: collection, id, version, deleted, body, clocks, meta
+  StoredRecord r;
+  r.collection = q.getColumn(0).getString();
+  r.id = q.getColumn(1).getString();
+  r.version = static_cast<uint64_t>(q.getColumn(2).getInt64());
+  r.deleted = q.getColumn(3).getInt() != 0;
+  r.body = Blob(q.getColumn(4));
+  r.clocks = Blob(q.getColumn(5));
+  r.meta.ParseFromString(Blob(q.getColumn(6)));
+  return r;
+}
+
+constexpr const char* kRecordColumns = "collection, id, version, deleted, body, clocks, meta";
+
+// Prepared statements of the writer connection, reused across transactions.
+struct WriterStatements {
+  explicit WriterStatements(SQLite::Database& db)
+      : get_record(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id=?"),
+        upsert_record(db,
+                      "INSERT INTO records(collection, id, version, deleted, body, clocks, meta) VALUES(?,?,?,?,?,?,?) "
+                      "ON CONFLICT(collection, id) DO UPDATE SET version=excluded.version, deleted=excluded.deleted, "
+                      "body=excluded.body, clocks=excluded.clocks, meta=excluded.meta"),
+        insert_history(db,
+                       "INSERT INTO history(seq, collection, id, deleted, body, meta, client_id, mutation_id, op) "
+                       "VALUES(?,?,?,?,?,?,?,?,?)"),
+        foreign_since(db, "SELECT 1 FROM history WHERE collection=? AND id=? AND seq>? AND client_id<>? LIMIT 1"),
+        last_mutation(db, "SELECT last_mutation_id FROM clients WHERE client_id=?"),
+        upsert_client(db,
+                      "INSERT INTO clients(client_id, last_mutation_id) VALUES(?,?) ON CONFLICT(client_id) DO UPDATE "
+                      "SET last_mutation_id=MAX(last_mutation_id, excluded.last_mutation_id)"),
+        get_result(db, "SELECT result FROM mutation_results WHERE client_id=? AND mutation_id=?"),
+        put_result(db, "INSERT OR REPLACE INTO mutation_results(client_id, mutation_id, result) VALUES(?,?,?)"),
+        forget_results(db, "DELETE FROM mutation_results WHERE client_id=? AND mutation_id<=?"),
+        insert_conflict(db,
+                        "INSERT INTO conflicts(id, collection, record_id, field, state, version, body) "
+                        "VALUES(?,?,?,?,?,?,?)") {}
+
+  SQLite::Statement get_record, upsert_record, insert_history, foreign_since, last_mutation, upsert_client,
+      get_result, put_result, forget_results, insert_conflict;
+};
+
+// Resets a cached statement on scope exit, whatever happens.
+struct Reset {
+  SQLite::Statement& s;
+  ~Reset() {
+    try {
+      s.reset();
+      s.clearBindings();
+    } catch (...) {
+    }
+  }
+};
+
+class SqliteWriteTxn : public ServerWriteTxn {
+ public:
+  SqliteWriteTxn(WriterStatements& s, uint64_t* next_seq) : s_(s), next_seq_(next_seq) {}
+
+  StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) override {
+    std::optional<StoredRecord> out;
+    Status st = Guard("read record", [&]() -> Status {
+      Reset r{s_.get_record};
+      s_.get_record.bind(1, collection);
+      s_.get_record.bind(2, id);
+      if (s_.get_record.executeStep()) out = RecordFromRow(s_.get_record);
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  Status AppendVersion(StoredRecord* rec, const std::string& client_id, uint64_t mutation_id,
+                       v1::MutationOp op) override {
+    return Guard("append version", [&]() -> Status {
+      uint64_t seq = (*next_seq_)++;
+      rec->version = seq;
+      if (rec->meta.created_version() == 0) rec->meta.set_created_version(seq);
+      std::string meta = rec->meta.SerializeAsString();
+      {
+        Reset r{s_.insert_history};
+        auto& q = s_.insert_history;
+        q.bind(1, static_cast<int64_t>(seq));
+        q.bind(2, rec->collection);
+        q.bind(3, rec->id);
+        q.bind(4, rec->deleted ? 1 : 0);
+        q.bind(5, rec->body.data(), static_cast<int>(rec->body.size()));
+        q.bind(6, meta.data(), static_cast<int>(meta.size()));
+        q.bind(7, client_id);
+        q.bind(8, static_cast<int64_t>(mutation_id));
+        q.bind(9, static_cast<int>(op));
+        q.exec();
+      }
+      Reset r{s_.upsert_record};
+      auto& q = s_.upsert_record;
+      q.bind(1, rec->collection);
+      q.bind(2, rec->id);
+      q.bind(3, static_cast<int64_t>(seq));
+      q.bind(4, rec->deleted ? 1 : 0);
+      q.bind(5, rec->body.data(), static_cast<int>(rec->body.size()));
+      q.bind(6, rec->clocks.data(), static_cast<int>(rec->clocks.size()));
+      q.bind(7, meta.data(), static_cast<int>(meta.size()));
+      q.exec();
+      return Status::Ok();
+    });
+  }
+
+  StatusOr<bool> HasForeignVersionsSince(const std::string& collection, const std::string& id, uint64_t after_seq,
+                                         const std::string& device_id) override {
+    bool found = false;
+    Status st = Guard("read history", [&]() -> Status {
+      Reset r{s_.foreign_since};
+      s_.foreign_since.bind(1, collection);
+      s_.foreign_since.bind(2, id);
+      s_.foreign_since.bind(3, static_cast<int64_t>(after_seq));
+      s_.foreign_since.bind(4, device_id);
+      found = s_.foreign_since.executeStep();
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return found;
+  }
+
+  StatusOr<uint64_t> LastMutationId(const std::string& client_id) override {
+    uint64_t last = 0;
+    Status st = Guard("read ledger", [&]() -> Status {
+      Reset r{s_.last_mutation};
+      s_.last_mutation.bind(1, client_id);
+      if (s_.last_mutation.executeStep()) last = static_cast<uint64_t>(s_.last_mutation.getColumn(0).getInt64());
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return last;
+  }
+
+  StatusOr<std::optional<v1::MutationResult>> StoredResult(const std::string& client_id,
+                                                            uint64_t mutation_id) override {
+    std::optional<v1::MutationResult> out;
+    Status st = Guard("read ledger", [&]() -> Status {
+      Reset r{s_.get_result};
+      s_.get_result.bind(1, client_id);
+      s_.get_result.bind(2, static_cast<int64_t>(mutation_id));
+      if (s_.get_result.executeStep()) {
+        v1::MutationResult res;
+        if (!res.ParseFromString(Blob(s_.get_result.getColumn(0))))
+          return DataLoss("stored result of mutation " + std::to_string(mutation_id) + " is corrupt");
+        out = std::move(res);
+      }
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  Status RecordResult(const std::string& client_id, uint64_t mutation_id, const v1::MutationResult& res) override {
+    return Guard("write ledger", [&]() -> Status {
+      std::string blob = res.SerializeAsString();
+      {
+        Reset r{s_.put_result};
+        s_.put_result.bind(1, client_id);
+        s_.put_result.bind(2, static_cast<int64_t>(mutation_id));
+        s_.put_result.bind(3, blob.data(), static_cast<int>(blob.size()));
+        s_.put_result.exec();
+      }
+      Reset r{s_.upsert_client};
+      s_.upsert_client.bind(1, client_id);
+      s_.upsert_client.bind(2, static_cast<int64_t>(mutation_id));
+      s_.upsert_client.exec();
+      return Status::Ok();
+    });
+  }
+
+  Status ForgetResultsThrough(const std::string& client_id, uint64_t mutation_id) override {
+    return Guard("prune ledger", [&]() -> Status {
+      Reset r{s_.forget_results};
+      s_.forget_results.bind(1, client_id);
+      s_.forget_results.bind(2, static_cast<int64_t>(mutation_id));
+      s_.forget_results.exec();
+      return Status::Ok();
+    });
+  }
+
+  Status AddConflict(const v1::Conflict& c) override {
+    return Guard("write conflict", [&]() -> Status {
+      std::string blob = c.SerializeAsString();
+      Reset r{s_.insert_conflict};
+      auto& q = s_.insert_conflict;
+      q.bind(1, c.id());
+      q.bind(2, c.collection());
+      q.bind(3, c.record_id());
+      q.bind(4, c.field());
+      q.bind(5, static_cast<int>(c.state()));
+      q.bind(6, static_cast<int64_t>(c.version()));
+      q.bind(7, blob.data(), static_cast<int>(blob.size()));
+      q.exec();
+      return Status::Ok();
+    });
+  }
+
+ private:
+  WriterStatements& s_;
+  uint64_t* next_seq_;
+};
+
+class SqliteServerStore : public ServerStore {
+ public:
+  SqliteServerStore(std::unique_ptr<SQLite::Database> writer, std::vector<std::unique_ptr<SQLite::Database>> readers)
+      : writer_(std::move(writer)), stmts_(*writer_), readers_(std::move(readers)) {
+    next_seq_ = static_cast<uint64_t>(writer_->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM history").getInt64()) + 1;
+  }
+
+  Status Write(const std::function<Status(ServerWriteTxn&)>& fn) override {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    uint64_t seq_before = next_seq_;
+    Status st = Guard("write transaction", [&]() -> Status {
+      SQLite::Transaction txn(*writer_, SQLite::TransactionBehavior::IMMEDIATE);
+      SqliteWriteTxn t(stmts_, &next_seq_);
+      INSPECTSYNC_RETURN_IF_ERROR(fn(t));
+      txn.commit();
+      return Status::Ok();
+    });
+    if (!st.ok()) next_seq_ = seq_before;  // rolled back: the seqs were never committed
+    return st;
+  }
+
+  StatusOr<uint64_t> Head() override {
+    uint64_t head = 0;
+    Status st = WithReader("read head", [&](SQLite::Database& db) -> Status {
+      head = static_cast<uint64_t>(db.execAndGet("SELECT COALESCE(MAX(seq), 0) FROM history").getInt64());
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return head;
+  }
+
+  Status ReadChanges(uint64_t after, uint64_t upto, size_t limit, const std::vector<std::string>& collections,
+                     std::vector<StoredRecord>* out) override {
+    return WithReader("read changes", [&](SQLite::Database& db) -> Status {
+      std::string sql = std::string("SELECT ") + kRecordColumns + " FROM records WHERE version>? AND version<=?";
+      if (!collections.empty()) {
+        sql += " AND collection IN (";
+        for (size_t i = 0; i < collections.size(); ++i) sql += i ? ",?" : "?";
+        sql += ")";
+      }
+      sql += " ORDER BY version LIMIT ?";
+      SQLite::Statement q(db, sql);
+      int i = 1;
+      q.bind(i++, static_cast<int64_t>(after));
+      q.bind(i++, static_cast<int64_t>(upto));
+      for (const auto& c : collections) q.bind(i++, c);
+      q.bind(i++, static_cast<int64_t>(limit));
+      while (q.executeStep()) out->push_back(RecordFromRow(q));
+      return Status::Ok();
+    });
+  }
+
+  StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) override {
+    std::optional<StoredRecord> out;
+    Status st = WithReader("read record", [&](SQLite::Database& db) -> Status {
+      SQLite::Statement q(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id=?");
+      q.bind(1, collection);
+      q.bind(2, id);
+      if (q.executeStep()) out = RecordFromRow(q);
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  Status History(const std::string& collection, const std::string& id, std::vector<VersionRow>* out) override {
+    return WithReader("read history", [&](SQLite::Database& db) -> Status {
+      SQLite::Statement q(db,
+                          "SELECT seq, collection, id, deleted, body, meta, client_id, mutation_id, op FROM history "
+                          "WHERE collection=? AND id=? ORDER BY seq");
+      q.bind(1, collection);
+      q.bind(2, id);
+      while (q.executeStep()) out->push_back(VersionFromRow(q));
+      return Status::Ok();
+    });
+  }
+
+  Status ReadHistory(uint64_t after, size_t limit, std::vector<VersionRow>* out) override {
+    return WithReader("read history", [&](SQLite::Database& db) -> Status {
+      SQLite::Statement q(db,
+                          "SELECT seq, collection, id, deleted, body, meta, client_id, mutation_id, op FROM history "
+                          "WHERE seq>? ORDER BY seq LIMIT ?");
+      q.bind(1, static_cast<int64_t>(after));
+      q.bind(2, static_cast<int64_t>(limit));
+      while (q.executeStep()) out->push_back(VersionFromRow(q));
+      return Status::Ok();
+    });
+  }
+
+  Status ListConflicts(const ConflictFilter& f, std::vector<v1::Conflict>* out) override {
+    return WithReader("list conflicts", [&](SQLite::Database& db) -> Status {
+      std::string sql = "SELECT body FROM conflicts WHERE 1=1";
+      if (!f.collection.empty()) sql += " AND collection=:c";
+      if (!f.record_id.empty()) sql += " AND record_id=:r";
+      if (f.only_open) sql += " AND state=" + std::to_string(static_cast<int>(v1::CONFLICT_OPEN));
+      sql += " ORDER BY version, id LIMIT :n";
+      SQLite::Statement q(db, sql);
+      if (!f.collection.empty()) q.bind(":c", f.collection);
+      if (!f.record_id.empty()) q.bind(":r", f.record_id);
+      q.bind(":n", static_cast<int64_t>(f.limit));
+      while (q.executeStep()) {
+        v1::Conflict c;
+        if (!c.ParseFromString(Blob(q.getColumn(0)))) return DataLoss("a stored conflict is corrupt");
+        out->push_back(std::move(c));
+      }
+      return Status::Ok();
+    });
+  }
+
+  StatusOr<uint64_t> CountRecords(const std::string& collection) override {
+    uint64_t n = 0;
+    Status st = WithReader("count records", [&](SQLite::Database& db) -> Status {
+      SQLite::Statement q(db, "SELECT COUNT(*) FROM records WHERE collection=?");
+      q.bind(1, collection);
+      q.executeStep();
+      n = static_cast<uint64_t>(q.getColumn(0).getInt64());
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return n;
+  }
+
+ private:
+  static VersionRow VersionFromRow(SQLite::Statement& q) {
+    VersionRow v;
+    v.seq = static_cast<uint64_t>(q.getColumn(0).getInt64());
+    v.collection = q.getColumn(1).getString();
+    v.id = q.getColumn(2).getString();
+    v.deleted = q.getColumn(3).getInt() != 0;
+    v.body = Blob(q.getColumn(4));
+    v.meta.ParseFromString(Blob(q.getColumn(5)));
+    v.client_id = q.getColumn(6).getString();
+    v.mutation_id = static_cast<uint64_t>(q.getColumn(7).getInt64());
+    v.op = static_cast<v1::MutationOp>(q.getColumn(8).getInt());
+    return v;
+  }
+
+  // Borrows a reader connection for the duration of `fn`.
+  Status WithReader(const char* what, const std::function<Status(SQLite::Database&)>& fn) {
+    std::unique_ptr<SQLite::Database> db;
+    {
+      std::unique_lock<std::mutex> lock(pool_mu_);
+      pool_cv_.wait(lock, [&] { return !readers_.empty(); });
+      db = std::move(readers_.back());
+      readers_.pop_back();
+    }
+    Status st = Guard(what, [&]() -> Status { return fn(*db); });
+    {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      readers_.push_back(std::move(db));
+    }
+    pool_cv_.notify_one();
+    return st;
+  }
+
+  std::mutex write_mu_;
+  std::unique_ptr<SQLite::Database> writer_;
+  WriterStatements stmts_;
+  uint64_t next_seq_ = 1;
+
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<SQLite::Database>> readers_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& path,
+                                                             const SqliteStoreOptions& options) {
+  auto writer = OpenDatabase(path, options.synchronous_full);
+  if (!writer.ok()) return writer.status();
+  INSPECTSYNC_RETURN_IF_ERROR(Migrate(**writer, Migrations(), "server store '" + path + "'"));
+  std::vector<std::unique_ptr<SQLite::Database>> readers;
+  for (int i = 0; i < std::max(1, options.reader_connections); ++i) {
+    auto r = OpenDatabase(path, options.synchronous_full);
+    if (!r.ok()) return r.status();
+    readers.push_back(std::move(*r));
+  }
+  std::unique_ptr<ServerStore> store;
+  Status st = Guard("open server store", [&]() -> Status {
+    store = std::make_unique<SqliteServerStore>(std::move(*writer), std::move(readers));
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return store;
+}
+
+}  // namespace inspectsync::storage

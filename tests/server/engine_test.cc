@@ -1,0 +1,467 @@
+// SyncEngine over a real SQLite store in a temp dir: push outcomes, merge by
+// policy, idempotency, bad input, pull paging.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/ids.h"
+#include "server/sync_engine.h"
+#include "tests/testing/mutations.h"
+#include "tests/testing/temp_dir.h"
+
+namespace inspectsync::server {
+namespace {
+
+using testing::Batch;
+using testing::CreateFinding;
+using testing::PatchFinding;
+using testing::SampleFinding;
+
+const std::string kA = "0190a000-0000-7000-8000-00000000000a";
+const std::string kB = "0190a000-0000-7000-8000-00000000000b";
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = storage::OpenSqliteServerStore(dir_.File("server.db"));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    EngineOptions o;
+    o.clock = &clock_;
+    o.id_seed = 42;
+    o.max_batch = 10;
+    engine_ = std::make_unique<SyncEngine>(store_.get(), o);
+  }
+
+  v1::MutationResult PushOne(const v1::Mutation& m) {
+    auto r = engine_->Push(Batch({m}), Caller{"tester"});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok() || r->results_size() != 1) return {};
+    return r->results(0);
+  }
+
+  uint64_t Head() { return *store_->Head(); }
+
+  // Creates a finding from client A and returns its server version.
+  uint64_t Seed(const std::string& id, const v1::Finding& f) {
+    auto r = PushOne(CreateFinding(kA, next_a_++, id, f));
+    EXPECT_EQ(r.outcome(), v1::APPLIED) << r.reason();
+    return r.record().version();
+  }
+
+  std::vector<v1::Record> PullAll(uint64_t cursor = 0, uint32_t page = 0) {
+    v1::PullRequest req;
+    req.set_protocol_version(1);
+    req.set_cursor(cursor);
+    req.set_page_size(page);
+    auto head = engine_->StartPull(req, Caller{});
+    EXPECT_TRUE(head.ok()) << head.status().ToString();
+    std::vector<v1::Record> out;
+    uint64_t c = cursor;
+    for (int guard = 0; guard < 10000; ++guard) {
+      auto p = engine_->PullPage(req, c, *head);
+      EXPECT_TRUE(p.ok());
+      for (const auto& r : p->records()) out.push_back(r);
+      ++pages_;
+      c = p->next_cursor();
+      if (!p->has_more()) break;
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  core::ManualClock clock_;
+  std::unique_ptr<storage::ServerStore> store_;
+  std::unique_ptr<SyncEngine> engine_;
+  uint64_t next_a_ = 1;
+  int pages_ = 0;
+  core::IdGenerator ids_{&clock_, 7};
+};
+
+TEST_F(EngineTest, CreateIsAppliedAndVersionedBySeq) {
+  std::string id = ids_.NewUuidV7();
+  auto r = PushOne(CreateFinding(kA, 1, id, SampleFinding()));
+  EXPECT_EQ(r.outcome(), v1::APPLIED);
+  EXPECT_EQ(r.record().version(), 1u);
+  EXPECT_EQ(r.record().meta().device_id(), kA);
+  EXPECT_EQ(r.record().meta().author(), "tester");
+  EXPECT_EQ(r.record().body().finding().title(), "Gas alarm not serviced");
+  EXPECT_EQ(Head(), 1u);
+}
+
+TEST_F(EngineTest, RetriedPushIsAppliedOnceWithTheOriginalResult) {
+  std::string id = ids_.NewUuidV7();
+  v1::Mutation m = CreateFinding(kA, 1, id, SampleFinding());
+  auto first = PushOne(m);
+  auto again = PushOne(m);  // the response to the first was "lost"
+  EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString());
+  EXPECT_EQ(Head(), 1u);
+  std::vector<storage::VersionRow> hist;
+  ASSERT_TRUE(store_->History("findings", id, &hist).ok());
+  EXPECT_EQ(hist.size(), 1u);
+}
+
+TEST_F(EngineTest, SequentialOfflineEditsOfOneDeviceChainWithoutConflict) {
+  std::string id = ids_.NewUuidV7();
+  v1::Finding f = SampleFinding();
+  v1::Finding g = f;
+  g.set_title("Gas alarm overdue for service");
+  v1::Finding h = g;
+  h.set_title("Gas alarm: service overdue 2 years");
+  h.add_tags("kitchen");
+  // All three made offline: the patches have base_version 0, bases from the local view.
+  auto res = engine_->Push(Batch({CreateFinding(kA, 1, id, f), PatchFinding(kA, 2, id, 0, f, g, {"title"}),
+                                  PatchFinding(kA, 3, id, 0, g, h, {"title", "tags"})}),
+                           Caller{});
+  ASSERT_TRUE(res.ok());
+  for (const auto& r : res->results()) EXPECT_EQ(r.outcome(), v1::APPLIED) << r.reason();
+  EXPECT_EQ(res->results(2).record().body().finding().title(), "Gas alarm: service overdue 2 years");
+  EXPECT_EQ(res->results(2).record().body().finding().tags_size(), 1);
+  std::vector<v1::Conflict> conflicts;
+  ASSERT_TRUE(store_->ListConflicts({}, &conflicts).ok());
+  EXPECT_TRUE(conflicts.empty());
+}
+
+TEST_F(EngineTest, DifferentFieldsEditedOnTwoDevicesMergeBothKept) {
+  std::string id = ids_.NewUuidV7();
+  v1::Finding f = SampleFinding();
+  uint64_t v = Seed(id, f);
+  v1::Finding a = f, b = f;
+  a.set_responsible_org("Kindergarten No. 3");
+  b.set_deadline_ms(testing::kTestNowMs + 86400000);
+  EXPECT_EQ(PushOne(PatchFinding(kA, next_a_++, id, v, f, a, {"responsible_org"})).outcome(), v1::APPLIED);
+  auto rb = PushOne(PatchFinding(kB, 1, id, v, f, b, {"deadline_ms"}));
+  EXPECT_EQ(rb.outcome(), v1::MERGED);
+  EXPECT_EQ(rb.record().body().finding().responsible_org(), "Kindergarten No. 3");
+  EXPECT_EQ(rb.record().body().finding().deadline_ms(), testing::kTestNowMs + 86400000);
+}
+
+TEST_F(EngineTest, SameFieldLwwConflictKeepsBothValues) {
+  std::string id = ids_.NewUuidV7();
+  v1::Finding f = SampleFinding();
+  uint64_t v = Seed(id, f);
+  v1::Finding a = f, b = f;
+  a.set_responsible_org("District Gas Co.");
+  b.set_responsible_org("School logistics office");
+  PushOne(PatchFinding(kA, next_a_++, id, v, f, a, {"responsible_org"}, testing::kTestNowMs + 1000));
+  // B's edit happened earlier (lower HLC): A's value stands, B's is kept as the loser.
+  auto rb = PushOne(PatchFinding(kB, 1, id, v, f, b, {"responsible_org"}, testing::kTestNowMs + 500));
+  ASSERT_EQ(rb.outcome(), v1::CONFLICT);
+  ASSERT_EQ(rb.conflicts_size(), 1);
+  const v1::Conflict& c = rb.conflicts(0);
+  EXPECT_EQ(c.field(), "responsible_org");
+  EXPECT_EQ(c.policy(), v1::LWW);
+  EXPECT_EQ(c.state(), v1::CONFLICT_AUTO_RESOLVED);
+  EXPECT_EQ(c.winner_value().finding().responsible_org(), "District Gas Co.");
+  EXPECT_EQ(c.loser_value().finding().responsible_org(), "School logistics office");
+  EXPECT_EQ(c.winner().device_id(), kA);
+  EXPECT_EQ(c.loser().device_id(), kB);
+  EXPECT_EQ(rb.record().body().finding().responsible_org(), "District Gas Co.");
+  std::vector<v1::Conflict> stored;
+  ASSERT_TRUE(store_->ListConflicts({}, &stored).ok());
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].id(), c.id());
+}
+
+TEST_F(EngineTest, ReviewConflictStaysOpenAndMaxTakesTheSaferValue) {
+  std::string id = ids_.NewUuidV7();
+  v1::Finding f = SampleFinding();
+  uint64_t v = Seed(id, f);
+  v1::Finding a = f, b = f;
+  a.set_description("Alarm unserviced; battery missing.");
+  a.set_severity(v1::HIGH);
+  b.set_description("Alarm unserviced since 2024.");
+  b.set_severity(v1::LOW);
+  PushOne(PatchFinding(kA, next_a_++, id, v, f, a, {"description", "severity"}, testing::kTestNowMs + 10));
+  auto rb = PushOne(PatchFinding(kB, 1, id, v, f, b, {"description", "severity"}, testing::kTestNowMs + 20));
+  ASSERT_EQ(rb.outcome(), v1::CONFLICT);
+  ASSERT_EQ(rb.conflicts_size(), 2);
+  EXPECT_EQ(rb.record().body().finding().severity(), v1::HIGH);  // MAX: safer wins though B is later
+  EXPECT_EQ(rb.record().body().finding().description(), "Alarm unserviced since 2024.");  // later stands
+  std::vector<v1::Conflict> open;
+  storage::ConflictFilter only_open;
+  only_open.only_open = true;
+  ASSERT_TRUE(store_->ListConflicts(only_open, &open).ok());
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].field(), "description");
+  EXPECT_EQ(open[0].loser_value().finding().description(), "Alarm unserviced; battery missing.");
+}
+
+TEST_F(EngineTest, SetFieldsMergeAdditionsAndRemovalsOfBoth) {
+  std::string id = ids_.NewUuidV7();
+  v1::Finding f = SampleFinding();
+  f.add_evidence("photo-1");
+  f.add_evidence("photo-2");
+  uint64_t v = Seed(id, f);
+  v1::Finding a = f, b = f;
+  a.add_evidence("photo-3");                // A adds
+  b.clear_evidence();
+  b.add_evidence("photo-2");                // B removes photo-1 ...
+  b.add_evidence("photo-4");                // ... and adds photo-4
+  PushOne(PatchFinding(kA, next_a_++, id, v, f, a, {"evidence"}));
+  auto rb = PushOne(PatchFinding(kB, 1, id, v, f, b, {"evidence"}));
+  EXPECT_EQ(rb.outcome(), v1::MERGED);
+  const auto& ev = rb.record().body().finding().evidence();
+  std::set<std::string> got(ev.begin(), ev.end());
+  EXPECT_EQ(got, (std::set<std::string>{"photo-2", "photo-3", "photo-4"}));
+}
+
+TEST_F(EngineTest, LifecycleConcurrentMovesAndIllegalTransitions) {
+  std::string id = ids_.NewUuidV7();
+  v1::Finding f = SampleFinding();
+  uint64_t v = Seed(id, f);
+  v1::Finding notified = f;
+  notified.set_status(v1::NOTIFIED);
+  notified.set_deadline_ms(testing::kTestNowMs + 7 * 86400000LL);
+  v1::Finding voided = f;
+  voided.set_status(v1::VOIDED);
+  voided.set_void_reason("duplicate of another finding");
+  // The office issues the notice; concurrently an inspector voids: the notice wins.
+  EXPECT_EQ(PushOne(PatchFinding(kA, next_a_++, id, v, f, notified, {"status", "deadline_ms"})).outcome(),
+            v1::APPLIED);
+  auto rb = PushOne(PatchFinding(kB, 1, id, v, f, voided, {"status", "void_reason"}));
+  ASSERT_EQ(rb.outcome(), v1::CONFLICT) << rb.reason();
+  EXPECT_EQ(rb.record().body().finding().status(), v1::NOTIFIED);
+  bool saw_status = false;
+  for (const auto& c : rb.conflicts())
+    if (c.field() == "status") {
+      saw_status = true;
+      EXPECT_EQ(c.loser_value().finding().status(), v1::VOIDED);
+    }
+  EXPECT_TRUE(saw_status);
+
+  // An illegal move is rejected with a readable reason and changes nothing.
+  uint64_t head = Head();
+  v1::Finding cur = rb.record().body().finding();
+  v1::Finding closed = cur;
+  closed.set_status(v1::CLOSED);
+  auto bad = PushOne(PatchFinding(kB, 2, id, rb.record().version(), cur, closed, {"status"}));
+  EXPECT_EQ(bad.outcome(), v1::REJECTED);
+  EXPECT_EQ(bad.reject_code(), v1::ILLEGAL_TRANSITION);
+  EXPECT_NE(bad.reason().find("NOTIFIED -> CLOSED is not allowed"), std::string::npos) << bad.reason();
+  EXPECT_EQ(Head(), head);
+}
+
+TEST_F(EngineTest, RejectionsChangeNothing) {
+  std::string id = ids_.NewUuidV7();
+  v1::Finding f = SampleFinding();
+  uint64_t v = Seed(id, f);
+  uint64_t head = Head();
+
+  v1::Mutation unknown = CreateFinding(kB, 1, ids_.NewUuidV7(), f);
+  unknown.set_collection("photos");
+  v1::Mutation bad_id = CreateFinding(kB, 2, "not-a-uuid", f);
+  v1::Finding g = f;
+  g.set_title("x");
+  v1::Mutation bad_mask = PatchFinding(kB, 3, id, v, f, g, {"titel"});
+  v1::Mutation del = CreateFinding(kB, 4, id, f);
+  del.set_op(v1::DELETE);
+  del.clear_body();
+  v1::Mutation missing = PatchFinding(kB, 5, ids_.NewUuidV7(), 1, f, g, {"title"});
+  v1::Mutation ahead = PatchFinding(kB, 6, id, v + 100, f, g, {"title"});
+  v1::Mutation future = PatchFinding(kB, 7, id, v, f, g, {"title"}, testing::kTestNowMs + 3600 * 1000);
+  v1::Mutation dup = CreateFinding(kB, 8, id, f);
+  v1::Finding huge = f;
+  huge.set_title(std::string(201, 'x'));
+  v1::Mutation too_long = CreateFinding(kB, 9, ids_.NewUuidV7(), huge);
+
+  auto res = engine_->Push(Batch({unknown, bad_id, bad_mask, del, missing, ahead, future, dup, too_long}), Caller{});
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  const v1::RejectCode want[] = {v1::UNKNOWN_COLLECTION, v1::INVALID,   v1::INVALID,
+                                 v1::NOT_DELETABLE,      v1::NOT_FOUND, v1::BASE_AHEAD,
+                                 v1::CLOCK_DRIFT,        v1::ALREADY_EXISTS, v1::INVALID};
+  ASSERT_EQ(res->results_size(), 9);
+  for (int i = 0; i < 9; ++i) {
+    EXPECT_EQ(res->results(i).outcome(), v1::REJECTED) << i;
+    EXPECT_EQ(res->results(i).reject_code(), want[i]) << i << ": " << res->results(i).reason();
+    EXPECT_FALSE(res->results(i).reason().empty());
+  }
+  EXPECT_NE(res->results(0).reason().find("findings, inspections"), std::string::npos);
+  EXPECT_NE(res->results(2).reason().find("'titel'"), std::string::npos);
+  EXPECT_NE(res->results(3).reason().find("void"), std::string::npos);
+  EXPECT_EQ(Head(), head);
+  auto rec = store_->GetRecord("findings", id);
+  ASSERT_TRUE(rec.ok() && rec->has_value());
+  EXPECT_EQ((*rec)->version, v);
+}
+
+TEST_F(EngineTest, RequestLevelErrorsFailTheCallAndChangeNothing) {
+  std::vector<v1::Mutation> many;
+  for (int i = 1; i <= 11; ++i) many.push_back(CreateFinding(kA, i, ids_.NewUuidV7(), SampleFinding()));
+  auto big = engine_->Push(Batch(many), Caller{});
+  EXPECT_EQ(big.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(big.status().message().find("limit of 10"), std::string::npos);
+
+  auto order = engine_->Push(Batch({CreateFinding(kA, 5, ids_.NewUuidV7(), SampleFinding()),
+                                    CreateFinding(kA, 4, ids_.NewUuidV7(), SampleFinding())}),
+                             Caller{});
+  EXPECT_EQ(order.status().code(), StatusCode::kInvalidArgument);
+
+  v1::PushRequest old = Batch({CreateFinding(kA, 1, ids_.NewUuidV7(), SampleFinding())});
+  old.set_protocol_version(0);
+  auto proto = engine_->Push(old, Caller{});
+  EXPECT_EQ(proto.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(proto.status().message().find("supports 1..1"), std::string::npos);
+  EXPECT_EQ(Head(), 0u);
+}
+
+TEST_F(EngineTest, DeleteAndUpdateConflictsKeepTheUpdate) {
+  // Inspections can be deleted; findings cannot.
+  auto make = [&](const std::string& client, uint64_t mid, const std::string& id, v1::MutationOp op, uint64_t base) {
+    v1::Mutation m;
+    m.set_client_id(client);
+    m.set_mutation_id(mid);
+    m.set_collection("inspections");
+    m.set_record_id(id);
+    m.set_op(op);
+    m.set_base_version(base);
+    m.set_hlc(core::Hlc::Pack(testing::kTestNowMs, static_cast<uint32_t>(mid)));
+    return m;
+  };
+  std::string id = ids_.NewUuidV7();
+  v1::Mutation create = make(kA, 1, id, v1::CREATE, 0);
+  create.mutable_body()->mutable_inspection()->set_site_id("site-9");
+  uint64_t v = PushOne(create).record().version();
+
+  v1::Mutation patch = make(kA, 2, id, v1::PATCH, v);
+  patch.mutable_mask()->add_paths("notes");
+  patch.mutable_body()->mutable_inspection()->set_notes("Gate control checked.");
+  patch.mutable_base_body()->mutable_inspection();
+  EXPECT_EQ(PushOne(patch).outcome(), v1::APPLIED);
+  // B deletes what it saw at v: the concurrent update wins.
+  auto del = PushOne(make(kB, 1, id, v1::DELETE, v));
+  EXPECT_EQ(del.outcome(), v1::CONFLICT);
+  EXPECT_FALSE(del.record().deleted());
+  ASSERT_EQ(del.conflicts_size(), 1);
+  EXPECT_EQ(del.conflicts(0).field(), "deleted");
+
+  // A delete made on the latest version goes through; a later update made on
+  // an older version restores the record, with a conflict.
+  uint64_t latest = del.record().version();
+  auto del2 = PushOne(make(kB, 2, id, v1::DELETE, latest));
+  EXPECT_EQ(del2.outcome(), v1::APPLIED);
+  EXPECT_TRUE(del2.record().deleted());
+  v1::Mutation late = make(kA, 3, id, v1::PATCH, latest);
+  late.mutable_mask()->add_paths("notes");
+  late.mutable_body()->mutable_inspection()->set_notes("Visitor log reviewed.");
+  late.mutable_base_body()->mutable_inspection()->set_notes("Gate control checked.");
+  auto restored = PushOne(late);
+  EXPECT_EQ(restored.outcome(), v1::CONFLICT);
+  EXPECT_FALSE(restored.record().deleted());
+  EXPECT_EQ(restored.record().body().inspection().notes(), "Visitor log reviewed.");
+}
+
+TEST_F(EngineTest, PullStreamsLatestVersionsInPagesWithTombstones) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 25; ++i) {
+    ids.push_back(ids_.NewUuidV7());
+    Seed(ids.back(), SampleFinding("finding " + std::to_string(i)));
+  }
+  auto all = PullAll(0, 10);
+  EXPECT_EQ(all.size(), 25u);
+  EXPECT_EQ(pages_, 3);
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].version(), all[i].version());
+
+  // Edit one: an incremental pull returns only it.
+  v1::Finding f = all[3].body().finding(), g = f;
+  g.set_severity(v1::CRITICAL);
+  PushOne(PatchFinding(kA, next_a_++, all[3].id(), all[3].version(), f, g, {"severity"}));
+  auto delta = PullAll(all.back().version());
+  ASSERT_EQ(delta.size(), 1u);
+  EXPECT_EQ(delta[0].id(), all[3].id());
+  EXPECT_EQ(delta[0].body().finding().severity(), v1::CRITICAL);
+
+  v1::PullRequest bad;
+  bad.set_protocol_version(1);
+  bad.set_page_size(1'000'000);
+  EXPECT_EQ(engine_->StartPull(bad, Caller{}).status().code(), StatusCode::kInvalidArgument);
+  bad.set_page_size(0);
+  bad.set_cursor(Head() + 5);
+  EXPECT_EQ(engine_->StartPull(bad, Caller{}).status().code(), StatusCode::kFailedPrecondition);
+  bad.set_cursor(0);
+  bad.add_collections("photos");
+  EXPECT_EQ(engine_->StartPull(bad, Caller{}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(EngineTest, AcknowledgedResultsArePrunedButNeverReapplied) {
+  std::string id = ids_.NewUuidV7();
+  v1::Mutation m1 = CreateFinding(kA, 1, id, SampleFinding());
+  PushOne(m1);
+  // The client has processed result 1 and says so with its next push.
+  auto r = engine_->Push(Batch({CreateFinding(kA, 2, ids_.NewUuidV7(), SampleFinding())}, 1), Caller{});
+  ASSERT_TRUE(r.ok());
+  uint64_t head = Head();
+  auto replay = PushOne(m1);
+  EXPECT_EQ(replay.outcome(), v1::REJECTED);
+  EXPECT_EQ(Head(), head);
+}
+
+TEST_F(EngineTest, HistoryIsAppendOnlyAndFollowsTheSeq) {
+  std::string id = ids_.NewUuidV7();
+  v1::Finding f = SampleFinding();
+  uint64_t v = Seed(id, f);
+  v1::Finding g = f;
+  for (int i = 0; i < 5; ++i) {
+    v1::Finding before = g;
+    g.set_title("title " + std::to_string(i));
+    v = PushOne(PatchFinding(kA, next_a_++, id, v, before, g, {"title"})).record().version();
+  }
+  std::vector<storage::VersionRow> rows;
+  ASSERT_TRUE(store_->ReadHistory(0, 100, &rows).ok());
+  ASSERT_EQ(rows.size(), 6u);
+  for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].seq, i + 1);
+  EXPECT_EQ(rows.back().mutation_id, next_a_ - 1);
+}
+
+TEST(ServerStoreTest, ReopenKeepsDataAndAFailedWriteLeavesNothing) {
+  testing::TempDir dir;
+  {
+    auto s = storage::OpenSqliteServerStore(dir.File("s.db"));
+    ASSERT_TRUE(s.ok());
+    Status st = (*s)->Write([](storage::ServerWriteTxn& t) -> Status {
+      storage::StoredRecord r;
+      r.collection = "findings";
+      r.id = "0190a000-0000-7000-8000-000000000001";
+      INSPECTSYNC_RETURN_IF_ERROR(t.AppendVersion(&r, kA, 1, v1::CREATE));
+      return Internal("boom");  // abort after writing
+    });
+    EXPECT_EQ(st.code(), StatusCode::kInternal);
+    EXPECT_EQ(*(*s)->Head(), 0u);
+    st = (*s)->Write([](storage::ServerWriteTxn& t) -> Status {
+      storage::StoredRecord r;
+      r.collection = "findings";
+      r.id = "0190a000-0000-7000-8000-000000000002";
+      return t.AppendVersion(&r, kA, 1, v1::CREATE);
+    });
+    ASSERT_TRUE(st.ok());
+    EXPECT_EQ(*(*s)->Head(), 1u);  // the aborted write did not burn a seq
+  }
+  auto again = storage::OpenSqliteServerStore(dir.File("s.db"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*(*again)->Head(), 1u);
+}
+
+TEST(ServerStoreTest, RefusesADatabaseFromANewerBuildAndAFileThatIsNotOne) {
+  testing::TempDir dir;
+  {
+    auto s = storage::OpenSqliteServerStore(dir.File("s.db"));
+    ASSERT_TRUE(s.ok());
+  }
+  {
+    SQLite::Database db(dir.File("s.db"), SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA user_version=99");
+  }
+  auto newer = storage::OpenSqliteServerStore(dir.File("s.db"));
+  EXPECT_EQ(newer.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(newer.status().message().find("newer"), std::string::npos);
+
+  FILE* f = fopen(dir.File("junk.db").c_str(), "w");
+  fputs("this is not a database, just text that is long enough to be a header........................", f);
+  fclose(f);
+  auto junk = storage::OpenSqliteServerStore(dir.File("junk.db"));
+  EXPECT_FALSE(junk.ok());
+}
+
+}  // namespace
+}  // namespace inspectsync::server

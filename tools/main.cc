@@ -1,0 +1,31 @@
+// inspectsync: the command line — server, tablet simulator, demo.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tools/commands.h"
+
+namespace {
+const char* kUsage =
+    "usage: inspectsync <command> [flags]\n"
+    "commands:\n"
+    "  server   run the sync server                 (inspectsync server --help)\n"
+    "  tablet   act as a tablet on a local database (inspectsync tablet --help)\n"
+    "  demo     start a server and several tablets, edit offline, sync, check convergence\n";
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  using namespace inspectsync::tools;
+  if (cmd == "server") return CmdServer(args);
+  if (cmd == "tablet") return CmdTablet(args);
+  if (cmd == "demo") return CmdDemo(args);
+  std::fprintf(stderr, "inspectsync: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+  return 2;
+}
