@@ -1,0 +1,87 @@
+// Runs the real `inspectsync server` binary as a child process, so tests can
+// kill it with SIGKILL and restart it on the same database file.
+#ifndef INSPECTSYNC_TESTS_TESTING_SERVER_PROCESS_H_
+#define INSPECTSYNC_TESTS_TESTING_SERVER_PROCESS_H_
+
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace inspectsync::testing {
+
+class ServerProcess {
+ public:
+  // Starts `binary server --listen 127.0.0.1:0 --db db_path extra...` and
+  // waits for it to print its address. ok() tells whether that worked.
+  ServerProcess(const std::string& binary, const std::string& db_path, std::vector<std::string> extra = {}) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      std::vector<std::string> args = {binary, "server", "--listen", "127.0.0.1:0", "--db", db_path, "--grace-s", "2"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(binary.c_str(), argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    out_ = fdopen(fds[0], "r");
+    char line[512];
+    while (out_ && std::fgets(line, sizeof line, out_)) {
+      std::string s(line);
+      auto at = s.find("listening on ");
+      if (at != std::string::npos) {
+        std::string rest = s.substr(at + 13);
+        address_ = rest.substr(0, rest.find(' '));
+        break;
+      }
+    }
+  }
+
+  ~ServerProcess() {
+    if (pid_ > 0 && !reaped_) Kill(SIGKILL);
+    if (out_) fclose(out_);
+  }
+
+  bool ok() const { return pid_ > 0 && !address_.empty(); }
+  const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+
+  // Sends `sig` and reaps the process; returns its wait status.
+  int Kill(int sig) {
+    if (pid_ <= 0 || reaped_) return -1;
+    ::kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return status;
+  }
+
+  // Everything else the server printed (after SIGTERM, for the shutdown lines).
+  std::string DrainOutput() {
+    std::string all;
+    char buf[512];
+    while (out_ && std::fgets(buf, sizeof buf, out_)) all += buf;
+    return all;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  std::string address_;
+  bool reaped_ = false;
+};
+
+}  // namespace inspectsync::testing
+
+#endif  // INSPECTSYNC_TESTS_TESTING_SERVER_PROCESS_H_
