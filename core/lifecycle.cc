@@ -34,16 +34,16 @@ std::vector<FindingStatus> NextStatuses(FindingStatus from) {
   return out;
 }
 
-int LifecycleRank(FindingStatus s) {
+int LifecyclePrecedence(FindingStatus s) {
   switch (s) {
     case v1::DRAFT: return 0;
     case v1::OPEN: return 1;
-    case v1::NOTIFIED: return 2;
-    case v1::REOPENED: return 3;  // back in rectification after a failed check
+    case v1::VOIDED: return 2;
+    case v1::NOTIFIED: return 3;
     case v1::IN_RECTIFICATION: return 4;
     case v1::RECTIFIED: return 5;
     case v1::CLOSED: return 6;
-    case v1::VOIDED: return 6;   // terminal, like CLOSED
+    case v1::REOPENED: return 7;
     default: return -1;
   }
 }

@@ -28,8 +28,14 @@ bool IsInitialStatus(FindingStatus s);
 bool IsLegalTransition(FindingStatus from, FindingStatus to);
 // The statuses reachable from `from` in one step.
 std::vector<FindingStatus> NextStatuses(FindingStatus from);
-// How far along the lifecycle a status is; decides concurrent moves.
-int LifecycleRank(FindingStatus s);
+// Decides concurrent moves of one finding: when two people moved it from
+// the same status, the higher precedence stands and the other is kept as the
+// conflict's loser. A total order, so the result does not depend on arrival:
+//   DRAFT < OPEN < VOIDED < NOTIFIED < IN_RECTIFICATION < RECTIFIED < CLOSED < REOPENED
+// Further along wins (a notice beats a concurrent void: voiding after a notice
+// is not allowed); a failed verification (REOPENED) beats a concurrent pass
+// (CLOSED): two verifiers disagreeing must not hide a hazard.
+int LifecyclePrecedence(FindingStatus s);
 // "OPEN -> CLOSED is not allowed; from OPEN a finding may go to NOTIFIED, VOIDED"
 std::string DescribeIllegalTransition(FindingStatus from, FindingStatus to);
 std::string StatusName(FindingStatus s);

@@ -132,8 +132,9 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
     switch (fs->policy) {
       case v1::LIFECYCLE:
         if (lifecycle) {
-          FindingStatus c = StatusOf(current, f), n = StatusOf(incoming, f);
-          incoming_wins = IsLegalTransition(c, n) && LifecycleRank(n) > LifecycleRank(c);
+          // Both moved from the base. The precedence is a total order, so the
+          // outcome does not depend on which edit reached the server first.
+          incoming_wins = LifecyclePrecedence(StatusOf(incoming, f)) > LifecyclePrecedence(StatusOf(current, f));
         } else {
           incoming_wins = LwwWins(writer, cur_writer);
         }

@@ -50,7 +50,9 @@ struct MergeResult {
   v1::FieldClocks clocks;                  // field clocks after the merge
   std::vector<const FieldSpec*> changed;   // fields whose value differs from current
   std::vector<FieldConflict> conflicts;
-  bool concurrent = false;                 // some masked field had changed on the server too
+  // Some masked field had been changed differently on the server since the
+  // editor's base, so the merge had to combine or choose.
+  bool concurrent = false;
 };
 
 // Merges a PATCH into `current`. `base` and `incoming` are records of the

@@ -108,19 +108,59 @@ std::string FieldToString(const pb::Message& m, const pb::FieldDescriptor* f) {
   return out + "]";
 }
 
+namespace {
+// Element i of field f (or the singular value when i < 0) of a and b are equal.
+bool ValueEquals(const pb::Message& a, const pb::Message& b, const pb::FieldDescriptor* f, int i) {
+  const pb::Reflection* ra = a.GetReflection();
+  const pb::Reflection* rb = b.GetReflection();
+  bool rep = i >= 0;
+  switch (f->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_STRING:
+      return (rep ? ra->GetRepeatedString(a, f, i) : ra->GetString(a, f)) ==
+             (rep ? rb->GetRepeatedString(b, f, i) : rb->GetString(b, f));
+    case pb::FieldDescriptor::CPPTYPE_INT32:
+      return (rep ? ra->GetRepeatedInt32(a, f, i) : ra->GetInt32(a, f)) ==
+             (rep ? rb->GetRepeatedInt32(b, f, i) : rb->GetInt32(b, f));
+    case pb::FieldDescriptor::CPPTYPE_INT64:
+      return (rep ? ra->GetRepeatedInt64(a, f, i) : ra->GetInt64(a, f)) ==
+             (rep ? rb->GetRepeatedInt64(b, f, i) : rb->GetInt64(b, f));
+    case pb::FieldDescriptor::CPPTYPE_UINT32:
+      return (rep ? ra->GetRepeatedUInt32(a, f, i) : ra->GetUInt32(a, f)) ==
+             (rep ? rb->GetRepeatedUInt32(b, f, i) : rb->GetUInt32(b, f));
+    case pb::FieldDescriptor::CPPTYPE_UINT64:
+      return (rep ? ra->GetRepeatedUInt64(a, f, i) : ra->GetUInt64(a, f)) ==
+             (rep ? rb->GetRepeatedUInt64(b, f, i) : rb->GetUInt64(b, f));
+    case pb::FieldDescriptor::CPPTYPE_BOOL:
+      return (rep ? ra->GetRepeatedBool(a, f, i) : ra->GetBool(a, f)) ==
+             (rep ? rb->GetRepeatedBool(b, f, i) : rb->GetBool(b, f));
+    case pb::FieldDescriptor::CPPTYPE_ENUM:
+      return (rep ? ra->GetRepeatedEnumValue(a, f, i) : ra->GetEnumValue(a, f)) ==
+             (rep ? rb->GetRepeatedEnumValue(b, f, i) : rb->GetEnumValue(b, f));
+    case pb::FieldDescriptor::CPPTYPE_DOUBLE:  // bit-exact, as stored
+      return (rep ? ra->GetRepeatedDouble(a, f, i) : ra->GetDouble(a, f)) ==
+             (rep ? rb->GetRepeatedDouble(b, f, i) : rb->GetDouble(b, f));
+    case pb::FieldDescriptor::CPPTYPE_FLOAT:
+      return (rep ? ra->GetRepeatedFloat(a, f, i) : ra->GetFloat(a, f)) ==
+             (rep ? rb->GetRepeatedFloat(b, f, i) : rb->GetFloat(b, f));
+    case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+      return false;  // excluded by the schema
+  }
+  return false;
+}
+}  // namespace
+
 bool FieldEquals(const pb::Message& a, const pb::Message& b, const FieldSpec& fs) {
   const pb::FieldDescriptor* f = fs.field;
   if (f->is_repeated() && fs.policy == v1::SET && f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
     auto va = GetStrings(a, f), vb = GetStrings(b, f);
     return std::set<std::string>(va.begin(), va.end()) == std::set<std::string>(vb.begin(), vb.end());
   }
-  const pb::Reflection* ra = a.GetReflection();
-  const pb::Reflection* rb = b.GetReflection();
-  if (f->is_repeated()) {
-    if (ra->FieldSize(a, f) != rb->FieldSize(b, f)) return false;
-  }
-  // Field values are small; rendering them keeps one code path for all types.
-  return FieldToString(a, f) == FieldToString(b, f);
+  if (!f->is_repeated()) return ValueEquals(a, b, f, -1);
+  int n = a.GetReflection()->FieldSize(a, f);
+  if (n != b.GetReflection()->FieldSize(b, f)) return false;
+  for (int i = 0; i < n; ++i)
+    if (!ValueEquals(a, b, f, i)) return false;
+  return true;
 }
 
 std::vector<const FieldSpec*> ChangedFields(const CollectionSpec& spec, const pb::Message& a, const pb::Message& b) {

@@ -113,6 +113,8 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
       for (const FieldSpec& fs : spec->fields()) {
         if (fs.policy == v1::LIFECYCLE && fs.field->enum_type() == v1::FindingStatus_descriptor()) {
           auto st = static_cast<v1::FindingStatus>(rec.GetReflection()->GetEnumValue(rec, fs.field));
+          if (st == v1::FINDING_STATUS_UNSPECIFIED)
+            return Reject(v1::INVALID, "a " + spec->descriptor()->name() + " needs a status at creation: DRAFT or OPEN");
           if (!IsInitialStatus(st))
             return Reject(v1::ILLEGAL_TRANSITION,
                           "a " + spec->descriptor()->name() + " is created as DRAFT or OPEN, not " + StatusName(st));
@@ -132,8 +134,12 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
       if (Status s = CheckOnlyMasked(*spec, rec, *mask, "body"); !s.ok()) return Reject(v1::INVALID, s.message());
       if (Status s = ValidateFields(*spec, rec, &*mask); !s.ok()) return Reject(v1::INVALID, s.message());
       if (spec->Holds(m.base_body())) {
-        if (Status s = CheckOnlyMasked(*spec, spec->Get(m.base_body()), *mask, "base_body"); !s.ok())
+        const pb::Message& base = spec->Get(m.base_body());
+        if (Status s = CheckOnlyMasked(*spec, base, *mask, "base_body"); !s.ok())
           return Reject(v1::INVALID, s.message());
+        // Base values are stored too (as conflict bases): same limits.
+        if (Status s = ValidateFields(*spec, base, &*mask); !s.ok())
+          return Reject(v1::INVALID, "base_body: " + s.message());
       }
       return {};
     }
