@@ -125,5 +125,41 @@ TEST_F(GrpcServerTest, HealthCheckReportsServing) {
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
 }
 
+TEST_F(GrpcServerTest, ReflectionListsTheSyncService) {
+  // A raw ServerReflectionInfo stream: request {list_services: ""} (field 7).
+  grpc::CompletionQueue cq;
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext ctx;
+  auto call = generic.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto wait = [&](intptr_t want) {
+    void* tag = nullptr;
+    bool ok = false;
+    EXPECT_TRUE(cq.Next(&tag, &ok));
+    EXPECT_EQ(reinterpret_cast<intptr_t>(tag), want);
+    return ok;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(wait(1));
+  grpc::Slice req_slice(std::string("\x3a\x00", 2));
+  grpc::ByteBuffer req(&req_slice, 1);
+  call->Write(req, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(wait(2));
+  call->WritesDone(reinterpret_cast<void*>(3));
+  ASSERT_TRUE(wait(3));
+  grpc::ByteBuffer resp;
+  call->Read(&resp, reinterpret_cast<void*>(4));
+  ASSERT_TRUE(wait(4));
+  grpc::Status st;
+  call->Finish(&st, reinterpret_cast<void*>(5));
+  wait(5);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(resp.Dump(&slices).ok());
+  std::string bytes;
+  for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  EXPECT_NE(bytes.find("inspectsync.v1.SyncService"), std::string::npos);
+  EXPECT_NE(bytes.find("grpc.health.v1.Health"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace inspectsync
