@@ -97,10 +97,15 @@ class StatusOr {
 
 }  // namespace inspectsync
 
-#define INSPECTSYNC_RETURN_IF_ERROR(expr)        \
-  do {                                           \
-    ::inspectsync::Status _st = (expr);          \
-    if (!_st.ok()) return _st;                   \
+// The variable name carries the line number so nested uses (a lambda inside
+// a macro argument) do not shadow each other under -Wshadow.
+#define INSPECTSYNC_STATUS_CONCAT_(a, b) a##b
+#define INSPECTSYNC_STATUS_CONCAT(a, b) INSPECTSYNC_STATUS_CONCAT_(a, b)
+#define INSPECTSYNC_RETURN_IF_ERROR(expr)                                                       \
+  do {                                                                                          \
+    ::inspectsync::Status INSPECTSYNC_STATUS_CONCAT(inspectsync_status_, __LINE__) = (expr);     \
+    if (!INSPECTSYNC_STATUS_CONCAT(inspectsync_status_, __LINE__).ok())                         \
+      return INSPECTSYNC_STATUS_CONCAT(inspectsync_status_, __LINE__);                          \
   } while (0)
 
 #endif  // INSPECTSYNC_STATUS_H_

@@ -1,0 +1,197 @@
+// Client: the tablet side of InspectSync. An app opens one Client per device
+// database and edits findings and inspections through it, online or not.
+//
+//   inspectsync::ClientOptions options;
+//   options.db_path = "/data/inspect.db";
+//   options.server_address = "sync.district:7443";
+//   auto client = inspectsync::Client::Open(options);
+//   auto id = (*client)->CreateFinding(finding);   // works offline
+//   (*client)->StartBackgroundSync();              // or call Sync() yourself
+//
+// Every local write is one SQLite transaction that stores the edit in the
+// outbox and updates what the app reads. Reads return the latest server state
+// with the device's pending edits re-applied, so an edit is visible at once
+// and stays visible until the server answers. Sync() pushes the outbox
+// (idempotently: an interrupted sync re-sends the same mutation ids) and
+// pulls the server's changes. A mutation the server rejects leaves the view
+// but stays listed in Rejected() with the reason: nothing vanishes silently.
+//
+// Errors: a write the server would refuse is refused locally with the same
+// words and changes nothing: INVALID_ARGUMENT for a malformed edit (bad id,
+// unknown field, too long, not deletable), FAILED_PRECONDITION for a move the
+// record's current state forbids (e.g. OPEN -> CLOSED), NOT_FOUND for a
+// record this device does not have.
+//
+// Thread-safety: a Client is safe to use from several threads. Writes and
+// reads are serialized on the device database; Sync() never holds that lock
+// during network calls, so the app keeps writing while a sync runs. One Sync
+// runs at a time; a concurrent caller waits for it.
+#ifndef INSPECTSYNC_CLIENT_H_
+#define INSPECTSYNC_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inspectsync/status.h"
+#include "inspectsync/transport.h"
+#include "inspectsync/v1/records.pb.h"
+#include "inspectsync/v1/sync.pb.h"
+
+namespace inspectsync {
+
+// A record as the app sees it on this device.
+template <typename T>
+struct Local {
+  std::string id;
+  uint64_t version = 0;  // server version it builds on; 0 = the server has not sent it yet
+  bool pending = false;  // has local edits the server has not acknowledged yet
+  T value;
+};
+using LocalFinding = Local<v1::Finding>;
+using LocalInspection = Local<v1::Inspection>;
+
+// Any collection, by name ("findings", "inspections", ...).
+struct LocalRecord {
+  std::string collection;
+  std::string id;
+  uint64_t version = 0;
+  bool pending = false;
+  v1::RecordBody body;
+};
+
+// An edit the server refused. It no longer shows in reads; it stays here
+// until the app dismisses it, so a person can see what was lost and why.
+struct RejectedMutation {
+  v1::Mutation mutation;  // as sent: collection, record_id, op, mask, body
+  v1::RejectCode code = v1::REJECT_CODE_UNSPECIFIED;
+  std::string reason;     // for people
+  int64_t rejected_at_ms = 0;  // device clock
+};
+
+// What one Sync() did.
+struct SyncReport {
+  uint64_t pushed = 0;     // mutations whose result was stored
+  uint64_t applied = 0;    // ... of which APPLIED
+  uint64_t merged = 0;     // ... MERGED
+  uint64_t conflicts = 0;  // ... CONFLICT (applied, some field settled by policy)
+  uint64_t rejected = 0;   // ... REJECTED (see Rejected())
+  uint64_t push_batches = 0;
+  uint64_t pulled = 0;     // records received from the server
+  uint64_t pull_pages = 0;
+  uint64_t cursor = 0;     // pull cursor after the sync
+  uint64_t pending = 0;    // mutations still in the outbox (e.g. written during the sync)
+};
+
+struct BackgroundSyncEvent {
+  Status status;                      // of this attempt
+  SyncReport report;                  // valid when status.ok()
+  int consecutive_failures = 0;       // 0 after a success
+  std::chrono::milliseconds next_delay{0};  // until the next scheduled attempt
+};
+
+struct BackgroundSyncOptions {
+  std::chrono::milliseconds interval{30'000};  // sync at least this often
+  // After a local write, sync once no further write came for this long.
+  std::chrono::milliseconds debounce{1'000};
+  // Transient failures (Status::transient()) retry after an exponentially
+  // growing delay, base * 2^(failures-1) capped at backoff_max, with random
+  // jitter in its upper half. Other failures wait backoff_max: retrying
+  // soon will not fix them.
+  std::chrono::milliseconds backoff_base{500};
+  std::chrono::milliseconds backoff_max{60'000};
+  // Called on the sync thread after every attempt (optional).
+  std::function<void(const BackgroundSyncEvent&)> on_attempt;
+};
+
+struct ClientOptions {
+  std::string db_path;         // REQUIRED: the device database file
+  std::string server_address;  // "host:port" of the SyncService
+  // Overrides server_address (tests, simulation, custom networks). With
+  // neither, the client works offline only and Sync() fails.
+  std::shared_ptr<Transport> transport;
+  // Wall clock, unix milliseconds; empty = the system clock. Feeds the HLC,
+  // record ids and dead-letter times; tablets' clocks may be wrong.
+  std::function<int64_t()> now_ms;
+  size_t push_batch_size = 500;         // mutations per Push
+  size_t push_batch_bytes = 1 << 20;    // and about this many bytes (gRPC's default limit is 4 MiB)
+  uint32_t pull_page_size = 500;        // records per pull page
+  uint64_t rng_seed = 0;                // record ids and jitter; 0 = random
+};
+
+class Client {
+ public:
+  // Opens (or creates) the device database. The first open of a file makes
+  // the device's client_id; later opens resume its outbox, cursor and clock.
+  static StatusOr<std::unique_ptr<Client>> Open(ClientOptions options);
+  // Stops background sync and waits for an attempt in flight to finish.
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const std::string& client_id() const;
+
+  // ---- Findings ----
+  // Returns the new id. A finding created without a status is OPEN; only
+  // DRAFT and OPEN are allowed.
+  StatusOr<std::string> CreateFinding(const v1::Finding& finding);
+  // Sets the named top-level `fields` of the finding to their values in
+  // `values` (other fields of `values` are ignored). Setting values equal to
+  // the current ones records nothing.
+  Status UpdateFinding(const std::string& id, const v1::Finding& values, const std::vector<std::string>& fields);
+  // Withdraws a finding (only before a notice). REQUIRES: a reason.
+  Status VoidFinding(const std::string& id, const std::string& reason);
+  StatusOr<LocalFinding> GetFinding(const std::string& id);
+  StatusOr<std::vector<LocalFinding>> ListFindings();  // ordered by id (creation time)
+
+  // ---- Inspections ----
+  StatusOr<std::string> CreateInspection(const v1::Inspection& inspection);
+  Status UpdateInspection(const std::string& id, const v1::Inspection& values, const std::vector<std::string>& fields);
+  Status DeleteInspection(const std::string& id);
+  StatusOr<LocalInspection> GetInspection(const std::string& id);
+  StatusOr<std::vector<LocalInspection>> ListInspections();
+
+  // ---- Any collection ----
+  StatusOr<std::string> Create(const std::string& collection, const v1::RecordBody& body);
+  Status Update(const std::string& collection, const std::string& id, const v1::RecordBody& values,
+                const std::vector<std::string>& fields);
+  Status Delete(const std::string& collection, const std::string& id);
+  // NOT_FOUND for records never seen and for deleted ones.
+  StatusOr<LocalRecord> Get(const std::string& collection, const std::string& id);
+  StatusOr<std::vector<LocalRecord>> List(const std::string& collection);
+
+  // ---- Sync ----
+  // Pushes the outbox, then pulls until caught up. On error, everything
+  // stored before it stays stored and calling Sync() again is safe.
+  StatusOr<SyncReport> Sync();
+  StatusOr<uint64_t> PendingCount();
+  StatusOr<std::vector<RejectedMutation>> Rejected();
+  Status DismissRejected(uint64_t mutation_id);
+  uint64_t cursor();
+
+  // Listeners are called after the results are stored, outside every lock of
+  // the Client, on the thread running Sync(), once that sync has finished
+  // (so they may call any method). They are notifications: Rejected() is the
+  // durable record. Setting a listener replaces the previous one.
+  void OnConflict(std::function<void(const v1::Conflict&)> listener);
+  void OnRejected(std::function<void(const RejectedMutation&)> listener);
+
+  // Runs Sync() on a thread of the Client: at once, then every interval and
+  // shortly after local writes, backing off on failures. FAILED_PRECONDITION
+  // if already running.
+  Status StartBackgroundSync(BackgroundSyncOptions options = BackgroundSyncOptions());
+  // Stops it and waits for an attempt in flight. Idempotent.
+  void StopBackgroundSync();
+
+ private:
+  class Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace inspectsync
+
+#endif  // INSPECTSYNC_CLIENT_H_

@@ -1,0 +1,91 @@
+// Private state of inspectsync::Client. Lock order (never the other way):
+//   sync_mu  ->  mu            (a sync holds sync_mu, takes mu per transaction)
+//   bg_control_mu  ->  bg_mu  (Start/Stop; the sync thread takes bg_mu only)
+//   bg_mu and listeners_mu are leaves: nothing else is taken while they are held.
+// Network calls and listener calls happen with only sync_mu held (or none).
+#ifndef INSPECTSYNC_CLIENT_SDK_SRC_CLIENT_IMPL_H_
+#define INSPECTSYNC_CLIENT_SDK_SRC_CLIENT_IMPL_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/hlc.h"
+#include "core/ids.h"
+#include "inspectsync/client.h"
+#include "storage/device_store.h"
+
+namespace inspectsync {
+
+class Client::Impl {
+ public:
+  ClientOptions options;
+  std::unique_ptr<core::Clock> own_clock;  // set when options.now_ms is given
+  core::Clock* clock = nullptr;
+  std::unique_ptr<core::IdGenerator> ids;
+  std::shared_ptr<Transport> transport;    // null: offline only
+  std::string client_id;                   // immutable after Open
+
+  // Guards `store` and `hlc` (the HLC is persisted in the store's write
+  // transactions, so it advances under the same lock).
+  std::mutex mu;
+  std::unique_ptr<storage::DeviceStore> store;
+  std::unique_ptr<core::Hlc> hlc;
+
+  std::mutex sync_mu;  // one Sync at a time
+
+  std::mutex listeners_mu;
+  std::function<void(const v1::Conflict&)> on_conflict;
+  std::function<void(const RejectedMutation&)> on_rejected;
+
+  // Background sync. bg_control_mu serializes Start/Stop (held while joining,
+  // never taken by the sync thread); bg_mu guards the fields below.
+  std::mutex bg_control_mu;
+  std::mutex bg_mu;
+  std::condition_variable bg_cv;
+  std::thread bg_thread;
+  bool bg_stop = false;
+  bool bg_dirty = false;  // a local write since the last attempt started
+  std::chrono::steady_clock::time_point bg_last_write;
+  BackgroundSyncOptions bg_options;
+  std::mt19937_64 jitter_rng;
+
+  // ---- writes and reads (client.cc) ----
+  StatusOr<std::string> Create(const std::string& collection, const v1::RecordBody& body);
+  Status Update(const std::string& collection, const std::string& id, const v1::RecordBody& values,
+                const std::vector<std::string>& fields);
+  Status Delete(const std::string& collection, const std::string& id);
+  StatusOr<LocalRecord> Get(const std::string& collection, const std::string& id);
+  StatusOr<std::vector<LocalRecord>> List(const std::string& collection);
+
+  // ---- sync (sync.cc) ----
+  StatusOr<SyncReport> Sync();
+  Status StartBackground(BackgroundSyncOptions opts);
+  void StopBackground();
+  // Wakes the background thread after a local write (debounced there).
+  void NoteLocalWrite();
+
+ private:
+  struct Events {
+    std::vector<v1::Conflict> conflicts;
+    std::vector<RejectedMutation> rejected;
+  };
+  Status SyncLocked(SyncReport* report, Events* events);
+  Status PushAll(SyncReport* report, Events* events);
+  Status PullAll(SyncReport* report);
+  void Deliver(const Events& events);
+  void BackgroundLoop();
+  // Validates a mutation as the server will, then stores it. REQUIRES: mu held.
+  Status Append(v1::Mutation* m);
+};
+
+}  // namespace inspectsync
+
+#endif  // INSPECTSYNC_CLIENT_SDK_SRC_CLIENT_IMPL_H_

@@ -1,0 +1,259 @@
+// Client::Sync (push the outbox, then pull) and the background sync thread.
+//
+// Crash safety comes from the store: each push batch's results and each pull
+// page are stored in one transaction, and an outbox row is removed only in
+// the transaction that stores its result. So a sync interrupted anywhere
+// (network error, kill -9) is finished by simply running Sync() again: the
+// unanswered mutations go out again with the same ids, and the server answers
+// them from its idempotency ledger.
+#include <set>
+#include <utility>
+
+#include "client-sdk/src/backoff.h"
+#include "client-sdk/src/client_impl.h"
+
+namespace inspectsync {
+
+namespace {
+constexpr uint32_t kProtocolVersion = 1;
+}  // namespace
+
+StatusOr<SyncReport> Client::Impl::Sync() {
+  if (!transport)
+    return FailedPrecondition("no sync server configured: set ClientOptions.server_address or .transport");
+  SyncReport report;
+  Events events;
+  Status st;
+  {
+    std::lock_guard<std::mutex> lock(sync_mu);
+    st = SyncLocked(&report, &events);
+  }
+  // Whatever was stored before an error is reported; listeners run with no lock held.
+  Deliver(events);
+  if (!st.ok()) return st;
+  return report;
+}
+
+Status Client::Impl::SyncLocked(SyncReport* report, Events* events) {
+  INSPECTSYNC_RETURN_IF_ERROR(PushAll(report, events));
+  INSPECTSYNC_RETURN_IF_ERROR(PullAll(report));
+  std::lock_guard<std::mutex> lock(mu);
+  auto pending = store->OutboxCount();
+  if (!pending.ok()) return pending.status();
+  report->pending = *pending;
+  report->cursor = store->cursor();
+  return Status::Ok();
+}
+
+Status Client::Impl::PushAll(SyncReport* report, Events* events) {
+  // Push what was written before this sync began; later writes go out on the
+  // next one (background sync schedules it), so a busy app cannot keep a
+  // sync from ever reaching its pull.
+  uint64_t through;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    through = store->next_mutation_id() - 1;
+  }
+  uint64_t after = 0;
+  for (;;) {
+    v1::PushRequest request;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto batch = store->OutboxBatch(after, through, options.push_batch_size, options.push_batch_bytes);
+      if (!batch.ok()) return batch.status();
+      if (batch->empty()) return Status::Ok();
+      auto ack = store->AckThrough();
+      if (!ack.ok()) return ack.status();
+      request.set_protocol_version(kProtocolVersion);
+      request.set_ack_through(*ack);
+      for (v1::Mutation& m : *batch) *request.add_mutations() = std::move(m);
+    }
+    after = request.mutations(request.mutations_size() - 1).mutation_id();
+
+    v1::PushResponse response;
+    INSPECTSYNC_RETURN_IF_ERROR(transport->Push(request, &response));  // no lock held
+
+    std::set<uint64_t> sent;
+    for (const v1::Mutation& m : request.mutations()) sent.insert(m.mutation_id());
+    std::vector<v1::MutationResult> results;
+    std::set<uint64_t> answered;
+    for (const v1::MutationResult& r : response.results()) {
+      if (!sent.count(r.mutation_id())) continue;  // not ours to store
+      answered.insert(r.mutation_id());
+      results.push_back(r);
+    }
+    storage::PushApplied applied;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      hlc->Observe(response.server_hlc());
+      auto stored = store->ApplyPushResults(results, hlc->last(), clock->NowMillis());
+      if (!stored.ok()) return stored.status();
+      applied = std::move(*stored);
+    }
+    ++report->push_batches;
+    for (size_t i : applied.processed) {
+      const v1::MutationResult& r = results[i];
+      ++report->pushed;
+      switch (r.outcome()) {
+        case v1::APPLIED: ++report->applied; break;
+        case v1::MERGED: ++report->merged; break;
+        case v1::CONFLICT:
+          ++report->conflicts;
+          for (const v1::Conflict& c : r.conflicts()) events->conflicts.push_back(c);
+          break;
+        case v1::REJECTED: ++report->rejected; break;
+        default: break;
+      }
+    }
+    for (storage::DeadLetter& d : applied.rejected)
+      events->rejected.push_back(RejectedMutation{std::move(d.mutation), d.code, std::move(d.reason), d.rejected_at_ms});
+    for (uint64_t id : sent) {
+      if (!answered.count(id))
+        return Internal("the server returned no result for mutation " + std::to_string(id) +
+                        "; it stays in the outbox and goes out again on the next sync");
+    }
+  }
+}
+
+Status Client::Impl::PullAll(SyncReport* report) {
+  uint64_t cursor;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    cursor = store->cursor();
+  }
+  for (;;) {
+    v1::PullRequest request;
+    request.set_protocol_version(kProtocolVersion);
+    request.set_client_id(client_id);
+    request.set_cursor(cursor);
+    request.set_page_size(options.pull_page_size);
+    const uint64_t start = cursor;
+    bool more = false;
+    // Each page is stored as it arrives: a stream cut halfway keeps its
+    // earlier pages, and the next pull resumes after them.
+    Status pulled = transport->Pull(request, [&](const v1::PullResponse& page) -> Status {
+      std::lock_guard<std::mutex> lock(mu);
+      hlc->Observe(page.server_hlc());
+      INSPECTSYNC_RETURN_IF_ERROR(store->ApplyPullPage(page, hlc->last()));
+      report->pulled += static_cast<uint64_t>(page.records_size());
+      ++report->pull_pages;
+      more = page.has_more();
+      cursor = store->cursor();
+      return Status::Ok();
+    });
+    if (!pulled.ok()) return pulled;
+    if (!more) return Status::Ok();
+    // The stream ended while more was announced: ask again from where we are.
+    if (cursor == start)
+      return Internal("the server announced more changes after cursor " + std::to_string(cursor) +
+                      " but sent none; stopping the pull");
+  }
+}
+
+void Client::Impl::Deliver(const Events& events) {
+  if (events.conflicts.empty() && events.rejected.empty()) return;
+  std::function<void(const v1::Conflict&)> conflict_listener;
+  std::function<void(const RejectedMutation&)> rejected_listener;
+  {
+    std::lock_guard<std::mutex> lock(listeners_mu);
+    conflict_listener = on_conflict;
+    rejected_listener = on_rejected;
+  }
+  if (conflict_listener)
+    for (const v1::Conflict& c : events.conflicts) conflict_listener(c);
+  if (rejected_listener)
+    for (const RejectedMutation& r : events.rejected) rejected_listener(r);
+}
+
+// ---------------------------------------------------------------- background
+
+Status Client::Impl::StartBackground(BackgroundSyncOptions opts) {
+  if (!transport)
+    return FailedPrecondition("no sync server configured: set ClientOptions.server_address or .transport");
+  std::lock_guard<std::mutex> control(bg_control_mu);
+  std::thread old;
+  {
+    std::lock_guard<std::mutex> lock(bg_mu);
+    if (bg_thread.joinable() && !bg_stop) return FailedPrecondition("background sync is already running");
+    if (bg_thread.get_id() == std::this_thread::get_id())
+      return FailedPrecondition("StartBackgroundSync cannot be called from on_attempt");
+    old = std::move(bg_thread);
+  }
+  if (old.joinable()) old.join();  // a loop that was stopped from its own callback
+  std::lock_guard<std::mutex> lock(bg_mu);
+  bg_options = std::move(opts);
+  bg_stop = false;
+  bg_dirty = false;
+  bg_thread = std::thread([this] { BackgroundLoop(); });
+  return Status::Ok();
+}
+
+void Client::Impl::StopBackground() {
+  {
+    std::lock_guard<std::mutex> lock(bg_mu);
+    bg_stop = true;
+    bg_cv.notify_all();
+    // From on_attempt: the loop ends when the callback returns; the thread
+    // is joined by the next Start/Stop or the destructor.
+    if (bg_thread.get_id() == std::this_thread::get_id()) return;
+  }
+  std::lock_guard<std::mutex> control(bg_control_mu);
+  std::thread t;
+  {
+    std::lock_guard<std::mutex> lock(bg_mu);
+    t = std::move(bg_thread);
+  }
+  if (t.joinable()) t.join();
+}
+
+void Client::Impl::NoteLocalWrite() {
+  std::lock_guard<std::mutex> lock(bg_mu);
+  if (!bg_thread.joinable() || bg_stop) return;
+  bg_dirty = true;
+  bg_last_write = std::chrono::steady_clock::now();
+  bg_cv.notify_all();
+}
+
+void Client::Impl::BackgroundLoop() {
+  using SteadyClock = std::chrono::steady_clock;
+  std::unique_lock<std::mutex> lock(bg_mu);
+  const BackgroundSyncOptions opts = bg_options;
+  SteadyClock::time_point next_due = SteadyClock::now();  // first attempt at once
+  bool backing_off = false;
+  int failures = 0;
+  while (!bg_stop) {
+    SteadyClock::time_point due = next_due;
+    // A local write brings the next attempt forward, but never into a backoff.
+    if (bg_dirty && !backing_off) due = std::min(due, bg_last_write + opts.debounce);
+    if (SteadyClock::now() < due) {
+      bg_cv.wait_until(lock, due);  // woken by Stop or a write; re-evaluate
+      continue;
+    }
+    bg_dirty = false;
+    lock.unlock();
+
+    StatusOr<SyncReport> result = Sync();
+    BackgroundSyncEvent event;
+    event.status = result.status();
+    if (result.ok()) {
+      event.report = *result;
+      failures = 0;
+      backing_off = false;
+      event.next_delay = opts.interval;
+    } else {
+      ++failures;
+      backing_off = true;
+      // Only transient failures retry soon; others (auth, a server bug)
+      // will not be fixed by hammering.
+      event.next_delay = result.status().transient()
+                             ? client_internal::BackoffDelay(failures, opts.backoff_base, opts.backoff_max, jitter_rng)
+                             : opts.backoff_max;
+    }
+    event.consecutive_failures = failures;
+    next_due = SteadyClock::now() + event.next_delay;
+    if (opts.on_attempt) opts.on_attempt(event);
+    lock.lock();
+  }
+}
+
+}  // namespace inspectsync

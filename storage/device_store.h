@@ -1,0 +1,129 @@
+// DeviceStore: the tablet's local database (one SQLite file).
+//
+// It holds four things, and keeps them consistent in single transactions:
+//   - server state: the latest version of each record the server sent
+//     (tombstones included);
+//   - the outbox: local mutations not yet acknowledged, in mutation_id order;
+//   - the view: what the app reads = server state + pending outbox mutations
+//     re-applied in order. A view row is recomputed whenever its server state
+//     or its pending set changes, inside the same transaction;
+//   - the dead letter: rejected mutations with their reason (nothing vanishes);
+// plus the device's identity and counters (client_id, next mutation_id, pull
+// cursor, last HLC).
+//
+// Every write method is ONE transaction: a crash at any instant leaves either
+// all of it or none of it. An outbox row is deleted only in the transaction
+// that stores its result, so an unacknowledged mutation is re-sent with the
+// same mutation_id after a crash. The file runs in WAL mode with
+// synchronous=FULL: a committed local edit survives power loss.
+//
+// This layer does not validate edits (the client does, with core/); it only
+// checks that mutation ids are allocated in order.
+//
+// Thread-safety: a DeviceStore is NOT thread-safe. Its owner serializes all
+// calls (the SDK Client holds one mutex around it).
+#ifndef INSPECTSYNC_STORAGE_DEVICE_STORE_H_
+#define INSPECTSYNC_STORAGE_DEVICE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "inspectsync/status.h"
+#include "inspectsync/v1/sync.pb.h"
+
+namespace inspectsync::storage {
+
+// One row of the view: a record as the app sees it.
+struct ViewRecord {
+  std::string collection;
+  std::string id;
+  uint64_t version = 0;   // server version it builds on; 0 = server never sent it
+  bool deleted = false;   // tombstone (server delete or pending local delete)
+  bool pending = false;   // has outbox mutations not yet acknowledged
+  v1::RecordBody body;
+};
+
+// A mutation the server rejected, kept until the app dismisses it.
+struct DeadLetter {
+  v1::Mutation mutation;
+  v1::RejectCode code = v1::REJECT_CODE_UNSPECIFIED;
+  std::string reason;
+  int64_t rejected_at_ms = 0;  // device wall clock
+};
+
+// What ApplyPushResults did with a batch of results.
+struct PushApplied {
+  // Indexes (into the results given) of the results whose outbox row this
+  // call removed. A result for a mutation no longer in the outbox (a
+  // duplicate) or with an unknown outcome is not listed.
+  std::vector<size_t> processed;
+  std::vector<DeadLetter> rejected;  // dead letters created by this call
+};
+
+class DeviceStore {
+ public:
+  // Opens or creates the database at `path` and migrates its schema.
+  // `new_client_id` becomes the device's client_id if the file has none yet.
+  static StatusOr<std::unique_ptr<DeviceStore>> Open(const std::string& path, const std::string& new_client_id);
+  ~DeviceStore();
+  DeviceStore(const DeviceStore&) = delete;
+  DeviceStore& operator=(const DeviceStore&) = delete;
+
+  // Persisted identity and counters (cached; cheap).
+  const std::string& client_id() const;
+  uint64_t next_mutation_id() const;
+  uint64_t cursor() const;
+  uint64_t last_hlc() const;  // highest HLC persisted (also covers outbox rows)
+
+  // ---- Reads ----
+  // nullopt when the view has no row (never seen, or a rejected create).
+  StatusOr<std::optional<ViewRecord>> GetView(const std::string& collection, const std::string& id);
+  // Live (non-deleted) rows of a collection, by id.
+  StatusOr<std::vector<ViewRecord>> ListView(const std::string& collection);
+  // The server version the device holds for the record; 0 if none.
+  StatusOr<uint64_t> ServerVersion(const std::string& collection, const std::string& id);
+  // Outbox mutations with after < mutation_id <= through, in order, at most
+  // max_count of them and about max_bytes serialized (always at least one).
+  StatusOr<std::vector<v1::Mutation>> OutboxBatch(uint64_t after, uint64_t through, size_t max_count,
+                                                   size_t max_bytes);
+  StatusOr<uint64_t> OutboxCount();
+  // Highest X such that every mutation_id <= X has been processed durably.
+  StatusOr<uint64_t> AckThrough();
+  StatusOr<std::vector<DeadLetter>> ListRejected();
+
+  // ---- Writes (each one transaction) ----
+  // Appends a local mutation and recomputes its record's view.
+  // REQUIRES: m.mutation_id() == next_mutation_id(). `hlc` is persisted.
+  Status AppendMutation(const v1::Mutation& m, uint64_t hlc);
+  // Stores the results of one push batch: removes each answered outbox row,
+  // keeps the returned record as server state when it is newer, moves
+  // REJECTED mutations to the dead letter, recomputes the affected views.
+  StatusOr<PushApplied> ApplyPushResults(const std::vector<v1::MutationResult>& results, uint64_t hlc,
+                                         int64_t now_ms);
+  // Stores one pull page: upserts server state (tombstones included) where
+  // newer, recomputes views, advances the cursor to page.next_cursor.
+  Status ApplyPullPage(const v1::PullResponse& page, uint64_t hlc);
+  // Removes a dead letter the app has dealt with. NOT_FOUND if absent.
+  Status DismissRejected(uint64_t mutation_id);
+  // Persists a newer HLC (e.g. after observing the server's clock).
+  Status SaveHlc(uint64_t hlc);
+
+ private:
+  class Impl;
+  explicit DeviceStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The view of one record: `server` (may be null) with `pending` mutations of
+// that record re-applied in order (CREATE sets the body, PATCH copies the
+// masked fields, DELETE tombstones). nullopt when nothing exists. Pure;
+// exposed for tests and the simulation.
+std::optional<ViewRecord> FoldView(const std::string& collection, const std::string& id,
+                                   const ViewRecord* server, const std::vector<v1::Mutation>& pending);
+
+}  // namespace inspectsync::storage
+
+#endif  // INSPECTSYNC_STORAGE_DEVICE_STORE_H_

@@ -1,0 +1,215 @@
+// DeviceStore: the view fold, the outbox/ack bookkeeping and the guards that
+// keep a stale or repeated answer from the server from doing harm.
+#include "storage/device_store.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/sdk/sdk_test_util.h"
+
+namespace inspectsync::testing {
+namespace {
+
+using storage::DeviceStore;
+using storage::FoldView;
+using storage::ViewRecord;
+
+constexpr char kClient[] = "01890a5d-ac96-774b-bcce-b302099a8000";
+constexpr char kId[] = "01890a5d-ac96-774b-bcce-b302099a8001";
+
+v1::Mutation Create(uint64_t mid, const v1::Finding& f) {
+  v1::Mutation m;
+  m.set_client_id(kClient);
+  m.set_mutation_id(mid);
+  m.set_collection("findings");
+  m.set_record_id(kId);
+  m.set_op(v1::CREATE);
+  *m.mutable_body()->mutable_finding() = f;
+  m.set_hlc(mid);
+  return m;
+}
+
+v1::Mutation PatchTitle(uint64_t mid, const std::string& title) {
+  v1::Mutation m = Create(mid, v1::Finding());
+  m.set_op(v1::PATCH);
+  m.mutable_mask()->add_paths("title");
+  m.mutable_body()->mutable_finding()->set_title(title);
+  return m;
+}
+
+v1::Record ServerRecord(uint64_t version, const std::string& title, bool deleted = false) {
+  v1::Record r;
+  r.set_collection("findings");
+  r.set_id(kId);
+  r.set_version(version);
+  r.set_deleted(deleted);
+  v1::Finding f = Finding(title);
+  f.set_status(v1::OPEN);
+  *r.mutable_body()->mutable_finding() = f;
+  return r;
+}
+
+ViewRecord AsView(const v1::Record& r) {
+  ViewRecord v;
+  v.collection = r.collection();
+  v.id = r.id();
+  v.version = r.version();
+  v.deleted = r.deleted();
+  v.body = r.body();
+  return v;
+}
+
+TEST(FoldViewTest, ServerStatePlusPendingInOrder) {
+  ViewRecord server = AsView(ServerRecord(5, "server"));
+  auto v = FoldView("findings", kId, &server, {PatchTitle(1, "a"), PatchTitle(2, "b")});
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->body.finding().title(), "b");
+  EXPECT_EQ(v->body.finding().description(), server.body.finding().description());
+  EXPECT_EQ(v->version, 5u);
+  EXPECT_TRUE(v->pending);
+
+  v = FoldView("findings", kId, &server, {});
+  EXPECT_FALSE(v->pending);
+  EXPECT_EQ(v->body.finding().title(), "server");
+}
+
+TEST(FoldViewTest, CreateDeleteAndPatchOnTombstone) {
+  // Nothing at all: no row.
+  EXPECT_FALSE(FoldView("findings", kId, nullptr, {}).has_value());
+  // A patch of a record the device never had shows nothing.
+  EXPECT_FALSE(FoldView("findings", kId, nullptr, {PatchTitle(1, "x")}).has_value());
+  // A local create.
+  auto v = FoldView("findings", kId, nullptr, {Create(1, Finding("new")), PatchTitle(2, "newer")});
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->body.finding().title(), "newer");
+  EXPECT_EQ(v->version, 0u);
+  // A pending delete tombstones.
+  v1::Mutation del = Create(3, v1::Finding());
+  del.set_op(v1::DELETE);
+  del.clear_body();
+  ViewRecord server = AsView(ServerRecord(5, "server"));
+  v = FoldView("findings", kId, &server, {del});
+  EXPECT_TRUE(v->deleted);
+  // Deleted on the server, edited here: the update wins, as on the server.
+  ViewRecord tomb = AsView(ServerRecord(6, "server", /*deleted=*/true));
+  v = FoldView("findings", kId, &tomb, {PatchTitle(4, "kept")});
+  EXPECT_FALSE(v->deleted);
+  EXPECT_EQ(v->body.finding().title(), "kept");
+}
+
+class DeviceStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<DeviceStore> OpenStore() {
+    auto s = DeviceStore::Open(dir_.File("store.db"), kClient);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  TempDir dir_;
+};
+
+TEST_F(DeviceStoreTest, MutationIdsAreAllocatedInOrderOnly) {
+  auto s = OpenStore();
+  EXPECT_EQ(s->next_mutation_id(), 1u);
+  EXPECT_EQ(s->AppendMutation(Create(2, Finding()), 2).code(), StatusCode::kInternal);
+  ASSERT_OK(s->AppendMutation(Create(1, Finding()), 1));
+  EXPECT_EQ(s->next_mutation_id(), 2u);
+  EXPECT_EQ(*s->OutboxCount(), 1u);
+}
+
+TEST_F(DeviceStoreTest, AckThroughCoversOnlyProcessedPrefix) {
+  auto s = OpenStore();
+  ASSERT_OK(s->AppendMutation(Create(1, Finding()), 1));
+  ASSERT_OK(s->AppendMutation(PatchTitle(2, "a"), 2));
+  ASSERT_OK(s->AppendMutation(PatchTitle(3, "b"), 3));
+  EXPECT_EQ(*s->AckThrough(), 0u);
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::APPLIED);
+  *r.mutable_record() = ServerRecord(10, "t");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  EXPECT_EQ(*s->AckThrough(), 1u);
+  // A duplicate answer for an already processed mutation changes nothing.
+  auto again = s->ApplyPushResults({r}, 0, 0);
+  ASSERT_OK(again);
+  EXPECT_TRUE(again->processed.empty());
+  // An outcome this build does not know keeps the mutation for a resend.
+  v1::MutationResult odd;
+  odd.set_mutation_id(2);
+  odd.set_outcome(static_cast<v1::Outcome>(42));
+  auto kept = s->ApplyPushResults({odd}, 0, 0);
+  ASSERT_OK(kept);
+  EXPECT_TRUE(kept->processed.empty());
+  EXPECT_EQ(*s->OutboxCount(), 2u);
+  auto batch = s->OutboxBatch(0, 100, 10, 1 << 20);
+  ASSERT_EQ(batch->size(), 2u);
+  EXPECT_EQ((*batch)[0].mutation_id(), 2u);
+}
+
+TEST_F(DeviceStoreTest, OlderServerVersionsNeverOverwriteNewerOnes) {
+  auto s = OpenStore();
+  v1::PullResponse page;
+  *page.add_records() = ServerRecord(9, "nine");
+  page.set_next_cursor(9);
+  ASSERT_OK(s->ApplyPullPage(page, 0));
+  v1::PullResponse stale;
+  *stale.add_records() = ServerRecord(4, "four");
+  stale.set_next_cursor(4);
+  ASSERT_OK(s->ApplyPullPage(stale, 0));
+  EXPECT_EQ(s->cursor(), 9u);  // never moves back
+  auto v = s->GetView("findings", kId);
+  ASSERT_TRUE(v->has_value());
+  EXPECT_EQ((*v)->body.finding().title(), "nine");
+  EXPECT_EQ((*v)->version, 9u);
+  EXPECT_EQ(*s->ServerVersion("findings", kId), 9u);
+}
+
+TEST_F(DeviceStoreTest, StateSurvivesReopen) {
+  {
+    auto s = OpenStore();
+    ASSERT_OK(s->AppendMutation(Create(1, Finding()), 77));
+    v1::PullResponse page;
+    page.set_next_cursor(12);
+    ASSERT_OK(s->ApplyPullPage(page, 99));
+  }
+  auto s = DeviceStore::Open(dir_.File("store.db"), "01890a5d-ac96-774b-bcce-b302099a8fff");
+  ASSERT_OK(s);
+  EXPECT_EQ((*s)->client_id(), kClient);  // the first id stays
+  EXPECT_EQ((*s)->next_mutation_id(), 2u);
+  EXPECT_EQ((*s)->cursor(), 12u);
+  EXPECT_EQ((*s)->last_hlc(), 99u);
+  EXPECT_EQ(*(*s)->OutboxCount(), 1u);
+}
+
+TEST_F(DeviceStoreTest, RejectedResultMovesToDeadLetterAtomically) {
+  auto s = OpenStore();
+  ASSERT_OK(s->AppendMutation(Create(1, Finding("mine")), 1));
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::REJECTED);
+  r.set_reject_code(v1::ALREADY_EXISTS);
+  auto applied = s->ApplyPushResults({r}, 0, 1234);
+  ASSERT_OK(applied);
+  ASSERT_EQ(applied->rejected.size(), 1u);
+  EXPECT_FALSE(applied->rejected[0].reason.empty());  // never a silent loss
+  EXPECT_EQ(*s->OutboxCount(), 0u);
+  EXPECT_FALSE(s->GetView("findings", kId)->has_value());
+  auto letters = s->ListRejected();
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].code, v1::ALREADY_EXISTS);
+  EXPECT_EQ((*letters)[0].rejected_at_ms, 1234);
+  EXPECT_EQ((*letters)[0].mutation.body().finding().title(), "mine");
+}
+
+TEST_F(DeviceStoreTest, AResultRecordForAnotherRecordIsIgnored) {
+  auto s = OpenStore();
+  ASSERT_OK(s->AppendMutation(Create(1, Finding()), 1));
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::APPLIED);
+  *r.mutable_record() = ServerRecord(3, "t");
+  r.mutable_record()->set_id("01890a5d-ac96-774b-bcce-b302099a8999");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  EXPECT_EQ(*s->ServerVersion("findings", "01890a5d-ac96-774b-bcce-b302099a8999"), 0u);
+}
+
+}  // namespace
+}  // namespace inspectsync::testing
