@@ -37,6 +37,25 @@ StatusOr<std::unique_ptr<pb::Message>> ParseBody(const core::CollectionSpec& spe
   return msg;
 }
 
+// The conflict recorded when an update and a delete of one record race: the
+// update wins; `kept` is the record as it stands, the loser is the deletion.
+v1::Conflict DeleteConflict(const std::string& id, const v1::Mutation& m, const core::CollectionSpec& spec,
+                            const pb::Message& kept, const v1::VersionMeta& winner, const v1::VersionMeta& loser,
+                            uint64_t version) {
+  v1::Conflict c;
+  c.set_id(id);
+  c.set_collection(m.collection());
+  c.set_record_id(m.record_id());
+  c.set_field("deleted");
+  c.set_state(v1::CONFLICT_AUTO_RESOLVED);
+  spec.Mutable(c.mutable_winner_value())->CopyFrom(kept);
+  spec.Mutable(c.mutable_loser_value());  // the deletion: no value
+  *c.mutable_winner() = winner;
+  *c.mutable_loser() = loser;
+  c.set_version(version);
+  return c;
+}
+
 }  // namespace
 
 Status ToWireRecord(const storage::StoredRecord& stored, v1::Record* out) {
@@ -225,17 +244,7 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyPatch(storage::ServerWriteTxn& txn
     *r.add_conflicts() = std::move(c);
   }
   if (restored) {
-    v1::Conflict c;
-    c.set_id(ids_.NewUuidV7());
-    c.set_collection(m.collection());
-    c.set_record_id(m.record_id());
-    c.set_field("deleted");
-    c.set_state(v1::CONFLICT_AUTO_RESOLVED);
-    spec.Mutable(c.mutable_winner_value())->CopyFrom(*mr.merged);  // the restored record
-    spec.Mutable(c.mutable_loser_value());                          // the deletion: no value
-    *c.mutable_winner() = in_meta;
-    *c.mutable_loser() = cur.meta;
-    c.set_version(rec.version);
+    v1::Conflict c = DeleteConflict(ids_.NewUuidV7(), m, spec, *mr.merged, in_meta, cur.meta, rec.version);
     INSPECTSYNC_RETURN_IF_ERROR(txn.AddConflict(c));
     *r.add_conflicts() = std::move(c);
   }
@@ -272,17 +281,8 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyDelete(storage::ServerWriteTxn& tx
       // Delete vs update: the update wins; the deletion is kept as the loser.
       auto current = ParseBody(spec, cur);
       if (!current.ok()) return current.status();
-      v1::Conflict c;
-      c.set_id(ids_.NewUuidV7());
-      c.set_collection(m.collection());
-      c.set_record_id(m.record_id());
-      c.set_field("deleted");
-      c.set_state(v1::CONFLICT_AUTO_RESOLVED);
-      spec.Mutable(c.mutable_winner_value())->CopyFrom(**current);
-      spec.Mutable(c.mutable_loser_value());
-      *c.mutable_winner() = cur.meta;
-      *c.mutable_loser() = MetaOf(m, caller);
-      c.set_version(cur.version);
+      v1::Conflict c =
+          DeleteConflict(ids_.NewUuidV7(), m, spec, **current, cur.meta, MetaOf(m, caller), cur.version);
       INSPECTSYNC_RETURN_IF_ERROR(txn.AddConflict(c));
       *r.add_conflicts() = std::move(c);
       r.set_outcome(v1::CONFLICT);
