@@ -9,7 +9,10 @@ LISTEN   ?= 127.0.0.1:7443
 DB       ?= var/inspectsync.db
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test demo asan tsan clean
+SEEDS    ?= 10000
+SEED     ?= 1
+
+.PHONY: all deps configure build run test demo sim asan tsan clean
 
 all: build
 
@@ -33,6 +36,10 @@ test: build
 
 demo: build
 	$(BUILD)/tools/inspectsync demo
+
+# The deterministic simulation over many seeds: make sim SEEDS=100000 [SEED=first]
+sim: build
+	$(BUILD)/tests/sim/inspectsync-sim --seed $(SEED) --seeds $(SEEDS)
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build and test run.
 asan:

@@ -1,0 +1,191 @@
+// The invariants checked at quiescence (and history after every server
+// restart). Each check reads the server's store and the tablets' SDKs
+// directly: nothing here trusts what the sync code reported about itself.
+#include <map>
+#include <set>
+
+#include "core/patch.h"
+#include "core/schema.h"
+#include "tests/sim/world.h"
+
+namespace inspectsync::sim {
+
+namespace {
+
+std::string RowKey(const storage::VersionRow& r) {
+  return std::to_string(r.seq) + "|" + r.collection + "|" + r.id + "|" + (r.deleted ? "d" : "l") + "|" + r.body +
+         "|" + r.client_id + "|" + std::to_string(r.mutation_id);
+}
+
+// The editor's additions are in the result and its removals are not.
+bool SetEffectPresent(const core::CollectionSpec& spec, const core::FieldSpec& f, const v1::Mutation& m,
+                      const v1::Record& result) {
+  auto after = core::GetStrings(spec.Get(m.body()), f.field);
+  std::vector<std::string> before;
+  if (spec.Holds(m.base_body())) before = core::GetStrings(spec.Get(m.base_body()), f.field);
+  auto now = core::GetStrings(spec.Get(result.body()), f.field);
+  std::set<std::string> b(before.begin(), before.end()), a(after.begin(), after.end()), n(now.begin(), now.end());
+  for (const auto& x : a)
+    if (!b.count(x) && !n.count(x)) return false;
+  for (const auto& x : b)
+    if (!a.count(x) && n.count(x)) return false;
+  return true;
+}
+
+Status AllHistory(World& w, std::vector<storage::VersionRow>* rows) {
+  return w.server().store()->ReadHistory(0, 1u << 30, rows);
+}
+
+}  // namespace
+
+std::string CheckHistory(World& w) {
+  std::vector<storage::VersionRow> rows;
+  if (Status st = AllHistory(w, &rows); !st.ok()) return "cannot read history: " + st.ToString();
+  // The commit seq is 1..head with no gap and no repeat.
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].seq != i + 1)
+      return "history seq " + std::to_string(rows[i].seq) + " at position " + std::to_string(i + 1);
+  auto head = w.server().store()->Head();
+  if (!head.ok() || *head != rows.size()) return "head does not match the history length";
+  // Append-only: what was there before is still there, unchanged.
+  auto& snap = w.history_snapshot();
+  if (snap.size() > rows.size()) return "history shrank from " + std::to_string(snap.size()) + " to " + std::to_string(rows.size());
+  for (size_t i = 0; i < snap.size(); ++i)
+    if (snap[i] != RowKey(rows[i])) return "history entry " + std::to_string(i + 1) + " was rewritten";
+  snap.clear();
+  for (const auto& r : rows) snap.push_back(RowKey(r));
+  // No mutation applied twice.
+  std::set<std::pair<std::string, uint64_t>> seen;
+  for (const auto& r : rows)
+    if (r.mutation_id && !seen.insert({r.client_id, r.mutation_id}).second)
+      return "mutation " + std::to_string(r.mutation_id) + " of " + r.client_id + " applied twice";
+  // The latest version of each record is its last history entry.
+  std::map<std::pair<std::string, std::string>, const storage::VersionRow*> last;
+  for (const auto& r : rows) last[{r.collection, r.id}] = &r;
+  for (const auto& [key, row] : last) {
+    auto rec = w.server().store()->GetRecord(key.first, key.second);
+    if (!rec.ok() || !rec->has_value()) return "record " + key.second + " is in history but not in records";
+    if ((*rec)->version != row->seq || (*rec)->body != row->body || (*rec)->deleted != row->deleted)
+      return "record " + key.second + " does not match its last history entry";
+  }
+  w.result().stats.history = rows.size();
+  return "";
+}
+
+std::string CheckConvergence(World& w) {
+  storage::ServerStore* store = w.server().store();
+  uint64_t head = *store->Head();
+  for (const core::CollectionSpec* spec : core::AllCollections()) {
+    std::vector<storage::StoredRecord> rows;
+    if (Status st = store->ReadChanges(0, head, 1u << 30, {spec->name()}, &rows); !st.ok()) return st.ToString();
+    std::map<std::string, const storage::StoredRecord*> live;
+    for (const auto& r : rows)
+      if (!r.deleted) live[r.id] = &r;
+    for (SimTablet& t : w.tablets()) {
+      std::string who = "tablet " + std::to_string(t.index) + " " + spec->name();
+      auto list = t.client->List(spec->name());
+      if (!list.ok()) return who + ": " + list.status().ToString();
+      if (list->size() != live.size())
+        return who + ": " + std::to_string(list->size()) + " records, server has " + std::to_string(live.size());
+      for (const LocalRecord& r : *list) {
+        auto it = live.find(r.id);
+        if (it == live.end()) return who + ": has " + r.id + " which the server does not";
+        if (r.pending) return who + ": " + r.id + " still pending";
+        if (r.version != it->second->version)
+          return who + ": " + r.id + " at v" + std::to_string(r.version) + ", server v" +
+                 std::to_string(it->second->version);
+        if (spec->Get(r.body).SerializeAsString() != it->second->body) return who + ": " + r.id + " differs";
+      }
+      auto pending = t.client->PendingCount();
+      if (!pending.ok() || *pending != 0) return "tablet " + std::to_string(t.index) + " has an unsent outbox";
+    }
+  }
+  return "";
+}
+
+std::string CheckAcknowledged(World& w) {
+  std::vector<storage::VersionRow> rows;
+  if (Status st = AllHistory(w, &rows); !st.ok()) return st.ToString();
+  std::set<std::pair<std::string, uint64_t>> in_history;
+  for (const auto& r : rows) in_history.insert({r.client_id, r.mutation_id});
+  std::vector<v1::Conflict> conflicts;
+  if (Status st = w.server().store()->ListConflicts({"", "", false, 1u << 30}, &conflicts); !st.ok())
+    return st.ToString();
+  std::set<std::string> conflict_ids;
+  for (const auto& c : conflicts) conflict_ids.insert(c.id());
+
+  std::map<int, std::set<uint64_t>> dead_letters;
+  for (SimTablet& t : w.tablets()) {
+    auto rej = t.client->Rejected();
+    if (!rej.ok()) return rej.status().ToString();
+    for (const auto& r : *rej) dead_letters[t.index].insert(r.mutation.mutation_id());
+  }
+  std::set<std::pair<std::string, uint64_t>> distinct;
+  for (const Acked& a : w.acked()) {
+    const v1::Mutation& m = a.mutation;
+    const v1::MutationResult& r = a.result;
+    std::string what = "acknowledged mutation " + std::to_string(m.mutation_id()) + " of tablet " +
+                       std::to_string(a.tablet) + " (" + v1::Outcome_Name(r.outcome()) + ")";
+    if (r.mutation_id() != m.mutation_id()) return what + ": result for another mutation";
+    distinct.insert({m.client_id(), m.mutation_id()});
+    if (r.outcome() == v1::REJECTED) {
+      // Pruned replays aside, a rejection stays visible on the tablet.
+      if (!dead_letters[a.tablet].count(m.mutation_id()))
+        return what + " is not in the tablet's Rejected() list (reason: " + r.reason() + ")";
+      continue;
+    }
+    if (in_history.count({m.client_id(), m.mutation_id()})) continue;  // its version is in history
+    bool all_recorded = r.conflicts_size() > 0;
+    for (const auto& c : r.conflicts()) all_recorded &= conflict_ids.count(c.id()) > 0;
+    if (r.outcome() == v1::CONFLICT && all_recorded) continue;  // it lost, and the loss is kept
+    // Otherwise its effect must already have been there: the values it set,
+    // or for a SET field its additions present and its removals absent.
+    const core::CollectionSpec* spec = core::FindCollection(m.collection());
+    if (spec && m.op() == v1::PATCH && spec->Holds(r.record().body())) {
+      bool present = true;
+      for (const auto& path : m.mask().paths()) {
+        const core::FieldSpec* f = spec->FindField(path);
+        if (!f) {
+          present = false;
+        } else if (f->policy == v1::SET) {
+          present &= SetEffectPresent(*spec, *f, m, r.record());
+        } else {
+          // A masked field the editor left as it was has no effect to look for.
+          bool untouched = spec->Holds(m.base_body()) && core::FieldEquals(spec->Get(m.body()), spec->Get(m.base_body()), *f);
+          present &= untouched || core::FieldEquals(spec->Get(m.body()), spec->Get(r.record().body()), *f);
+        }
+      }
+      if (present) continue;
+    }
+    if (m.op() == v1::DELETE && r.record().deleted()) continue;
+    return what + " has no version in history and no recorded conflict: mutation {" + m.ShortDebugString() +
+           "} result {" + r.ShortDebugString() + "}";
+  }
+  uint64_t writes = w.result().stats.local_writes;
+  if (distinct.size() != writes)
+    return std::to_string(writes) + " local writes were recorded but " + std::to_string(distinct.size()) +
+           " distinct mutations were acknowledged";
+  return "";
+}
+
+std::string CheckConflicts(World& w) {
+  std::vector<v1::Conflict> conflicts;
+  if (Status st = w.server().store()->ListConflicts({"", "", false, 1u << 30}, &conflicts); !st.ok())
+    return st.ToString();
+  for (const auto& c : conflicts) {
+    const core::CollectionSpec* spec = core::FindCollection(c.collection());
+    std::string what = "conflict " + c.id() + " on " + c.field();
+    if (!spec) return what + ": unknown collection";
+    if (c.winner().device_id().empty() || c.loser().device_id().empty()) return what + ": a side has no device";
+    if (!spec->Holds(c.winner_value()) || !spec->Holds(c.loser_value())) return what + ": a value is missing";
+    if (c.field() == "deleted") continue;
+    const core::FieldSpec* f = spec->FindField(c.field());
+    if (!f) return what + ": not a field of " + c.collection();
+    if (core::FieldEquals(spec->Get(c.winner_value()), spec->Get(c.loser_value()), *f))
+      return what + ": winner and loser are the same value";
+  }
+  w.result().stats.conflicts = conflicts.size();
+  return "";
+}
+
+}  // namespace inspectsync::sim

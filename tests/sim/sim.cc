@@ -1,0 +1,243 @@
+// The random steps of the simulation and the final heal-sync-check.
+#include "tests/sim/sim.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/lifecycle.h"
+#include "tests/sim/world.h"
+
+namespace inspectsync::sim {
+
+namespace {
+
+// Small pools, so two tablets sometimes pick the same value (no conflict).
+const char* kTitles[] = {"Disinfectant expired", "Signage not visible", "Extinguisher overdue", "Gas alarm unserviced"};
+const char* kTexts[] = {"Found during the morning visit.", "The school says it is ordered.", "Photos attached.",
+                        "Confirmed by the principal."};
+const char* kOrgs[] = {"School logistics office", "District gas company", "Kindergarten No. 7"};
+const char* kTags[] = {"kitchen", "clinic", "gate", "floor-2", "follow-up"};
+const char* kSites[] = {"school-01", "school-02", "kindergarten-07"};
+
+std::string Short(const std::string& id) { return id.substr(0, 8) + ".." + id.substr(32); }
+
+// Runs a local write and counts it if the SDK recorded a mutation.
+template <typename Fn>
+void Write(World& w, SimTablet& t, const std::string& what, Fn fn) {
+  uint64_t before = *t.client->PendingCount();
+  Status st = fn();
+  uint64_t after = *t.client->PendingCount();
+  if (st.ok()) {
+    w.result().stats.local_writes += after - before;
+    if (after - before > 1) w.Fail("one local write recorded " + std::to_string(after - before) + " mutations");
+  } else {
+    ++w.result().stats.refused_locally;
+    if (after != before) w.Fail("a refused local write changed the outbox");
+    if (st.code() != StatusCode::kInvalidArgument && st.code() != StatusCode::kFailedPrecondition &&
+        st.code() != StatusCode::kNotFound)
+      w.Fail("local write failed unexpectedly: " + st.ToString());
+  }
+  w.Trace("tablet " + std::to_string(t.index) + " " + what + (st.ok() ? "" : " -> refused: " + st.message()));
+}
+
+std::vector<LocalFinding> Findings(SimTablet& t) {
+  auto list = t.client->ListFindings();
+  return list.ok() ? *list : std::vector<LocalFinding>{};
+}
+
+void EditFinding(World& w, SimTablet& t) {
+  auto list = Findings(t);
+  if (list.empty()) return;
+  const LocalFinding& f = list[w.Rand(list.size())];
+  v1::Finding v = f.value;
+  std::vector<std::string> fields;
+  std::string what = "edit " + Short(f.id);
+  int n = 1 + static_cast<int>(w.Rand(3));
+  for (int i = 0; i < n; ++i) {
+    switch (w.Rand(7)) {
+      case 0: v.set_title(kTitles[w.Rand(4)]); fields.push_back("title"); break;
+      case 1: v.set_severity(static_cast<v1::Severity>(1 + w.Rand(4))); fields.push_back("severity"); break;
+      case 2: v.set_description(kTexts[w.Rand(4)]); fields.push_back("description"); break;
+      case 3: v.set_responsible_org(kOrgs[w.Rand(3)]); fields.push_back("responsible_org"); break;
+      case 4: {
+        auto* tags = v.mutable_tags();
+        std::string tag = kTags[w.Rand(5)];
+        auto it = std::find(tags->begin(), tags->end(), tag);
+        if (it == tags->end()) *tags->Add() = tag; else tags->erase(it);
+        fields.push_back("tags");
+        break;
+      }
+      case 5: *v.mutable_evidence()->Add() = "sha256-" + std::to_string(w.Rand(1000)); fields.push_back("evidence"); break;
+      default: v.set_deadline_ms(w.Now() + static_cast<int64_t>(w.Rand(30)) * 86'400'000); fields.push_back("deadline_ms"); break;
+    }
+  }
+  std::sort(fields.begin(), fields.end());
+  fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
+  for (const auto& fl : fields) what += " " + fl;
+  Write(w, t, what, [&] { return t.client->UpdateFinding(f.id, v, fields); });
+}
+
+void MoveStatus(World& w, SimTablet& t) {
+  auto list = Findings(t);
+  if (list.empty()) return;
+  const LocalFinding& f = list[w.Rand(list.size())];
+  v1::Finding v = f.value;
+  std::vector<v1::FindingStatus> next = core::NextStatuses(v.status());
+  // Mostly legal moves, sometimes any status at all (illegal ones are refused).
+  v1::FindingStatus to = (!next.empty() && w.Chance(80)) ? next[w.Rand(next.size())]
+                                                         : static_cast<v1::FindingStatus>(1 + w.Rand(8));
+  std::vector<std::string> fields = {"status"};
+  v.set_status(to);
+  if (to == v1::VOIDED) {
+    v.set_void_reason("recorded twice");
+    fields.push_back("void_reason");
+  }
+  if ((to == v1::NOTIFIED || to == v1::REOPENED || to == v1::IN_RECTIFICATION) && v.deadline_ms() == 0) {
+    v.set_deadline_ms(w.Now() + 7 * 86'400'000LL);
+    fields.push_back("deadline_ms");
+  }
+  Write(w, t, "move " + Short(f.id) + " " + core::StatusName(f.value.status()) + " -> " + core::StatusName(to),
+        [&] { return t.client->UpdateFinding(f.id, v, fields); });
+}
+
+void Step(World& w, int step) {
+  auto& tablets = w.tablets();
+  SimTablet& t = tablets[w.Rand(tablets.size())];
+  w.Advance(static_cast<int64_t>(w.Rand(5000)));
+  uint64_t pick = w.Rand(100);
+  std::string tn = "tablet " + std::to_string(t.index);
+  (void)step;
+  if (pick < 18) {
+    v1::Finding f;
+    f.set_site_id(kSites[w.Rand(3)]);
+    f.set_category("safety");
+    f.set_title(kTitles[w.Rand(4)]);
+    f.set_description(kTexts[w.Rand(4)]);
+    f.set_severity(static_cast<v1::Severity>(1 + w.Rand(4)));
+    f.set_status(w.Chance(20) ? v1::DRAFT : v1::OPEN);
+    Write(w, t, "create finding", [&] { return t.client->CreateFinding(f).status(); });
+  } else if (pick < 40) {
+    EditFinding(w, t);
+  } else if (pick < 50) {
+    MoveStatus(w, t);
+  } else if (pick < 55) {
+    v1::Inspection in;
+    in.set_site_id(kSites[w.Rand(3)]);
+    in.set_kind(v1::ROUTINE_VISIT);
+    Write(w, t, "create inspection", [&] { return t.client->CreateInspection(in).status(); });
+  } else if (pick < 60) {
+    auto list = t.client->ListInspections();
+    if (!list.ok() || list->empty()) return;
+    const auto& in = (*list)[w.Rand(list->size())];
+    if (w.Chance(40)) {
+      Write(w, t, "delete inspection " + Short(in.id), [&] { return t.client->DeleteInspection(in.id); });
+    } else {
+      v1::Inspection v = in.value;
+      v.set_notes(kTexts[w.Rand(4)]);
+      Write(w, t, "edit inspection " + Short(in.id), [&] { return t.client->UpdateInspection(in.id, v, {"notes"}); });
+    }
+  } else if (pick < 80) {
+    ++w.result().stats.syncs;
+    auto r = t.client->Sync();
+    w.Trace(tn + " sync: " + (r.ok() ? "pushed " + std::to_string(r->pushed) + ", pulled " + std::to_string(r->pulled)
+                                     : r.status().ToString()));
+    if (!r.ok() && !r.status().transient()) w.Fail(tn + " sync failed for good: " + r.status().ToString());
+  } else if (pick < 86) {
+    t.partitioned = !t.partitioned;
+    w.Trace(tn + (t.partitioned ? " goes offline" : " comes back online"));
+  } else if (pick < 90) {
+    if (!w.options().crash_tablets) return;
+    ++w.result().stats.tablet_crashes;
+    w.Trace(tn + " crashes and restarts");
+    w.CrashTablet(t);
+  } else if (pick < 93) {
+    if (!w.options().crash_server) return;
+    ++w.result().stats.server_crashes;
+    w.Trace("server crashes and restarts");
+    w.CrashServer();
+  } else if (pick < 97) {
+    // Wall clocks on tablets are wrong often: the skew jumps anywhere within
+    // +-20 minutes, past the server's 15-minute drift limit now and then.
+    t.skew_ms = static_cast<int64_t>(w.Rand(40 * 60 * 1000)) - 20 * 60 * 1000;
+    w.Trace(tn + " clock jumps; skew now " + std::to_string(t.skew_ms / 1000) + " s");
+  } else {
+    w.DeliverLate();
+  }
+}
+
+// Heal everything and sync until nobody has anything left to send or receive.
+void Quiesce(World& w) {
+  w.set_faults(false);
+  w.DeliverLate();
+  for (SimTablet& t : w.tablets()) t.partitioned = false;
+  w.Trace("heal: all online, faults off");
+  for (int round = 0; round < 12 && !w.failed(); ++round) {
+    bool moved = false;
+    for (SimTablet& t : w.tablets()) {
+      auto r = t.client->Sync();
+      if (!r.ok()) {
+        w.Fail("tablet " + std::to_string(t.index) + " cannot sync after heal: " + r.status().ToString());
+        return;
+      }
+      moved |= r->pushed > 0 || r->pulled > 0;
+    }
+    if (!moved) return;
+  }
+  if (!w.failed()) w.Fail("the tablets did not quiesce within 12 sync rounds");
+}
+
+}  // namespace
+
+SimResult RunSimulation(const SimOptions& options) {
+  namespace fs = std::filesystem;
+  std::string dir = options.dir;
+  bool temp = dir.empty();
+  if (temp) {
+    // tmpfs makes the many fsyncs of synchronous=FULL cheap; same semantics.
+    fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+    std::string tmpl = (base / "inspectsync-sim-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) {
+      SimResult r;
+      r.ok = false;
+      r.failure = "cannot make a temp dir";
+      return r;
+    }
+    dir = tmpl;
+  }
+  SimResult result;
+  {
+    World w(options, dir);
+    if (Status st = w.Start(); !st.ok()) {
+      w.Fail("start: " + st.ToString());
+    } else {
+      for (int step = 0; step < options.steps && !w.failed(); ++step) Step(w, step);
+      if (!w.failed()) Quiesce(w);
+      for (auto check : {CheckHistory, CheckConvergence, CheckAcknowledged, CheckConflicts}) {
+        if (w.failed()) break;
+        std::string bad = check(w);
+        if (!bad.empty()) w.Fail(bad);
+      }
+      for (const Acked& a : w.acked()) {
+        ++w.result().stats.acked;
+        if (a.result.outcome() == v1::REJECTED) ++w.result().stats.rejected;
+      }
+    }
+    result = w.result();
+  }
+  if (temp) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  return result;
+}
+
+std::string DescribeFailure(const SimOptions& o, const SimResult& r) {
+  std::string out = "simulation seed " + std::to_string(o.seed) + " failed: " + r.failure + "\n";
+  out += "  replay: inspectsync-sim --seed " + std::to_string(o.seed) + " --steps " + std::to_string(o.steps) +
+         " --tablets " + std::to_string(o.tablets) + " --faults " + std::to_string(o.fault_percent) + " --verbose\n";
+  out += "  trace (" + std::to_string(r.trace.size()) + " lines):\n";
+  for (const auto& line : r.trace) out += "    " + line + "\n";
+  return out;
+}
+
+}  // namespace inspectsync::sim

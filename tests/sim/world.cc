@@ -1,0 +1,194 @@
+#include "tests/sim/world.h"
+
+#include <cstdio>
+
+namespace inspectsync::sim {
+
+// ---------------------------------------------------------------- server
+
+SimServer::SimServer(std::string db_path, core::ManualClock* clock, uint64_t seed)
+    : db_path_(std::move(db_path)), clock_(clock), seed_(seed) {}
+
+Status SimServer::Open() {
+  storage::SqliteStoreOptions so;
+  so.reader_connections = 1;
+  auto store = storage::OpenSqliteServerStore(db_path_, so);
+  if (!store.ok()) return store.status();
+  store_ = std::move(*store);
+  server::EngineOptions eo;
+  eo.clock = clock_;
+  eo.max_batch = 50;
+  eo.default_page_size = 7;
+  // A fresh id stream per incarnation: ids made after a restart must not
+  // repeat those made before it at the same simulated millisecond.
+  eo.id_seed = seed_ * 7919 + static_cast<uint64_t>(restarts_) + 1;
+  engine_ = std::make_unique<server::SyncEngine>(store_.get(), eo);
+  return Status::Ok();
+}
+
+void SimServer::Crash() {
+  ++restarts_;
+  engine_.reset();
+  store_.reset();
+}
+
+// ---------------------------------------------------------------- network
+
+Status SimTransport::Push(const v1::PushRequest& request, v1::PushResponse* response) {
+  World& w = *world_;
+  SimTablet& t = w.tablets_[tablet_];
+  if (t.partitioned) return Unavailable("partitioned (sim)");
+  int fault = w.faults_on_ && w.Chance(w.options_.fault_percent) ? 1 + static_cast<int>(w.Rand(4)) : 0;
+  std::string who = "tablet " + std::to_string(tablet_) + " push of " + std::to_string(request.mutations_size());
+  if (fault == 1) {
+    ++w.result_.stats.faults;
+    w.Trace("  net: " + who + " dropped before the server");
+    return Unavailable("request lost (sim)");
+  }
+  auto res = w.server_.engine()->Push(request, server::Caller{"user-" + std::to_string(tablet_)});
+  if (!res.ok()) {
+    w.Fail("server refused a push from the SDK: " + res.status().ToString());
+    return res.status();
+  }
+  if (fault == 2) {
+    ++w.result_.stats.faults;
+    auto again = w.server_.engine()->Push(request, server::Caller{"user-" + std::to_string(tablet_)});
+    if (!again.ok() || again->results_size() != res->results_size()) {
+      w.Fail("duplicate delivery of a push failed or changed shape");
+    } else {
+      for (int i = 0; i < res->results_size(); ++i)
+        if (again->results(i).SerializeAsString() != res->results(i).SerializeAsString())
+          w.Fail("duplicate delivery of mutation " + std::to_string(res->results(i).mutation_id()) +
+                 " got a different result");
+    }
+    w.Trace("  net: " + who + " delivered twice");
+  }
+  if (fault == 3) {
+    ++w.result_.stats.faults;
+    w.late_.push_back(request);
+    w.Trace("  net: " + who + " also held back for late re-delivery");
+  }
+  if (fault == 4) {
+    ++w.result_.stats.faults;
+    w.Trace("  net: " + who + " committed, response lost");
+    return Unavailable("response lost (sim)");
+  }
+  for (int i = 0; i < res->results_size(); ++i) {
+    const v1::MutationResult& r = res->results(i);
+    if (r.outcome() == v1::REJECTED)
+      w.Trace("  server: rejected mutation " + std::to_string(r.mutation_id()) + " (" +
+              v1::RejectCode_Name(r.reject_code()) + "): " + r.reason());
+    for (const auto& c : r.conflicts())
+      w.Trace("  server: conflict on " + c.field() + " (" + v1::ConflictState_Name(c.state()) + ")");
+    if (i < request.mutations_size()) w.acked_.push_back(Acked{tablet_, request.mutations(i), r});
+  }
+  *response = std::move(*res);
+  return Status::Ok();
+}
+
+Status SimTransport::Pull(const v1::PullRequest& request,
+                          const std::function<Status(const v1::PullResponse&)>& on_page) {
+  World& w = *world_;
+  if (w.tablets_[tablet_].partitioned) return Unavailable("partitioned (sim)");
+  server::SyncEngine* e = w.server_.engine();
+  auto head = e->StartPull(request, server::Caller{});
+  if (!head.ok()) return head.status();
+  int cut_after = w.faults_on_ && w.Chance(w.options_.fault_percent) ? static_cast<int>(w.Rand(3)) : -1;
+  uint64_t cursor = request.cursor();
+  for (int page_no = 0;; ++page_no) {
+    if (page_no == cut_after) {
+      ++w.result_.stats.faults;
+      w.Trace("  net: tablet " + std::to_string(tablet_) + " pull cut after " + std::to_string(page_no) + " pages");
+      return Unavailable("stream cut (sim)");
+    }
+    auto page = e->PullPage(request, cursor, *head);
+    if (!page.ok()) return page.status();
+    INSPECTSYNC_RETURN_IF_ERROR(on_page(*page));
+    cursor = page->next_cursor();
+    if (!page->has_more()) return Status::Ok();
+  }
+}
+
+// ---------------------------------------------------------------- world
+
+World::World(const SimOptions& options, std::string dir)
+    : options_(options),
+      dir_(std::move(dir)),
+      rng_(options.seed),
+      clock_(1'767'225'600'000 + static_cast<int64_t>(options.seed % 1000) * 1000),
+      server_(dir_ + "/server.db", &clock_, options.seed) {}
+
+void World::Trace(const std::string& line) {
+  result_.trace.push_back(line);
+  if (options_.verbose) std::printf("%s\n", line.c_str());
+}
+
+void World::Fail(const std::string& what) {
+  if (!result_.ok) return;
+  result_.ok = false;
+  result_.failure = what;
+  Trace("FAILED: " + what);
+}
+
+Status World::Start() {
+  INSPECTSYNC_RETURN_IF_ERROR(server_.Open());
+  tablets_.resize(static_cast<size_t>(options_.tablets));
+  for (int i = 0; i < options_.tablets; ++i) {
+    SimTablet& t = tablets_[i];
+    t.index = i;
+    t.db_path = dir_ + "/tablet" + std::to_string(i) + ".db";
+    t.skew_ms = static_cast<int64_t>(Rand(20 * 60 * 1000)) - 10 * 60 * 1000;  // within +-10 min
+    t.net = std::make_shared<SimTransport>(this, i);
+    INSPECTSYNC_RETURN_IF_ERROR(OpenTablet(t));
+  }
+  return Status::Ok();
+}
+
+Status World::OpenTablet(SimTablet& t) {
+  ClientOptions o;
+  o.db_path = t.db_path;
+  o.transport = t.net;
+  o.now_ms = [this, &t] { return clock_.NowMillis() + t.skew_ms; };
+  // A new seed per open: a restarted app draws fresh record ids.
+  o.rng_seed = options_.seed * 1'000'003 + static_cast<uint64_t>(t.index) * 1009 + static_cast<uint64_t>(++t.opens);
+  o.push_batch_size = 1 + Rand(8);
+  o.pull_page_size = 3 + static_cast<uint32_t>(Rand(6));
+  auto c = Client::Open(o);
+  if (!c.ok()) return c.status();
+  t.client = std::move(*c);
+  return Status::Ok();
+}
+
+void World::CrashTablet(SimTablet& t) {
+  t.client.reset();
+  Status st = OpenTablet(t);
+  if (!st.ok()) Fail("tablet " + std::to_string(t.index) + " did not reopen: " + st.ToString());
+}
+
+void World::CrashServer() {
+  server_.Crash();
+  Status st = server_.Open();
+  if (!st.ok()) {
+    Fail("server did not reopen: " + st.ToString());
+    return;
+  }
+  std::string h = CheckHistory(*this);
+  if (!h.empty()) Fail("after server restart: " + h);
+}
+
+void World::DeliverLate() {
+  for (const v1::PushRequest& req : late_) {
+    uint64_t head_before = *server_.store()->Head();
+    auto res = server_.engine()->Push(req, server::Caller{"late"});
+    if (!res.ok()) {
+      Fail("late re-delivery failed: " + res.status().ToString());
+      return;
+    }
+    if (*server_.store()->Head() != head_before)
+      Fail("a late duplicate of an already applied push changed the server");
+  }
+  if (!late_.empty()) Trace("  net: " + std::to_string(late_.size()) + " late push(es) re-delivered");
+  late_.clear();
+}
+
+}  // namespace inspectsync::sim

@@ -1,0 +1,127 @@
+// The simulated world: a server (real SyncEngine over a real SQLite file),
+// tablets (real SDK Clients on their own SQLite files) and the network
+// between them. Single-threaded and driven by one RNG, so a seed replays.
+#ifndef INSPECTSYNC_TESTS_SIM_WORLD_H_
+#define INSPECTSYNC_TESTS_SIM_WORLD_H_
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "inspectsync/client.h"
+#include "server/sync_engine.h"
+#include "tests/sim/sim.h"
+
+namespace inspectsync::sim {
+
+class World;
+
+// One mutation result that reached a tablet (the tablet may act on it).
+struct Acked {
+  int tablet = 0;
+  v1::Mutation mutation;
+  v1::MutationResult result;
+};
+
+// The server side: crash = drop the engine and the store without ceremony
+// and reopen the same file.
+class SimServer {
+ public:
+  SimServer(std::string db_path, core::ManualClock* clock, uint64_t seed);
+  Status Open();
+  void Crash();
+  server::SyncEngine* engine() { return engine_.get(); }
+  storage::ServerStore* store() { return store_.get(); }
+  int restarts() const { return restarts_; }
+
+ private:
+  std::string db_path_;
+  core::ManualClock* clock_;
+  uint64_t seed_;
+  int restarts_ = 0;
+  std::unique_ptr<storage::ServerStore> store_;
+  std::unique_ptr<server::SyncEngine> engine_;
+};
+
+// A tablet's link to the server, with faults drawn from the world's RNG.
+class SimTransport : public Transport {
+ public:
+  SimTransport(World* world, int tablet) : world_(world), tablet_(tablet) {}
+  Status Push(const v1::PushRequest& request, v1::PushResponse* response) override;
+  Status Pull(const v1::PullRequest& request,
+              const std::function<Status(const v1::PullResponse&)>& on_page) override;
+
+ private:
+  World* world_;
+  int tablet_;
+};
+
+struct SimTablet {
+  int index = 0;
+  std::string db_path;
+  int64_t skew_ms = 0;  // tablet clock = world clock + skew
+  int opens = 0;
+  bool partitioned = false;
+  std::shared_ptr<SimTransport> net;
+  std::unique_ptr<Client> client;
+};
+
+class World {
+ public:
+  World(const SimOptions& options, std::string dir);
+  Status Start();
+
+  // ---- used by the steps and the checks ----
+  std::mt19937_64& rng() { return rng_; }
+  uint64_t Rand(uint64_t n) { return n ? rng_() % n : 0; }
+  bool Chance(int percent) { return static_cast<int>(rng_() % 100) < percent; }
+  void Trace(const std::string& line);
+  int64_t Now() { return clock_.NowMillis(); }
+  void Advance(int64_t ms) { clock_.Advance(ms); }
+
+  SimServer& server() { return server_; }
+  std::vector<SimTablet>& tablets() { return tablets_; }
+  Status OpenTablet(SimTablet& t);
+  void CrashTablet(SimTablet& t);
+  void CrashServer();
+  // Re-delivers push requests that were "delayed" in the network, after
+  // newer ones: the server must answer them from its ledger.
+  void DeliverLate();
+
+  std::vector<Acked>& acked() { return acked_; }
+  SimResult& result() { return result_; }
+  const SimOptions& options() const { return options_; }
+  // Faults are off during the final heal-and-sync.
+  void set_faults(bool on) { faults_on_ = on; }
+  // First violation wins; later ones are usually consequences.
+  void Fail(const std::string& what);
+  bool failed() const { return !result_.ok; }
+  // History captured at earlier points; the store's must start with it.
+  std::vector<std::string>& history_snapshot() { return history_snapshot_; }
+
+ private:
+  friend class SimTransport;
+  SimOptions options_;
+  std::string dir_;
+  std::mt19937_64 rng_;
+  core::ManualClock clock_;
+  SimServer server_;
+  std::vector<SimTablet> tablets_;
+  std::vector<Acked> acked_;
+  std::vector<v1::PushRequest> late_;
+  std::vector<std::string> history_snapshot_;
+  bool faults_on_ = true;
+  SimResult result_;
+};
+
+// Invariant checks (checks.cc). Each returns "" or what is wrong.
+std::string CheckHistory(World& w);
+std::string CheckConvergence(World& w);
+std::string CheckAcknowledged(World& w);
+std::string CheckConflicts(World& w);
+
+}  // namespace inspectsync::sim
+
+#endif  // INSPECTSYNC_TESTS_SIM_WORLD_H_
