@@ -9,6 +9,7 @@ PKGS=(
   libsqlitecpp-dev libsqlite3-dev sqlite3
   libssl-dev openssl
   libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
 )
 
 missing=()
