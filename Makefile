@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 SEEDS    ?= 10000
 SEED     ?= 1
 
-.PHONY: all deps configure build run test demo sim asan tsan clean
+.PHONY: all deps configure build run test demo sim asan tsan fuzz clean
 
 all: build
 
@@ -41,19 +41,26 @@ demo: build
 sim: build
 	$(BUILD)/tests/sim/inspectsync-sim --seed $(SEED) --seeds $(SEEDS)
 
-# AddressSanitizer + UndefinedBehaviorSanitizer build and test run.
-asan:
-	@scripts/install-deps.sh
+# AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite. Any report fails.
+asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINSPECTSYNC_SANITIZE=ON
 	cmake --build build-asan -j$(JOBS)
-	ctest --test-dir build-asan --output-on-failure -j$(JOBS) --timeout 900
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build-asan --output-on-failure -j$(JOBS) --timeout 900
 
-# ThreadSanitizer build and test run.
-tsan:
-	@scripts/install-deps.sh
+# ThreadSanitizer: the tests that run threads against each other (SDK writers
+# racing syncs, background sync, concurrent pushes and pulls on one store).
+TSAN_TESTS = sdk_test server_test
+tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINSPECTSYNC_TSAN=ON
-	cmake --build build-tsan -j$(JOBS)
-	ctest --test-dir build-tsan --output-on-failure -j$(JOBS) --timeout 900
+	cmake --build build-tsan -j$(JOBS) --target $(TSAN_TESTS)
+	set -e; for t in $(TSAN_TESTS); do \
+	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 $$(find build-tsan/tests -type f -name $$t); done
+
+# libFuzzer targets for SECONDS each (default 30), corpus in tests/fuzz/corpus.
+SECONDS ?= 30
+fuzz: deps
+	scripts/fuzz.sh $(SECONDS)
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz
