@@ -1,4 +1,4 @@
-// The simulation under ctest: 8 shards of 25 seeds (200 seeds per CI run),
+// The simulation under ctest: 12 shards of 25 seeds (300 seeds per CI run),
 // plus variations that stress one dimension. A failure prints the seed, the
 // command that replays it and the trace.
 #include <gtest/gtest.h>
@@ -28,7 +28,7 @@ TEST_P(SimShard, ConvergesAndKeepsEveryInvariant) {
   RunSeeds(1 + static_cast<uint64_t>(GetParam()) * kSeedsPerShard, kSeedsPerShard, SimOptions{});
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, SimShard, ::testing::Range(0, 8));
+INSTANTIATE_TEST_SUITE_P(Seeds, SimShard, ::testing::Range(0, 12));
 
 TEST(SimVariants, ManyTabletsFewSteps) {
   SimOptions o;
