@@ -50,12 +50,15 @@ asan: deps
 
 # ThreadSanitizer: the tests that run threads against each other (SDK writers
 # racing syncs, background sync, concurrent pushes and pulls on one store).
-TSAN_TESTS = sdk_test server_test
+# gRPC and abseil from Debian are not TSan-instrumented, so their internal
+# synchronisation is invisible to it and tests through the gRPC transport only
+# produce reports inside those libraries; our own concurrency is exercised
+# through the in-memory transport instead. No suppressions.
 tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINSPECTSYNC_TSAN=ON
-	cmake --build build-tsan -j$(JOBS) --target $(TSAN_TESTS)
-	set -e; for t in $(TSAN_TESTS); do \
-	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 $$(find build-tsan/tests -type f -name $$t); done
+	cmake --build build-tsan -j$(JOBS) --target sdk_test server_test
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/sdk/sdk_test --gtest_filter='-*Grpc*'
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/server/server_test
 
 # libFuzzer targets for SECONDS each (default 30), corpus in tests/fuzz/corpus.
 SECONDS ?= 30

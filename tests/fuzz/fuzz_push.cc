@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -222,6 +223,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto first = engine.Push(req, caller);
   const uint64_t head1 = Head(store);
   const size_t conflicts1 = AllConflicts(store).size();
+
+  if (fuzz::Verbose()) {
+    if (!first.ok()) std::fprintf(stderr, "push: %s\n", first.status().ToString().c_str());
+    for (int i = 0; first.ok() && i < first->results_size(); ++i) {
+      const v1::MutationResult& r = first->results(i);
+      std::fprintf(stderr, "push: #%d %s %s %s conflicts=%d v%llu %s\n", i, v1::Outcome_Name(r.outcome()).c_str(),
+                   r.reject_code() ? v1::RejectCode_Name(r.reject_code()).c_str() : "", r.reason().c_str(),
+                   r.conflicts_size(), static_cast<unsigned long long>(r.record().version()),
+                   r.record().deleted() ? "deleted" : "");
+    }
+  }
 
   if (!first.ok()) {
     FUZZ_CHECK(head1 == head0, "a failed push (" + first.status().ToString() + ") moved the head");

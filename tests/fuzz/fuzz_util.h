@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <random>
 #include <string>
@@ -49,6 +50,16 @@ inline constexpr int64_t kDriftMs = 15 * 60 * 1000;  // core::ValidationLimits d
   do {                                                                                   \
     if (!(cond)) ::inspectsync::fuzz::Fail(__FILE__, __LINE__, #cond, std::string(detail)); \
   } while (0)
+
+// INSPECTSYNC_FUZZ_VERBOSE=1: the targets print what they did with each input
+// (handy with a reproducer: `build-fuzz/tests/fuzz/fuzz_push crash-...`).
+inline bool Verbose() {
+  static const bool verbose = [] {
+    const char* v = std::getenv("INSPECTSYNC_FUZZ_VERBOSE");
+    return v != nullptr && *v != '\0' && *v != '0';
+  }();
+  return verbose;
+}
 
 // Values the mutator picks from.
 struct Dictionary {
@@ -86,7 +97,7 @@ inline const Dictionary& DefaultDictionary() {
                   static_cast<uint64_t>(kNowMs), static_cast<uint64_t>(kNowMs + 86'400'000),
                   static_cast<uint64_t>(-1), static_cast<uint64_t>(INT64_MAX),
                   static_cast<uint64_t>(INT64_MIN), static_cast<uint64_t>(INT32_MAX), UINT32_MAX};
-    for (int64_t off : {-86'400'000LL, -1LL, 0LL, 1LL, kDriftMs, kDriftMs + 1, 3'600'000LL, 1LL << 40})
+    for (int64_t off : std::initializer_list<int64_t>{-86'400'000, -1, 0, 1, kDriftMs, kDriftMs + 1, 3'600'000, int64_t{1} << 40})
       for (uint32_t logical : {0u, 1u, 0xFFFFu})
         d->numbers.push_back(core::Hlc::Pack(kNowMs + off, logical));
     return d;

@@ -19,6 +19,7 @@
 //     REVIEW conflicts stay open, the rest are auto-resolved; MAX and
 //     LIFECYCLE pick the greater value / further status.
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "core/hlc.h"
@@ -150,6 +151,7 @@ void CheckMerge(const fuzz::MergeInput& in, const core::CollectionSpec& spec) {
   const std::string before = Serialize(in);
   core::MergeResult r = core::MergePatch(spec, current, clocks, mask, base, incoming, writer);
   FUZZ_CHECK(Serialize(in) == before, "MergePatch modified its inputs");
+  if (fuzz::Verbose()) std::fprintf(stderr, "merge: %s\n", Describe(r).c_str());
   core::MergeResult again = core::MergePatch(spec, current, clocks, mask, base, incoming, writer);
   FUZZ_CHECK(Fingerprint(r) == Fingerprint(again),
              "MergePatch is not deterministic:\n  " + Describe(r) + "\n  " + Describe(again));
@@ -253,8 +255,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(rej.code == rej2.code && rej.reason == rej2.reason, "ValidateMutation is not deterministic");
   FUZZ_CHECK(rej.ok() == rej.reason.empty(),
              "rejection code " + v1::RejectCode_Name(rej.code) + " with reason '" + rej.reason + "'");
+  if (fuzz::Verbose() && !rej.ok())
+    std::fprintf(stderr, "validate: %s %s\n", v1::RejectCode_Name(rej.code).c_str(), rej.reason.c_str());
   if (!rej.ok()) return 0;
   CheckAcceptedMutation(m);
+  if (fuzz::Verbose()) std::fprintf(stderr, "validate: ok %s\n", v1::MutationOp_Name(m.op()).c_str());
   if (m.op() != v1::PATCH) return 0;
 
   // The server only ever holds valid records: merge into those.

@@ -1,0 +1,277 @@
+// The machine's limits, measured in the same run as the scenarios:
+//   - raw SQLite: the same ~600-byte finding rows inserted through SQLiteCpp
+//     with the production durability (WAL, synchronous=FULL), one transaction
+//     per push-sized batch; plus the latency of one fdatasync;
+//   - raw gRPC: a bench-only service (bench_echo.proto) in its own process on
+//     loopback — a server stream of pull-page-sized messages, a small unary
+//     echo (the floor of any round trip) and push-sized unary batches.
+// Nothing behind these does any work, so they are what this machine can do
+// at best with the same bytes and the same durability.
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include "bench_echo.grpc.pb.h"
+#include "bench/common.h"
+#include "bench/findings.h"
+#include "bench/roles.h"
+#include "core/ids.h"
+
+namespace inspectsync::bench {
+
+namespace {
+
+double Ms(double s) { return s * 1e3; }
+
+std::string RandomBytes(size_t n, std::mt19937_64& rng) {
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- SQLite
+
+int RunSqliteLimitRole(const Args& a) {
+  size_t n = static_cast<size_t>(a.GetInt("n", 100000));
+  size_t batch = static_cast<size_t>(a.GetInt("batch", 500));
+  std::string dir = a.Get("dir");
+  std::mt19937_64 rng(a.GetInt("seed", 1));
+  core::IdGenerator ids(core::SystemClock(), 99);
+  std::vector<std::pair<std::string, std::string>> rows;  // id, serialized finding
+  rows.reserve(n);
+  for (size_t i = 0; i < n; ++i) rows.emplace_back(ids.NewUuidV7(), MakeFinding(rng).SerializeAsString());
+
+  SQLite::Database db(dir + "/limit.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=FULL");
+  db.exec("CREATE TABLE findings (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID");
+  SQLite::Statement insert(db, "INSERT INTO findings (id, body) VALUES (?, ?)");
+  std::string fsync_path = dir + "/fsync.bin";
+  int fd = ::open(fsync_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  std::string block(4096, 'x');
+  bool reset = ReadyThenWaitForGo();
+
+  std::vector<double> txn_lat;
+  double t0 = NowSec();
+  for (size_t done = 0; done < n;) {
+    double b0 = NowSec();
+    SQLite::Transaction txn(db);
+    size_t end = std::min(n, done + batch);
+    for (; done < end; ++done) {
+      insert.bind(1, rows[done].first);
+      insert.bind(2, rows[done].second.data(), static_cast<int>(rows[done].second.size()));
+      insert.exec();
+      insert.reset();
+    }
+    txn.commit();
+    txn_lat.push_back(NowSec() - b0);
+  }
+  double s = NowSec() - t0;
+
+  // One durable commit's floor: a 4 KiB write and fdatasync, as a WAL commit does.
+  std::vector<double> fsync_lat;
+  for (int i = 0; i < 500 && fd >= 0; ++i) {
+    if (::pwrite(fd, block.data(), block.size(), static_cast<off_t>((i % 16) * 4096)) < 0) break;
+    double f0 = NowSec();
+    ::fdatasync(fd);
+    fsync_lat.push_back(NowSec() - f0);
+  }
+  if (fd >= 0) ::close(fd);
+
+  Kv kv;
+  kv["items"] = static_cast<double>(n);
+  kv["seconds"] = s;
+  kv["items_per_s"] = static_cast<double>(n) / s;
+  kv["p50_ms"] = Ms(Percentile(txn_lat, 50));
+  kv["p99_ms"] = Ms(Percentile(txn_lat, 99));
+  kv["fsync_p50_ms"] = Ms(Percentile(fsync_lat, 50));
+  kv["fsync_p99_ms"] = Ms(Percentile(fsync_lat, 99));
+  kv["errors"] = 0;
+  EmitResult(kv, reset);
+  return 0;
+}
+
+// ---------------------------------------------------------------- gRPC client
+
+int RunGrpcLimitRole(const Args& a) {
+  uint64_t n = static_cast<uint64_t>(a.GetInt("n", 100000));
+  uint32_t page = static_cast<uint32_t>(a.GetInt("page", 500));
+  uint32_t item_bytes = static_cast<uint32_t>(a.GetInt("item-bytes", 700));
+  int rounds = static_cast<int>(a.GetInt("rounds", 2000));
+  uint32_t batch = static_cast<uint32_t>(a.GetInt("batch", 500));
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);  // as the SDK's transport
+  auto channel = grpc::CreateCustomChannel(a.Get("server"), grpc::InsecureChannelCredentials(), args);
+  auto stub = Bench::NewStub(channel);
+  std::mt19937_64 rng(3);
+
+  EchoRequest small;
+  small.set_payload(RandomBytes(16, rng));
+  EchoRequest big;
+  for (uint32_t i = 0; i < batch; ++i) big.add_items(RandomBytes(item_bytes, rng));
+  for (int i = 0; i < 20; ++i) {  // connect and warm up
+    grpc::ClientContext ctx;
+    EchoReply reply;
+    grpc::Status st = stub->Echo(&ctx, small, &reply);
+    if (!st.ok()) {
+      Warn("echo server: %s", st.error_message().c_str());
+      return 1;
+    }
+  }
+  bool reset = ReadyThenWaitForGo();
+  int errors = 0;
+
+  // 1. A stream of pull-sized pages.
+  std::vector<double> gaps;
+  uint64_t items = 0;
+  double t0 = NowSec();
+  {
+    grpc::ClientContext ctx;
+    StreamRequest req;
+    req.set_count(n);
+    req.set_page(page);
+    req.set_item_bytes(item_bytes);
+    auto reader = stub->Stream(&ctx, req);
+    Page p;
+    double last = t0;
+    size_t bytes = 0;
+    while (reader->Read(&p)) {
+      double now = NowSec();
+      gaps.push_back(now - last);
+      last = now;
+      items += static_cast<uint64_t>(p.items_size());
+      for (const auto& it : p.items()) bytes += it.size();
+    }
+    if (!reader->Finish().ok() || items != n || bytes == 0) ++errors;
+  }
+  double stream_s = NowSec() - t0;
+
+  // 2. Small unary round trips: the floor of a sync with nothing to do.
+  std::vector<double> unary;
+  for (int i = 0; i < rounds; ++i) {
+    grpc::ClientContext ctx;
+    EchoReply reply;
+    double u0 = NowSec();
+    if (!stub->Echo(&ctx, small, &reply).ok()) ++errors;
+    unary.push_back(NowSec() - u0);
+  }
+
+  // 3. Push-sized unary batches.
+  std::vector<double> batch_lat;
+  uint64_t sent = 0;
+  double b0 = NowSec();
+  while (sent < n) {
+    grpc::ClientContext ctx;
+    EchoReply reply;
+    double c0 = NowSec();
+    if (!stub->Echo(&ctx, big, &reply).ok()) ++errors;
+    batch_lat.push_back(NowSec() - c0);
+    sent += batch;
+  }
+  double batch_s = NowSec() - b0;
+
+  Kv kv;
+  kv["stream_items_per_s"] = static_cast<double>(items) / stream_s;
+  kv["stream_p50_ms"] = Ms(Percentile(gaps, 50));
+  kv["stream_p99_ms"] = Ms(Percentile(gaps, 99));
+  kv["unary_p50_ms"] = Ms(Percentile(unary, 50));
+  kv["unary_p99_ms"] = Ms(Percentile(unary, 99));
+  kv["batch_items_per_s"] = static_cast<double>(sent) / batch_s;
+  kv["batch_p50_ms"] = Ms(Percentile(batch_lat, 50));
+  kv["batch_p99_ms"] = Ms(Percentile(batch_lat, 99));
+  kv["errors"] = errors;
+  EmitResult(kv, reset);
+  return 0;
+}
+
+// ---------------------------------------------------------------- echo server
+
+namespace {
+
+class StreamReactor final : public grpc::ServerWriteReactor<Page> {
+ public:
+  explicit StreamReactor(const StreamRequest* req) : left_(req->count()), item_bytes_(req->item_bytes()) {
+    page_size_ = std::max<uint32_t>(1, req->page());
+    std::mt19937_64 rng(5);
+    for (uint32_t i = 0; i < page_size_; ++i) page_.add_items(RandomBytes(item_bytes_, rng));
+    Next();
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "client went away"));
+      return;
+    }
+    Next();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    if (left_ == 0) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    uint64_t now = std::min<uint64_t>(left_, page_size_);
+    while (static_cast<uint64_t>(page_.items_size()) > now) page_.mutable_items()->RemoveLast();
+    left_ -= now;
+    page_.set_more(left_ > 0);
+    StartWrite(&page_);
+  }
+  uint64_t left_;
+  uint32_t item_bytes_;
+  uint32_t page_size_ = 1;
+  Page page_;
+};
+
+class BenchService final : public Bench::CallbackService {
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx, const EchoRequest* req, EchoReply* reply) override {
+    reply->set_payload(req->payload());
+    reply->set_count(static_cast<uint32_t>(req->items_size()));
+    auto* r = ctx->DefaultReactor();
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+  grpc::ServerWriteReactor<Page>* Stream(grpc::CallbackServerContext*, const StreamRequest* req) override {
+    return new StreamReactor(req);
+  }
+};
+
+}  // namespace
+
+int RunEchoServerRole(const Args&) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  BenchService service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(16 << 20);  // as the InspectSync server
+  builder.SetMaxSendMessageSize(16 << 20);
+  auto server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    Warn("echo server: cannot listen");
+    return 1;
+  }
+  std::printf("echo server listening on 127.0.0.1:%d\n", port);
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  server->Wait();
+  return 0;
+}
+
+}  // namespace inspectsync::bench
