@@ -1,0 +1,206 @@
+#include "server/auth/token.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace inspectsync::auth {
+
+namespace {
+
+constexpr const char* kPrefix = "isv1.";
+constexpr const char* kHeader = "inspectsync-token-keys v1";
+constexpr int64_t kFutureSkewS = 300;  // tolerate server clocks a little apart
+
+Status Unauth(const std::string& why) { return Status(StatusCode::kUnauthenticated, "invalid token: " + why); }
+
+std::string RandomBytes(size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) std::abort();
+  return out;
+}
+
+std::string Hex(const std::string& bytes) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(d[c >> 4]);
+    out.push_back(d[c & 15]);
+  }
+  return out;
+}
+
+std::string Hmac(const std::string& key, const std::string& data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &len);
+  return std::string(reinterpret_cast<char*>(mac), len);
+}
+
+}  // namespace
+
+const std::vector<std::string>& KnownRoles() {
+  static const std::vector<std::string> roles = {"inspector", "zone_director", "office", "integration"};
+  return roles;
+}
+
+bool IsKnownRole(const std::string& role) {
+  for (const auto& r : KnownRoles())
+    if (r == role) return true;
+  return false;
+}
+
+std::string Base64UrlEncode(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return out;
+}
+
+bool Base64UrlDecode(const std::string& text, std::string* bytes) {
+  std::string s = text;
+  for (char& c : s) {
+    if (c == '-') c = '+';
+    else if (c == '_') c = '/';
+    else if (!(isalnum(static_cast<unsigned char>(c)))) return false;
+  }
+  size_t pad = (4 - s.size() % 4) % 4;
+  if (pad == 3) return false;
+  s.append(pad, '=');
+  std::string out(s.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(s.data()),
+                          static_cast<int>(s.size()));
+  if (n < 0) return false;
+  out.resize(static_cast<size_t>(n) - pad);
+  *bytes = std::move(out);
+  return true;
+}
+
+StatusOr<KeyRing> KeyRing::Load(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return FailedPrecondition("token key file '" + path + "' does not exist");
+  if (st.st_mode & 077) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%03o", st.st_mode & 0777);
+    return FailedPrecondition("token key file '" + path + "' is open to other users (mode " + mode +
+                              "); run: chmod 600 " + path);
+  }
+  std::ifstream in(path);
+  std::string line;
+  if (!std::getline(in, line) || line != kHeader)
+    return FailedPrecondition("token key file '" + path + "' does not start with '" + kHeader + "'");
+  KeyRing ring;
+  int n = 1;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string id, use, b64, secret;
+    if (!(fields >> id >> use >> b64) || (use != "sign" && use != "verify") || !Base64UrlDecode(b64, &secret) ||
+        secret.size() < 32)
+      return FailedPrecondition("token key file '" + path + "' line " + std::to_string(n) +
+                                ": expected '<key id> <sign|verify> <base64 secret of 32+ bytes>'");
+    ring.keys_.push_back(Key{id, secret, use == "sign"});
+  }
+  int signing = 0;
+  for (const auto& k : ring.keys_) signing += k.signing;
+  if (signing != 1)
+    return FailedPrecondition("token key file '" + path + "' must have exactly one 'sign' key, has " +
+                              std::to_string(signing));
+  return ring;
+}
+
+StatusOr<KeyRing> KeyRing::LoadOrCreate(const std::string& path) {
+  if (access(path.c_str(), F_OK) == 0) return Load(path);
+  KeyRing ring;
+  ring.AddKey();
+  INSPECTSYNC_RETURN_IF_ERROR(ring.Save(path));
+  return ring;
+}
+
+Status KeyRing::Save(const std::string& path) const {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return FailedPrecondition("cannot write token key file '" + tmp + "'");
+  std::string text = std::string(kHeader) + "\n";
+  for (const auto& k : keys_) text += k.id + " " + (k.signing ? "sign" : "verify") + " " + Base64UrlEncode(k.secret) + "\n";
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::fchmod(fd, 0600);
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
+    return Internal("cannot write token key file '" + path + "'");
+  return Status::Ok();
+}
+
+std::string KeyRing::AddKey() {
+  for (auto& k : keys_) k.signing = false;
+  Key k{Hex(RandomBytes(4)), RandomBytes(32), true};
+  keys_.push_back(k);
+  return k.id;
+}
+
+Status KeyRing::RemoveKey(const std::string& key_id) {
+  for (auto it = keys_.begin(); it != keys_.end(); ++it) {
+    if (it->id != key_id) continue;
+    if (it->signing) return FailedPrecondition("key " + key_id + " is the signing key; add a new key before removing it");
+    keys_.erase(it);
+    return Status::Ok();
+  }
+  return NotFound("no key " + key_id + " in the ring");
+}
+
+std::vector<KeyRing::KeyInfo> KeyRing::Keys() const {
+  std::vector<KeyInfo> out;
+  for (const auto& k : keys_) out.push_back({k.id, k.signing});
+  return out;
+}
+
+StatusOr<std::string> KeyRing::Sign(v1::TokenClaims claims) const {
+  const Key* signer = nullptr;
+  for (const auto& k : keys_)
+    if (k.signing) signer = &k;
+  if (!signer) return FailedPrecondition("the key ring has no signing key");
+  if (claims.user().empty() || claims.device().empty()) return InvalidArgument("a token needs a user and a device");
+  if (!IsKnownRole(claims.role())) return InvalidArgument("unknown role '" + claims.role() + "'");
+  if (claims.expires_at_s() <= claims.issued_at_s()) return InvalidArgument("a token must expire after it is issued");
+  claims.set_key_id(signer->id);
+  std::string signed_part = kPrefix + Base64UrlEncode(claims.SerializeAsString());
+  return signed_part + "." + Base64UrlEncode(Hmac(signer->secret, signed_part));
+}
+
+StatusOr<v1::TokenClaims> KeyRing::Verify(const std::string& token, int64_t now_s) const {
+  if (token.rfind(kPrefix, 0) != 0) return Unauth("not an InspectSync token (expected 'isv1.' prefix)");
+  size_t dot = token.rfind('.');
+  if (dot <= 5) return Unauth("malformed");
+  std::string signed_part = token.substr(0, dot), payload, sig;
+  if (!Base64UrlDecode(token.substr(5, dot - 5), &payload) || !Base64UrlDecode(token.substr(dot + 1), &sig))
+    return Unauth("malformed");
+  v1::TokenClaims claims;
+  if (!claims.ParseFromString(payload)) return Unauth("malformed claims");
+  const Key* key = nullptr;
+  for (const auto& k : keys_)
+    if (k.id == claims.key_id()) key = &k;
+  if (!key) return Unauth("signed with a key this server does not have (rotated out?)");
+  std::string want = Hmac(key->secret, signed_part);
+  if (sig.size() != want.size() || CRYPTO_memcmp(sig.data(), want.data(), want.size()) != 0)
+    return Unauth("bad signature");
+  if (now_s >= claims.expires_at_s()) return Unauth("expired");
+  if (claims.issued_at_s() > now_s + kFutureSkewS) return Unauth("issued in the future");
+  if (!IsKnownRole(claims.role())) return Unauth("unknown role '" + claims.role() + "'");
+  if (claims.user().empty() || claims.device().empty()) return Unauth("no user or device");
+  return claims;
+}
+
+}  // namespace inspectsync::auth
