@@ -57,7 +57,7 @@ v1::Finding MakeFinding(std::mt19937_64& rng) {
   const char* category = kCategories[rng() % 6];
   f.set_category(category);
   f.set_checklist_item_id(std::string(category) + "/item-" + std::to_string(rng() % 100));
-  f.set_title("Inspection finding: " + MakeText(rng, 50));
+  f.set_title("Inspection finding: " + MakeText(rng, 75));
   f.set_severity(static_cast<v1::Severity>(1 + rng() % 3));  // LOW..HIGH; edits may raise it
   f.set_description(MakeText(rng, kDescriptionChars));
   f.add_evidence(Hex(rng, 64));

@@ -33,7 +33,7 @@ bool ChildProcess::Start(const std::vector<std::string>& argv) {
     // dup2 clears O_CLOEXEC on the new descriptors; every other pipe closes at exec.
     dup2(to_child[0], STDIN_FILENO);
     dup2(from_child[1], STDOUT_FILENO);
-    execv(cargv[0], cargv.data());
+    execvp(cargv[0], cargv.data());  // PATH lookup for profiler wrappers
     std::fprintf(stderr, "bench: cannot exec %s: %s\n", cargv[0], std::strerror(errno));
     _exit(127);
   }

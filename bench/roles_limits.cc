@@ -16,7 +16,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "bench_echo.grpc.pb.h"
 #include "bench/common.h"
@@ -29,6 +31,13 @@ namespace inspectsync::bench {
 namespace {
 
 double Ms(double s) { return s * 1e3; }
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
 
 std::string RandomBytes(size_t n, std::mt19937_64& rng) {
   std::string s(n, '\0');
@@ -110,7 +119,13 @@ int RunGrpcLimitRole(const Args& a) {
   uint32_t batch = static_cast<uint32_t>(a.GetInt("batch", 500));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);  // as the SDK's transport
-  auto channel = grpc::CreateCustomChannel(a.Get("server"), grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  if (!a.Has("insecure")) {  // TLS as the SDK does it: trust the bench CA
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ReadAll(a.Get("ca"));
+    creds = grpc::SslCredentials(ssl);
+  }
+  auto channel = grpc::CreateCustomChannel(a.Get("server"), creds, args);
   auto stub = Bench::NewStub(channel);
   std::mt19937_64 rng(3);
 
@@ -247,7 +262,7 @@ class BenchService final : public Bench::CallbackService {
 
 }  // namespace
 
-int RunEchoServerRole(const Args&) {
+int RunEchoServerRole(const Args& a) {
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
@@ -256,7 +271,13 @@ int RunEchoServerRole(const Args&) {
   BenchService service;
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (!a.Has("insecure")) {  // the same certificate the InspectSync server serves
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({ReadAll(a.Get("certs") + "/server-key.pem"), ReadAll(a.Get("certs") + "/server.pem")});
+    creds = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort("127.0.0.1:0", creds, &port);
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(16 << 20);  // as the InspectSync server
   builder.SetMaxSendMessageSize(16 << 20);

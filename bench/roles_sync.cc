@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <numeric>
@@ -20,6 +21,7 @@
 #include "bench/findings.h"
 #include "bench/roles.h"
 #include "inspectsync/client.h"
+#include "server/auth/token.h"
 
 namespace inspectsync::bench {
 
@@ -79,16 +81,56 @@ struct Tablet {
   std::exit(1);
 }
 
-Tablet OpenTablet(const std::string& db, const std::string& address, uint64_t seed, bool timed = true) {
+// How the tablets reach the server: TLS trusting the bench's CA (or
+// plaintext with --insecure) and a bearer token per device, minted from the
+// server's key ring as `inspectsync admin token issue` would.
+struct Security {
+  std::string ca_file;    // empty with --insecure
+  std::string keys_file;  // the server's token key ring
+  bool insecure = false;
+};
+
+Security SecurityFrom(const Args& a) { return Security{a.Get("ca"), a.Get("token-keys"), a.Has("insecure")}; }
+
+std::string MintToken(const Security& sec, const std::string& device) {
+  auto ring = auth::KeyRing::Load(sec.keys_file);
+  if (!ring.ok()) Die("token key ring " + sec.keys_file, ring.status());
+  v1::TokenClaims c;
+  c.set_user("bench");
+  c.set_role("office");  // sees every site: the bench is not about scoping
+  c.set_device(device);
+  c.set_issued_at_s(static_cast<int64_t>(std::time(nullptr)) - 60);
+  c.set_expires_at_s(c.issued_at_s() + 86400);
+  auto token = ring->Sign(c);
+  if (!token.ok()) Die("sign token", token.status());
+  return *token;
+}
+
+GrpcTransportOptions TransportOptions(const Security& sec, const std::string& db) {
+  GrpcTransportOptions g;
+  g.insecure = sec.insecure;
+  g.ca_cert_file = sec.ca_file;
+  // One device per tablet database (a client id stays bound to its device).
+  char device[32];
+  std::snprintf(device, sizeof device, "bench-%016zx", std::hash<std::string>()(db));
+  g.token = MintToken(sec, device);
+  return g;
+}
+
+Tablet OpenTablet(const Security& sec, const std::string& db, const std::string& address, uint64_t seed,
+                  bool timed = true) {
   ClientOptions co;
   co.db_path = db;
   co.rng_seed = seed;
   Tablet t;
   if (timed) {
-    t.timing = std::make_shared<TimingTransport>(MakeGrpcTransport(address));
+    auto grpc = MakeGrpcTransport(address, TransportOptions(sec, db));
+    if (!grpc.ok()) Die("transport", grpc.status());
+    t.timing = std::make_shared<TimingTransport>(std::move(*grpc));
     co.transport = t.timing;
   } else {
     co.server_address = address;
+    co.grpc = TransportOptions(sec, db);
   }
   auto c = Client::Open(co);
   if (!c.ok()) Die("open tablet " + db, c.status());
@@ -145,7 +187,7 @@ std::vector<std::string> ReadLines(const std::string& path) {
 // back (the server sends a device its own writes); that is reported apart.
 int RolePush(const Args& a) {
   size_t n = static_cast<size_t>(a.GetInt("n", 0));
-  Tablet t = OpenTablet(a.Get("tablet-db"), a.Get("server"), 11);
+  Tablet t = OpenTablet(SecurityFrom(a), a.Get("tablet-db"), a.Get("server"), 11);
   auto pending = t.client->PendingCount();
   if (!pending.ok()) Die("pending count", pending.status());
   if (*pending != n) Warn("push: outbox holds %llu, expected %zu", (unsigned long long)*pending, n);
@@ -180,7 +222,7 @@ int RolePush(const Args& a) {
 // A fresh tablet pulls the N findings the server holds (initial sync).
 int RolePull(const Args& a) {
   size_t n = static_cast<size_t>(a.GetInt("n", 0));
-  Tablet t = OpenTablet(a.Get("tablet-db"), a.Get("server"), 12);
+  Tablet t = OpenTablet(SecurityFrom(a), a.Get("tablet-db"), a.Get("server"), 12);
   bool reset = ReadyThenWaitForGo();
 
   Totals tot;
@@ -207,7 +249,7 @@ int RolePull(const Args& a) {
 // A tablet in sync with N findings syncs with nothing to do, many times.
 int RoleNoop(const Args& a) {
   int rounds = static_cast<int>(a.GetInt("rounds", 500));
-  Tablet t = OpenTablet(a.Get("tablet-db"), a.Get("server"), 13);
+  Tablet t = OpenTablet(SecurityFrom(a), a.Get("tablet-db"), a.Get("server"), 13);
   Totals warm;
   if (Status s = SyncRetrying(*t.client, &warm); !s.ok()) Die("noop warm-up", s);  // catch up, connect
   for (int i = 0; i < 3; ++i) SyncRetrying(*t.client, &warm);
@@ -215,10 +257,10 @@ int RoleNoop(const Args& a) {
 
   TimingTransport& tt = *t.timing;
   tt.Clear();
-  std::vector<double> lat, client_part;
+  std::vector<double> lat, rpc_part, client_part;
   int errors = 0, not_noop = 0;
   for (int i = 0; i < rounds; ++i) {
-    size_t calls_before = tt.pull_calls.size();
+    size_t calls_before = tt.pull_calls.size(), stores_before = tt.page_store.size();
     double t0 = NowSec();
     auto r = t.client->Sync();
     double s = NowSec() - t0;
@@ -228,14 +270,21 @@ int RoleNoop(const Args& a) {
       continue;
     }
     if (r->pushed || r->pulled) ++not_noop;
-    if (tt.pull_calls.size() == calls_before + 1) client_part.push_back(s - tt.pull_calls.back());
+    if (tt.pull_calls.size() == calls_before + 1) {
+      // The RPC proper (server + network) vs everything the SDK does around
+      // it, including storing the (empty) page it received.
+      double store = 0;
+      for (size_t j = stores_before; j < tt.page_store.size(); ++j) store += tt.page_store[j];
+      rpc_part.push_back(tt.pull_calls.back() - store);
+      client_part.push_back(s - rpc_part.back());
+    }
   }
   Kv kv;
   kv["rounds"] = rounds;
   kv["p50_ms"] = Ms(Percentile(lat, 50));
   kv["p99_ms"] = Ms(Percentile(lat, 99));
   kv["mean_ms"] = Ms(Sum(lat) / static_cast<double>(lat.size()));
-  kv["pull_rpc_p50_ms"] = Ms(Percentile(tt.pull_calls, 50));
+  kv["pull_rpc_p50_ms"] = Ms(Percentile(rpc_part, 50));
   kv["client_p50_ms"] = Ms(Percentile(client_part, 50));
   kv["not_noop"] = not_noop;
   kv["errors"] = errors;
@@ -254,7 +303,7 @@ int RoleDelta(const Args& a) {
     Warn("delta: %zu ids for %d rounds of %zu", ids.size(), rounds, k);
     return 1;
   }
-  Tablet t = OpenTablet(a.Get("tablet-db"), a.Get("server"), 14);
+  Tablet t = OpenTablet(SecurityFrom(a), a.Get("tablet-db"), a.Get("server"), 14);
   Totals warm;
   if (Status s = SyncRetrying(*t.client, &warm); !s.ok()) Die("delta warm-up", s);
   SyncRetrying(*t.client, &warm);
@@ -262,7 +311,7 @@ int RoleDelta(const Args& a) {
   bool reset = ReadyThenWaitForGo();
 
   TimingTransport& tt = *t.timing;
-  std::vector<double> lat, edit_lat, push_rpc, pull_rpc;
+  std::vector<double> lat, edit_lat, push_rpc, pull_rpc, client_part;
   int errors = 0;
   uint64_t pulled = 0;
   for (int r = 0; r < rounds; ++r) {
@@ -289,7 +338,8 @@ int RoleDelta(const Args& a) {
     }
     pulled += rep->pulled;
     push_rpc.push_back(Sum(tt.push_rpc));
-    pull_rpc.push_back(Sum(tt.pull_calls));
+    pull_rpc.push_back(Sum(tt.pull_calls) - Sum(tt.page_store));  // server + network of the pull
+    client_part.push_back(lat.back() - push_rpc.back() - pull_rpc.back());
   }
   double p50 = Percentile(lat, 50);
   Kv kv;
@@ -300,6 +350,7 @@ int RoleDelta(const Args& a) {
   kv["items_per_s"] = static_cast<double>(k) / p50;
   kv["push_rpc_p50_ms"] = Ms(Percentile(push_rpc, 50));
   kv["pull_rpc_p50_ms"] = Ms(Percentile(pull_rpc, 50));
+  kv["client_p50_ms"] = Ms(Percentile(client_part, 50));
   kv["edit_p50_ms"] = Ms(Percentile(edit_lat, 50));
   kv["pulled_per_round"] = static_cast<double>(pulled) / rounds;
   kv["errors"] = errors;
@@ -342,8 +393,8 @@ Status EditForConflict(Client& c, const std::string& id, const char* who, int sh
 
 int RoleConflict(const Args& a) {
   std::vector<std::string> ids = ReadLines(a.Get("ids-file"));
-  Tablet ta = OpenTablet(a.Get("tablet-db"), a.Get("server"), 15);
-  Tablet tb = OpenTablet(a.Get("tablet-db2"), a.Get("server"), 16);
+  Tablet ta = OpenTablet(SecurityFrom(a), a.Get("tablet-db"), a.Get("server"), 15);
+  Tablet tb = OpenTablet(SecurityFrom(a), a.Get("tablet-db2"), a.Get("server"), 16);
   Totals warm;
   for (Client* c : {ta.client.get(), tb.client.get(), ta.client.get()})
     if (Status s = SyncRetrying(*c, &warm); !s.ok()) Die("conflict warm-up", s);
@@ -408,7 +459,8 @@ int RoleFanin(const Args& a) {
   std::vector<std::vector<std::string>> own(tablets);
   std::mt19937_64 rng(a.GetInt("seed", 1));
   for (int i = 0; i < tablets; ++i)
-    ts.push_back(OpenTablet(dir + "/fanin-" + std::to_string(i) + ".db", address, 100 + i, /*timed=*/false));
+    ts.push_back(OpenTablet(SecurityFrom(a), dir + "/fanin-" + std::to_string(i) + ".db", address, 100 + i,
+                            /*timed=*/false));
   auto capture = [&](int i, int creates, int edits) {
     for (int j = 0; j < creates; ++j) {
       auto id = ts[i].client->CreateFinding(MakeFinding(rng));

@@ -6,6 +6,7 @@
 
 #include <mutex>
 
+#include "server/auth/certs.h"
 #include "server/sync_service.h"
 
 namespace inspectsync::server {
@@ -14,6 +15,7 @@ struct Server::Impl {
   ServerOptions options;
   std::unique_ptr<storage::ServerStore> store;
   std::unique_ptr<SyncEngine> engine;
+  std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<SyncServiceImpl> service;
   std::unique_ptr<grpc::Server> grpc_server;
   int port = 0;
@@ -36,16 +38,43 @@ bool IsLoopbackAddress(const std::string& host_port) {
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (options.insecure) {
+    if (!IsLoopbackAddress(options.listen))
+      return FailedPrecondition("refusing to serve plaintext on " + options.listen +
+                                ": --insecure is allowed on loopback addresses only (127.0.0.1, ::1, localhost)");
+    creds = grpc::InsecureServerCredentials();
+  } else {
+    std::string cert_file = options.tls_cert_file, key_file = options.tls_key_file;
+    if (cert_file.empty() != key_file.empty())
+      return InvalidArgument("give both a TLS certificate and its key, or neither");
+    if (cert_file.empty()) {
+      INSPECTSYNC_RETURN_IF_ERROR(auth::EnsureDevCerts(options.certs_dir));
+      auth::CertPaths paths = auth::CertPaths::In(options.certs_dir);
+      cert_file = paths.server_cert;
+      key_file = paths.server_key;
+    }
+    auto cert = auth::ReadFile(cert_file);
+    if (!cert.ok()) return cert.status();
+    auto key = auth::ReadFile(key_file);
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    creds = grpc::SslServerCredentials(ssl);
+  }
+  auto authenticator = auth::Authenticator::Open(options.token_keys_file, options.engine.clock);
+  if (!authenticator.ok()) return authenticator.status();
+  impl->authenticator = std::move(*authenticator);
   auto store = storage::OpenSqliteServerStore(options.db_path, options.store);
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->engine = std::make_unique<SyncEngine>(impl->store.get(), options.engine);
-  impl->service = std::make_unique<SyncServiceImpl>(impl->engine.get());
+  impl->service = std::make_unique<SyncServiceImpl>(impl->engine.get(), impl->authenticator.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &impl->port);
+  builder.AddListeningPort(options.listen, creds, &impl->port);
   builder.RegisterService(impl->service.get());
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);

@@ -18,6 +18,15 @@ namespace inspectsync::server {
 struct ServerOptions {
   std::string listen = "127.0.0.1:7443";  // host:port; port 0 picks a free one
   std::string db_path = "var/inspectsync.db";
+  // TLS is on unless `insecure` (allowed on loopback addresses only). Without
+  // an explicit certificate, a development CA and a server certificate for
+  // localhost/127.0.0.1 are created in certs_dir on first start.
+  bool insecure = false;
+  std::string certs_dir = "var/certs";
+  std::string tls_cert_file;  // PEM; with tls_key_file, overrides certs_dir
+  std::string tls_key_file;
+  // Key ring for bearer tokens; created (mode 0600) on first start.
+  std::string token_keys_file = "var/token-keys";
   EngineOptions engine;
   storage::SqliteStoreOptions store;
   int max_message_bytes = 16 * 1024 * 1024;

@@ -24,7 +24,7 @@ v1::MutationResult Rejected(const v1::Mutation& m, v1::RejectCode code, std::str
 v1::VersionMeta MetaOf(const v1::Mutation& m, const Caller& caller) {
   v1::VersionMeta meta;
   meta.set_author(caller.user);
-  meta.set_device_id(m.client_id());
+  meta.set_device_id(caller.device.empty() ? m.client_id() : caller.device);
   meta.set_hlc(m.hlc());
   return meta;
 }
@@ -100,6 +100,18 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
   v1::PushResponse resp;
   Status st = store_->Write([&](storage::ServerWriteTxn& txn) -> Status {
     resp.clear_results();
+    if (!caller.device.empty()) {
+      // A client id (one install's outbox) belongs to the device that first
+      // used it: another device's token cannot push under it, nor make its
+      // real mutations look like duplicates.
+      for (const auto& [client, unused] : seen) {
+        auto bound = txn.BindClient(client, caller.device);
+        if (!bound.ok()) return bound.status();
+        if (*bound != caller.device)
+          return Status(StatusCode::kPermissionDenied, "client id " + client + " belongs to device '" + *bound +
+                                                           "'; this token is for device '" + caller.device + "'");
+      }
+    }
     std::map<std::string, uint64_t> last_applied;
     for (const auto& m : req.mutations()) {
       auto it = last_applied.find(m.client_id());

@@ -34,10 +34,16 @@ struct EngineOptions {
   uint64_t id_seed = 0;              // conflict ids; the simulation fixes it
 };
 
-// Who is calling. Until authentication lands (issue 5), the device id is the
-// client_id the device sends and the user is unknown.
+// Who is calling, as authenticated by the service (a verified token). Versions
+// record these, never what a client claims. Empty fields (the simulation and
+// engine tests, which run without tokens) fall back to the mutation's client_id.
 struct Caller {
+  Caller() = default;
+  explicit Caller(std::string u, std::string r = "", std::string d = "")
+      : user(std::move(u)), role(std::move(r)), device(std::move(d)) {}
   std::string user;
+  std::string role;
+  std::string device;
 };
 
 class SyncEngine {

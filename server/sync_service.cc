@@ -7,21 +7,24 @@ grpc::Status ToGrpc(const Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), s.message());
 }
 
-namespace {
-
-Caller CallerOf(grpc::CallbackServerContext*) {
-  // Authentication arrives with TLS and tokens (issue 5); until then the
-  // caller is anonymous and versions record the device id only.
-  return Caller{};
+StatusOr<Caller> Authenticate(auth::Authenticator* authenticator, grpc::CallbackServerContext* ctx) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  std::string header = it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
+  auto id = authenticator->Authenticate(header);
+  if (!id.ok()) return id.status();
+  return Caller(id->user, id->role, id->device);
 }
+
+namespace {
 
 // Streams pages one at a time: at most one page is in memory per call,
 // whatever the size of the change set.
 class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
  public:
-  PullReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, const v1::PullRequest* req)
+  PullReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, const v1::PullRequest* req, const Caller& caller)
       : engine_(engine), ctx_(ctx), req_(req) {
-    auto head = engine_->StartPull(*req_, CallerOf(ctx));
+    auto head = engine_->StartPull(*req_, caller);
     if (!head.ok()) {
       Finish(ToGrpc(head.status()));
       return;
@@ -76,7 +79,12 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
 grpc::ServerUnaryReactor* SyncServiceImpl::Push(grpc::CallbackServerContext* ctx, const v1::PushRequest* req,
                                                 v1::PushResponse* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto result = engine_->Push(*req, CallerOf(ctx));
+  auto caller = Authenticate(authenticator_, ctx);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpc(caller.status()));
+    return reactor;
+  }
+  auto result = engine_->Push(*req, *caller);
   if (!result.ok()) {
     reactor->Finish(ToGrpc(result.status()));
   } else {
@@ -88,7 +96,17 @@ grpc::ServerUnaryReactor* SyncServiceImpl::Push(grpc::CallbackServerContext* ctx
 
 grpc::ServerWriteReactor<v1::PullResponse>* SyncServiceImpl::Pull(grpc::CallbackServerContext* ctx,
                                                                   const v1::PullRequest* req) {
-  return new PullReactor(engine_, ctx, req);
+  auto caller = Authenticate(authenticator_, ctx);
+  if (!caller.ok()) {
+    // A reactor that only reports the error.
+    class Refuse : public grpc::ServerWriteReactor<v1::PullResponse> {
+     public:
+      explicit Refuse(const grpc::Status& s) { Finish(s); }
+      void OnDone() override { delete this; }
+    };
+    return new Refuse(ToGrpc(caller.status()));
+  }
+  return new PullReactor(engine_, ctx, req, *caller);
 }
 
 }  // namespace inspectsync::server

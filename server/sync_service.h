@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "inspectsync/v1/sync.grpc.pb.h"
+#include "server/auth/authenticator.h"
 #include "server/sync_engine.h"
 
 namespace inspectsync::server {
@@ -14,7 +15,8 @@ grpc::Status ToGrpc(const Status& s);
 
 class SyncServiceImpl final : public v1::SyncService::CallbackService {
  public:
-  explicit SyncServiceImpl(SyncEngine* engine) : engine_(engine) {}
+  SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator)
+      : engine_(engine), authenticator_(authenticator) {}
 
   grpc::ServerUnaryReactor* Push(grpc::CallbackServerContext* ctx, const v1::PushRequest* req,
                                  v1::PushResponse* resp) override;
@@ -23,7 +25,11 @@ class SyncServiceImpl final : public v1::SyncService::CallbackService {
 
  private:
   SyncEngine* engine_;
+  auth::Authenticator* authenticator_;
 };
+
+// The verified caller of a call, or UNAUTHENTICATED.
+StatusOr<Caller> Authenticate(auth::Authenticator* authenticator, grpc::CallbackServerContext* ctx);
 
 }  // namespace inspectsync::server
 

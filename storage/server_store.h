@@ -66,6 +66,9 @@ class ServerWriteTxn {
   // Whether a version after `after_seq` was written by a device other than `device_id`.
   virtual StatusOr<bool> HasForeignVersionsSince(const std::string& collection, const std::string& id,
                                                  uint64_t after_seq, const std::string& device_id) = 0;
+  // Binds `client_id` to `device` on first use; returns the device it is
+  // bound to (which differs from `device` if another device bound it first).
+  virtual StatusOr<std::string> BindClient(const std::string& client_id, const std::string& device) = 0;
   virtual StatusOr<uint64_t> LastMutationId(const std::string& client_id) = 0;
   virtual StatusOr<std::optional<v1::MutationResult>> StoredResult(const std::string& client_id,
                                                                     uint64_t mutation_id) = 0;

@@ -66,6 +66,10 @@ CREATE TABLE conflicts (
 CREATE INDEX conflicts_by_record ON conflicts(collection, record_id);
 CREATE INDEX conflicts_by_state ON conflicts(state, version);
 )sql",
+      // 2: each client id is bound to the authenticated device that first used it.
+      R"sql(
+ALTER TABLE clients ADD COLUMN device TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return m;
 }
@@ -102,6 +106,10 @@ struct WriterStatements {
                        "VALUES(?,?,?,?,?,?,?,?,?)"),
         foreign_since(db, "SELECT 1 FROM history WHERE collection=? AND id=? AND seq>? AND client_id<>? LIMIT 1"),
         last_mutation(db, "SELECT last_mutation_id FROM clients WHERE client_id=?"),
+        client_device(db, "SELECT device FROM clients WHERE client_id=?"),
+        bind_client(db,
+                    "INSERT INTO clients(client_id, last_mutation_id, device) VALUES(?,0,?) ON CONFLICT(client_id) "
+                    "DO UPDATE SET device=excluded.device WHERE device=''"),
         upsert_client(db,
                       "INSERT INTO clients(client_id, last_mutation_id) VALUES(?,?) ON CONFLICT(client_id) DO UPDATE "
                       "SET last_mutation_id=MAX(last_mutation_id, excluded.last_mutation_id)"),
@@ -112,7 +120,8 @@ struct WriterStatements {
                         "INSERT INTO conflicts(id, collection, record_id, field, state, version, body) "
                         "VALUES(?,?,?,?,?,?,?)") {}
 
-  SQLite::Statement get_record, upsert_record, insert_history, foreign_since, last_mutation, upsert_client,
+  SQLite::Statement get_record, upsert_record, insert_history, foreign_since, last_mutation, client_device, bind_client,
+      upsert_client,
       get_result, put_result, forget_results, insert_conflict;
 };
 
@@ -194,6 +203,24 @@ class SqliteWriteTxn : public ServerWriteTxn {
     });
     if (!st.ok()) return st;
     return found;
+  }
+
+  StatusOr<std::string> BindClient(const std::string& client_id, const std::string& device) override {
+    std::string bound;
+    Status st = Guard("bind client", [&]() -> Status {
+      {
+        Reset r{s_.bind_client};
+        s_.bind_client.bind(1, client_id);
+        s_.bind_client.bind(2, device);
+        s_.bind_client.exec();
+      }
+      Reset r{s_.client_device};
+      s_.client_device.bind(1, client_id);
+      if (s_.client_device.executeStep()) bound = s_.client_device.getColumn(0).getString();
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return bound;
   }
 
   StatusOr<uint64_t> LastMutationId(const std::string& client_id) override {

@@ -4,6 +4,7 @@
 // Exits 0 only if every tablet converged to the server's state and every
 // conflict a tablet was told about is recorded on the server.
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -11,6 +12,7 @@
 
 #include "core/ids.h"
 #include "inspectsync/client.h"
+#include "server/auth/token.h"
 #include "server/server.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
@@ -113,12 +115,16 @@ int CmdDemo(const std::vector<std::string>& args) {
   server::ServerOptions so;
   so.listen = "127.0.0.1:0";
   so.db_path = (dir / "server.db").string();
+  so.certs_dir = (dir / "certs").string();          // TLS with a fresh development CA
+  so.token_keys_file = (dir / "token-keys").string();
   auto srv = server::Server::Start(so);
   if (!srv.ok()) {
     Check(srv.status(), "start server");
     return 1;
   }
-  std::printf("server   %s  (%s)\n", (*srv)->address().c_str(), so.db_path.c_str());
+  std::printf("server   %s  TLS, tokens  (%s)\n", (*srv)->address().c_str(), so.db_path.c_str());
+  auto ring = auth::KeyRing::Load(so.token_keys_file);
+  if (!Check(ring.status(), "load token keys").ok()) return 1;
 
   std::vector<Tablet> tablets(static_cast<size_t>(n_tablets));
   for (size_t i = 0; i < tablets.size(); ++i) {
@@ -127,6 +133,16 @@ int CmdDemo(const std::vector<std::string>& args) {
     ClientOptions co;
     co.db_path = (dir / (t.name + ".db")).string();
     co.server_address = (*srv)->address();
+    co.grpc.ca_cert_file = so.certs_dir + "/ca.pem";
+    v1::TokenClaims claims;  // tablet-1 and tablet-2 are inspectors, the last one is the office
+    claims.set_user(i + 1 == tablets.size() ? "office" : "inspector-" + std::to_string(i + 1));
+    claims.set_role(i + 1 == tablets.size() ? "office" : "inspector");
+    claims.set_device(t.name);
+    claims.set_issued_at_s(static_cast<int64_t>(std::time(nullptr)));
+    claims.set_expires_at_s(claims.issued_at_s() + 3600);
+    auto token = ring->Sign(claims);
+    if (!Check(token.status(), "issue token").ok()) return 1;
+    co.grpc.token = *token;
     co.rng_seed = seed * 1000 + i + 1;
     auto c = Client::Open(co);
     if (!Check(c.status(), "open " + t.name).ok()) return 1;

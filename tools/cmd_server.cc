@@ -13,14 +13,22 @@ namespace inspectsync::tools {
 
 namespace {
 const char* kUsage =
-    "usage: inspectsync server [--listen HOST:PORT] [--db PATH] [--max-batch N] [--page-size N]\n"
+    "usage: inspectsync server [--listen HOST:PORT] [--db PATH] [--certs DIR | --tls-cert F --tls-key F]\n"
+    "                          [--token-keys F] [--insecure] [--max-batch N] [--page-size N]\n"
     "                          [--max-clock-drift-s S] [--grace-s S]\n"
-    "  --listen   address to serve on (default 127.0.0.1:7443; port 0 picks one)\n"
-    "  --db       SQLite database file (default var/inspectsync.db; created if missing)\n";
+    "  --listen      address to serve on (default 127.0.0.1:7443; port 0 picks one)\n"
+    "  --db          SQLite database file (default var/inspectsync.db; created if missing)\n"
+    "  --certs       directory of the development CA and server certificate, created on\n"
+    "                first start (default var/certs); tablets trust DIR/ca.pem\n"
+    "  --tls-cert, --tls-key   your own certificate and key (PEM) instead\n"
+    "  --token-keys  key ring that signs and verifies tokens (default var/token-keys, mode 0600)\n"
+    "  --insecure    plaintext, loopback addresses only (tests, local tools)\n";
 }
 
 int CmdServer(const std::vector<std::string>& args) {
-  Flags flags({"listen", "db", "max-batch", "page-size", "max-clock-drift-s", "grace-s", "help"}, {"help"});
+  Flags flags({"listen", "db", "certs", "tls-cert", "tls-key", "token-keys", "insecure", "max-batch", "page-size",
+               "max-clock-drift-s", "grace-s", "help"},
+              {"help", "insecure"});
   if (!flags.Parse(args) || !flags.positional().empty()) {
     std::fprintf(stderr, "inspectsync server: %s\n%s", flags.error().empty() ? "unexpected argument" : flags.error().c_str(), kUsage);
     return 2;
@@ -32,6 +40,11 @@ int CmdServer(const std::vector<std::string>& args) {
   server::ServerOptions opts;
   opts.listen = flags.Get("listen", opts.listen);
   opts.db_path = flags.Get("db", opts.db_path);
+  opts.certs_dir = flags.Get("certs", opts.certs_dir);
+  opts.tls_cert_file = flags.Get("tls-cert");
+  opts.tls_key_file = flags.Get("tls-key");
+  opts.token_keys_file = flags.Get("token-keys", opts.token_keys_file);
+  opts.insecure = flags.Has("insecure");
   long long max_batch, page_size, drift_s, grace_s;
   if (!flags.GetInt("max-batch", 1000, &max_batch) || max_batch <= 0 ||
       !flags.GetInt("page-size", 500, &page_size) || page_size <= 0 ||
@@ -43,17 +56,10 @@ int CmdServer(const std::vector<std::string>& args) {
   opts.engine.max_batch = static_cast<size_t>(max_batch);
   opts.engine.default_page_size = static_cast<uint32_t>(page_size);
   opts.engine.limits.max_clock_drift_ms = drift_s * 1000;
-  if (!server::IsLoopbackAddress(opts.listen)) {
-    std::fprintf(stderr,
-                 "inspectsync server: refusing to serve plaintext on %s: only loopback addresses are allowed until TLS "
-                 "is configured\n",
-                 opts.listen.c_str());
-    return 2;
-  }
-  std::filesystem::path db(opts.db_path);
-  if (db.has_parent_path()) {
+  for (const std::string& file : {opts.db_path, opts.token_keys_file}) {
+    std::filesystem::path p(file);
     std::error_code ec;
-    std::filesystem::create_directories(db.parent_path(), ec);
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
   }
 
   // Block the stop signals in every thread (gRPC's included) and wait for them here.
@@ -68,9 +74,15 @@ int CmdServer(const std::vector<std::string>& args) {
     std::fprintf(stderr, "inspectsync server: %s\n", srv.status().ToString().c_str());
     return 1;
   }
-  std::printf("inspectsync server listening on %s (database %s)\n", (*srv)->address().c_str(), opts.db_path.c_str());
-  std::printf("point a tablet at it:  inspectsync tablet --db var/tablet1.db --server %s finding add --title \"...\"\n",
-              (*srv)->address().c_str());
+  std::printf("inspectsync server listening on %s (%s, database %s)\n", (*srv)->address().c_str(),
+              opts.insecure ? "PLAINTEXT" : "TLS", opts.db_path.c_str());
+  if (!opts.insecure && opts.tls_cert_file.empty())
+    std::printf("tablets trust the development CA: %s/ca.pem\n", opts.certs_dir.c_str());
+  std::printf("point a tablet at it:\n"
+              "  inspectsync admin token issue --keys %s --user u1 --role inspector --device tablet-1 > var/tablet1.token\n"
+              "  inspectsync tablet --db var/tablet1.db --server %s %s--token-file var/tablet1.token sync\n",
+              opts.token_keys_file.c_str(), (*srv)->address().c_str(),
+              opts.insecure ? "--insecure " : ("--ca " + opts.certs_dir + "/ca.pem ").c_str());
   std::fflush(stdout);
 
   int sig = 0;

@@ -16,7 +16,8 @@ namespace inspectsync::tools {
 namespace {
 
 const char* kUsage =
-    "usage: inspectsync tablet --db PATH [--server HOST:PORT] <command>\n"
+    "usage: inspectsync tablet --db PATH [--server HOST:PORT [--ca FILE] [--token T | --token-file F] [--insecure]]\n"
+    "                          <command>\n"
     "commands:\n"
     "  finding add --title T [--site S] [--category C] [--severity low|medium|high|critical]\n"
     "              [--description D] [--status draft|open] [--tag X]... [--evidence HASH]...\n"
@@ -103,8 +104,8 @@ std::string FindingFromFlags(const Flags& fl, const v1::Finding& current, v1::Fi
 int CmdTablet(const std::vector<std::string>& args) {
   Flags fl({"db", "server", "title", "site", "category", "severity", "description", "status", "tag", "evidence",
             "deadline", "responsible-org", "add-tag", "remove-tag", "add-evidence", "void-reason", "reason", "kind",
-            "notes", "inspection", "help"},
-           {"help"});
+            "notes", "inspection", "ca", "token", "token-file", "insecure", "help"},
+           {"help", "insecure"});
   if (!fl.Parse(args)) return Usage(fl.error());
   if (fl.Has("help")) {
     std::fputs(kUsage, stdout);
@@ -117,6 +118,19 @@ int CmdTablet(const std::vector<std::string>& args) {
   ClientOptions opts;
   opts.db_path = fl.Get("db");
   opts.server_address = fl.Get("server");
+  opts.grpc.ca_cert_file = fl.Get("ca");
+  opts.grpc.insecure = fl.Has("insecure");
+  opts.grpc.token = fl.Get("token");
+  if (fl.Has("token-file")) {
+    FILE* f = std::fopen(fl.Get("token-file").c_str(), "r");
+    if (!f) return Usage("cannot read --token-file " + fl.Get("token-file"));
+    char buf[4096];
+    size_t n = std::fread(buf, 1, sizeof buf, f);
+    std::fclose(f);
+    std::string t(buf, n);
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    opts.grpc.token = t;
+  }
   auto opened = Client::Open(opts);
   if (!opened.ok()) return Fail(opened.status());
   Client& c = **opened;

@@ -10,6 +10,8 @@ namespace inspectsync::tools {
 int CmdServer(const std::vector<std::string>& args);
 int CmdTablet(const std::vector<std::string>& args);
 int CmdDemo(const std::vector<std::string>& args);
+int CmdAdmin(const std::vector<std::string>& args);
+int CmdCerts(const std::vector<std::string>& args);
 
 }  // namespace inspectsync::tools
 

@@ -12,6 +12,8 @@ const char* kUsage =
     "commands:\n"
     "  server   run the sync server                 (inspectsync server --help)\n"
     "  tablet   act as a tablet on a local database (inspectsync tablet --help)\n"
+    "  admin    issue tokens, rotate keys          (inspectsync admin --help)\n"
+    "  certs    create development TLS certificates (inspectsync certs --help)\n"
     "  demo     start a server and several tablets, edit offline, sync, check convergence\n";
 }
 
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
   if (cmd == "server") return CmdServer(args);
   if (cmd == "tablet") return CmdTablet(args);
   if (cmd == "demo") return CmdDemo(args);
+  if (cmd == "admin") return CmdAdmin(args);
+  if (cmd == "certs") return CmdCerts(args);
   std::fprintf(stderr, "inspectsync: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return 2;
 }

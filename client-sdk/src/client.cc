@@ -267,7 +267,9 @@ StatusOr<std::unique_ptr<Client>> Client::Open(ClientOptions options) {
   if (options.transport) {
     impl->transport = options.transport;
   } else if (!options.server_address.empty()) {
-    impl->transport = MakeGrpcTransport(options.server_address);
+    auto transport = MakeGrpcTransport(options.server_address, options.grpc);
+    if (!transport.ok()) return transport.status();
+    impl->transport = std::move(*transport);
   }
   impl->options = std::move(options);
   return std::unique_ptr<Client>(new Client(std::move(impl)));

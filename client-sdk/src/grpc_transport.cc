@@ -1,6 +1,9 @@
 // The gRPC Transport. The only file of the SDK that sees gRPC types.
 #include <grpcpp/grpcpp.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "inspectsync/transport.h"
 #include "inspectsync/v1/sync.grpc.pb.h"
 
@@ -19,23 +22,26 @@ Status FromGrpc(const grpc::Status& s) {
 
 class GrpcTransport : public Transport {
  public:
-  GrpcTransport(const std::string& address, const GrpcTransportOptions& options) : options_(options) {
+  GrpcTransport(const std::string& address, const GrpcTransportOptions& options,
+                std::shared_ptr<grpc::ChannelCredentials> creds)
+      : options_(options) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(options.max_receive_bytes);
-    channel_ = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    channel_ = grpc::CreateCustomChannel(address, std::move(creds), args);
     stub_ = v1::SyncService::NewStub(channel_);
+    if (!options.token.empty()) bearer_ = "Bearer " + options.token;
   }
 
   Status Push(const v1::PushRequest& request, v1::PushResponse* response) override {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + options_.call_deadline);
+    Prepare(&context);
     return FromGrpc(stub_->Push(&context, request, response));
   }
 
   Status Pull(const v1::PullRequest& request,
               const std::function<Status(const v1::PullResponse&)>& on_page) override {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + options_.call_deadline);
+    Prepare(&context);
     std::unique_ptr<grpc::ClientReader<v1::PullResponse>> reader = stub_->Pull(&context, request);
     v1::PullResponse page;
     while (reader->Read(&page)) {
@@ -53,15 +59,37 @@ class GrpcTransport : public Transport {
   }
 
  private:
+  void Prepare(grpc::ClientContext* context) const {
+    context->set_deadline(std::chrono::system_clock::now() + options_.call_deadline);
+    if (!bearer_.empty()) context->AddMetadata("authorization", bearer_);
+  }
+
   GrpcTransportOptions options_;
+  std::string bearer_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
 };
 
 }  // namespace
 
-std::unique_ptr<Transport> MakeGrpcTransport(const std::string& address, const GrpcTransportOptions& options) {
-  return std::make_unique<GrpcTransport>(address, options);
+StatusOr<std::unique_ptr<Transport>> MakeGrpcTransport(const std::string& address,
+                                                       const GrpcTransportOptions& options) {
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (options.insecure) {
+    creds = grpc::InsecureChannelCredentials();
+  } else {
+    grpc::SslCredentialsOptions ssl;
+    if (!options.ca_cert_file.empty()) {
+      std::ifstream in(options.ca_cert_file);
+      std::ostringstream pem;
+      pem << in.rdbuf();
+      if (!in || pem.str().empty())
+        return FailedPrecondition("cannot read the CA certificate '" + options.ca_cert_file + "'");
+      ssl.pem_root_certs = pem.str();
+    }
+    creds = grpc::SslCredentials(ssl);
+  }
+  return std::unique_ptr<Transport>(std::make_unique<GrpcTransport>(address, options, std::move(creds)));
 }
 
 }  // namespace inspectsync

@@ -119,6 +119,12 @@ class StructuredMutator {
     const pb::FieldDescriptor* f = s.field;
     if (f->is_repeated()) {
       int n = r->FieldSize(*s.msg, f);
+      if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING && Below(8) == 0) {
+        // Many distinct items at once: item limits, and SET merges whose union outgrows them.
+        std::string prefix(1, static_cast<char>('a' + Below(26)));
+        for (int i = 0, k = 1 + static_cast<int>(Below(64)); i < k; ++i) r->AddString(s.msg, f, prefix + std::to_string(i));
+        return;
+      }
       switch (n == 0 ? 0 : Below(4)) {
         case 0:  // add
           if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {

@@ -14,6 +14,7 @@
 
 #include "core/ids.h"
 #include "inspectsync/v1/sync.grpc.pb.h"
+#include "tests/testing/auth.h"
 #include "tests/testing/mutations.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"
@@ -29,7 +30,10 @@ struct Acked {
 // One device: pushes batches of creates; a batch that got no answer is sent
 // again, unchanged, to whichever server is up next.
 void Device(int n, std::atomic<bool>* stop, std::atomic<std::shared_ptr<std::string>*>* address, Acked* acked,
-            uint64_t seed) {
+            uint64_t seed, const testing::TestAuth* auth) {
+  std::string token = auth->Token("user-" + std::to_string(n), "inspector", "device-" + std::to_string(n),
+                                  core::SystemClock()->NowMillis() / 1000);
+  auto creds = auth->ChannelCredentials();
   core::IdGenerator ids(core::SystemClock(), seed);
   std::string client = ids.NewUuidV7();
   uint64_t next_mid = 1;
@@ -44,9 +48,10 @@ void Device(int n, std::atomic<bool>* stop, std::atomic<std::shared_ptr<std::str
       }
     }
     std::string addr = **address->load();
-    auto stub = v1::SyncService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+    auto stub = v1::SyncService::NewStub(grpc::CreateChannel(addr, creds));
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    ctx.AddMetadata("authorization", "Bearer " + token);
     v1::PushResponse resp;
     grpc::Status st = stub->Push(&ctx, testing::Batch(pending), &resp);
     if (!st.ok()) {
@@ -77,8 +82,9 @@ TEST(CrashTest, SigkillDuringPushStormLosesNothingAcknowledgedAndAppliesNothingT
 
   std::atomic<bool> stop{false};
   Acked acked;
+  testing::TestAuth auth{dir.path()};
   std::vector<std::thread> devices;
-  for (int i = 0; i < 4; ++i) devices.emplace_back(Device, i, &stop, &address, &acked, seed + i + 1);
+  for (int i = 0; i < 4; ++i) devices.emplace_back(Device, i, &stop, &address, &acked, seed + i + 1, &auth);
 
   const int kKills = 6;
   for (int k = 0; k < kKills; ++k) {

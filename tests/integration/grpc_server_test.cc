@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "inspectsync/v1/sync.grpc.pb.h"
 #include "server/server.h"
+#include "tests/testing/auth.h"
 #include "tests/testing/mutations.h"
 #include "tests/testing/temp_dir.h"
 
@@ -27,22 +28,38 @@ class GrpcServerTest : public ::testing::Test {
     server::ServerOptions o;
     o.listen = "127.0.0.1:0";
     o.db_path = dir_.File("server.db");
+    o.certs_dir = auth_.certs_dir();
+    o.token_keys_file = auth_.keys_file();
     o.engine.max_batch = 50;
     o.engine.clock = &clock_;
     auto s = server::Server::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
-    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+    channel_ = grpc::CreateChannel(server_->address(), auth_.ChannelCredentials());
     stub_ = v1::SyncService::NewStub(channel_);
+    token_ = Token("u-li", "inspector", "tablet-9");
   }
 
-  grpc::Status Push(const v1::PushRequest& req, v1::PushResponse* resp) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-    return stub_->Push(&ctx, req, resp);
+  std::string Token(const std::string& user, const std::string& role, const std::string& device) {
+    return auth_.Token(user, role, device, clock_.NowMillis() / 1000);
+  }
+
+  // A context carrying `token` (the test's inspector token by default).
+  std::unique_ptr<grpc::ClientContext> Ctx(const std::string* token = nullptr) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    const std::string& t = token ? *token : token_;
+    if (!t.empty()) ctx->AddMetadata("authorization", "Bearer " + t);
+    return ctx;
+  }
+
+  grpc::Status Push(const v1::PushRequest& req, v1::PushResponse* resp, const std::string* token = nullptr) {
+    return stub_->Push(Ctx(token).get(), req, resp);
   }
 
   testing::TempDir dir_;
+  testing::TestAuth auth_{dir_.path()};
+  std::string token_;
   core::ManualClock clock_;
   core::IdGenerator ids_{&clock_, 11};
   std::unique_ptr<server::Server> server_;
@@ -79,11 +96,11 @@ TEST_F(GrpcServerTest, PullStreamsPagesToTheHead) {
   v1::PushResponse resp;
   ASSERT_TRUE(Push(Batch(ms), &resp).ok());
 
-  grpc::ClientContext ctx;
+  auto ctx = Ctx();
   v1::PullRequest req;
   req.set_protocol_version(1);
   req.set_page_size(15);
-  auto reader = stub_->Pull(&ctx, req);
+  auto reader = stub_->Pull(ctx.get(), req);
   v1::PullResponse page;
   int pages = 0, records = 0;
   uint64_t cursor = 0;
@@ -99,9 +116,9 @@ TEST_F(GrpcServerTest, PullStreamsPagesToTheHead) {
   EXPECT_EQ(records, 40);
   EXPECT_EQ(cursor, 40u);
 
-  grpc::ClientContext ctx2;
+  auto ctx2 = Ctx();
   req.set_cursor(1000);
-  auto r2 = stub_->Pull(&ctx2, req);
+  auto r2 = stub_->Pull(ctx2.get(), req);
   while (r2->Read(&page)) {
   }
   EXPECT_EQ(r2->Finish().error_code(), grpc::StatusCode::FAILED_PRECONDITION);
@@ -159,6 +176,71 @@ TEST_F(GrpcServerTest, ReflectionListsTheSyncService) {
   for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
   EXPECT_NE(bytes.find("inspectsync.v1.SyncService"), std::string::npos);
   EXPECT_NE(bytes.find("grpc.health.v1.Health"), std::string::npos);
+}
+
+TEST_F(GrpcServerTest, MissingMalformedTamperedExpiredAndForeignTokensAreUnauthenticated) {
+  v1::PushRequest req = Batch({CreateFinding(kClient, 1, ids_.NewUuidV7(), SampleFinding())});
+  testing::TestAuth other{dir_.File("elsewhere")};
+  std::string foreign = other.Token("u-li", "inspector", "tablet-9", clock_.NowMillis() / 1000);
+  std::string tampered = token_;
+  tampered[10] = tampered[10] == 'A' ? 'B' : 'A';
+  std::string expired = auth_.Token("u-li", "inspector", "tablet-9", clock_.NowMillis() / 1000 - 7200);
+  const std::string empty, garbage = "not-a-token";
+  for (const std::string* t : std::initializer_list<const std::string*>{&empty, &garbage, &tampered, &expired, &foreign}) {
+    v1::PushResponse resp;
+    grpc::Status st = Push(req, &resp, t);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED) << *t << ": " << st.error_message();
+  }
+  auto ctx = Ctx(&empty);
+  v1::PullRequest pull;
+  pull.set_protocol_version(1);
+  auto reader = stub_->Pull(ctx.get(), pull);
+  v1::PullResponse page;
+  EXPECT_FALSE(reader->Read(&page));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(*server_->engine()->store()->Head(), 0u);
+
+  // A token that was valid stops working once it expires (server clock moves).
+  v1::PushResponse resp;
+  ASSERT_TRUE(Push(req, &resp).ok());
+  clock_.Advance(3601 * 1000);
+  EXPECT_EQ(Push(req, &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(GrpcServerTest, VersionsRecordTheAuthenticatedUserAndDevice) {
+  v1::PushResponse resp;
+  ASSERT_TRUE(Push(Batch({CreateFinding(kClient, 1, ids_.NewUuidV7(), SampleFinding())}), &resp).ok());
+  ASSERT_EQ(resp.results_size(), 1);
+  EXPECT_EQ(resp.results(0).record().meta().author(), "u-li");
+  EXPECT_EQ(resp.results(0).record().meta().device_id(), "tablet-9");  // not the client_id it sent
+
+  // Another device's token cannot push under this device's client id.
+  std::string thief = Token("u-wang", "inspector", "tablet-3");
+  grpc::Status st = Push(Batch({CreateFinding(kClient, 2, ids_.NewUuidV7(), SampleFinding())}), &resp, &thief);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(st.error_message().find("tablet-9"), std::string::npos);
+  EXPECT_EQ(*server_->engine()->store()->Head(), 1u);
+}
+
+TEST_F(GrpcServerTest, APlaintextClientCannotTalkToTheTlsServer) {
+  auto plain = v1::SyncService::NewStub(grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  v1::PushResponse resp;
+  grpc::Status st = plain->Push(Ctx().get(), Batch({}), &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE) << st.error_message();
+}
+
+TEST(ServerStartTest, PlaintextIsRefusedOffLoopback) {
+  testing::TempDir dir;
+  server::ServerOptions o;
+  o.listen = "0.0.0.0:0";
+  o.insecure = true;
+  o.db_path = dir.File("s.db");
+  o.token_keys_file = dir.File("keys");
+  auto s = server::Server::Start(o);
+  EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("loopback"), std::string::npos);
+  o.listen = "127.0.0.1:0";
+  EXPECT_TRUE(server::Server::Start(o).ok());
 }
 
 }  // namespace

@@ -10,8 +10,10 @@
 #include <set>
 #include <thread>
 
+#include "core/clock.h"
 #include "inspectsync/client.h"
 #include "server/server.h"
+#include "tests/testing/auth.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -66,15 +68,34 @@ class SyncE2ETest : public ::testing::Test {
     server::ServerOptions o;
     o.listen = "127.0.0.1:0";
     o.db_path = dir_.File("server.db");
+    o.certs_dir = auth_.certs_dir();
+    o.token_keys_file = auth_.keys_file();
     auto s = server::Server::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
+  }
+
+  // Transport options of a tablet named `device`: trusts the test CA, carries a token.
+  GrpcTransportOptions Grpc(const std::string& device, const testing::TestAuth* auth = nullptr) {
+    const testing::TestAuth& a = auth ? *auth : auth_;
+    GrpcTransportOptions g;
+    g.ca_cert_file = a.ca_file();
+    g.token = a.Token("user-" + device, "inspector", device, core::SystemClock()->NowMillis() / 1000);
+    return g;
+  }
+
+  std::shared_ptr<Transport> GrpcTo(const std::string& address, const std::string& device,
+                                    const testing::TestAuth* auth = nullptr) {
+    auto t = MakeGrpcTransport(address, Grpc(device, auth));
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return t.ok() ? std::shared_ptr<Transport>(std::move(*t)) : nullptr;
   }
 
   std::unique_ptr<Client> Open(const std::string& name, std::shared_ptr<Transport> transport = nullptr) {
     ClientOptions o;
     o.db_path = dir_.File(name + ".db");
     o.server_address = server_->address();
+    o.grpc = Grpc(name);
     o.transport = std::move(transport);
     auto c = Client::Open(o);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
@@ -94,6 +115,7 @@ class SyncE2ETest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  testing::TestAuth auth_{dir_.path()};
   std::unique_ptr<server::Server> server_;
 };
 
@@ -166,7 +188,7 @@ TEST_F(SyncE2ETest, SameFieldResolvesByPolicyIdenticallyEverywhereWithBothValues
 
 TEST_F(SyncE2ETest, APushWhoseResponseWasLostIsAppliedOnceOnRetry) {
   auto net = std::make_shared<SwitchableTransport>();
-  net->Set(MakeGrpcTransport(server_->address()));
+  net->Set(GrpcTo(server_->address(), "a"));
   auto a = Open("a", net);
   auto id = a->CreateFinding(Sample("Signage missing"));
   ASSERT_TRUE(id.ok());
@@ -202,11 +224,13 @@ TEST_F(SyncE2ETest, BadEditsAreRefusedLocallyAndChangeNothing) {
 }
 
 TEST_F(SyncE2ETest, SigkilledServerMidPushLosesNoAcknowledgedMutation) {
-  std::string db = dir_.File("killed.db");
+  testing::TempDir killed_dir;
+  testing::TestAuth killed_auth{killed_dir.path()};
+  std::string db = killed_dir.File("killed.db");
   auto proc = std::make_unique<testing::ServerProcess>(INSPECTSYNC_BINARY, db);
   ASSERT_TRUE(proc->ok());
   auto net = std::make_shared<SwitchableTransport>();
-  net->Set(MakeGrpcTransport(proc->address()));
+  net->Set(GrpcTo(proc->address(), "tablet", &killed_auth));
   ClientOptions o;
   o.db_path = dir_.File("tablet.db");
   o.transport = net;
@@ -231,7 +255,7 @@ TEST_F(SyncE2ETest, SigkilledServerMidPushLosesNoAcknowledgedMutation) {
 
   proc = std::make_unique<testing::ServerProcess>(INSPECTSYNC_BINARY, db);
   ASSERT_TRUE(proc->ok());
-  net->Set(MakeGrpcTransport(proc->address()));
+  net->Set(GrpcTo(proc->address(), "tablet", &killed_auth));
   MustSync(**c);
   EXPECT_EQ(*(*c)->PendingCount(), 0u);
   EXPECT_TRUE((*c)->Rejected()->empty());
@@ -258,6 +282,13 @@ TEST_F(SyncE2ETest, TabletProcessKilledAtRandomLosesNoEditAndSendsNoneTwice) {
   ASSERT_TRUE(srv->ok());
   std::string tablet_db = dir_.File("tablet.db");
   std::string ids_file = dir_.File("ids.txt");
+  std::string token_file = dir_.File("tablet.token");
+  {
+    FILE* f = fopen(token_file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs(Grpc("tablet").token.c_str(), f);
+    fclose(f);
+  }
   uint64_t seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
@@ -266,6 +297,7 @@ TEST_F(SyncE2ETest, TabletProcessKilledAtRandomLosesNoEditAndSendsNoneTwice) {
                          tablet_db + " finding add --title \"r" + std::to_string(round) +
                          " f$i\" >> " + ids_file + " || exit 1; if [ $((i % 5)) -eq 0 ]; then " +
                          INSPECTSYNC_BINARY + " tablet --db " + tablet_db + " --server " + srv->address() +
+                         " --ca " + auth_.ca_file() + " --token-file " + token_file +
                          " sync > /dev/null || exit 1; fi; done";
     pid_t pid = fork();
     if (pid == 0) {
@@ -297,6 +329,7 @@ TEST_F(SyncE2ETest, TabletProcessKilledAtRandomLosesNoEditAndSendsNoneTwice) {
   ClientOptions o;
   o.db_path = tablet_db;
   o.server_address = srv->address();
+  o.grpc = Grpc("tablet");
   auto c = Client::Open(o);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   MustSync(**c);

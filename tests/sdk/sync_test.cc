@@ -331,10 +331,14 @@ TEST_F(SyncTest, GrpcTransportReportsAnUnreachableServerAsTransient) {
 
   GrpcTransportOptions t;
   t.call_deadline = std::chrono::milliseconds(5'000);
+  t.ca_cert_file = "/nonexistent/ca.pem";
+  EXPECT_EQ(MakeGrpcTransport("127.0.0.1:1", t).status().code(), StatusCode::kFailedPrecondition);
+  t.ca_cert_file.clear();
   auto transport = MakeGrpcTransport("127.0.0.1:1", t);
+  ASSERT_TRUE(transport.ok());
   v1::PullRequest pull;
   int pages = 0;
-  Status st = transport->Pull(pull, [&](const v1::PullResponse&) {
+  Status st = (*transport)->Pull(pull, [&](const v1::PullResponse&) {
     ++pages;
     return Status::Ok();
   });

@@ -1,5 +1,7 @@
 // Runs the real `inspectsync server` binary as a child process, so tests can
-// kill it with SIGKILL and restart it on the same database file.
+// kill it with SIGKILL and restart it on the same database file. TLS and
+// tokens as in production: certs/ and token-keys sit beside the database
+// (testing::TestAuth{dir} reads them).
 #ifndef INSPECTSYNC_TESTS_TESTING_SERVER_PROCESS_H_
 #define INSPECTSYNC_TESTS_TESTING_SERVER_PROCESS_H_
 
@@ -26,7 +28,10 @@ class ServerProcess {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
-      std::vector<std::string> args = {binary, "server", "--listen", "127.0.0.1:0", "--db", db_path, "--grace-s", "2"};
+      std::string dir = db_path.substr(0, db_path.rfind('/'));
+      std::vector<std::string> args = {binary,         "server",         "--listen",   "127.0.0.1:0",
+                                       "--db",         db_path,          "--grace-s",  "2",
+                                       "--certs",      dir + "/certs",   "--token-keys", dir + "/token-keys"};
       args.insert(args.end(), extra.begin(), extra.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());

@@ -110,6 +110,7 @@ struct BackgroundSyncOptions {
 struct ClientOptions {
   std::string db_path;         // REQUIRED: the device database file
   std::string server_address;  // "host:port" of the SyncService
+  GrpcTransportOptions grpc;   // TLS trust, bearer token, deadlines for server_address
   // Overrides server_address (tests, simulation, custom networks). With
   // neither, the client works offline only and Sync() fails.
   std::shared_ptr<Transport> transport;

@@ -43,13 +43,22 @@ struct GrpcTransportOptions {
   // Largest response accepted (a pull page of big findings can exceed gRPC's
   // 4 MiB default).
   int max_receive_bytes = 64 << 20;
-  // Plaintext for now (TLS lands with the auth work).
+  // TLS: a PEM file of the CA that signed the server's certificate (e.g. the
+  // development CA `inspectsync certs init` writes to var/certs/ca.pem).
+  // Empty = the system's trusted roots.
+  std::string ca_cert_file;
+  // Sent as "authorization: Bearer <token>" on every call
+  // (`inspectsync admin token issue` makes one).
+  std::string token;
+  // Plaintext, for a server started with --insecure on a loopback address.
+  bool insecure = false;
 };
 
 // A transport to the SyncService at `address` ("host:port"). Connects lazily:
 // an unreachable server shows up as UNAVAILABLE from the first call.
-std::unique_ptr<Transport> MakeGrpcTransport(const std::string& address,
-                                             const GrpcTransportOptions& options = GrpcTransportOptions());
+// FAILED_PRECONDITION if the CA file cannot be read.
+StatusOr<std::unique_ptr<Transport>> MakeGrpcTransport(const std::string& address,
+                                                       const GrpcTransportOptions& options = GrpcTransportOptions());
 
 }  // namespace inspectsync
 

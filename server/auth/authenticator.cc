@@ -1,0 +1,50 @@
+#include "server/auth/authenticator.h"
+
+#include <sys/stat.h>
+
+namespace inspectsync::auth {
+
+StatusOr<std::unique_ptr<Authenticator>> Authenticator::Open(const std::string& key_file, core::Clock* clock) {
+  auto ring = KeyRing::LoadOrCreate(key_file);
+  if (!ring.ok()) return ring.status();
+  std::unique_ptr<Authenticator> a(new Authenticator(key_file, clock));
+  a->ring_ = std::make_shared<const KeyRing>(std::move(*ring));
+  struct stat st {};
+  if (stat(key_file.c_str(), &st) == 0) a->mtime_ = st.st_mtim;
+  return a;
+}
+
+Status Authenticator::ReloadIfChanged() {
+  // At most once a second: a stat per call would be cheap, but not free.
+  int64_t now = clock_->NowMillis();
+  if (now - last_check_ms_ < 1000) return Status::Ok();
+  last_check_ms_ = now;
+  struct stat st {};
+  if (stat(path_.c_str(), &st) != 0) return Status::Ok();  // keep the keys we have
+  if (st.st_mtim.tv_sec == mtime_.tv_sec && st.st_mtim.tv_nsec == mtime_.tv_nsec) return Status::Ok();
+  auto ring = KeyRing::Load(path_);
+  if (!ring.ok()) return Status::Ok();  // a half-edited file: keep serving with the old ring
+  ring_ = std::make_shared<const KeyRing>(std::move(*ring));
+  mtime_ = st.st_mtim;
+  return Status::Ok();
+}
+
+StatusOr<Identity> Authenticator::Authenticate(const std::string& header) {
+  if (header.empty())
+    return Status(StatusCode::kUnauthenticated,
+                  "missing credentials: send 'authorization: Bearer <token>' (inspectsync admin token issue)");
+  const std::string kBearer = "Bearer ";
+  if (header.rfind(kBearer, 0) != 0)
+    return Status(StatusCode::kUnauthenticated, "the authorization header must be 'Bearer <token>'");
+  std::shared_ptr<const KeyRing> ring;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ReloadIfChanged();
+    ring = ring_;
+  }
+  auto claims = ring->Verify(header.substr(kBearer.size()), clock_->NowMillis() / 1000);
+  if (!claims.ok()) return claims.status();
+  return Identity{claims->user(), claims->role(), claims->device()};
+}
+
+}  // namespace inspectsync::auth

@@ -1,0 +1,48 @@
+// Authenticator: turns the "authorization" header of a call into a Caller,
+// or UNAUTHENTICATED. It re-reads the key file when it changes, so a key
+// rotated with `inspectsync admin key rotate` takes effect without a restart.
+//
+// Thread-safety: safe to call from several threads.
+#ifndef INSPECTSYNC_SERVER_AUTH_AUTHENTICATOR_H_
+#define INSPECTSYNC_SERVER_AUTH_AUTHENTICATOR_H_
+
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/clock.h"
+#include "server/auth/token.h"
+
+namespace inspectsync::auth {
+
+// Who is calling, as proven by a token.
+struct Identity {
+  std::string user;
+  std::string role;
+  std::string device;
+};
+
+class Authenticator {
+ public:
+  // Loads (or creates, mode 0600) the key file.
+  static StatusOr<std::unique_ptr<Authenticator>> Open(const std::string& key_file, core::Clock* clock);
+
+  // `header` is the value of the "authorization" metadata ("" if absent).
+  StatusOr<Identity> Authenticate(const std::string& header);
+
+ private:
+  Authenticator(std::string path, core::Clock* clock) : path_(std::move(path)), clock_(clock) {}
+  Status ReloadIfChanged();
+
+  std::string path_;
+  core::Clock* clock_;
+  std::mutex mu_;
+  std::shared_ptr<const KeyRing> ring_;
+  struct timespec mtime_ {};
+  int64_t last_check_ms_ = 0;
+};
+
+}  // namespace inspectsync::auth
+
+#endif  // INSPECTSYNC_SERVER_AUTH_AUTHENTICATOR_H_

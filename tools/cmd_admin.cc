@@ -1,0 +1,122 @@
+// `inspectsync admin` (tokens and keys) and `inspectsync certs`.
+#include <cstdio>
+#include <ctime>
+
+#include "server/auth/certs.h"
+#include "server/auth/token.h"
+#include "tools/commands.h"
+#include "tools/flags.h"
+
+namespace inspectsync::tools {
+
+namespace {
+
+const char* kAdminUsage =
+    "usage: inspectsync admin <command> [--keys FILE]\n"
+    "  token issue --user U --role R --device D [--ttl 30d]   print a signed bearer token\n"
+    "        roles: inspector, zone_director, office, integration; ttl: 3600, 90m, 12h, 30d\n"
+    "  key list                       the keys of the ring (which one signs)\n"
+    "  key rotate                     add a new signing key; older keys still verify\n"
+    "  key remove KEY_ID              stop accepting tokens signed with that key\n"
+    "  --keys FILE                    the server's key ring (default var/token-keys)\n";
+
+const char* kCertsUsage =
+    "usage: inspectsync certs init [--dir DIR] [--host NAME_OR_IP]... [--force]\n"
+    "  creates a development CA and a server certificate for localhost and 127.0.0.1\n"
+    "  (plus each --host) in DIR (default var/certs); tablets trust DIR/ca.pem\n";
+
+int Usage(const char* usage, const std::string& why) {
+  std::fprintf(stderr, "inspectsync: %s\n%s", why.c_str(), usage);
+  return 2;
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "inspectsync: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+// "3600" / "90m" / "12h" / "30d" -> seconds; 0 on error.
+int64_t ParseTtl(const std::string& s) {
+  if (s.empty()) return 0;
+  char unit = s.back();
+  std::string digits = isdigit(static_cast<unsigned char>(unit)) ? s : s.substr(0, s.size() - 1);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) return 0;
+  int64_t n = std::stoll(digits);
+  switch (unit) {
+    case 'd': return n * 86400;
+    case 'h': return n * 3600;
+    case 'm': return n * 60;
+    case 's': return n;
+    default: return isdigit(static_cast<unsigned char>(unit)) ? n : 0;
+  }
+}
+
+}  // namespace
+
+int CmdAdmin(const std::vector<std::string>& args) {
+  Flags fl({"keys", "user", "role", "device", "ttl", "help"}, {"help"});
+  if (!fl.Parse(args)) return Usage(kAdminUsage, fl.error());
+  if (fl.Has("help")) {
+    std::fputs(kAdminUsage, stdout);
+    return 0;
+  }
+  const auto& pos = fl.positional();
+  std::string what = pos.size() > 0 ? pos[0] : "", verb = pos.size() > 1 ? pos[1] : "";
+  std::string keys = fl.Get("keys", "var/token-keys");
+
+  if (what == "token" && verb == "issue") {
+    if (!fl.Has("user") || !fl.Has("role") || !fl.Has("device"))
+      return Usage(kAdminUsage, "token issue needs --user, --role and --device");
+    int64_t ttl = ParseTtl(fl.Get("ttl", "30d"));
+    if (ttl <= 0) return Usage(kAdminUsage, "--ttl must look like 3600, 90m, 12h or 30d");
+    auto ring = auth::KeyRing::Load(keys);
+    if (!ring.ok()) return Fail(ring.status());
+    v1::TokenClaims c;
+    c.set_user(fl.Get("user"));
+    c.set_role(fl.Get("role"));
+    c.set_device(fl.Get("device"));
+    c.set_issued_at_s(static_cast<int64_t>(std::time(nullptr)));
+    c.set_expires_at_s(c.issued_at_s() + ttl);
+    auto token = ring->Sign(c);
+    if (!token.ok()) return Fail(token.status());
+    std::printf("%s\n", token->c_str());
+    return 0;
+  }
+  if (what == "key" && (verb == "list" || verb == "rotate" || verb == "remove")) {
+    auto ring = verb == "rotate" ? auth::KeyRing::LoadOrCreate(keys) : auth::KeyRing::Load(keys);
+    if (!ring.ok()) return Fail(ring.status());
+    if (verb == "rotate") {
+      std::string id = ring->AddKey();
+      if (Status st = ring->Save(keys); !st.ok()) return Fail(st);
+      std::printf("new signing key %s; older keys still verify until removed\n", id.c_str());
+      return 0;
+    }
+    if (verb == "remove") {
+      if (pos.size() < 3) return Usage(kAdminUsage, "key remove needs the key id");
+      if (Status st = ring->RemoveKey(pos[2]); !st.ok()) return Fail(st);
+      if (Status st = ring->Save(keys); !st.ok()) return Fail(st);
+      std::printf("removed key %s; tokens it signed are no longer accepted\n", pos[2].c_str());
+      return 0;
+    }
+    for (const auto& k : ring->Keys()) std::printf("%s  %s\n", k.id.c_str(), k.signing ? "sign" : "verify");
+    return 0;
+  }
+  return Usage(kAdminUsage, what.empty() ? "no command given" : "unknown command '" + what + " " + verb + "'");
+}
+
+int CmdCerts(const std::vector<std::string>& args) {
+  Flags fl({"dir", "host", "force", "help"}, {"force", "help"});
+  if (!fl.Parse(args)) return Usage(kCertsUsage, fl.error());
+  if (fl.Has("help")) {
+    std::fputs(kCertsUsage, stdout);
+    return 0;
+  }
+  if (fl.positional().size() != 1 || fl.positional()[0] != "init") return Usage(kCertsUsage, "expected 'certs init'");
+  std::string dir = fl.Get("dir", "var/certs");
+  Status st = auth::InitDevCerts(dir, fl.GetAll("host"), fl.Has("force"));
+  if (!st.ok()) return Fail(st);
+  std::printf("wrote %s/ca.pem, ca-key.pem, server.pem, server-key.pem\n", dir.c_str());
+  return 0;
+}
+
+}  // namespace inspectsync::tools
