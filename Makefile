@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 SEEDS    ?= 10000
 SEED     ?= 1
 
-.PHONY: all deps configure build run test demo sim asan tsan fuzz clean
+.PHONY: all deps configure build run test demo sim bench asan tsan fuzz clean
 
 all: build
 
@@ -40,6 +40,11 @@ demo: build
 # The deterministic simulation over many seeds: make sim SEEDS=100000 [SEED=first]
 sim: build
 	$(BUILD)/tests/sim/inspectsync-sim --seed $(SEED) --seeds $(SEEDS)
+
+# Benchmarks against a real server (BENCHMARKS.md): make bench BENCH_FLAGS="--n 100000 --runs 3"
+BENCH_FLAGS ?=
+bench: build
+	$(BUILD)/bench/inspectsync-bench $(BENCH_FLAGS)
 
 # AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite. Any report fails.
 asan: deps

@@ -50,8 +50,10 @@ const char* kUsage =
     "  --runs R           runs per scenario; figures are medians (default 3; --quick: 1)\n"
     "  --quick            tiny sizes for CI: n=1000, delta N=10000 only, fanin 20 tablets\n"
     "  --json-only        only the JSON lines (stdout) and warnings (stderr)\n"
+    "  --no-limits        skip the raw SQLite / gRPC limit measurements (ratios become null)\n"
     "  --delta-n LIST     dataset sizes of the delta scenario (default 10000,1000000)\n"
     "  --fanin-tablets T  tablets syncing at once (default 200)\n"
+    "  --fanin-changes C  findings each fanin tablet captures or edits per round (default 1)\n"
     "  --noop-rounds R    syncs per noop run (default 500)\n"
     "  --delta-rounds R   syncs of k=10 edits per delta run (default 20)\n"
     "  --dir DIR          work directory (kept); default a temp dir, removed\n"
@@ -77,7 +79,7 @@ struct Options {
   std::vector<size_t> delta_ns = {10000, 1000000};
   int fanin_tablets = 200;
   int fanin_rounds = 3;
-  int fanin_per = 10;
+  int fanin_per = 1;  // changes per tablet per round (everyone pulls everyone's: O(T^2))
   int noop_rounds = 500;
   int delta_rounds = 20;
   int unary_rounds = 2000;
@@ -333,13 +335,15 @@ class Orchestrator {
     run.client_mib = (Get(run.kv, "client_hwm_reset") == 1 ? Get(run.kv, "client_hwm_kib") : ce.maxrss_kib) / 1024;
     if (kind != ServerKind::kNone) run.server_mib = (server_reset && server_hwm ? *server_hwm : se.maxrss_kib) / 1024;
     run.ok = ready && got && ce.exited_ok && (kind == ServerKind::kNone || se.exited_ok);
+    std::string label = args.size() > 1 ? args[1] : "?";
+    if (args.size() > 3 && args[2] == "--scenario") label += " " + args[3];
     if (!run.ok) {
-      Warn("run of '%s' failed (ready=%d result=%d client_ok=%d server_ok=%d)", args.size() > 3 ? args[3].c_str() : "",
-           ready, got, ce.exited_ok, se.exited_ok);
+      Warn("run of '%s' failed (ready=%d result=%d client_ok=%d server_ok=%d)", label.c_str(), ready, got,
+           ce.exited_ok, se.exited_ok);
       ++failures_;
     }
     if (Get(run.kv, "errors") > 0) {
-      Warn("run reported %g error(s)", Get(run.kv, "errors"));
+      Warn("run of '%s' reported %g error(s)", label.c_str(), Get(run.kv, "errors"));
       ++failures_;
     }
     return run;
@@ -455,6 +459,10 @@ class Orchestrator {
                         NaN(), NaN());
       j.Num("batch", kPushBatch, 0).Num("item_bytes", item_bytes_, 0);
       Emit(j);
+      JsonLine v = Head("limit_sqlite_versioned", o_.n, Med(runs, "shaped_items_per_s"), NaN(), NaN(), runs, NaN(),
+                        NaN());
+      v.Num("batch", kPushBatch, 0).Num("item_bytes", item_bytes_, 0);
+      Emit(v);
       JsonLine f = Head("limit_fsync", 500, NaN(), Med(runs, "fsync_p50_ms"), Med(runs, "fsync_p99_ms"), runs, NaN(),
                         NaN());
       Emit(f);
@@ -613,6 +621,8 @@ class Orchestrator {
         .Num("a1_ms", Med(runs, "a1_ms"))
         .Num("b_ms", Med(runs, "b_ms"))
         .Num("a2_ms", Med(runs, "a2_ms"))
+        .Num("rpc_ms", Med(runs, "rpc_ms"))
+        .Num("client_ms", Med(runs, "client_ms"))
         .Num("conflict_mutations", Med(runs, "conflict_mutations"), 0)
         .Num("converged", Med(runs, "converged"), 0);
     Emit(j);
@@ -631,7 +641,13 @@ class Orchestrator {
     });
     JsonLine j = Head("fanin", o_.fanin_tablets, Med(runs, "items_per_s"), Med(runs, "p50_ms"), Med(runs, "p99_ms"),
                       runs, NaN(), NaN());
-    j.Num("tablets", o_.fanin_tablets, 0).Num("rounds", o_.fanin_rounds, 0).Num("max_ms", Med(runs, "max_ms"));
+    j.Num("tablets", o_.fanin_tablets, 0)
+        .Num("rounds", o_.fanin_rounds, 0)
+        .Num("changes_per_tablet", o_.fanin_per, 0)
+        .Num("max_ms", Med(runs, "max_ms"))
+        .Num("rpc_p50_ms", Med(runs, "rpc_p50_ms"))
+        .Num("rpc_p99_ms", Med(runs, "rpc_p99_ms"))
+        .Num("pulled_per_sync", Med(runs, "pulled_per_sync"), 0);
     Emit(j);
     Note("fanin: %d tablets at once: p50 %.1f ms, p99 %.1f ms (target <= 250 ms), errors %g", o_.fanin_tablets,
          Med(runs, "p50_ms"), Med(runs, "p99_ms"), Med(runs, "errors"));
@@ -686,6 +702,7 @@ int Main(int argc, char** argv) {
   o.insecure = args.Has("insecure");
   o.seed = static_cast<uint64_t>(args.GetInt("seed", 1));
   o.fanin_tablets = static_cast<int>(args.GetInt("fanin-tablets", o.fanin_tablets));
+  o.fanin_per = static_cast<int>(args.GetInt("fanin-changes", o.fanin_per));
   o.noop_rounds = static_cast<int>(args.GetInt("noop-rounds", o.noop_rounds));
   o.delta_rounds = static_cast<int>(args.GetInt("delta-rounds", o.delta_rounds));
   o.dir = args.Get("dir");

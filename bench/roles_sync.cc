@@ -8,6 +8,7 @@
 // (local SQLite, protobuf) without touching product code.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
@@ -106,13 +107,10 @@ std::string MintToken(const Security& sec, const std::string& device) {
   return *token;
 }
 
-GrpcTransportOptions TransportOptions(const Security& sec, const std::string& db) {
+GrpcTransportOptions TransportOptions(const Security& sec, const std::string& device) {
   GrpcTransportOptions g;
   g.insecure = sec.insecure;
   g.ca_cert_file = sec.ca_file;
-  // One device per tablet database (a client id stays bound to its device).
-  char device[32];
-  std::snprintf(device, sizeof device, "bench-%016zx", std::hash<std::string>()(db));
   g.token = MintToken(sec, device);
   return g;
 }
@@ -122,15 +120,25 @@ Tablet OpenTablet(const Security& sec, const std::string& db, const std::string&
   ClientOptions co;
   co.db_path = db;
   co.rng_seed = seed;
+  // The token names the device; the server binds a client id to the first
+  // device that pushes under it. One device per tablet database, named after
+  // its client id (read by opening it offline first), so a database keeps its
+  // device wherever it is copied or moved.
+  std::string device;
+  {
+    auto offline = Client::Open(co);
+    if (!offline.ok()) Die("open tablet " + db, offline.status());
+    device = "tablet-" + (*offline)->client_id();
+  }
   Tablet t;
   if (timed) {
-    auto grpc = MakeGrpcTransport(address, TransportOptions(sec, db));
+    auto grpc = MakeGrpcTransport(address, TransportOptions(sec, device));
     if (!grpc.ok()) Die("transport", grpc.status());
     t.timing = std::make_shared<TimingTransport>(std::move(*grpc));
     co.transport = t.timing;
   } else {
     co.server_address = address;
-    co.grpc = TransportOptions(sec, db);
+    co.grpc = TransportOptions(sec, device);
   }
   auto c = Client::Open(co);
   if (!c.ok()) Die("open tablet " + db, c.status());
@@ -166,6 +174,16 @@ Status SyncRetrying(Client& c, Totals* totals, int attempts = 5) {
     Warn("sync failed (attempt %d): %s", i + 1, last.ToString().c_str());
   }
   return last;
+}
+
+// Text of `chars` characters that differs from every earlier edit, even of an
+// earlier invocation on a kept --dir with the same seed: an edit that sets a
+// field to its current value records nothing, and would not be measured.
+std::string FreshText(std::mt19937_64& rng, size_t chars) {
+  static std::atomic<uint64_t> counter{0};
+  std::string tag = " #" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "." +
+                    std::to_string(++counter);
+  return MakeText(rng, chars - tag.size()) + tag;
 }
 
 double Sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
@@ -317,7 +335,7 @@ int RoleDelta(const Args& a) {
   for (int r = 0; r < rounds; ++r) {
     for (size_t j = 0; j < k; ++j) {  // local edits: not part of the sync's time
       v1::Finding values;
-      values.set_description(MakeText(rng, kDescriptionChars));
+      values.set_description(FreshText(rng, kDescriptionChars));
       values.set_responsible_org("Facilities team " + std::to_string(rng() % 1000));
       double e0 = NowSec();
       Status s = t.client->UpdateFinding(ids[r * k + j], values, {"description", "responsible_org"});
@@ -333,7 +351,16 @@ int RoleDelta(const Args& a) {
     lat.push_back(NowSec() - t0);
     if (!rep.ok() || rep->pushed != k || rep->rejected) {
       ++errors;
-      if (!rep.ok()) Warn("delta sync: %s", rep.status().ToString().c_str());
+      if (!rep.ok()) {
+        Warn("delta sync: %s", rep.status().ToString().c_str());
+      } else {
+        Warn("delta round %d: pushed %llu of %zu, rejected %llu", r, (unsigned long long)rep->pushed, k,
+             (unsigned long long)rep->rejected);
+        if (rep->rejected) {
+          auto rj = t.client->Rejected();
+          if (rj.ok() && !rj->empty()) Warn("  first rejection: %s", rj->back().reason.c_str());
+        }
+      }
       continue;
     }
     pulled += rep->pulled;
@@ -385,7 +412,7 @@ Status EditForConflict(Client& c, const std::string& id, const char* who, int sh
   v1::Finding v;
   int sev = static_cast<int>(cur->value.severity());
   v.set_severity(static_cast<v1::Severity>((sev + shift) % 4 + 1));  // differs from the current and the other tablet's
-  v.set_description(std::string("Seen by ") + who + ": " + MakeText(rng, kDescriptionChars - 10));
+  v.set_description(std::string("Seen by ") + who + ": " + FreshText(rng, kDescriptionChars - 10));
   *v.mutable_tags() = cur->value.tags();
   v.add_tags(std::string("seen-by-") + who);
   return c.UpdateFinding(id, v, {"severity", "description", "tags"});
@@ -407,23 +434,26 @@ int RoleConflict(const Args& a) {
 
   Totals tot;
   std::vector<double> each;
+  double rpc = 0;
   int errors = 0;
-  auto timed_sync = [&](Client& c) {
+  auto timed_sync = [&](Tablet& t) {
+    t.timing->Clear();
     double t0 = NowSec();
-    Status s = SyncRetrying(c, &tot);
+    Status s = SyncRetrying(*t.client, &tot);
     each.push_back(NowSec() - t0);
+    rpc += Sum(t.timing->push_rpc) + Sum(t.timing->pull_calls) - Sum(t.timing->page_store);
     if (!s.ok()) ++errors;
   };
-  timed_sync(*ta.client);
-  timed_sync(*tb.client);
-  timed_sync(*ta.client);
+  timed_sync(ta);
+  timed_sync(tb);
+  timed_sync(ta);
   std::string why;
   int extra = 0;
   bool converged = Converged(*ta.client, *tb.client, ids, &why);  // untimed check
   while (!converged && extra < 3) {
     ++extra;
-    timed_sync(*tb.client);
-    timed_sync(*ta.client);
+    timed_sync(tb);
+    timed_sync(ta);
     converged = Converged(*ta.client, *tb.client, ids, &why);
   }
   if (!converged) Warn("conflict: tablets did not converge: %s", why.c_str());
@@ -436,6 +466,8 @@ int RoleConflict(const Args& a) {
   kv["a1_ms"] = Ms(each[0]);
   kv["b_ms"] = Ms(each[1]);
   kv["a2_ms"] = Ms(each[2]);
+  kv["rpc_ms"] = Ms(rpc);
+  kv["client_ms"] = Ms(s - rpc);
   kv["conflict_mutations"] = static_cast<double>(tot.conflicts);
   kv["pushed"] = static_cast<double>(tot.pushed);
   kv["pulled"] = static_cast<double>(tot.pulled);
@@ -459,8 +491,7 @@ int RoleFanin(const Args& a) {
   std::vector<std::vector<std::string>> own(tablets);
   std::mt19937_64 rng(a.GetInt("seed", 1));
   for (int i = 0; i < tablets; ++i)
-    ts.push_back(OpenTablet(SecurityFrom(a), dir + "/fanin-" + std::to_string(i) + ".db", address, 100 + i,
-                            /*timed=*/false));
+    ts.push_back(OpenTablet(SecurityFrom(a), dir + "/fanin-" + std::to_string(i) + ".db", address, 100 + i));
   auto capture = [&](int i, int creates, int edits) {
     for (int j = 0; j < creates; ++j) {
       auto id = ts[i].client->CreateFinding(MakeFinding(rng));
@@ -469,21 +500,27 @@ int RoleFanin(const Args& a) {
     }
     for (int j = 0; j < edits && !own[i].empty(); ++j) {
       v1::Finding v;
-      v.set_description(MakeText(rng, kDescriptionChars));
+      v.set_description(FreshText(rng, kDescriptionChars));
       Status s = ts[i].client->UpdateFinding(own[i][rng() % own[i].size()], v, {"description"});
       if (!s.ok()) Die("fanin edit", s);
     }
   };
-  for (int i = 0; i < tablets; ++i) capture(i, per, 0);
+  // Every tablet starts in sync with the server (and connected), so a round
+  // moves only that round's changes.
+  for (int i = 0; i < tablets; ++i) {
+    Totals warm;
+    if (Status s = SyncRetrying(*ts[i].client, &warm); !s.ok()) Die("fanin warm-up", s);
+  }
   bool reset = ReadyThenWaitForGo();
 
-  std::vector<double> lat;
+  std::vector<double> lat, rpc;
   std::atomic<int> errors{0};
-  std::atomic<uint64_t> pushed{0};
+  std::atomic<uint64_t> pushed{0}, pulled{0};
   double wall = 0;
   for (int r = 0; r < rounds; ++r) {
-    if (r > 0)
-      for (int i = 0; i < tablets; ++i) capture(i, per / 2, per - per / 2);
+    // Offline between rounds: each tablet captures or edits `per` findings.
+    for (int i = 0; i < tablets; ++i) capture(i, r == 0 ? per : (per + 1) / 2, r == 0 ? 0 : per / 2);
+    for (auto& t : ts) t.timing->Clear();
     std::vector<double> round_lat(tablets, 0);
     std::mutex mu;
     std::condition_variable cv;
@@ -506,6 +543,7 @@ int RoleFanin(const Args& a) {
           Warn("fanin: tablet %d: %s", i, rep.status().ToString().c_str());
         } else {
           pushed += rep->pushed;
+          pulled += rep->pulled;
           if (rep->rejected) errors += static_cast<int>(rep->rejected);
         }
       });
@@ -521,6 +559,8 @@ int RoleFanin(const Args& a) {
     for (auto& th : threads) th.join();
     wall += NowSec() - t0;
     lat.insert(lat.end(), round_lat.begin(), round_lat.end());
+    for (auto& t : ts)  // time inside RPCs (server + network), without the SDK storing pages
+      rpc.push_back(Sum(t.timing->push_rpc) + Sum(t.timing->pull_calls) - Sum(t.timing->page_store));
   }
   Kv kv;
   kv["tablets"] = tablets;
@@ -528,8 +568,11 @@ int RoleFanin(const Args& a) {
   kv["p50_ms"] = Ms(Percentile(lat, 50));
   kv["p99_ms"] = Ms(Percentile(lat, 99));
   kv["max_ms"] = Ms(Percentile(lat, 100));
+  kv["rpc_p50_ms"] = Ms(Percentile(rpc, 50));
+  kv["rpc_p99_ms"] = Ms(Percentile(rpc, 99));
   kv["items_per_s"] = static_cast<double>(pushed.load()) / wall;
   kv["pushed"] = static_cast<double>(pushed.load());
+  kv["pulled_per_sync"] = static_cast<double>(pulled.load()) / static_cast<double>(lat.size());
   kv["errors"] = errors.load();
   EmitResult(kv, reset);
   return 0;
