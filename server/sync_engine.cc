@@ -335,7 +335,9 @@ StatusOr<v1::PullResponse> SyncEngine::PullPage(const v1::PullRequest& req, uint
   std::vector<std::string> collections(req.collections().begin(), req.collections().end());
   std::vector<storage::StoredRecord> rows;
   rows.reserve(limit + 1);
-  INSPECTSYNC_RETURN_IF_ERROR(store_->ReadChanges(cursor, head, limit + 1, collections, &rows));
+  // The device already holds the versions it wrote (from its push results):
+  // don't stream them back. A page then may cover more versions than it holds.
+  INSPECTSYNC_RETURN_IF_ERROR(store_->ReadChanges(cursor, head, limit + 1, collections, req.client_id(), &rows));
   v1::PullResponse page;
   bool more = rows.size() > limit;
   if (more) rows.resize(limit);

@@ -90,9 +90,11 @@ class ServerStore {
   // The highest committed seq (0 for an empty store).
   virtual StatusOr<uint64_t> Head() = 0;
   // Latest versions with after < version <= upto, ascending by version, at
-  // most `limit`. `collections` empty = all.
+  // most `limit`. `collections` empty = all. Records whose latest version was
+  // written by `skip_client` are left out (that device has them already, from
+  // its push results); "" leaves nothing out.
   virtual Status ReadChanges(uint64_t after, uint64_t upto, size_t limit, const std::vector<std::string>& collections,
-                             std::vector<StoredRecord>* out) = 0;
+                             const std::string& skip_client, std::vector<StoredRecord>* out) = 0;
   virtual StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) = 0;
   virtual Status History(const std::string& collection, const std::string& id, std::vector<VersionRow>* out) = 0;
   // Every version with seq > after, ascending, at most limit (audit, checks).

@@ -70,6 +70,11 @@ CREATE INDEX conflicts_by_state ON conflicts(state, version);
       R"sql(
 ALTER TABLE clients ADD COLUMN device TEXT NOT NULL DEFAULT '';
 )sql",
+      // 3: which client wrote each record's latest version, so a pull can
+      // leave out what the pulling device wrote itself.
+      R"sql(
+ALTER TABLE records ADD COLUMN last_client TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return m;
 }
@@ -98,9 +103,10 @@ struct WriterStatements {
   explicit WriterStatements(SQLite::Database& db)
       : get_record(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id=?"),
         upsert_record(db,
-                      "INSERT INTO records(collection, id, version, deleted, body, clocks, meta) VALUES(?,?,?,?,?,?,?) "
-                      "ON CONFLICT(collection, id) DO UPDATE SET version=excluded.version, deleted=excluded.deleted, "
-                      "body=excluded.body, clocks=excluded.clocks, meta=excluded.meta"),
+                      "INSERT INTO records(collection, id, version, deleted, body, clocks, meta, last_client) "
+                      "VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(collection, id) DO UPDATE SET version=excluded.version, "
+                      "deleted=excluded.deleted, body=excluded.body, clocks=excluded.clocks, meta=excluded.meta, "
+                      "last_client=excluded.last_client"),
         insert_history(db,
                        "INSERT INTO history(seq, collection, id, deleted, body, meta, client_id, mutation_id, op) "
                        "VALUES(?,?,?,?,?,?,?,?,?)"),
@@ -184,6 +190,7 @@ class SqliteWriteTxn : public ServerWriteTxn {
       q.bind(5, rec->body.data(), static_cast<int>(rec->body.size()));
       q.bind(6, rec->clocks.data(), static_cast<int>(rec->clocks.size()));
       q.bind(7, meta.data(), static_cast<int>(meta.size()));
+      q.bind(8, client_id);
       q.exec();
       return Status::Ok();
     });
@@ -336,9 +343,10 @@ class SqliteServerStore : public ServerStore {
   }
 
   Status ReadChanges(uint64_t after, uint64_t upto, size_t limit, const std::vector<std::string>& collections,
-                     std::vector<StoredRecord>* out) override {
+                     const std::string& skip_client, std::vector<StoredRecord>* out) override {
     return WithReader("read changes", [&](SQLite::Database& db) -> Status {
       std::string sql = std::string("SELECT ") + kRecordColumns + " FROM records WHERE version>? AND version<=?";
+      if (!skip_client.empty()) sql += " AND last_client<>?";
       if (!collections.empty()) {
         sql += " AND collection IN (";
         for (size_t i = 0; i < collections.size(); ++i) sql += i ? ",?" : "?";
@@ -349,6 +357,7 @@ class SqliteServerStore : public ServerStore {
       int i = 1;
       q.bind(i++, static_cast<int64_t>(after));
       q.bind(i++, static_cast<int64_t>(upto));
+      if (!skip_client.empty()) q.bind(i++, skip_client);
       for (const auto& c : collections) q.bind(i++, c);
       q.bind(i++, static_cast<int64_t>(limit));
       while (q.executeStep()) out->push_back(RecordFromRow(q));

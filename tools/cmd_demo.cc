@@ -221,7 +221,7 @@ int CmdDemo(const std::vector<std::string>& args) {
   auto head = store->Head();
   if (!Check(head.status(), "read head").ok()) return 1;
   std::vector<storage::StoredRecord> rows;
-  if (!Check(store->ReadChanges(0, *head, 1u << 30, {"findings"}, &rows), "read server").ok()) return 1;
+  if (!Check(store->ReadChanges(0, *head, 1u << 30, {"findings"}, "", &rows), "read server").ok()) return 1;
   std::map<std::string, v1::Record> server_findings;
   for (const auto& row : rows) {
     v1::Record r;

@@ -77,7 +77,7 @@ std::string CheckConvergence(World& w) {
   uint64_t head = *store->Head();
   for (const core::CollectionSpec* spec : core::AllCollections()) {
     std::vector<storage::StoredRecord> rows;
-    if (Status st = store->ReadChanges(0, head, 1u << 30, {spec->name()}, &rows); !st.ok()) return st.ToString();
+    if (Status st = store->ReadChanges(0, head, 1u << 30, {spec->name()}, "", &rows); !st.ok()) return st.ToString();
     std::map<std::string, const storage::StoredRecord*> live;
     for (const auto& r : rows)
       if (!r.deleted) live[r.id] = &r;
