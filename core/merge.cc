@@ -122,7 +122,13 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
     r.concurrent = true;
 
     if (fs->policy == v1::SET) {
-      SetStrings(r.merged.get(), f, MergeSet(GetStrings(base, f), GetStrings(current, f), GetStrings(incoming, f)));
+      std::vector<std::string> merged = MergeSet(GetStrings(base, f), GetStrings(current, f), GetStrings(incoming, f));
+      // Both sides' additions together may pass the limit each side kept to.
+      if (merged.size() > fs->max_items)
+        return reject(v1::INVALID, "merging '" + f->name() + "' with concurrent changes would give " +
+                                       std::to_string(merged.size()) + " items; the limit is " +
+                                       std::to_string(fs->max_items));
+      SetStrings(r.merged.get(), f, merged);
       StampField(&r.clocks, f->number(), writer);
       continue;
     }

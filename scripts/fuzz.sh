@@ -29,7 +29,8 @@ BUILD=${FUZZ_BUILD:-build-fuzz}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 die() { echo "fuzz: $*" >&2; exit 2; }
-[[ "$DURATION" =~ ^[0-9]+$ ]] && [ "$DURATION" -gt 0 ] || die "SECONDS must be a positive number of seconds, not '$DURATION'"
+[[ "$DURATION" =~ ^[0-9]+$ ]] && [ "$DURATION" -gt 0 ] ||
+  die "SECONDS must be a positive number of seconds, not '$DURATION'"
 for t in "${TARGETS[@]}"; do
   [[ " ${ALL_TARGETS[*]} " == *" $t "* ]] || die "unknown target '$t' (targets: ${ALL_TARGETS[*]})"
 done
@@ -38,11 +39,11 @@ LIBFUZZER="$(clang++ -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$(uname -
 [ -f "$LIBFUZZER" ] || die "libFuzzer ($LIBFUZZER) not found; run scripts/install-deps.sh (libclang-rt-14-dev)"
 
 # Configure (idempotent) and build only the fuzz targets.
+mkdir -p "$BUILD"
 cmake -S . -B "$BUILD" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
   -DINSPECTSYNC_FUZZ=ON -DINSPECTSYNC_SANITIZE=ON -DINSPECTSYNC_BUILD_TESTS=OFF \
-  -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.configure.log" 2>&1 ||
-  { cat "$BUILD.configure.log" >&2; die "configuring $BUILD failed"; }
-rm -f "$BUILD.configure.log"
+  -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD/fuzz-configure.log" 2>&1 ||
+  { tail -n 60 "$BUILD/fuzz-configure.log" >&2; die "configuring $BUILD failed (log: $BUILD/fuzz-configure.log)"; }
 cmake --build "$BUILD" --target "${TARGETS[@]}" -j"$JOBS" >"$BUILD/fuzz-build.log" 2>&1 ||
   { tail -n 60 "$BUILD/fuzz-build.log" >&2; die "building the fuzz targets failed (log: $BUILD/fuzz-build.log)"; }
 
@@ -73,12 +74,12 @@ for t in "${TARGETS[@]}"; do
     "$BUILD/tests/fuzz/$t" "$work" -max_total_time="$DURATION" -timeout=10 -rss_limit_mb=2048 \
     -max_len=8192 -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} >"$log" 2>&1 || rc=$?
 
+  # The figures of the run (absent when it crashed before the first status line).
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-  [ -n "$execs" ] || execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
-  [ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')
+  [ -n "$execs" ] || execs=$( (grep -oE '^#[0-9]+' "$log" || true) | tail -n 1 | tr -d '#')
   per_sec=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-  cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1 | awk '{print $2 " ft " $4}')
-  corp=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -n 1 | sed 's/corp: //')
+  cov=$( (grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" || true) | tail -n 1 | awk '{print $2 " ft " $4}')
+  corp=$( (grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" || true) | tail -n 1 | sed 's/corp: //')
 
   kept=()
   for a in "$artifacts"/crash-* "$artifacts"/timeout-* "$artifacts"/oom-* "$artifacts"/leak-*; do
@@ -96,7 +97,7 @@ for t in "${TARGETS[@]}"; do
     echo "fuzz: $t failed (exit $rc); log: $log" >&2
     for k in "${kept[@]}"; do echo "fuzz:   kept input: $k (reproduce: $BUILD/tests/fuzz/$t $k)" >&2; done
     # The report: from the first error line on.
-    awk '/FUZZ PROPERTY VIOLATED|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|ERROR: libFuzzer|==ERROR/ {on=1}
+    awk '/FUZZ PROPERTY VIOLATED|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|==ERROR/ {on=1}
          on && n < 80 {print; n++}' "$log" >&2
   else
     passed=$((passed + 1))

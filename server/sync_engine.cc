@@ -1,5 +1,6 @@
 #include "server/sync_engine.h"
 
+#include <cstdint>
 #include <map>
 
 #include "core/merge.h"
@@ -88,6 +89,9 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
                            std::to_string(options_.max_batch) + " per call (max_batch); send smaller batches");
   std::map<std::string, uint64_t> seen;
   for (const auto& m : req.mutations()) {
+    // Ids are stored as SQL integers (signed 64-bit).
+    if (m.mutation_id() > static_cast<uint64_t>(INT64_MAX))
+      return InvalidArgument("mutation_id " + std::to_string(m.mutation_id()) + " is out of range (at most 2^63-1)");
     uint64_t& prev = seen[m.client_id()];
     if (m.mutation_id() <= prev)
       return InvalidArgument("mutation ids of client " + m.client_id() + " must increase within a batch (" +

@@ -790,3 +790,24 @@ TEST(MergePropertyTest, ConcurrentEditsConvergeInEitherOrder) {
 
 }  // namespace
 }  // namespace inspectsync::core
+
+namespace inspectsync::core {
+namespace {
+
+// Each side stays within max_items, but together they would not: the later
+// edit is rejected with a reason, nothing is silently dropped.
+TEST(SetMergeLimitTest, UnionPastMaxItemsIsRejected) {
+  const CollectionSpec& spec = *FindCollection("findings");
+  const FieldSpec& tags = *spec.FindField("tags");
+  v1::Finding base, current, incoming;
+  for (uint32_t i = 0; i < tags.max_items; ++i) current.add_tags("server-" + std::to_string(i));
+  incoming.add_tags("device-tag");
+  v1::FieldClocks clocks;
+  MergeResult r = MergePatch(spec, current, clocks, {&tags}, base, incoming, Writer{1, "d"});
+  ASSERT_TRUE(r.rejected);
+  EXPECT_EQ(r.reject_code, v1::INVALID);
+  EXPECT_NE(r.reason.find("limit is " + std::to_string(tags.max_items)), std::string::npos) << r.reason;
+}
+
+}  // namespace
+}  // namespace inspectsync::core

@@ -7,6 +7,8 @@
 // By default the store is wiped before every input, so a crash reproduces
 // from its input alone; INSPECTSYNC_FUZZ_RESET_EVERY=N keeps the store for N
 // inputs (state carried between inputs reaches deeper, reproduces worse).
+// Even-sized inputs push with an authenticated device (client ids get bound to
+// it, as through the gRPC service), odd-sized ones without (as the simulation).
 // Properties:
 //   - Push never crashes;
 //   - a failed Push (request-level error) leaves head, history and conflicts
@@ -21,11 +23,15 @@
 //   - the conflicts stored are exactly those reported;
 //   - pushing the same request again returns the same results, byte for byte,
 //     and writes nothing (idempotency).
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -58,15 +64,16 @@ class Scratch {
       parent = fs::is_directory("/dev/shm", ec) && access("/dev/shm", W_OK) == 0 ? "/dev/shm"
                                                                                  : fs::temp_directory_path().string();
     }
-    std::string tmpl = parent + "/inspectsync-fuzz-push-XXXXXX";
+    RemoveStale(parent);
+    std::string tmpl = parent + "/" + kPrefix + std::to_string(getpid()) + "-XXXXXX";
     FUZZ_CHECK(mkdtemp(tmpl.data()) != nullptr, "cannot create a temp directory under " + parent);
     dir_ = tmpl;
+    fuzz::OnFailure([this] { RemoveDir(); });  // a property violation ends the process
   }
   ~Scratch() {
     engine_.reset();
     store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    RemoveDir();
   }
 
   // The engine for the next input, on a fresh store when it is time.
@@ -77,6 +84,25 @@ class Scratch {
   storage::ServerStore& store() { return *store_; }
 
  private:
+  static constexpr const char* kPrefix = "inspectsync-fuzz-push-";
+
+  void RemoveDir() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Directories left by earlier processes that crashed (a sanitizer report or
+  // a signal ends the process without running destructors).
+  static void RemoveStale(const std::string& parent) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(parent, ec)) {
+      std::string name = e.path().filename().string();
+      if (name.rfind(kPrefix, 0) != 0) continue;
+      long pid = std::atol(name.c_str() + std::strlen(kPrefix));
+      if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove_all(e.path(), ec);
+    }
+  }
+
   void Reset() {
     engine_.reset();
     store_.reset();
@@ -128,13 +154,35 @@ std::string Str(const pb::Message& m) {
 // One key per (client, mutation id): unique within a request (ids increase per client).
 using Key = std::pair<std::string, uint64_t>;
 
-void CheckResults(const v1::PushRequest& req, const v1::PushResponse& resp, std::map<Key, int>* index) {
-  FUZZ_CHECK(resp.results_size() == req.mutations_size(), std::to_string(req.mutations_size()) + " mutations, " +
-                                                               std::to_string(resp.results_size()) + " results");
+// The ledger's last mutation id of every client of the request, before it is
+// pushed: mutations at or below it are answered from the ledger with the
+// result of whatever was sent under that id earlier (only possible when the
+// store is kept between inputs).
+std::map<std::string, uint64_t> LastIds(storage::ServerStore& store, const v1::PushRequest& req) {
+  std::map<std::string, uint64_t> last;
+  Status st = store.Write([&](storage::ServerWriteTxn& txn) -> Status {
+    for (const auto& m : req.mutations()) {
+      if (last.count(m.client_id())) continue;
+      auto id = txn.LastMutationId(m.client_id());
+      if (!id.ok()) return id.status();
+      last[m.client_id()] = *id;
+    }
+    return Status::Ok();
+  });
+  FUZZ_CHECK(st.ok(), "reading the ledger failed: " + st.ToString());
+  return last;
+}
+
+// `index`: the mutations processed for the first time, by (client, id).
+void CheckResults(const v1::PushRequest& req, const v1::PushResponse& resp, const std::map<std::string, uint64_t>& last,
+                  std::map<Key, int>* index) {
+  FUZZ_CHECK(resp.results_size() == req.mutations_size(),
+             std::to_string(req.mutations_size()) + " mutations, " + std::to_string(resp.results_size()) + " results");
   for (int i = 0; i < req.mutations_size(); ++i) {
     const v1::Mutation& m = req.mutations(i);
     const v1::MutationResult& r = resp.results(i);
-    (*index)[{m.client_id(), m.mutation_id()}] = i;
+    const bool fresh = m.mutation_id() > last.at(m.client_id());
+    if (fresh) (*index)[{m.client_id(), m.mutation_id()}] = i;
     const std::string where = "result " + std::to_string(i) + " " + Str(r) + "\n  of mutation " + Str(m);
     FUZZ_CHECK(r.mutation_id() == m.mutation_id(), "result for the wrong mutation: " + where);
     switch (r.outcome()) {
@@ -149,15 +197,16 @@ void CheckResults(const v1::PushRequest& req, const v1::PushResponse& resp, std:
         FUZZ_CHECK(r.reject_code() == v1::REJECT_CODE_UNSPECIFIED, "accepted with a reject code: " + where);
         FUZZ_CHECK((r.outcome() == v1::CONFLICT) == (r.conflicts_size() > 0),
                    "outcome and conflicts disagree: " + where);
-        FUZZ_CHECK(r.has_record() && r.record().collection() == m.collection() && r.record().id() == m.record_id(),
-                   "accepted without the record: " + where);
+        FUZZ_CHECK(r.has_record(), "accepted without the record: " + where);
+        if (!fresh) break;  // an earlier answer under this id, maybe about another record
+        FUZZ_CHECK(r.record().collection() == m.collection() && r.record().id() == m.record_id(),
+                   "accepted with another record: " + where);
         FUZZ_CHECK(r.record().version() > 0, "accepted record without a version: " + where);
         for (const v1::Conflict& c : r.conflicts())
           FUZZ_CHECK(c.collection() == m.collection() && c.record_id() == m.record_id() && !c.id().empty(),
                      "conflict about another record: " + where);
         break;
-      default:
-        FUZZ_CHECK(false, "no outcome: " + where);
+      default: FUZZ_CHECK(false, "no outcome: " + where);
     }
   }
 }
@@ -168,8 +217,8 @@ void CheckHistory(const v1::PushRequest& req, const v1::PushResponse& resp, cons
   std::vector<storage::VersionRow> rows;
   Status st = store.ReadHistory(head0, static_cast<size_t>(req.mutations_size()) + 16, &rows);
   FUZZ_CHECK(st.ok(), "ReadHistory failed: " + st.ToString());
-  FUZZ_CHECK(rows.size() == head1 - head0, std::to_string(rows.size()) + " versions written, head moved by " +
-                                                std::to_string(head1 - head0));
+  FUZZ_CHECK(rows.size() == head1 - head0,
+             std::to_string(rows.size()) + " versions written, head moved by " + std::to_string(head1 - head0));
   std::map<int, int> versions_of;  // mutation index -> versions it wrote
   uint64_t prev = head0;
   for (const storage::VersionRow& row : rows) {
@@ -180,8 +229,8 @@ void CheckHistory(const v1::PushRequest& req, const v1::PushResponse& resp, cons
                                       std::to_string(row.mutation_id) + " is of no mutation of this push");
     const v1::Mutation& m = req.mutations(it->second);
     const v1::MutationResult& r = resp.results(it->second);
-    FUZZ_CHECK(r.outcome() != v1::REJECTED, "a REJECTED mutation wrote version " + std::to_string(row.seq) +
-                                                ": " + Str(r) + "\n  mutation: " + Str(m));
+    FUZZ_CHECK(r.outcome() != v1::REJECTED, "a REJECTED mutation wrote version " + std::to_string(row.seq) + ": " +
+                                                Str(r) + "\n  mutation: " + Str(m));
     FUZZ_CHECK(++versions_of[it->second] == 1, "mutation " + Str(m) + " wrote two versions");
     FUZZ_CHECK(r.record().version() == row.seq, "result reports version " + std::to_string(r.record().version()) +
                                                     ", history has " + std::to_string(row.seq));
@@ -189,8 +238,7 @@ void CheckHistory(const v1::PushRequest& req, const v1::PushResponse& resp, cons
                "version " + std::to_string(row.seq) + " does not match its mutation " + Str(m));
     const core::CollectionSpec* spec = core::FindCollection(row.collection);
     FUZZ_CHECK(spec != nullptr, "stored a record of unknown collection '" + row.collection + "'");
-    std::unique_ptr<pb::Message> body(
-        pb::MessageFactory::generated_factory()->GetPrototype(spec->descriptor())->New());
+    std::unique_ptr<pb::Message> body(pb::MessageFactory::generated_factory()->GetPrototype(spec->descriptor())->New());
     FUZZ_CHECK(body->ParseFromString(row.body), "stored body does not parse");
     Status fields = core::ValidateFields(*spec, *body);
     FUZZ_CHECK(fields.ok(), "stored an invalid record (v" + std::to_string(row.seq) + "): " + fields.message() +
@@ -203,6 +251,7 @@ void CheckHistory(const v1::PushRequest& req, const v1::PushResponse& resp, cons
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  fuzz::QuietProtobuf();
   g_scratch = new Scratch();
   std::atexit([] {
     delete g_scratch;
@@ -216,8 +265,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!req.ParseFromArray(data, static_cast<int>(size))) return -1;  // not an input: keep it out of the corpus
   server::SyncEngine& engine = g_scratch->Next();
   storage::ServerStore& store = g_scratch->store();
-  const server::Caller caller{"fuzz-user"};
+  // Even-sized inputs push as the gRPC service does: with an authenticated
+  // user and device, to which every client id gets bound. Odd-sized ones as
+  // the simulation and engine tests do: no device, the client id stands in.
+  const server::Caller caller = size % 2 == 0
+                                    ? server::Caller("fuzz-user", "inspector", "0190a000-0000-7000-8000-0000000000d1")
+                                    : server::Caller();
 
+  const std::map<std::string, uint64_t> last = LastIds(store, req);
   const uint64_t head0 = Head(store);
   const size_t conflicts0 = AllConflicts(store).size();
   auto first = engine.Push(req, caller);
@@ -225,6 +280,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t conflicts1 = AllConflicts(store).size();
 
   if (fuzz::Verbose()) {
+    std::fprintf(stderr, "push: as %s\n", caller.device.empty() ? "no device" : caller.device.c_str());
     if (!first.ok()) std::fprintf(stderr, "push: %s\n", first.status().ToString().c_str());
     for (int i = 0; first.ok() && i < first->results_size(); ++i) {
       const v1::MutationResult& r = first->results(i);
@@ -249,12 +305,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   std::map<Key, int> index;
-  CheckResults(req, *first, &index);
+  CheckResults(req, *first, last, &index);
   CheckHistory(req, *first, index, store, head0, head1);
-  size_t reported = 0;
-  for (const auto& r : first->results()) reported += static_cast<size_t>(r.conflicts_size());
-  FUZZ_CHECK(conflicts1 - conflicts0 == reported, std::to_string(reported) + " conflicts reported, " +
-                                                      std::to_string(conflicts1 - conflicts0) + " stored");
+  size_t reported = 0;  // by mutations processed now (not answered from the ledger)
+  for (const auto& [key, i] : index) reported += static_cast<size_t>(first->results(i).conflicts_size());
+  FUZZ_CHECK(conflicts1 - conflicts0 == reported,
+             std::to_string(reported) + " conflicts reported, " + std::to_string(conflicts1 - conflicts0) + " stored");
 
   // Idempotency: the same request again gets the same answers and changes nothing.
   auto second = engine.Push(req, caller);
@@ -264,12 +320,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string a, b;
     first->results(i).SerializeToString(&a);
     second->results(i).SerializeToString(&b);
-    FUZZ_CHECK(a == b, "push is not idempotent at mutation " + std::to_string(i) + ":\n  first:  " +
-                           Str(first->results(i)) + "\n  second: " + Str(second->results(i)) +
+    FUZZ_CHECK(a == b, "push is not idempotent at mutation " + std::to_string(i) +
+                           ":\n  first:  " + Str(first->results(i)) + "\n  second: " + Str(second->results(i)) +
                            "\n  mutation: " + Str(req.mutations(i)));
   }
-  FUZZ_CHECK(Head(store) == head1, "the repeated push moved the head from " + std::to_string(head1) + " to " +
-                                       std::to_string(Head(store)));
+  FUZZ_CHECK(Head(store) == head1,
+             "the repeated push moved the head from " + std::to_string(head1) + " to " + std::to_string(Head(store)));
   FUZZ_CHECK(AllConflicts(store).size() == conflicts1, "the repeated push stored conflicts");
   return 0;
 }

@@ -13,15 +13,18 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/hlc.h"
@@ -37,17 +40,24 @@ namespace pb = google::protobuf;
 inline constexpr int64_t kNowMs = 1'767'225'600'000;
 inline constexpr int64_t kDriftMs = 15 * 60 * 1000;  // core::ValidationLimits default
 
+// Runs before a property violation ends the process (e.g. to remove scratch files).
+inline std::function<void()>& FailureHook() {
+  static std::function<void()> hook;
+  return hook;
+}
+inline void OnFailure(std::function<void()> fn) { FailureHook() = std::move(fn); }
+
 [[noreturn]] inline void Fail(const char* file, int line, const char* cond, const std::string& detail) {
-  std::fprintf(stderr, "\n==== FUZZ PROPERTY VIOLATED at %s:%d\n  check: %s\n  %s\n", file, line, cond,
-               detail.c_str());
+  std::fprintf(stderr, "\n==== FUZZ PROPERTY VIOLATED at %s:%d\n  check: %s\n  %s\n", file, line, cond, detail.c_str());
   std::fflush(stderr);
+  if (FailureHook()) std::exchange(FailureHook(), nullptr)();
   std::abort();  // libFuzzer reports it as a crash and writes the input to crash-<sha1>
 }
 
 // Stops the fuzzer when a property does not hold; `detail` (a std::string
 // expression) is only evaluated then.
-#define FUZZ_CHECK(cond, detail)                                                         \
-  do {                                                                                   \
+#define FUZZ_CHECK(cond, detail)                                                            \
+  do {                                                                                      \
     if (!(cond)) ::inspectsync::fuzz::Fail(__FILE__, __LINE__, #cond, std::string(detail)); \
   } while (0)
 
@@ -61,6 +71,10 @@ inline bool Verbose() {
   return verbose;
 }
 
+// Protobuf logs every string field with invalid UTF-8 it refuses to parse;
+// most mutated inputs have one. Call from LLVMFuzzerInitialize.
+inline void QuietProtobuf() { pb::SetLogHandler(nullptr); }
+
 // Values the mutator picks from.
 struct Dictionary {
   std::vector<std::string> strings;
@@ -72,12 +86,19 @@ inline const Dictionary& DefaultDictionary() {
     auto* d = new Dictionary;
     // A few fixed ids so that mutations of one input name the same records and clients.
     d->strings = {
-        "0190a000-0000-7000-8000-00000000c001", "0190a000-0000-7000-8000-00000000c002",
-        "0190a000-0000-7000-8000-00000000c003", "0190a000-0000-7000-8000-0000000000f1",
-        "0190a000-0000-7000-8000-0000000000f2", "0190a000-0000-7000-8000-0000000000a1",
+        "0190a000-0000-7000-8000-00000000c001",
+        "0190a000-0000-7000-8000-00000000c002",
+        "0190a000-0000-7000-8000-00000000c003",
+        "0190a000-0000-7000-8000-0000000000f1",
+        "0190a000-0000-7000-8000-0000000000f2",
+        "0190a000-0000-7000-8000-0000000000a1",
         "0190A000-0000-7000-8000-0000000000F1",  // upper case: not canonical
         "0190a000-0000-7000-8000-0000000000f",   // one digit short
-        "not-a-uuid", "", "notices", "findings ", "Findings",
+        "not-a-uuid",
+        "",
+        "notices",
+        "findings ",
+        "Findings",
     };
     for (const core::CollectionSpec* spec : core::AllCollections()) {
       d->strings.push_back(spec->name());
@@ -93,13 +114,31 @@ inline const Dictionary& DefaultDictionary() {
     d->strings.push_back("deleted");
     for (const char* s : {"fire-safety", "wiring", "a", "b", "c", "sha256:00", "The alarm is broken."})
       d->strings.push_back(s);
-    d->numbers = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 14, 100, 1000, 1001,
-                  static_cast<uint64_t>(kNowMs), static_cast<uint64_t>(kNowMs + 86'400'000),
-                  static_cast<uint64_t>(-1), static_cast<uint64_t>(INT64_MAX),
-                  static_cast<uint64_t>(INT64_MIN), static_cast<uint64_t>(INT32_MAX), UINT32_MAX};
-    for (int64_t off : std::initializer_list<int64_t>{-86'400'000, -1, 0, 1, kDriftMs, kDriftMs + 1, 3'600'000, int64_t{1} << 40})
-      for (uint32_t logical : {0u, 1u, 0xFFFFu})
-        d->numbers.push_back(core::Hlc::Pack(kNowMs + off, logical));
+    d->numbers = {0,
+                  1,
+                  2,
+                  3,
+                  4,
+                  5,
+                  7,
+                  8,
+                  9,
+                  10,
+                  11,
+                  14,
+                  100,
+                  1000,
+                  1001,
+                  static_cast<uint64_t>(kNowMs),
+                  static_cast<uint64_t>(kNowMs + 86'400'000),
+                  static_cast<uint64_t>(-1),
+                  static_cast<uint64_t>(INT64_MAX),
+                  static_cast<uint64_t>(INT64_MIN),
+                  static_cast<uint64_t>(INT32_MAX),
+                  UINT32_MAX};
+    for (int64_t off :
+         std::initializer_list<int64_t>{-86'400'000, -1, 0, 1, kDriftMs, kDriftMs + 1, 3'600'000, int64_t{1} << 40})
+      for (uint32_t logical : {0u, 1u, 0xFFFFu}) d->numbers.push_back(core::Hlc::Pack(kNowMs + off, logical));
     return d;
   }();
   return *dict;
@@ -122,7 +161,8 @@ class StructuredMutator {
       if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING && Below(8) == 0) {
         // Many distinct items at once: item limits, and SET merges whose union outgrows them.
         std::string prefix(1, static_cast<char>('a' + Below(26)));
-        for (int i = 0, k = 1 + static_cast<int>(Below(64)); i < k; ++i) r->AddString(s.msg, f, prefix + std::to_string(i));
+        for (int i = 0, k = 1 + static_cast<int>(Below(64)); i < k; ++i)
+          r->AddString(s.msg, f, prefix + std::to_string(i));
         return;
       }
       switch (n == 0 ? 0 : Below(4)) {
@@ -172,15 +212,9 @@ class StructuredMutator {
           r->MutableMessage(s.msg, f);  // set it (empty); later mutations fill it
         }
         return;
-      case pb::FieldDescriptor::CPPTYPE_STRING:
-        r->SetString(s.msg, f, NewString(r->GetString(*s.msg, f)));
-        return;
-      case pb::FieldDescriptor::CPPTYPE_ENUM:
-        r->SetEnumValue(s.msg, f, NewEnum(f));
-        return;
-      case pb::FieldDescriptor::CPPTYPE_BOOL:
-        r->SetBool(s.msg, f, !r->GetBool(*s.msg, f));
-        return;
+      case pb::FieldDescriptor::CPPTYPE_STRING: r->SetString(s.msg, f, NewString(r->GetString(*s.msg, f))); return;
+      case pb::FieldDescriptor::CPPTYPE_ENUM: r->SetEnumValue(s.msg, f, NewEnum(f)); return;
+      case pb::FieldDescriptor::CPPTYPE_BOOL: r->SetBool(s.msg, f, !r->GetBool(*s.msg, f)); return;
       case pb::FieldDescriptor::CPPTYPE_INT32:
         r->SetInt32(s.msg, f, static_cast<int32_t>(NewNumber(static_cast<uint64_t>(r->GetInt32(*s.msg, f)))));
         return;
@@ -190,11 +224,8 @@ class StructuredMutator {
       case pb::FieldDescriptor::CPPTYPE_UINT32:
         r->SetUInt32(s.msg, f, static_cast<uint32_t>(NewNumber(r->GetUInt32(*s.msg, f))));
         return;
-      case pb::FieldDescriptor::CPPTYPE_UINT64:
-        r->SetUInt64(s.msg, f, NewNumber(r->GetUInt64(*s.msg, f)));
-        return;
-      default:
-        return;  // no float/double fields in our messages
+      case pb::FieldDescriptor::CPPTYPE_UINT64: r->SetUInt64(s.msg, f, NewNumber(r->GetUInt64(*s.msg, f))); return;
+      default: return;  // no float/double fields in our messages
     }
   }
 
@@ -276,10 +307,8 @@ class StructuredMutator {
         size_t n = LLVMFuzzerMutate(buf.data(), old.size(), cap);
         return std::string(reinterpret_cast<const char*>(buf.data()), n);
       }
-      case 1:
-        return old + dict_.strings[Below(dict_.strings.size())].substr(0, 8);
-      default:
-        return dict_.strings[Below(dict_.strings.size())];
+      case 1: return old + dict_.strings[Below(dict_.strings.size())].substr(0, 8);
+      default: return dict_.strings[Below(dict_.strings.size())];
     }
   }
 
@@ -320,7 +349,8 @@ template <class Msg>
 size_t MutateProtoInput(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
   std::minstd_rand rng(seed);
   Msg msg;
-  if (rng() % 4 == 0 || !msg.ParseFromArray(data, static_cast<int>(size))) return LLVMFuzzerMutate(data, size, max_size);
+  if (rng() % 4 == 0 || !msg.ParseFromArray(data, static_cast<int>(size)))
+    return LLVMFuzzerMutate(data, size, max_size);
   StructuredMutator mut(static_cast<uint32_t>(rng()), DefaultDictionary());
   for (int i = 0, n = 1 + static_cast<int>(rng() % 3); i < n; ++i) mut.Mutate(&msg);
   std::string out;
@@ -332,8 +362,8 @@ size_t MutateProtoInput(uint8_t* data, size_t size, size_t max_size, unsigned in
 // LLVMFuzzerCustomCrossOver for the same: a sub-message of one input grafted
 // into the other; a byte splice when either does not parse.
 template <class Msg>
-size_t CrossOverProtoInputs(const uint8_t* d1, size_t s1, const uint8_t* d2, size_t s2, uint8_t* out,
-                            size_t max_out, unsigned int seed) {
+size_t CrossOverProtoInputs(const uint8_t* d1, size_t s1, const uint8_t* d2, size_t s2, uint8_t* out, size_t max_out,
+                            unsigned int seed) {
   std::minstd_rand rng(seed);
   Msg a, b;
   std::string bytes;

@@ -65,8 +65,8 @@ std::string Serialize(const pb::Message& m) {
 
 std::string Describe(const core::MergeResult& r) {
   std::string s = "rejected=" + std::to_string(r.rejected) + " code=" + v1::RejectCode_Name(r.reject_code) +
-                  " reason='" + r.reason + "' changed=[" + Names(r.changed) + "] conflicts=" +
-                  std::to_string(r.conflicts.size()) + " concurrent=" + std::to_string(r.concurrent);
+                  " reason='" + r.reason + "' changed=[" + Names(r.changed) +
+                  "] conflicts=" + std::to_string(r.conflicts.size()) + " concurrent=" + std::to_string(r.concurrent);
   if (r.merged) s += "\n  merged: " + r.merged->ShortDebugString();
   return s;
 }
@@ -116,8 +116,7 @@ void CheckAcceptedMutation(const v1::Mutation& m) {
     case v1::DELETE:
       FUZZ_CHECK(spec->deletable(), "accepted a delete of a non-deletable " + spec->name() + " record");
       break;
-    default:
-      FUZZ_CHECK(false, "accepted op " + std::to_string(m.op()));
+    default: FUZZ_CHECK(false, "accepted op " + std::to_string(m.op()));
   }
 }
 
@@ -169,9 +168,9 @@ void CheckMerge(const fuzz::MergeInput& in, const core::CollectionSpec& spec) {
   const pb::Message& merged = *r.merged;
 
   Status fields = core::ValidateFields(spec, merged);
-  FUZZ_CHECK(fields.ok(), "merged record fails ValidateFields: " + fields.message() + "\n  current: " +
-                              current.ShortDebugString() + "\n  mutation: " + m.ShortDebugString() + "\n  " +
-                              Describe(r));
+  FUZZ_CHECK(fields.ok(), "merged record fails ValidateFields: " + fields.message() +
+                              "\n  current: " + current.ShortDebugString() + "\n  mutation: " + m.ShortDebugString() +
+                              "\n  " + Describe(r));
   Status inv = core::CheckRecordInvariants(spec, merged);
   FUZZ_CHECK(inv.ok(), "merged record breaks an invariant: " + inv.message() + "\n  " + Describe(r));
 
@@ -207,8 +206,7 @@ void CheckMerge(const fuzz::MergeInput& in, const core::CollectionSpec& spec) {
     FUZZ_CHECK(fs.policy != v1::SET, "conflict on SET field '" + name + "'");
     FUZZ_CHECK(r.concurrent, "conflict on '" + name + "' but the merge says nothing was concurrent");
     FUZZ_CHECK(c.base && c.winner && c.loser, "conflict on '" + name + "' lacks a value");
-    FUZZ_CHECK(OnlyFieldSet(*c.base, fs.field) && OnlyFieldSet(*c.winner, fs.field) &&
-                   OnlyFieldSet(*c.loser, fs.field),
+    FUZZ_CHECK(OnlyFieldSet(*c.base, fs.field) && OnlyFieldSet(*c.winner, fs.field) && OnlyFieldSet(*c.loser, fs.field),
                "conflict values on '" + name + "' carry other fields");
     FUZZ_CHECK(!core::FieldEquals(*c.winner, *c.loser, fs),
                "conflict on '" + name + "' with equal winner and loser: " + c.winner->ShortDebugString());
@@ -218,9 +216,9 @@ void CheckMerge(const fuzz::MergeInput& in, const core::CollectionSpec& spec) {
     const pb::Message& expect_loser = c.incoming_won ? current : incoming;
     FUZZ_CHECK(core::FieldEquals(*c.winner, expect_winner, fs) && core::FieldEquals(*c.loser, expect_loser, fs),
                "conflict on '" + name + "' swaps winner and loser");
-    FUZZ_CHECK((c.state == v1::CONFLICT_OPEN) == (fs.policy == v1::REVIEW),
-               "conflict on '" + name + "' (" + core::PolicyName(fs.policy) + ") in state " +
-                   v1::ConflictState_Name(c.state));
+    FUZZ_CHECK(
+        (c.state == v1::CONFLICT_OPEN) == (fs.policy == v1::REVIEW),
+        "conflict on '" + name + "' (" + core::PolicyName(fs.policy) + ") in state " + v1::ConflictState_Name(c.state));
     core::Writer cur_writer = core::FieldWriter(clocks, fs.field->number());
     FUZZ_CHECK(c.current_writer.hlc == cur_writer.hlc && c.current_writer.device_id == cur_writer.device_id,
                "conflict on '" + name + "' names the wrong current writer");
@@ -241,6 +239,11 @@ void CheckMerge(const fuzz::MergeInput& in, const core::CollectionSpec& spec) {
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  fuzz::QuietProtobuf();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::MergeInput in;

@@ -159,7 +159,7 @@ fuzz::MergeInput Merge(const v1::Mutation& m, const v1::Finding* current = nullp
 }
 
 void MergeSeeds(Writer& w) {
-  const uint64_t later = core::Hlc::Pack(kTestNowMs + 60'000, 0);   // the server's writer is later
+  const uint64_t later = core::Hlc::Pack(kTestNowMs + 60'000, 0);    // the server's writer is later
   const uint64_t earlier = core::Hlc::Pack(kTestNowMs - 60'000, 0);  // ... or earlier
   v1::Finding open = Finding(v1::OPEN);
 
@@ -177,8 +177,7 @@ void MergeSeeds(Writer& w) {
   v1::Finding closed = Finding(v1::CLOSED), reopened = Finding(v1::REOPENED), rectified = Finding(v1::RECTIFIED);
   w.Write("patch-status-close-vs-reopen",
           Merge(PatchFinding(kClientA, 5, 4, rectified, closed, {"status"}), &reopened, nullptr, earlier));
-  w.Write("patch-status-illegal-open-closed",
-          Merge(PatchFinding(kClientA, 2, 1, open, closed, {"status"}), &open));
+  w.Write("patch-status-illegal-open-closed", Merge(PatchFinding(kClientA, 2, 1, open, closed, {"status"}), &open));
 
   // Severity (MAX): alone, and against a concurrent change.
   v1::Finding high = open, critical = open, low = open;
@@ -278,7 +277,8 @@ void PushSeeds(Writer& w) {
                  PatchFinding(kClientA, 2, 1, open, notified, {"status", "deadline_ms"})}));
   v1::Finding high = open;
   high.set_severity(v1::HIGH);
-  w.Write("patch-severity", Batch({CreateFinding(kClientA, 1, open), PatchFinding(kClientA, 2, 1, open, high, {"severity"})}));
+  w.Write("patch-severity",
+          Batch({CreateFinding(kClientA, 1, open), PatchFinding(kClientA, 2, 1, open, high, {"severity"})}));
   v1::Finding tags = open;
   tags.add_tags("urgent");
   tags.add_evidence("sha256:ffee01");
@@ -301,13 +301,11 @@ void PushSeeds(Writer& w) {
   b.clear_tags();
   b.add_tags("b-tag");
   const std::vector<std::string> fields = {"title", "severity", "description", "tags"};
-  w.Write("concurrent-patches",
-          Batch({CreateFinding(kClientA, 1, open), PatchFinding(kClientA, 2, 1, open, a, fields),
-                 PatchFinding(kClientB, 1, 1, open, b, fields)}));
-  w.Write("concurrent-status",
-          Batch({CreateFinding(kClientA, 1, open),
-                 PatchFinding(kClientA, 2, 1, open, notified, {"status", "deadline_ms"}),
-                 PatchFinding(kClientB, 1, 1, open, voided, {"status", "void_reason"})}));
+  w.Write("concurrent-patches", Batch({CreateFinding(kClientA, 1, open), PatchFinding(kClientA, 2, 1, open, a, fields),
+                                       PatchFinding(kClientB, 1, 1, open, b, fields)}));
+  w.Write("concurrent-status", Batch({CreateFinding(kClientA, 1, open),
+                                      PatchFinding(kClientA, 2, 1, open, notified, {"status", "deadline_ms"}),
+                                      PatchFinding(kClientB, 1, 1, open, voided, {"status", "void_reason"})}));
 
   // Deletes: an inspection (allowed), a finding (not), delete vs update, patch after delete.
   v1::Inspection insp = Inspection(), insp2 = Inspection();
@@ -341,9 +339,10 @@ void PushSeeds(Writer& w) {
   bad.set_hlc(core::Hlc::Pack(kTestNowMs + 3'600'000, 0));
   w.Write("future-hlc", Batch({bad}));
   w.Write("patch-unknown-record", Batch({PatchFinding(kClientA, 1, 1, open, high, {"severity"})}));
-  w.Write("base-ahead", Batch({CreateFinding(kClientA, 1, open), PatchFinding(kClientA, 2, 7, open, high, {"severity"})}));
-  w.Write("illegal-transition",
-          Batch({CreateFinding(kClientA, 1, open), PatchFinding(kClientA, 2, 1, open, Finding(v1::CLOSED), {"status"})}));
+  w.Write("base-ahead",
+          Batch({CreateFinding(kClientA, 1, open), PatchFinding(kClientA, 2, 7, open, high, {"severity"})}));
+  w.Write("illegal-transition", Batch({CreateFinding(kClientA, 1, open),
+                                       PatchFinding(kClientA, 2, 1, open, Finding(v1::CLOSED), {"status"})}));
 
   // Request-level errors and the ledger.
   v1::PushRequest req = Batch({CreateFinding(kClientA, 1, open)});
@@ -352,8 +351,9 @@ void PushSeeds(Writer& w) {
   req.set_protocol_version(0);
   w.Write("protocol-version-0", req);
   w.Write("ids-not-increasing", Batch({CreateFinding(kClientA, 2, open), CreateFinding(kClientA, 2, open, kFinding2)}));
-  w.Write("ack-through", Batch({CreateFinding(kClientA, 5, open), PatchFinding(kClientA, 6, 1, open, high, {"severity"})},
-                               /*ack_through=*/9));
+  w.Write("ack-through",
+          Batch({CreateFinding(kClientA, 5, open), PatchFinding(kClientA, 6, 1, open, high, {"severity"})},
+                /*ack_through=*/9));
   w.Write("empty-request", Batch({}));
 }
 

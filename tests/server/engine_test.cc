@@ -300,6 +300,10 @@ TEST_F(EngineTest, RequestLevelErrorsFailTheCallAndChangeNothing) {
                              Caller{});
   EXPECT_EQ(order.status().code(), StatusCode::kInvalidArgument);
 
+  auto huge = engine_->Push(Batch({CreateFinding(kA, uint64_t{1} << 63, ids_.NewUuidV7(), SampleFinding())}), Caller{});
+  EXPECT_EQ(huge.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(huge.status().message().find("out of range"), std::string::npos);
+
   v1::PushRequest old = Batch({CreateFinding(kA, 1, ids_.NewUuidV7(), SampleFinding())});
   old.set_protocol_version(0);
   auto proto = engine_->Push(old, Caller{});
