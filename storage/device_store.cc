@@ -176,10 +176,13 @@ class DeviceStore::Impl {
   }
 
   // The one place a view row is written: always derived, never edited.
-  void Recompute(const std::string& collection, const std::string& id) {
+  // `known_server` is the record's server state when the caller has it in
+  // hand (it just stored it), which saves reading it back.
+  void Recompute(const std::string& collection, const std::string& id, const ViewRecord* known_server = nullptr) {
     ViewRecord server;
-    bool has_server = LoadServer(collection, id, &server);
-    std::optional<ViewRecord> view = FoldView(collection, id, has_server ? &server : nullptr, LoadPending(collection, id));
+    bool has_server = known_server != nullptr || LoadServer(collection, id, &server);
+    std::optional<ViewRecord> view = FoldView(collection, id, known_server ? known_server : has_server ? &server : nullptr,
+                                              LoadPending(collection, id));
     if (!view) {
       Use q(Stmt("DELETE FROM local_view WHERE collection = ? AND id = ?"));
       q->bind(1, collection);
@@ -201,7 +204,8 @@ class DeviceStore::Impl {
 
   // Keeps `rec` as server state unless the device already holds a version at
   // least as new (a push result and a pull page may carry the same record).
-  void UpsertServer(const v1::Record& rec) {
+  // Returns whether it was stored.
+  bool UpsertServer(const v1::Record& rec) {
     std::string blob = rec.SerializeAsString();
     Use q(Stmt(
         "INSERT INTO server_records (collection, id, version, deleted, record) VALUES (?, ?, ?, ?, ?) "
@@ -212,7 +216,7 @@ class DeviceStore::Impl {
     q->bind(3, I64(rec.version()));
     q->bind(4, rec.deleted() ? 1 : 0);
     q->bind(5, blob.data(), static_cast<int>(blob.size()));
-    q->exec();
+    return q->exec() > 0;
   }
 
   void Load(const std::string& new_client_id) {
@@ -482,12 +486,23 @@ Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
   // The cursor never moves back: a stale or reordered page must not make the
   // device fetch (or worse, skip) changes again.
   uint64_t new_cursor = std::max(impl_->cursor, page.next_cursor());
+  // Nothing to store (a sync with nothing to do): no transaction, no fsync.
+  // The newer HLC is persisted with the next local write, which is what it
+  // must stay ahead of.
+  if (page.records_size() == 0 && new_cursor == impl_->cursor) return Status::Ok();
   INSPECTSYNC_RETURN_IF_ERROR(Guard("store pull page", [&]() -> Status {
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     for (const v1::Record& rec : page.records()) {
       if (rec.collection().empty() || rec.id().empty()) continue;
-      impl_->UpsertServer(rec);
-      impl_->Recompute(rec.collection(), rec.id());
+      // Unchanged server state and an untouched outbox: the view row stands.
+      if (!impl_->UpsertServer(rec)) continue;
+      ViewRecord server;
+      server.collection = rec.collection();
+      server.id = rec.id();
+      server.version = rec.version();
+      server.deleted = rec.deleted();
+      server.body = rec.body();
+      impl_->Recompute(rec.collection(), rec.id(), &server);
     }
     impl_->PutKv(kCursor, I64(new_cursor));
     impl_->PutKv(kHlc, I64(new_hlc));
