@@ -6,10 +6,12 @@
 #define INSPECTSYNC_TESTS_TESTING_SERVER_PROCESS_H_
 
 #include <signal.h>
+#include <poll.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -21,6 +23,17 @@ class ServerProcess {
   // Starts `binary server --listen 127.0.0.1:0 --db db_path extra...` and
   // waits for it to print its address. ok() tells whether that worked.
   ServerProcess(const std::string& binary, const std::string& db_path, std::vector<std::string> extra = {}) {
+    // Everything the child needs is built before fork(): the test may have
+    // other threads running, and allocating in the child of a multi-threaded
+    // process can deadlock on a lock another thread held at fork time.
+    std::string dir = db_path.substr(0, db_path.rfind('/'));
+    std::vector<std::string> args = {binary,    "server",       "--listen",     "127.0.0.1:0",
+                                     "--db",    db_path,        "--grace-s",    "2",
+                                     "--certs", dir + "/certs", "--token-keys", dir + "/token-keys"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     int fds[2];
     if (pipe(fds) != 0) return;
     pid_ = fork();
@@ -28,29 +41,33 @@ class ServerProcess {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
-      std::string dir = db_path.substr(0, db_path.rfind('/'));
-      std::vector<std::string> args = {binary,         "server",         "--listen",   "127.0.0.1:0",
-                                       "--db",         db_path,          "--grace-s",  "2",
-                                       "--certs",      dir + "/certs",   "--token-keys", dir + "/token-keys"};
-      args.insert(args.end(), extra.begin(), extra.end());
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(binary.c_str(), argv.data());
+      execv(argv[0], argv.data());
       _exit(127);
     }
     close(fds[1]);
-    out_ = fdopen(fds[0], "r");
-    char line[512];
-    while (out_ && std::fgets(line, sizeof line, out_)) {
-      std::string s(line);
-      auto at = s.find("listening on ");
+    // Wait for "listening on ADDR", but not forever: a server that cannot
+    // start must fail the test, not hang it.
+    std::string line;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      struct pollfd p = {fds[0], POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      char c;
+      ssize_t n = read(fds[0], &c, 1);
+      if (n <= 0) break;  // the child exited
+      if (c != '\n') {
+        line.push_back(c);
+        continue;
+      }
+      auto at = line.find("listening on ");
       if (at != std::string::npos) {
-        std::string rest = s.substr(at + 13);
+        std::string rest = line.substr(at + 13);
         address_ = rest.substr(0, rest.find(' '));
         break;
       }
+      line.clear();
     }
+    out_ = fdopen(fds[0], "r");
   }
 
   ~ServerProcess() {
