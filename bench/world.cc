@@ -79,15 +79,15 @@ Status BuildSyncedTablet(const std::string& server_db, const std::string& tablet
   req.set_protocol_version(kProtocol);
   req.set_client_id((*device)->client_id());
   req.set_page_size(kLoadPage);
-  auto head = engine.StartPull(req, server::Caller{});
-  if (!head.ok()) return head.status();
-  uint64_t cursor = 0, pulled = 0, next_note = *head / 10;
+  auto plan = engine.StartPull(req, server::Caller{});
+  if (!plan.ok()) return plan.status();
+  const uint64_t* head = &plan->head;
+  uint64_t pulled = 0, next_note = *head / 10;
   for (;;) {
-    auto page = engine.PullPage(req, cursor, *head);
+    auto page = engine.NextPage(req, &*plan);
     if (!page.ok()) return page.status();
     INSPECTSYNC_RETURN_IF_ERROR((*device)->ApplyPullPage(*page, page->server_hlc()));
     pulled += static_cast<uint64_t>(page->records_size());
-    cursor = page->next_cursor();
     if (*head >= 100000 && pulled >= next_note) {
       Note("  synced tablet: %llu / %llu records", (unsigned long long)pulled, (unsigned long long)*head);
       next_note += *head / 10;

@@ -18,6 +18,8 @@ class SchemaBuilder {
       spec.descriptor_ = msg;
       spec.body_field_ = member;
       spec.deletable_ = msg->options().GetExtension(v1::deletable);
+      spec.scope_is_id_ = msg->options().GetExtension(v1::scope_is_id);
+      spec.reference_ = msg->options().GetExtension(v1::reference);
       if (spec.name_.empty()) Die(msg->full_name() + " has no (collection) option");
       for (int f = 0; f < msg->field_count(); ++f) {
         const pb::FieldDescriptor* fd = msg->field(f);
@@ -31,8 +33,15 @@ class SchemaBuilder {
         if (uint32_t v = fd->options().GetExtension(v1::max_len)) fs.max_len = v;
         if (uint32_t v = fd->options().GetExtension(v1::max_items)) fs.max_items = v;
         fs.server_only = fd->options().GetExtension(v1::server_only);
+        fs.scope_key = fd->options().GetExtension(v1::scope_key);
+        if (fs.scope_key && (fd->is_repeated() || fd->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING))
+          Die(fd->full_name() + ": a scope key must be a singular string");
         spec.fields_.push_back(fs);
       }
+      for (const FieldSpec& fs : spec.fields_)
+        if (fs.scope_key) spec.scope_fields_.push_back(&fs);
+      if (spec.scope_is_id_ && !spec.scope_fields_.empty())
+        Die(msg->full_name() + ": (scope_is_id) and (scope_key) fields exclude each other");
       out.push_back(std::move(spec));
     }
     return out;
@@ -63,6 +72,20 @@ const FieldSpec* CollectionSpec::FindFieldByNumber(int number) const {
   for (const auto& f : fields_)
     if (f.field->number() == number) return &f;
   return nullptr;
+}
+
+std::string CollectionSpec::ScopeOf(const pb::Message& rec, const std::string& id) const {
+  if (scope_is_id_) return id;
+  for (const FieldSpec* fs : scope_fields_) {
+    std::string v = rec.GetReflection()->GetString(rec, fs->field);
+    if (!v.empty()) return v;
+  }
+  return std::string();
+}
+
+std::string ScopeOfBody(const v1::RecordBody& body, const std::string& id) {
+  const CollectionSpec* spec = CollectionOf(body);
+  return spec == nullptr ? std::string() : spec->ScopeOf(spec->Get(body), id);
 }
 
 bool CollectionSpec::Holds(const v1::RecordBody& body) const {

@@ -30,15 +30,32 @@ struct FieldSpec {
   uint32_t max_len = kDefaultMaxStringLen;
   uint32_t max_items = kDefaultMaxItems;
   bool server_only = false;
+  bool scope_key = false;  // names the record's site or zone; fixed at creation
 };
 
 class CollectionSpec {
  public:
+  CollectionSpec() = default;
+  CollectionSpec(CollectionSpec&&) = default;  // keeps fields_' buffer, so scope_fields_ stay valid
+  CollectionSpec(const CollectionSpec&) = delete;
+  CollectionSpec& operator=(const CollectionSpec&) = delete;
+
   const std::string& name() const { return name_; }
   const pb::Descriptor* descriptor() const { return descriptor_; }
   // The RecordBody oneof member that carries this collection's message.
   const pb::FieldDescriptor* body_field() const { return body_field_; }
   bool deletable() const { return deletable_; }
+  // Whether records belong to a site or zone (and so are visible only to
+  // callers whose scope holds it). Unscoped collections (zones, users) are
+  // reference data every caller sees.
+  bool scoped() const { return scope_is_id_ || !scope_fields_.empty(); }
+  bool scope_is_id() const { return scope_is_id_; }
+  // Reference data, changed by the office only (zones, sites, users, assignments).
+  bool reference() const { return reference_; }
+  const std::vector<const FieldSpec*>& scope_fields() const { return scope_fields_; }
+  // The scope key of record `rec` with id `id`: the first non-empty scope
+  // field, the id itself for (scope_is_id) collections, "" for unscoped.
+  std::string ScopeOf(const pb::Message& rec, const std::string& id) const;
   const std::vector<FieldSpec>& fields() const { return fields_; }
   const FieldSpec* FindField(std::string_view name) const;
   const FieldSpec* FindFieldByNumber(int number) const;
@@ -56,7 +73,10 @@ class CollectionSpec {
   const pb::Descriptor* descriptor_ = nullptr;
   const pb::FieldDescriptor* body_field_ = nullptr;
   bool deletable_ = false;
+  bool scope_is_id_ = false;
+  bool reference_ = false;
   std::vector<FieldSpec> fields_;
+  std::vector<const FieldSpec*> scope_fields_;  // point into fields_
 };
 
 // nullptr when the collection is unknown to this build.
@@ -68,6 +88,9 @@ const CollectionSpec* CollectionOf(const v1::RecordBody& body);
 std::string CollectionNames();
 
 const char* PolicyName(v1::MergePolicy p);
+
+// The scope key of a record body of any collection ("" if unscoped or empty).
+std::string ScopeOfBody(const v1::RecordBody& body, const std::string& id);
 
 }  // namespace inspectsync::core
 

@@ -67,6 +67,23 @@ Status CheckOnlyMasked(const CollectionSpec& spec, const pb::Message& m, const s
   return Status::Ok();
 }
 
+// A scoped record names exactly one site (or zone) at creation.
+Status CheckScopeAtCreate(const CollectionSpec& spec, const pb::Message& rec) {
+  if (spec.scope_fields().empty()) return Status::Ok();
+  int set = 0;
+  std::string names;
+  for (const FieldSpec* fs : spec.scope_fields()) {
+    if (!rec.GetReflection()->GetString(rec, fs->field).empty()) ++set;
+    names += (names.empty() ? "" : ", ") + fs->field->name();
+  }
+  if (set == 1) return Status::Ok();
+  if (spec.scope_fields().size() == 1)
+    return InvalidArgument("a " + spec.descriptor()->name() + " needs " + names +
+                           ": the site it belongs to decides who sees it");
+  return InvalidArgument("a " + spec.descriptor()->name() + " names exactly one of " + names + " (it has " +
+                         std::to_string(set) + ")");
+}
+
 }  // namespace
 
 Status ValidateFields(const CollectionSpec& spec, const pb::Message& record, const std::vector<const FieldSpec*>* only) {
@@ -120,6 +137,7 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
                           "a " + spec->descriptor()->name() + " is created as DRAFT or OPEN, not " + StatusName(st));
         }
       }
+      if (Status s = CheckScopeAtCreate(*spec, rec); !s.ok()) return Reject(v1::INVALID, s.message());
       if (Status s = CheckRecordInvariants(*spec, rec); !s.ok()) return Reject(v1::INVALID, s.message());
       return {};
     }
@@ -130,6 +148,11 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
         return Reject(v1::INVALID, "body does not hold a " + spec->descriptor()->name() + " for collection " + spec->name());
       if (m.base_body().kind_case() != v1::RecordBody::KIND_NOT_SET && !spec->Holds(m.base_body()))
         return Reject(v1::INVALID, "base_body does not hold a " + spec->descriptor()->name());
+      for (const FieldSpec* fs : *mask)
+        if (fs->scope_key)
+          return Reject(v1::INVALID, "field '" + fs->field->name() + "' of a " + spec->descriptor()->name() +
+                                         " is fixed when it is created (it decides who sees the record); void or "
+                                         "delete it and create it anew instead");
       const pb::Message& rec = spec->Get(m.body());
       if (Status s = CheckOnlyMasked(*spec, rec, *mask, "body"); !s.ok()) return Reject(v1::INVALID, s.message());
       if (Status s = ValidateFields(*spec, rec, &*mask); !s.ok()) return Reject(v1::INVALID, s.message());

@@ -1,6 +1,8 @@
 #include "server/sync_engine.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
 
 #include "core/merge.h"
@@ -73,7 +75,17 @@ Status ToWireRecord(const storage::StoredRecord& stored, v1::Record* out) {
 }
 
 SyncEngine::SyncEngine(storage::ServerStore* store, EngineOptions options)
-    : store_(store), options_(options), hlc_(options.clock), ids_(options.clock, options.id_seed) {}
+    : store_(store),
+      options_(options),
+      hlc_(options.clock),
+      ids_(options.clock, options.id_seed),
+      scopes_(store) {}
+
+StatusOr<Scope> SyncEngine::ScopeOf(const Caller& caller) {
+  auto role = ParseRole(caller.role);
+  if (!role.ok()) return role.status();
+  return scopes_.Resolve(*role, caller.user, options_.clock->NowMillis());
+}
 
 Status SyncEngine::CheckProtocol(uint32_t v) const {
   if (v >= kMinProtocolVersion && v <= kMaxProtocolVersion) return Status::Ok();
@@ -100,6 +112,12 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
   }
   std::string ack_client = !req.mutations().empty() ? req.mutations(0).client_id() : std::string();
   int64_t now_ms = options_.clock->NowMillis();
+  auto role = ParseRole(caller.role);
+  if (!role.ok()) return role.status();
+  // Resolved once per batch: an assignment pushed in this very batch counts
+  // from the next one.
+  auto scope = scopes_.Resolve(*role, caller.user, now_ms);
+  if (!scope.ok()) return scope.status();
 
   v1::PushResponse resp;
   Status st = store_->Write([&](storage::ServerWriteTxn& txn) -> Status {
@@ -137,7 +155,7 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
         }
         continue;
       }
-      auto r = Apply(txn, m, caller, now_ms);
+      auto r = Apply(txn, m, caller, *role, *scope, now_ms);
       if (!r.ok()) return r.status();
       INSPECTSYNC_RETURN_IF_ERROR(txn.RecordResult(m.client_id(), m.mutation_id(), *r));
       it->second = m.mutation_id();
@@ -156,20 +174,34 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
 }
 
 StatusOr<v1::MutationResult> SyncEngine::Apply(storage::ServerWriteTxn& txn, const v1::Mutation& m,
-                                               const Caller& caller, int64_t now_ms) {
+                                               const Caller& caller, Role role, const Scope& scope, int64_t now_ms) {
   core::Rejection rej = core::ValidateMutation(m, options_.limits, now_ms);
   if (!rej.ok()) return Rejected(m, rej.code, rej.reason);
-  hlc_.Observe(m.hlc());
   const core::CollectionSpec& spec = *core::FindCollection(m.collection());
+  if (std::string why = WriteDenied(role, spec); !why.empty()) return Rejected(m, v1::PERMISSION_DENIED, why);
+  if (m.op() == v1::CREATE) {
+    std::string key = spec.ScopeOf(spec.Get(m.body()), m.record_id());
+    if (!scope.Sees(key))
+      return Rejected(m, v1::PERMISSION_DENIED,
+                      std::string("you are not assigned to ") + (spec.scope_is_id() ? "this site" : "site or zone '" + key + "'") +
+                          "; your role " + RoleName(role) + " may create " + m.collection() +
+                          " only at the sites you are assigned to");
+  }
+  hlc_.Observe(m.hlc());
   auto cur = txn.GetRecord(m.collection(), m.record_id());
   if (!cur.ok()) return cur.status();
-  if (m.op() == v1::CREATE) return ApplyCreate(txn, m, caller, spec, *cur);
+  if (m.op() == v1::CREATE) return ApplyCreate(txn, m, caller, spec, *cur, scope);
 
   if (!cur->has_value())
     return Rejected(m, v1::NOT_FOUND,
                     "no " + m.collection() + " record " + m.record_id() +
                         " on the server (was the create of it rejected?)");
   const storage::StoredRecord& rec = **cur;
+  // Nothing of a record outside the caller's scope is revealed, not even in
+  // a rejection.
+  if (!scope.Sees(rec.scope))
+    return Rejected(m, v1::PERMISSION_DENIED,
+                    m.collection() + " record " + m.record_id() + " belongs to a site you are not assigned to");
   if (m.base_version() > rec.version)
     return Rejected(m, v1::BASE_AHEAD,
                     "base_version " + std::to_string(m.base_version()) + " is newer than the server's version " +
@@ -180,17 +212,19 @@ StatusOr<v1::MutationResult> SyncEngine::Apply(storage::ServerWriteTxn& txn, con
 
 StatusOr<v1::MutationResult> SyncEngine::ApplyCreate(storage::ServerWriteTxn& txn, const v1::Mutation& m,
                                                      const Caller& caller, const core::CollectionSpec& spec,
-                                                     const std::optional<storage::StoredRecord>& cur) {
+                                                     const std::optional<storage::StoredRecord>& cur,
+                                                     const Scope& scope) {
   if (cur.has_value()) {
     v1::MutationResult r = Rejected(m, v1::ALREADY_EXISTS,
                                     "a " + m.collection() + " record with id " + m.record_id() + " already exists");
-    INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(*cur, r.mutable_record()));
+    if (scope.Sees(cur->scope)) INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(*cur, r.mutable_record()));
     return r;
   }
   storage::StoredRecord rec;
   rec.collection = m.collection();
   rec.id = m.record_id();
   rec.body = spec.Get(m.body()).SerializeAsString();
+  rec.scope = spec.ScopeOf(spec.Get(m.body()), m.record_id());
   v1::FieldClocks clocks;
   clocks.set_created_hlc(m.hlc());
   clocks.set_created_device_id(m.client_id());
@@ -317,7 +351,7 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyDelete(storage::ServerWriteTxn& tx
   return r;
 }
 
-StatusOr<uint64_t> SyncEngine::StartPull(const v1::PullRequest& req, const Caller&) {
+StatusOr<PullPlan> SyncEngine::StartPull(const v1::PullRequest& req, const Caller& caller) {
   INSPECTSYNC_RETURN_IF_ERROR(CheckProtocol(req.protocol_version()));
   if (req.page_size() > options_.max_page_size)
     return InvalidArgument("page_size " + std::to_string(req.page_size()) + " exceeds the limit of " +
@@ -325,31 +359,98 @@ StatusOr<uint64_t> SyncEngine::StartPull(const v1::PullRequest& req, const Calle
   for (const auto& c : req.collections())
     if (core::FindCollection(c) == nullptr)
       return InvalidArgument("unknown collection '" + c + "'; this server knows: " + core::CollectionNames());
+  if (req.synced_scope().keys_size() > options_.max_scope_keys)
+    return InvalidArgument("synced_scope has " + std::to_string(req.synced_scope().keys_size()) +
+                           " keys; the limit is " + std::to_string(options_.max_scope_keys) + " (max_scope_keys)");
+  PullPlan plan;
+  auto scope = ScopeOf(caller);
+  if (!scope.ok()) return scope.status();
+  plan.scope = std::move(*scope);
+  // The head is read after the scope: a record created after it is beyond
+  // the head and comes with the next pull, under the scope of that pull.
   auto head = store_->Head();
   if (!head.ok()) return head.status();
   if (req.cursor() > *head)
     return FailedPrecondition("cursor " + std::to_string(req.cursor()) + " is ahead of the server's head " +
                               std::to_string(*head) +
                               "; the server's data was restored from an older state: resync this device from 0");
-  return *head;
+  plan.head = *head;
+  plan.cursor = req.cursor();
+
+  // Backfill: records at or below the cursor in scopes the device has not
+  // synced (it gained them since). Reference data is never backfilled: every
+  // device has synced it.
+  // A request without synced_scope comes from a device that never tracked
+  // scope (it predates it, or it is a tool reading a feed): nothing to backfill.
+  Scope synced = Scope::FromProto(req.synced_scope());
+  if (plan.cursor > 0 && req.has_synced_scope() && !synced.all) {
+    plan.backfill.include_unscoped = false;
+    if (plan.scope.all) {
+      plan.backfill.mode = storage::ScopeFilter::kAllExcept;
+      plan.backfill.keys = synced.keys;
+      plan.backfilling = true;
+    } else {
+      plan.backfill.mode = storage::ScopeFilter::kOnly;
+      std::set_difference(plan.scope.keys.begin(), plan.scope.keys.end(), synced.keys.begin(), synced.keys.end(),
+                          std::back_inserter(plan.backfill.keys));
+      plan.backfilling = !plan.backfill.keys.empty();
+    }
+  }
+  return plan;
 }
 
-StatusOr<v1::PullResponse> SyncEngine::PullPage(const v1::PullRequest& req, uint64_t cursor, uint64_t head) {
-  size_t limit = req.page_size() ? req.page_size() : options_.default_page_size;
-  std::vector<std::string> collections(req.collections().begin(), req.collections().end());
+StatusOr<v1::PullResponse> SyncEngine::NextPage(const v1::PullRequest& req, PullPlan* plan) {
+  storage::ChangeQuery q;
+  q.limit = req.page_size() ? req.page_size() : options_.default_page_size;
+  q.collections.assign(req.collections().begin(), req.collections().end());
+  if (plan->backfilling) {
+    q.after = plan->backfill_after;
+    q.upto = plan->cursor;
+    q.scope = plan->backfill;  // the device's own writes too: it dropped them with the scope
+  } else {
+    q.after = plan->cursor;
+    q.upto = plan->head;
+    // The device already holds the versions it wrote (from its push results):
+    // don't stream them back. A page then may cover more versions than it holds.
+    q.skip_client = req.client_id();
+    if (!plan->scope.all) {
+      q.scope.mode = storage::ScopeFilter::kOnly;
+      q.scope.keys = plan->scope.keys;
+    }
+  }
   std::vector<storage::StoredRecord> rows;
+  size_t limit = q.limit;
+  q.limit = limit + 1;
   rows.reserve(limit + 1);
-  // The device already holds the versions it wrote (from its push results):
-  // don't stream them back. A page then may cover more versions than it holds.
-  INSPECTSYNC_RETURN_IF_ERROR(store_->ReadChanges(cursor, head, limit + 1, collections, req.client_id(), &rows));
-  v1::PullResponse page;
+  INSPECTSYNC_RETURN_IF_ERROR(store_->ReadChanges(q, &rows));
   bool more = rows.size() > limit;
   if (more) rows.resize(limit);
+  v1::PullResponse page;
   for (const auto& row : rows) INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(row, page.add_records()));
-  page.set_has_more(more);
-  page.set_next_cursor(more ? rows.back().version : head);
-  page.set_head(head);
+  page.set_head(plan->head);
   page.set_server_hlc(hlc_.Now());
+  if (plan->backfilling) {
+    // The cursor stays: the feed after it has not been sent yet.
+    page.set_next_cursor(plan->cursor);
+    page.set_has_more(true);
+    if (more) {
+      plan->backfill_after = rows.back().version;
+    } else {
+      plan->backfilling = false;
+    }
+    return page;
+  }
+  if (!plan->scope_sent) {
+    plan->scope.ToProto(page.mutable_scope());
+    plan->scope_sent = true;
+  }
+  page.set_has_more(more);
+  page.set_next_cursor(more ? rows.back().version : plan->head);
+  if (more) {
+    plan->cursor = rows.back().version;
+  } else {
+    plan->done = true;
+  }
   return page;
 }
 

@@ -16,6 +16,7 @@
 #include "core/hlc.h"
 #include "core/ids.h"
 #include "core/validate.h"
+#include "server/access.h"
 #include "storage/server_store.h"
 
 namespace inspectsync::server {
@@ -30,13 +31,16 @@ struct EngineOptions {
   size_t max_batch = 1000;           // mutations per push
   uint32_t default_page_size = 500;  // records per pull page
   uint32_t max_page_size = 5000;
+  int max_scope_keys = 100000;       // keys a device may send as its synced scope
   core::Clock* clock = core::SystemClock();
   uint64_t id_seed = 0;              // conflict ids; the simulation fixes it
 };
 
 // Who is calling, as authenticated by the service (a verified token). Versions
-// record these, never what a client claims. Empty fields (the simulation and
-// engine tests, which run without tokens) fall back to the mutation's client_id.
+// record these, never what a client claims. An empty role is an in-process
+// caller without a token (the simulation, engine tests, tools): it may do
+// everything, and an empty device falls back to the mutation's client_id.
+// The gRPC service never produces one: every token carries a known role.
 struct Caller {
   Caller() = default;
   explicit Caller(std::string u, std::string r = "", std::string d = "")
@@ -44,6 +48,20 @@ struct Caller {
   std::string user;
   std::string role;
   std::string device;
+};
+
+// A pull in progress: what the caller may see and how far the stream got.
+// First older records of scopes the device newly gained (backfill), then the
+// changes after its cursor (feed); the first feed page carries the scope.
+struct PullPlan {
+  uint64_t head = 0;     // the pull stops here
+  uint64_t cursor = 0;   // the device's cursor: backfill covers <= it, the feed > it
+  Scope scope;           // the caller's scope now
+  bool backfilling = false;
+  storage::ScopeFilter backfill;  // scopes to backfill
+  uint64_t backfill_after = 0;    // last version sent by the backfill
+  bool scope_sent = false;
+  bool done = false;
 };
 
 class SyncEngine {
@@ -58,20 +76,24 @@ class SyncEngine {
   // nothing; a problem with one mutation is that mutation's REJECTED result.
   StatusOr<v1::PushResponse> Push(const v1::PushRequest& req, const Caller& caller);
 
-  // Validates a pull and returns the head it will stop at.
-  StatusOr<uint64_t> StartPull(const v1::PullRequest& req, const Caller& caller);
-  // One page of records with cursor < version <= head.
-  StatusOr<v1::PullResponse> PullPage(const v1::PullRequest& req, uint64_t cursor, uint64_t head);
+  // Validates a pull, resolves the caller's scope and plans the stream.
+  StatusOr<PullPlan> StartPull(const v1::PullRequest& req, const Caller& caller);
+  // The next page of `plan`; sets plan->done after the last one. Records
+  // outside the caller's scope are never in a page, whatever the request says.
+  StatusOr<v1::PullResponse> NextPage(const v1::PullRequest& req, PullPlan* plan);
+
+  // The scope `caller` has now.
+  StatusOr<Scope> ScopeOf(const Caller& caller);
 
   uint64_t NowHlc() { return hlc_.Now(); }
   storage::ServerStore* store() { return store_; }
 
  private:
   StatusOr<v1::MutationResult> Apply(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
-                                     int64_t now_ms);
+                                     Role role, const Scope& scope, int64_t now_ms);
   StatusOr<v1::MutationResult> ApplyCreate(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
                                            const core::CollectionSpec& spec,
-                                           const std::optional<storage::StoredRecord>& cur);
+                                           const std::optional<storage::StoredRecord>& cur, const Scope& scope);
   StatusOr<v1::MutationResult> ApplyPatch(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
                                           const core::CollectionSpec& spec, const storage::StoredRecord& cur);
   StatusOr<v1::MutationResult> ApplyDelete(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
@@ -81,6 +103,7 @@ class SyncEngine {
   EngineOptions options_;
   core::Hlc hlc_;
   core::IdGenerator ids_;
+  ScopeResolver scopes_;
 };
 
 // A record as sent on the wire, from its stored form.

@@ -13,6 +13,12 @@ StatusOr<Caller> Authenticate(auth::Authenticator* authenticator, grpc::Callback
   std::string header = it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
   auto id = authenticator->Authenticate(header);
   if (!id.ok()) return id.status();
+  // Every token names a real role: the empty (in-process, all-powerful) role
+  // is never reachable over the network.
+  auto role = ParseRole(id->role);
+  if (!role.ok()) return role.status();
+  if (*role == Role::kSystem)
+    return Status(StatusCode::kPermissionDenied, std::string("the token carries no role; roles are: ") + TokenRoleNames());
   return Caller(id->user, id->role, id->device);
 }
 
@@ -24,13 +30,12 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
  public:
   PullReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, const v1::PullRequest* req, const Caller& caller)
       : engine_(engine), ctx_(ctx), req_(req) {
-    auto head = engine_->StartPull(*req_, caller);
-    if (!head.ok()) {
-      Finish(ToGrpc(head.status()));
+    auto plan = engine_->StartPull(*req_, caller);
+    if (!plan.ok()) {
+      Finish(ToGrpc(plan.status()));
       return;
     }
-    head_ = *head;
-    cursor_ = req_->cursor();
+    plan_ = std::move(*plan);
     NextPage();
   }
 
@@ -39,7 +44,7 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
       Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the client went away during the pull"));
       return;
     }
-    if (last_) {
+    if (plan_.done) {
       Finish(grpc::Status::OK);
       return;
     }
@@ -54,14 +59,12 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
       Finish(grpc::Status::CANCELLED);
       return;
     }
-    auto page = engine_->PullPage(*req_, cursor_, head_);
+    auto page = engine_->NextPage(*req_, &plan_);
     if (!page.ok()) {
       Finish(ToGrpc(page.status()));
       return;
     }
     page_ = std::move(*page);
-    cursor_ = page_.next_cursor();
-    last_ = !page_.has_more();
     StartWrite(&page_);
   }
 
@@ -69,9 +72,7 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
   grpc::CallbackServerContext* ctx_;
   const v1::PullRequest* req_;
   v1::PullResponse page_;
-  uint64_t head_ = 0;
-  uint64_t cursor_ = 0;
-  bool last_ = false;
+  PullPlan plan_;
 };
 
 }  // namespace

@@ -51,6 +51,8 @@ constexpr char kClientId[] = "client_id";
 constexpr char kNextMutationId[] = "next_mutation_id";
 constexpr char kCursor[] = "cursor";
 constexpr char kHlc[] = "hlc";
+constexpr char kScope[] = "scope";                  // serialized v1::ScopeSet the server last sent
+constexpr char kEvictPending[] = "evict_pending";  // records outside the scope kept for unsent edits
 
 // SQLite integers are signed 64-bit; versions, cursors and HLCs stay far below 2^63.
 int64_t I64(uint64_t v) { return static_cast<int64_t>(v); }
@@ -127,6 +129,9 @@ class DeviceStore::Impl {
   uint64_t next_mutation_id = 1;
   uint64_t cursor = 0;
   uint64_t hlc = 0;
+  v1::ScopeSet scope;          // what the server last said this device may see
+  bool has_scope = false;
+  bool evict_pending = false;  // some records outside `scope` wait for their edits to resolve
 
   // Prepared once, reused for the life of the store.
   SQLite::Statement& Stmt(const char* sql) {
@@ -219,6 +224,63 @@ class DeviceStore::Impl {
     return q->exec() > 0;
   }
 
+  // Stores the caller's scope and removes local records outside it. A record
+  // with unsent edits stays (its edits are pushed, or rejected into the dead
+  // letter with the server's reason); the next scope page retries it.
+  // Returns how many records it removed; `*kept` says whether any stayed.
+  size_t ApplyScope(const v1::ScopeSet& next, bool* kept_out) {
+    bool evict = !next.all() && (evict_pending || !has_scope || scope.all() || Shrinks(scope, next));
+    size_t removed = 0;
+    bool kept = false;
+    if (evict) {
+      std::set<std::string> keep(next.keys().begin(), next.keys().end());
+      std::vector<std::pair<std::string, std::string>> gone;
+      {
+        Use q(Stmt("SELECT collection, id, record FROM server_records"));
+        while (q->executeStep()) {
+          v1::Record rec;
+          if (!ParseBlob(q->getColumn(2), &rec)) throw std::runtime_error("corrupt server record");
+          std::string id = q->getColumn(1).getString();
+          std::string key = core::ScopeOfBody(rec.body(), id);
+          if (key.empty() || keep.count(key)) continue;
+          gone.emplace_back(q->getColumn(0).getString(), std::move(id));
+        }
+      }
+      for (const auto& [collection, id] : gone) {
+        Use pending(Stmt("SELECT 1 FROM outbox WHERE collection = ? AND record_id = ? LIMIT 1"));
+        pending->bind(1, collection);
+        pending->bind(2, id);
+        if (pending->executeStep()) {
+          kept = true;
+          continue;
+        }
+        for (const char* sql : {"DELETE FROM server_records WHERE collection = ? AND id = ?",
+                                "DELETE FROM local_view WHERE collection = ? AND id = ?"}) {
+          Use d(Stmt(sql));
+          d->bind(1, collection);
+          d->bind(2, id);
+          d->exec();
+        }
+        ++removed;
+      }
+    }
+    std::string blob = next.SerializeAsString();
+    PutKv(kScope, blob);
+    PutKv(kEvictPending, kept ? 1 : 0);
+    *kept_out = kept;
+    return removed;
+  }
+
+  // Whether `next` leaves out a key of `prev`.
+  static bool Shrinks(const v1::ScopeSet& prev, const v1::ScopeSet& next) {
+    if (next.all()) return false;
+    if (prev.all()) return true;
+    std::set<std::string> n(next.keys().begin(), next.keys().end());
+    for (const auto& k : prev.keys())
+      if (!n.count(k)) return true;
+    return false;
+  }
+
   void Load(const std::string& new_client_id) {
     SQLite::Transaction txn(*db, SQLite::TransactionBehavior::IMMEDIATE);
     {
@@ -229,6 +291,8 @@ class DeviceStore::Impl {
         if (key == kNextMutationId) next_mutation_id = U64(q->getColumn(1));
         if (key == kCursor) cursor = U64(q->getColumn(1));
         if (key == kHlc) hlc = U64(q->getColumn(1));
+        if (key == kScope) has_scope = ParseBlob(q->getColumn(1), &scope);
+        if (key == kEvictPending) evict_pending = q->getColumn(1).getInt64() != 0;
       }
     }
     if (client_id.empty()) {
@@ -259,6 +323,8 @@ StatusOr<std::unique_ptr<DeviceStore>> DeviceStore::Open(const std::string& path
   }));
   return std::unique_ptr<DeviceStore>(new DeviceStore(std::move(impl)));
 }
+
+const v1::ScopeSet* DeviceStore::synced_scope() const { return impl_->has_scope ? &impl_->scope : nullptr; }
 
 const std::string& DeviceStore::client_id() const { return impl_->client_id; }
 uint64_t DeviceStore::next_mutation_id() const { return impl_->next_mutation_id; }
@@ -489,7 +555,11 @@ Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
   // Nothing to store (a sync with nothing to do): no transaction, no fsync.
   // The newer HLC is persisted with the next local write, which is what it
   // must stay ahead of.
-  if (page.records_size() == 0 && new_cursor == impl_->cursor) return Status::Ok();
+  // The scope comes on one page of every pull; usually it has not changed.
+  bool scope_changed = page.has_scope() && (!impl_->has_scope || impl_->evict_pending ||
+                                            page.scope().SerializeAsString() != impl_->scope.SerializeAsString());
+  if (page.records_size() == 0 && new_cursor == impl_->cursor && !scope_changed) return Status::Ok();
+  bool evict_pending = impl_->evict_pending;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("store pull page", [&]() -> Status {
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     for (const v1::Record& rec : page.records()) {
@@ -504,11 +574,19 @@ Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
       server.body = rec.body();
       impl_->Recompute(rec.collection(), rec.id(), &server);
     }
+    if (scope_changed) {
+      impl_->ApplyScope(page.scope(), &evict_pending);
+    }
     impl_->PutKv(kCursor, I64(new_cursor));
     impl_->PutKv(kHlc, I64(new_hlc));
     txn.commit();
     return Status::Ok();
   }));
+  if (scope_changed) {
+    impl_->scope = page.scope();
+    impl_->has_scope = true;
+    impl_->evict_pending = evict_pending;
+  }
   impl_->cursor = new_cursor;
   impl_->hlc = new_hlc;
   return Status::Ok();

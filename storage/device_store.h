@@ -77,6 +77,9 @@ class DeviceStore {
   uint64_t next_mutation_id() const;
   uint64_t cursor() const;
   uint64_t last_hlc() const;  // highest HLC persisted (also covers outbox rows)
+  // The scope the server last sent (PullResponse.scope); nullptr before the
+  // first one. Sent back with each pull so the server backfills what it gained.
+  const v1::ScopeSet* synced_scope() const;
 
   // ---- Reads ----
   // nullopt when the view has no row (never seen, or a rejected create).
@@ -104,7 +107,9 @@ class DeviceStore {
   StatusOr<PushApplied> ApplyPushResults(const std::vector<v1::MutationResult>& results, uint64_t hlc,
                                          int64_t now_ms);
   // Stores one pull page: upserts server state (tombstones included) where
-  // newer, recomputes views, advances the cursor to page.next_cursor.
+  // newer, recomputes views, advances the cursor to page.next_cursor. A page
+  // carrying the scope stores it and removes local records outside it, except
+  // those with unsent edits (kept until those are pushed or rejected).
   Status ApplyPullPage(const v1::PullResponse& page, uint64_t hlc);
   // Removes a dead letter the app has dealt with. NOT_FOUND if absent.
   Status DismissRejected(uint64_t mutation_id);

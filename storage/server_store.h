@@ -33,6 +33,31 @@ struct StoredRecord {
   std::string body;       // serialized record message of the collection's type
   std::string clocks;     // serialized v1::FieldClocks
   v1::VersionMeta meta;   // author, device, hlc, created_version
+  // The site or zone id the record belongs to ("" for reference data every
+  // caller sees), as core::CollectionSpec::ScopeOf computes it. Set by the
+  // writer on create; it never changes afterwards.
+  std::string scope;
+};
+
+// Which scope keys a read covers.
+struct ScopeFilter {
+  enum Mode { kAll, kOnly, kAllExcept };
+  Mode mode = kAll;
+  std::vector<std::string> keys;  // kOnly: these; kAllExcept: all but these
+  bool include_unscoped = true;   // records with scope "" (reference data)
+};
+
+// A page of latest versions: after < version <= upto, ascending, at most
+// `limit`.
+struct ChangeQuery {
+  uint64_t after = 0;
+  uint64_t upto = 0;
+  size_t limit = 500;
+  std::vector<std::string> collections;  // empty = all
+  // Records whose latest version this client wrote are left out (that device
+  // has them already, from its push results); "" leaves nothing out.
+  std::string skip_client;
+  ScopeFilter scope;
 };
 
 // One entry of a record's history.
@@ -89,12 +114,15 @@ class ServerStore {
 
   // The highest committed seq (0 for an empty store).
   virtual StatusOr<uint64_t> Head() = 0;
-  // Latest versions with after < version <= upto, ascending by version, at
-  // most `limit`. `collections` empty = all. Records whose latest version was
-  // written by `skip_client` are left out (that device has them already, from
-  // its push results); "" leaves nothing out.
-  virtual Status ReadChanges(uint64_t after, uint64_t upto, size_t limit, const std::vector<std::string>& collections,
-                             const std::string& skip_client, std::vector<StoredRecord>* out) = 0;
+  // Latest versions matching `q`, ascending by version (see ChangeQuery).
+  virtual Status ReadChanges(const ChangeQuery& q, std::vector<StoredRecord>* out) = 0;
+  // The highest version of any record of these collections (0 if none): a
+  // cheap "has this reference data changed" check.
+  virtual StatusOr<uint64_t> CollectionsHead(const std::vector<std::string>& collections) = 0;
+  // Calls `fn` with every record of `collection`, tombstones included, in id
+  // order; stops at the first error `fn` returns.
+  virtual Status ScanCollection(const std::string& collection,
+                                const std::function<Status(const StoredRecord&)>& fn) = 0;
   virtual StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) = 0;
   virtual Status History(const std::string& collection, const std::string& id, std::vector<VersionRow>* out) = 0;
   // Every version with seq > after, ascending, at most limit (audit, checks).

@@ -2,9 +2,14 @@
 // one writer at a time anyway) and a small pool of reader connections, which
 // WAL lets run beside the writer on committed snapshots.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
+
+#include "core/schema.h"
 
 #include "storage/server_store.h"
 #include "storage/sqlite_util.h"
@@ -75,8 +80,59 @@ ALTER TABLE clients ADD COLUMN device TEXT NOT NULL DEFAULT '';
       R"sql(
 ALTER TABLE records ADD COLUMN last_client TEXT NOT NULL DEFAULT '';
 )sql",
+      // 4: the scope (site or zone) of each record, for scoped pulls and
+      // backfill; filled in for existing records by the scope function.
+      R"sql(
+ALTER TABLE records ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+UPDATE records SET scope = inspectsync_scope(collection, id, body);
+CREATE INDEX records_by_scope ON records(scope, version);
+CREATE INDEX records_by_collection ON records(collection, version);
+)sql",
   };
   return m;
+}
+
+// SQL function inspectsync_scope(collection, id, body) -> the record's scope
+// key, for migrations that derive it from stored bodies.
+void ScopeSqlFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (argc != 3) return sqlite3_result_error(ctx, "inspectsync_scope takes 3 arguments", -1);
+  auto text = [&](int i) {
+    const char* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[i]));
+    return std::string(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(argv[i])));
+  };
+  std::string collection = text(0), id = text(1);
+  const core::CollectionSpec* spec = core::FindCollection(collection);
+  std::string scope;
+  if (spec != nullptr && spec->scoped()) {
+    std::unique_ptr<google::protobuf::Message> msg(
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(spec->descriptor())->New());
+    if (msg->ParseFromArray(sqlite3_value_blob(argv[2]), sqlite3_value_bytes(argv[2])))
+      scope = spec->ScopeOf(*msg, id);
+  }
+  sqlite3_result_text(ctx, scope.data(), static_cast<int>(scope.size()), SQLITE_TRANSIENT);
+}
+
+// The keys as a JSON array of strings, for `IN (SELECT value FROM json_each(?))`.
+std::string JsonArray(const std::vector<std::string>& keys) {
+  std::string out = "[";
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (unsigned char c : keys[i]) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    out += '"';
+  }
+  return out + "]";
 }
 
 std::string Blob(const SQLite::Column& c) {
@@ -93,18 +149,19 @@ StoredRecord RecordFromRow(SQLite::Statement& q) {
   r.body = Blob(q.getColumn(4));
   r.clocks = Blob(q.getColumn(5));
   r.meta.ParseFromString(Blob(q.getColumn(6)));
+  r.scope = q.getColumn(7).getString();
   return r;
 }
 
-constexpr const char* kRecordColumns = "collection, id, version, deleted, body, clocks, meta";
+constexpr const char* kRecordColumns = "collection, id, version, deleted, body, clocks, meta, scope";
 
 // Prepared statements of the writer connection, reused across transactions.
 struct WriterStatements {
   explicit WriterStatements(SQLite::Database& db)
       : get_record(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id=?"),
         upsert_record(db,
-                      "INSERT INTO records(collection, id, version, deleted, body, clocks, meta, last_client) "
-                      "VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(collection, id) DO UPDATE SET version=excluded.version, "
+                      "INSERT INTO records(collection, id, version, deleted, body, clocks, meta, last_client, scope) "
+                      "VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(collection, id) DO UPDATE SET version=excluded.version, "
                       "deleted=excluded.deleted, body=excluded.body, clocks=excluded.clocks, meta=excluded.meta, "
                       "last_client=excluded.last_client"),
         insert_history(db,
@@ -191,6 +248,7 @@ class SqliteWriteTxn : public ServerWriteTxn {
       q.bind(6, rec->clocks.data(), static_cast<int>(rec->clocks.size()));
       q.bind(7, meta.data(), static_cast<int>(meta.size()));
       q.bind(8, client_id);
+      q.bind(9, rec->scope);  // kept from the create: a record's scope never changes
       q.exec();
       return Status::Ok();
     });
@@ -342,25 +400,67 @@ class SqliteServerStore : public ServerStore {
     return head;
   }
 
-  Status ReadChanges(uint64_t after, uint64_t upto, size_t limit, const std::vector<std::string>& collections,
-                     const std::string& skip_client, std::vector<StoredRecord>* out) override {
+  Status ReadChanges(const ChangeQuery& cq, std::vector<StoredRecord>* out) override {
     return WithReader("read changes", [&](SQLite::Database& db) -> Status {
-      std::string sql = std::string("SELECT ") + kRecordColumns + " FROM records WHERE version>? AND version<=?";
-      if (!skip_client.empty()) sql += " AND last_client<>?";
-      if (!collections.empty()) {
+      const ScopeFilter& sf = cq.scope;
+      // A backfill (a few scopes, any age) walks the scope index; a feed
+      // (recent changes of many scopes) walks the version index and filters.
+      bool by_scope = sf.mode == ScopeFilter::kOnly && !sf.include_unscoped;
+      std::string sql = std::string("SELECT ") + kRecordColumns + " FROM records INDEXED BY " +
+                        (by_scope ? "records_by_scope" : "records_by_version") + " WHERE version>? AND version<=?";
+      if (!cq.skip_client.empty()) sql += " AND last_client<>?";
+      if (!cq.collections.empty()) {
         sql += " AND collection IN (";
-        for (size_t i = 0; i < collections.size(); ++i) sql += i ? ",?" : "?";
+        for (size_t i = 0; i < cq.collections.size(); ++i) sql += i ? ",?" : "?";
         sql += ")";
+      }
+      const char* unscoped = sf.include_unscoped ? "scope='' OR " : "scope<>'' AND ";
+      switch (sf.mode) {
+        case ScopeFilter::kAll:
+          if (!sf.include_unscoped) sql += " AND scope<>''";
+          break;
+        case ScopeFilter::kOnly:
+          sql += std::string(" AND (") + unscoped + "scope IN (SELECT value FROM json_each(?)))";
+          break;
+        case ScopeFilter::kAllExcept:
+          sql += std::string(" AND (") + unscoped + "scope NOT IN (SELECT value FROM json_each(?)))";
+          break;
       }
       sql += " ORDER BY version LIMIT ?";
       SQLite::Statement q(db, sql);
       int i = 1;
-      q.bind(i++, static_cast<int64_t>(after));
-      q.bind(i++, static_cast<int64_t>(upto));
-      if (!skip_client.empty()) q.bind(i++, skip_client);
-      for (const auto& c : collections) q.bind(i++, c);
-      q.bind(i++, static_cast<int64_t>(limit));
+      q.bind(i++, static_cast<int64_t>(cq.after));
+      q.bind(i++, static_cast<int64_t>(cq.upto));
+      if (!cq.skip_client.empty()) q.bind(i++, cq.skip_client);
+      for (const auto& c : cq.collections) q.bind(i++, c);
+      if (sf.mode != ScopeFilter::kAll) q.bind(i++, JsonArray(sf.keys));
+      q.bind(i++, static_cast<int64_t>(cq.limit));
       while (q.executeStep()) out->push_back(RecordFromRow(q));
+      return Status::Ok();
+    });
+  }
+
+  StatusOr<uint64_t> CollectionsHead(const std::vector<std::string>& collections) override {
+    uint64_t head = 0;
+    Status st = WithReader("read collection head", [&](SQLite::Database& db) -> Status {
+      SQLite::Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM records WHERE collection=?");
+      for (const auto& c : collections) {
+        q.bind(1, c);
+        if (q.executeStep()) head = std::max(head, static_cast<uint64_t>(q.getColumn(0).getInt64()));
+        q.reset();
+      }
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return head;
+  }
+
+  Status ScanCollection(const std::string& collection,
+                        const std::function<Status(const StoredRecord&)>& fn) override {
+    return WithReader("scan collection", [&](SQLite::Database& db) -> Status {
+      SQLite::Statement q(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? ORDER BY id");
+      q.bind(1, collection);
+      while (q.executeStep()) INSPECTSYNC_RETURN_IF_ERROR(fn(RecordFromRow(q)));
       return Status::Ok();
     });
   }
@@ -484,6 +584,8 @@ StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& 
                                                              const SqliteStoreOptions& options) {
   auto writer = OpenDatabase(path, options.synchronous_full);
   if (!writer.ok()) return writer.status();
+  sqlite3_create_function((*writer)->getHandle(), "inspectsync_scope", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                          &ScopeSqlFunction, nullptr, nullptr);
   INSPECTSYNC_RETURN_IF_ERROR(Migrate(**writer, Migrations(), "server store '" + path + "'"));
   std::vector<std::unique_ptr<SQLite::Database>> readers;
   for (int i = 0; i < std::max(1, options.reader_connections); ++i) {

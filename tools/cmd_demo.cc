@@ -1,8 +1,12 @@
 // `inspectsync demo`: a real server on a loopback port and several tablets
-// (SDK clients over gRPC, each with its own SQLite file). The tablets capture
-// and edit findings offline — two of them edit the same finding — then sync.
-// Exits 0 only if every tablet converged to the server's state and every
-// conflict a tablet was told about is recorded on the server.
+// (SDK clients over gRPC, each with its own SQLite file). The office tablet
+// sets up a zone, four sites and the inspectors' assignments; the inspectors'
+// tablets see only their sites. They capture and edit findings offline — two
+// of them edit the same finding — then sync; then the office moves an
+// inspector to another site, whose tablet gains that site's findings and
+// drops the old ones. Exits 0 only if every tablet converged to the server's
+// state within its scope and every conflict a tablet was told about is
+// recorded on the server.
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -31,12 +35,14 @@ const char* kUsage =
 
 struct Tablet {
   std::string name;
+  server::Caller caller;
   std::unique_ptr<Client> client;
   std::vector<v1::Conflict> conflicts;
   std::vector<RejectedMutation> rejected;
 };
 
-const char* kSites[] = {"school-01", "school-02", "kindergarten-07", "kindergarten-12"};
+const char* kSiteNames[] = {"No. 1 Primary School", "No. 2 Middle School", "Sunflower Kindergarten",
+                            "Little Pines Kindergarten"};
 const char* kProblems[][3] = {
     {"prevention-supplies", "Disinfectant past its expiry date", "Three bottles in the clinic expired in March."},
     {"signage", "Prevention signage not visible", "Hand-washing signs missing at the canteen entrance."},
@@ -50,12 +56,19 @@ Status Check(const Status& s, const std::string& what) {
   return s;
 }
 
-// Compares a tablet's view with the server's records. Returns "" when equal.
-std::string Diff(Tablet& t, const std::map<std::string, v1::Record>& server_findings) {
+// Compares a tablet's view with the server's records in its scope. Returns
+// "" when equal.
+std::string Diff(Tablet& t, server::SyncEngine* engine, const std::map<std::string, v1::Record>& all_findings) {
+  auto scope = engine->ScopeOf(t.caller);
+  if (!scope.ok()) return "cannot resolve scope: " + scope.status().ToString();
+  std::map<std::string, v1::Record> server_findings;
+  for (const auto& [id, r] : all_findings)
+    if (scope->Sees(r.body().finding().site_id())) server_findings[id] = r;
   auto list = t.client->ListFindings();
   if (!list.ok()) return "cannot list: " + list.status().ToString();
   if (list->size() != server_findings.size())
-    return std::to_string(list->size()) + " findings vs " + std::to_string(server_findings.size()) + " on the server";
+    return std::to_string(list->size()) + " findings vs " + std::to_string(server_findings.size()) +
+           " on the server in its scope";
   for (const auto& f : *list) {
     auto it = server_findings.find(f.id);
     if (it == server_findings.end()) return "finding " + f.id + " is not on the server";
@@ -134,9 +147,11 @@ int CmdDemo(const std::vector<std::string>& args) {
     co.db_path = (dir / (t.name + ".db")).string();
     co.server_address = (*srv)->address();
     co.grpc.ca_cert_file = so.certs_dir + "/ca.pem";
-    v1::TokenClaims claims;  // tablet-1 and tablet-2 are inspectors, the last one is the office
-    claims.set_user(i + 1 == tablets.size() ? "office" : "inspector-" + std::to_string(i + 1));
-    claims.set_role(i + 1 == tablets.size() ? "office" : "inspector");
+    v1::TokenClaims claims;  // the last tablet is the office's, the others are inspectors'
+    bool office = i + 1 == tablets.size();
+    t.caller = server::Caller(core::NewUuidV7(), office ? "office" : "inspector", t.name);
+    claims.set_user(t.caller.user);
+    claims.set_role(t.caller.role);
     claims.set_device(t.name);
     claims.set_issued_at_s(static_cast<int64_t>(std::time(nullptr)));
     claims.set_expires_at_s(claims.issued_at_s() + 3600);
@@ -151,9 +166,56 @@ int CmdDemo(const std::vector<std::string>& args) {
     t.client->OnRejected([&t](const RejectedMutation& r) { t.rejected.push_back(r); });
   }
 
+  // 0. The office sets up the district: a zone, four sites, a user record per
+  // inspector, and assignments: every inspector covers site 0, and inspector
+  // i also covers site 1 + i % 3.
+  Tablet& office = tablets.back();
+  auto create = [&](const std::string& collection, const v1::RecordBody& body) -> StatusOr<std::string> {
+    return office.client->Create(collection, body);
+  };
+  v1::RecordBody zb;
+  zb.mutable_zone()->set_name("North zone");
+  auto zone = create("zones", zb);
+  if (!Check(zone.status(), "create zone").ok()) return 1;
+  std::vector<std::string> sites;
+  for (int k = 0; k < 4; ++k) {
+    v1::RecordBody sb;
+    sb.mutable_site()->set_name(kSiteNames[k]);
+    sb.mutable_site()->set_kind(k < 2 ? (k == 0 ? v1::PRIMARY_SCHOOL : v1::MIDDLE_SCHOOL) : v1::KINDERGARTEN);
+    sb.mutable_site()->set_zone_id(*zone);
+    auto id = create("sites", sb);
+    if (!Check(id.status(), "create site").ok()) return 1;
+    sites.push_back(*id);
+  }
+  auto assign = [&](const Tablet& t, const std::string& site, int64_t ends_at_ms) -> StatusOr<std::string> {
+    v1::RecordBody ab;
+    ab.mutable_assignment()->set_user_id(t.caller.user);
+    ab.mutable_assignment()->set_site_id(site);
+    ab.mutable_assignment()->set_ends_at_ms(ends_at_ms);
+    return create("assignments", ab);
+  };
+  std::vector<std::vector<size_t>> covers(tablets.size());
+  std::vector<std::string> own_assignment(tablets.size());
+  for (size_t i = 0; i + 1 < tablets.size(); ++i) {
+    v1::RecordBody ub;
+    ub.mutable_user()->set_name("Inspector " + std::to_string(i + 1));
+    ub.mutable_user()->set_role(v1::INSPECTOR);
+    ub.mutable_user()->set_active(true);
+    if (!Check(create("users", ub).status(), "create user").ok()) return 1;
+    covers[i] = {0, 1 + i % 3};
+    if (!Check(assign(tablets[i], sites[0], 0).status(), "assign").ok()) return 1;
+    auto own = assign(tablets[i], sites[1 + i % 3], 0);
+    if (!Check(own.status(), "assign").ok()) return 1;
+    own_assignment[i] = *own;
+  }
+  covers.back() = {0, 1, 2, 3};
+  if (auto r = office.client->Sync(); !Check(r.status(), "office sync").ok()) return 1;
+  std::printf("setup    the office created 1 zone, 4 sites, %zu inspectors and their assignments\n",
+              tablets.size() - 1);
+
   // 1. Online: tablet-1 records a finding everyone will edit; all tablets sync.
   v1::Finding shared;
-  shared.set_site_id("school-01");
+  shared.set_site_id(sites[0]);
   shared.set_category("gas-safety");
   shared.set_title("Gas alarm not serviced");
   shared.set_description("Kitchen gas alarm has no service record.");
@@ -165,13 +227,15 @@ int CmdDemo(const std::vector<std::string>& args) {
     if (auto r = t.client->Sync(); !Check(r.status(), t.name + " sync").ok()) return 1;
   std::printf("online   tablet-1 recorded finding %s; all %zu tablets synced\n", shared_id->c_str(), tablets.size());
 
-  // 2. Offline: each tablet captures findings; tablets 1 and 2 edit the shared one.
+  // 2. Offline: each tablet captures findings at its sites; tablets 1 and 2
+  // edit the shared one.
   int captured = 0;
-  for (auto& t : tablets) {
+  for (size_t i = 0; i < tablets.size(); ++i) {
+    Tablet& t = tablets[i];
     for (long long k = 0; k < n_findings; ++k) {
       const auto* p = kProblems[rng() % 5];
       v1::Finding f;
-      f.set_site_id(kSites[rng() % 4]);
+      f.set_site_id(sites[covers[i][rng() % covers[i].size()]]);
       f.set_category(p[0]);
       f.set_title(p[1]);
       f.set_description(p[2]);
@@ -216,22 +280,61 @@ int CmdDemo(const std::vector<std::string>& args) {
               (unsigned long long)total.conflicts, (unsigned long long)total.rejected,
               (unsigned long long)total.pulled);
 
-  // 4. Check convergence against the server's own store.
-  storage::ServerStore* store = (*srv)->engine()->store();
-  auto head = store->Head();
-  if (!Check(head.status(), "read head").ok()) return 1;
-  std::vector<storage::StoredRecord> rows;
-  if (!Check(store->ReadChanges(0, *head, 1u << 30, {"findings"}, "", &rows), "read server").ok()) return 1;
-  std::map<std::string, v1::Record> server_findings;
-  for (const auto& row : rows) {
-    v1::Record r;
-    if (!Check(server::ToWireRecord(row, &r), "decode").ok()) return 1;
-    server_findings[r.id()] = r;
-  }
+  // 4. Check convergence against the server's own store, tablet by tablet
+  // within its scope.
+  server::SyncEngine* engine = (*srv)->engine();
+  storage::ServerStore* store = engine->store();
+  auto server_findings = [&]() -> StatusOr<std::map<std::string, v1::Record>> {
+    auto head = store->Head();
+    if (!head.ok()) return head.status();
+    std::vector<storage::StoredRecord> rows;
+    storage::ChangeQuery q;
+    q.upto = *head;
+    q.limit = 1u << 30;
+    q.collections = {"findings"};
+    INSPECTSYNC_RETURN_IF_ERROR(store->ReadChanges(q, &rows));
+    std::map<std::string, v1::Record> out;
+    for (const auto& row : rows) {
+      v1::Record r;
+      INSPECTSYNC_RETURN_IF_ERROR(server::ToWireRecord(row, &r));
+      out[r.id()] = r;
+    }
+    return out;
+  };
+  auto all = server_findings();
+  if (!Check(all.status(), "read server").ok()) return 1;
   bool ok = true;
   for (auto& t : tablets) {
-    std::string d = Diff(t, server_findings);
-    std::printf("check    %-9s %s\n", t.name.c_str(), d.empty() ? "converged" : ("DIVERGED: " + d).c_str());
+    std::string d = Diff(t, engine, *all);
+    auto n = t.client->ListFindings();
+    std::printf("check    %-9s %s (%zu of %zu findings: its sites)\n", t.name.c_str(),
+                d.empty() ? "converged" : ("DIVERGED: " + d).c_str(), n.ok() ? n->size() : 0, all->size());
+    ok &= d.empty();
+  }
+
+  // 5. Reassignment: the office ends tablet-2's assignment to its own site
+  // and assigns it the remaining one; its next sync backfills the new site's
+  // findings and removes the old site's.
+  if (tablets.size() >= 3) {
+    size_t i = 1;
+    Tablet& t = tablets[i];
+    size_t from = 1 + i % 3, to = from % 3 + 1;
+    if (to == 1 + 0 % 3) to = to % 3 + 1;  // not tablet-1's own site either, so the change shows
+    v1::RecordBody end;
+    end.mutable_assignment()->set_ends_at_ms(1);  // ended long ago
+    if (!Check(office.client->Update("assignments", own_assignment[i], end, {"ends_at_ms"}), "end assignment").ok() ||
+        !Check(assign(t, sites[to], 0).status(), "assign").ok() ||
+        !Check(office.client->Sync().status(), "office sync").ok())
+      return 1;
+    auto before = t.client->ListFindings();
+    auto r = t.client->Sync();
+    if (!Check(r.status(), t.name + " sync").ok()) return 1;
+    auto after = t.client->ListFindings();
+    std::printf("reassign %s moved from %s to %s: pulled %llu, %zu -> %zu findings on the tablet\n", t.name.c_str(),
+                kSiteNames[from], kSiteNames[to], (unsigned long long)r->pulled, before.ok() ? before->size() : 0,
+                after.ok() ? after->size() : 0);
+    std::string d = Diff(t, engine, *all);
+    std::printf("check    %-9s %s\n", t.name.c_str(), d.empty() ? "converged within its new scope" : ("DIVERGED: " + d).c_str());
     ok &= d.empty();
   }
   std::vector<v1::Conflict> recorded;

@@ -117,12 +117,15 @@ Status Client::Impl::PushAll(SyncReport* report, Events* events) {
 
 Status Client::Impl::PullAll(SyncReport* report) {
   uint64_t cursor;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    cursor = store->cursor();
-  }
   for (;;) {
     v1::PullRequest request;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      cursor = store->cursor();
+      // What the device holds records of: the server backfills what the
+      // device's scope has gained since.
+      if (const v1::ScopeSet* scope = store->synced_scope()) *request.mutable_synced_scope() = *scope;
+    }
     request.set_protocol_version(kProtocolVersion);
     request.set_client_id(client_id);
     request.set_cursor(cursor);

@@ -9,13 +9,38 @@
 namespace inspectsync::core {
 namespace {
 
-TEST(SchemaTest, KnowsFindingsAndInspections) {
+TEST(SchemaTest, KnowsEveryCollection) {
   const auto& all = AllCollections();
-  ASSERT_EQ(all.size(), 2u);
+  ASSERT_EQ(all.size(), 6u);
   std::set<std::string> names;
   for (const CollectionSpec* c : all) names.insert(c->name());
-  EXPECT_EQ(names, (std::set<std::string>{"findings", "inspections"}));
-  EXPECT_EQ(CollectionNames(), "findings, inspections");
+  EXPECT_EQ(names, (std::set<std::string>{"findings", "inspections", "zones", "sites", "users", "assignments"}));
+  EXPECT_EQ(CollectionNames(), "findings, inspections, zones, sites, users, assignments");
+}
+
+TEST(SchemaTest, ScopeKeysAndReferenceData) {
+  // Findings and inspections belong to a site; a site is its own scope; an
+  // assignment is to a site or a zone; zones and users are seen by everyone.
+  const CollectionSpec* findings = FindCollection("findings");
+  ASSERT_EQ(findings->scope_fields().size(), 1u);
+  EXPECT_EQ(findings->scope_fields()[0]->field->name(), "site_id");
+  EXPECT_TRUE(findings->scoped());
+  EXPECT_FALSE(findings->reference());
+  EXPECT_TRUE(FindCollection("sites")->scope_is_id());
+  EXPECT_EQ(FindCollection("assignments")->scope_fields().size(), 2u);
+  EXPECT_FALSE(FindCollection("zones")->scoped());
+  EXPECT_FALSE(FindCollection("users")->scoped());
+  for (const char* ref : {"zones", "sites", "users", "assignments"}) EXPECT_TRUE(FindCollection(ref)->reference()) << ref;
+
+  v1::RecordBody body;
+  body.mutable_finding()->set_site_id("site-7");
+  EXPECT_EQ(ScopeOfBody(body, "id-1"), "site-7");
+  body.mutable_site()->set_zone_id("zone-1");
+  EXPECT_EQ(ScopeOfBody(body, "site-9"), "site-9");
+  body.mutable_assignment()->set_zone_id("zone-2");
+  EXPECT_EQ(ScopeOfBody(body, "a-1"), "zone-2");
+  body.mutable_zone()->set_name("North");
+  EXPECT_EQ(ScopeOfBody(body, "zone-3"), "");
 }
 
 TEST(SchemaTest, EveryCollectionMatchesARecordBodyMember) {
@@ -75,7 +100,7 @@ TEST(SchemaTest, InspectionPolicies) {
 }
 
 TEST(SchemaTest, UnknownCollection) {
-  EXPECT_EQ(FindCollection("sites"), nullptr);
+  EXPECT_EQ(FindCollection("schools"), nullptr);
   EXPECT_EQ(FindCollection(""), nullptr);
   EXPECT_EQ(FindCollection("Findings"), nullptr);   // names are exact
   EXPECT_EQ(FindCollection("finding"), nullptr);    // the body member, not the collection

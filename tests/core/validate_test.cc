@@ -142,11 +142,11 @@ TEST_F(ValidateTest, MutationIdZero) {
 }
 
 TEST_F(ValidateTest, UnknownCollectionListsKnownOnes) {
-  for (const char* bad : {"sites", "", "Findings", "finding"}) {
+  for (const char* bad : {"schools", "", "Findings", "finding"}) {
     v1::Mutation m = CreateFinding();
     m.set_collection(bad);
     EXPECT_REJECTED(m, v1::UNKNOWN_COLLECTION,
-                    AllOf(HasSubstr("'" + std::string(bad) + "'"), HasSubstr("findings, inspections")));
+                    AllOf(HasSubstr("'" + std::string(bad) + "'"), HasSubstr("findings, inspections, zones")));
   }
 }
 

@@ -31,7 +31,7 @@ struct Acked {
 // again, unchanged, to whichever server is up next.
 void Device(int n, std::atomic<bool>* stop, std::atomic<std::shared_ptr<std::string>*>* address, Acked* acked,
             uint64_t seed, const testing::TestAuth* auth) {
-  std::string token = auth->Token("user-" + std::to_string(n), "inspector", "device-" + std::to_string(n),
+  std::string token = auth->Token("user-" + std::to_string(n), "office", "device-" + std::to_string(n),
                                   core::SystemClock()->NowMillis() / 1000);
   auto creds = auth->ChannelCredentials();
   core::IdGenerator ids(core::SystemClock(), seed);

@@ -37,7 +37,7 @@ class GrpcServerTest : public ::testing::Test {
     server_ = std::move(*s);
     channel_ = grpc::CreateChannel(server_->address(), auth_.ChannelCredentials());
     stub_ = v1::SyncService::NewStub(channel_);
-    token_ = Token("u-li", "inspector", "tablet-9");
+    token_ = Token("u-li", "office", "tablet-9");
   }
 
   std::string Token(const std::string& user, const std::string& role, const std::string& device) {

@@ -80,7 +80,7 @@ class SyncE2ETest : public ::testing::Test {
     const testing::TestAuth& a = auth ? *auth : auth_;
     GrpcTransportOptions g;
     g.ca_cert_file = a.ca_file();
-    g.token = a.Token("user-" + device, "inspector", device, core::SystemClock()->NowMillis() / 1000);
+    g.token = a.Token("user-" + device, "office", device, core::SystemClock()->NowMillis() / 1000);
     return g;
   }
 
@@ -294,7 +294,7 @@ TEST_F(SyncE2ETest, TabletProcessKilledAtRandomLosesNoEditAndSendsNoneTwice) {
   std::mt19937_64 rng(seed);
   for (int round = 0; round < 4; ++round) {
     std::string script = "i=0; while true; do i=$((i+1)); " + std::string(INSPECTSYNC_BINARY) + " tablet --db " +
-                         tablet_db + " finding add --title \"r" + std::to_string(round) +
+                         tablet_db + " finding add --site kg-07 --title \"r" + std::to_string(round) +
                          " f$i\" >> " + ids_file + " || exit 1; if [ $((i % 5)) -eq 0 ]; then " +
                          INSPECTSYNC_BINARY + " tablet --db " + tablet_db + " --server " + srv->address() +
                          " --ca " + auth_.ca_file() + " --token-file " + token_file +

@@ -1,5 +1,6 @@
 // Local writes and reads of the Client: what an app sees offline, what goes
 // into the outbox, what survives a restart, and what is refused.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "core/hlc.h"
@@ -228,12 +229,18 @@ TEST_F(ClientTest, GenericApiMatchesTypedApi) {
   auto c = Open();
   auto id = c->Create("inspections", Body(Inspection()));
   ASSERT_OK(id);
-  ASSERT_OK(c->Update("inspections", *id, Body(Inspection("site-009")), {"site_id"}));
+  v1::Inspection notes;
+  notes.set_notes("Gate log checked.");
+  ASSERT_OK(c->Update("inspections", *id, Body(notes), {"notes"}));
   auto rec = c->Get("inspections", *id);
   ASSERT_OK(rec);
   EXPECT_EQ(rec->collection, "inspections");
-  EXPECT_EQ(rec->body.inspection().site_id(), "site-009");
-  EXPECT_EQ(c->GetInspection(*id)->value.site_id(), "site-009");
+  EXPECT_EQ(rec->body.inspection().notes(), "Gate log checked.");
+  EXPECT_EQ(c->GetInspection(*id)->value.notes(), "Gate log checked.");
+  // The site decides who sees a record: it is fixed at creation.
+  auto moved = c->Update("inspections", *id, Body(Inspection("site-009")), {"site_id"});
+  EXPECT_EQ(moved.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(moved.message(), ::testing::HasSubstr("fixed when it is created"));
   EXPECT_EQ(c->List("inspections")->size(), 1u);
   EXPECT_EQ(c->List("nope").status().code(), StatusCode::kInvalidArgument);
 }

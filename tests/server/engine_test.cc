@@ -57,17 +57,14 @@ class EngineTest : public ::testing::Test {
     req.set_protocol_version(1);
     req.set_cursor(cursor);
     req.set_page_size(page);
-    auto head = engine_->StartPull(req, Caller{});
-    EXPECT_TRUE(head.ok()) << head.status().ToString();
+    auto plan = engine_->StartPull(req, Caller{});
+    EXPECT_TRUE(plan.ok()) << plan.status().ToString();
     std::vector<v1::Record> out;
-    uint64_t c = cursor;
-    for (int guard = 0; guard < 10000; ++guard) {
-      auto p = engine_->PullPage(req, c, *head);
+    for (int guard = 0; guard < 10000 && !plan->done; ++guard) {
+      auto p = engine_->NextPage(req, &*plan);
       EXPECT_TRUE(p.ok());
       for (const auto& r : p->records()) out.push_back(r);
       ++pages_;
-      c = p->next_cursor();
-      if (!p->has_more()) break;
     }
     return out;
   }
@@ -513,13 +510,13 @@ TEST(EngineConcurrencyTest, ParallelPushesAndPullsStayConsistent) {
       uint64_t cursor = 0;
       while (pushing || cursor < *(*s)->Head()) {
         req.set_cursor(cursor);
-        auto head = engine.StartPull(req, Caller{});
-        if (!head.ok()) {
+        auto plan = engine.StartPull(req, Caller{});
+        if (!plan.ok()) {
           ++failures;
           return;
         }
         for (;;) {
-          auto page = engine.PullPage(req, cursor, *head);
+          auto page = engine.NextPage(req, &*plan);
           if (!page.ok()) {
             ++failures;
             return;

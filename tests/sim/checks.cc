@@ -77,7 +77,11 @@ std::string CheckConvergence(World& w) {
   uint64_t head = *store->Head();
   for (const core::CollectionSpec* spec : core::AllCollections()) {
     std::vector<storage::StoredRecord> rows;
-    if (Status st = store->ReadChanges(0, head, 1u << 30, {spec->name()}, "", &rows); !st.ok()) return st.ToString();
+    storage::ChangeQuery q;
+    q.upto = head;
+    q.limit = 1u << 30;
+    q.collections = {spec->name()};
+    if (Status st = store->ReadChanges(q, &rows); !st.ok()) return st.ToString();
     std::map<std::string, const storage::StoredRecord*> live;
     for (const auto& r : rows)
       if (!r.deleted) live[r.id] = &r;

@@ -91,21 +91,19 @@ Status SimTransport::Pull(const v1::PullRequest& request,
   World& w = *world_;
   if (w.tablets_[tablet_].partitioned) return Unavailable("partitioned (sim)");
   server::SyncEngine* e = w.server_.engine();
-  auto head = e->StartPull(request, server::Caller{});
-  if (!head.ok()) return head.status();
+  auto plan = e->StartPull(request, w.tablets_[tablet_].caller);
+  if (!plan.ok()) return plan.status();
   int cut_after = w.faults_on_ && w.Chance(w.options_.fault_percent) ? static_cast<int>(w.Rand(3)) : -1;
-  uint64_t cursor = request.cursor();
   for (int page_no = 0;; ++page_no) {
     if (page_no == cut_after) {
       ++w.result_.stats.faults;
       w.Trace("  net: tablet " + std::to_string(tablet_) + " pull cut after " + std::to_string(page_no) + " pages");
       return Unavailable("stream cut (sim)");
     }
-    auto page = e->PullPage(request, cursor, *head);
+    auto page = e->NextPage(request, &*plan);
     if (!page.ok()) return page.status();
     INSPECTSYNC_RETURN_IF_ERROR(on_page(*page));
-    cursor = page->next_cursor();
-    if (!page->has_more()) return Status::Ok();
+    if (plan->done) return Status::Ok();
   }
 }
 

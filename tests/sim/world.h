@@ -64,6 +64,8 @@ struct SimTablet {
   int64_t skew_ms = 0;  // tablet clock = world clock + skew
   int opens = 0;
   bool partitioned = false;
+  // Who the tablet's token says it is; empty role = all-powerful (no scope).
+  server::Caller caller;
   std::shared_ptr<SimTransport> net;
   std::unique_ptr<Client> client;
 };
