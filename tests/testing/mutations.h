@@ -62,6 +62,50 @@ inline v1::Finding SampleFinding(const std::string& title = "Gas alarm not servi
   return f;
 }
 
+// A CREATE of any collection.
+inline v1::Mutation CreateRecord(const std::string& client, uint64_t mid, const std::string& collection,
+                                 const std::string& id, const v1::RecordBody& body, uint64_t hlc_ms = kTestNowMs) {
+  v1::Mutation m;
+  m.set_client_id(client);
+  m.set_mutation_id(mid);
+  m.set_collection(collection);
+  m.set_record_id(id);
+  m.set_op(v1::CREATE);
+  *m.mutable_body() = body;
+  m.set_hlc(core::Hlc::Pack(hlc_ms, static_cast<uint32_t>(mid)));
+  return m;
+}
+
+inline v1::RecordBody SiteBody(const std::string& zone_id, const std::string& name = "No. 1 Primary School") {
+  v1::RecordBody b;
+  b.mutable_site()->set_name(name);
+  b.mutable_site()->set_kind(v1::PRIMARY_SCHOOL);
+  b.mutable_site()->set_zone_id(zone_id);
+  return b;
+}
+
+// An assignment of `user` to a site, or to a zone when `zone` is true.
+inline v1::RecordBody AssignmentBody(const std::string& user, const std::string& key, bool zone = false,
+                                     int64_t starts_at_ms = 0, int64_t ends_at_ms = 0) {
+  v1::RecordBody b;
+  auto* a = b.mutable_assignment();
+  a->set_user_id(user);
+  if (zone) {
+    a->set_zone_id(key);
+  } else {
+    a->set_site_id(key);
+  }
+  a->set_starts_at_ms(starts_at_ms);
+  a->set_ends_at_ms(ends_at_ms);
+  return b;
+}
+
+inline v1::Finding FindingAt(const std::string& site, const std::string& title = "Gas alarm not serviced") {
+  v1::Finding f = SampleFinding(title);
+  f.set_site_id(site);
+  return f;
+}
+
 inline v1::PushRequest Batch(std::vector<v1::Mutation> ms, uint64_t ack_through = 0) {
   v1::PushRequest req;
   req.set_protocol_version(1);
