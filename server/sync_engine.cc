@@ -433,6 +433,7 @@ StatusOr<v1::PullResponse> SyncEngine::NextPage(const v1::PullRequest& req, Pull
     // The cursor stays: the feed after it has not been sent yet.
     page.set_next_cursor(plan->cursor);
     page.set_has_more(true);
+    page.set_backfill(true);
     if (more) {
       plan->backfill_after = rows.back().version;
     } else {

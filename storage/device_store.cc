@@ -558,8 +558,11 @@ Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
   // The scope comes on one page of every pull; usually it has not changed.
   bool scope_changed = page.has_scope() && (!impl_->has_scope || impl_->evict_pending ||
                                             page.scope().SerializeAsString() != impl_->scope.SerializeAsString());
+  // Backfilled records are checked against the next scope the device gets,
+  // whatever happens to this stream.
+  bool backfilled = page.backfill() && page.records_size() > 0;
   if (page.records_size() == 0 && new_cursor == impl_->cursor && !scope_changed) return Status::Ok();
-  bool evict_pending = impl_->evict_pending;
+  bool evict_pending = impl_->evict_pending || backfilled;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("store pull page", [&]() -> Status {
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     for (const v1::Record& rec : page.records()) {
@@ -576,6 +579,8 @@ Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
     }
     if (scope_changed) {
       impl_->ApplyScope(page.scope(), &evict_pending);
+    } else if (backfilled && !impl_->evict_pending) {
+      impl_->PutKv(kEvictPending, 1);
     }
     impl_->PutKv(kCursor, I64(new_cursor));
     impl_->PutKv(kHlc, I64(new_hlc));
@@ -585,8 +590,8 @@ Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
   if (scope_changed) {
     impl_->scope = page.scope();
     impl_->has_scope = true;
-    impl_->evict_pending = evict_pending;
   }
+  impl_->evict_pending = evict_pending;
   impl_->cursor = new_cursor;
   impl_->hlc = new_hlc;
   return Status::Ok();

@@ -82,15 +82,23 @@ std::string CheckConvergence(World& w) {
     q.limit = 1u << 30;
     q.collections = {spec->name()};
     if (Status st = store->ReadChanges(q, &rows); !st.ok()) return st.ToString();
-    std::map<std::string, const storage::StoredRecord*> live;
-    for (const auto& r : rows)
-      if (!r.deleted) live[r.id] = &r;
     for (SimTablet& t : w.tablets()) {
+      // A tablet holds exactly the live records of its scope now.
+      auto scope = w.server().engine()->ScopeOf(t.caller);
+      if (!scope.ok()) return scope.status().ToString();
+      std::map<std::string, const storage::StoredRecord*> live;
+      for (const auto& r : rows)
+        if (!r.deleted && scope->Sees(r.scope)) live[r.id] = &r;
       std::string who = "tablet " + std::to_string(t.index) + " " + spec->name();
       auto list = t.client->List(spec->name());
       if (!list.ok()) return who + ": " + list.status().ToString();
-      if (list->size() != live.size())
-        return who + ": " + std::to_string(list->size()) + " records, server has " + std::to_string(live.size());
+      if (list->size() != live.size()) {
+        std::string extra;
+        for (const LocalRecord& r : *list)
+          if (!live.count(r.id)) extra += " " + r.id;
+        return who + ": " + std::to_string(list->size()) + " records, server has " + std::to_string(live.size()) +
+               " in its scope" + (extra.empty() ? "" : "; only on the tablet:" + extra);
+      }
       for (const LocalRecord& r : *list) {
         auto it = live.find(r.id);
         if (it == live.end()) return who + ": has " + r.id + " which the server does not";

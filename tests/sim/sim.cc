@@ -17,7 +17,6 @@ const char* kTexts[] = {"Found during the morning visit.", "The school says it i
                         "Confirmed by the principal."};
 const char* kOrgs[] = {"School logistics office", "District gas company", "Kindergarten No. 7"};
 const char* kTags[] = {"kitchen", "clinic", "gate", "floor-2", "follow-up"};
-const char* kSites[] = {"school-01", "school-02", "kindergarten-07"};
 
 std::string Short(const std::string& id) { return id.substr(0, 8) + ".." + id.substr(32); }
 
@@ -38,6 +37,14 @@ void Write(World& w, SimTablet& t, const std::string& what, Fn fn) {
       w.Fail("local write failed unexpectedly: " + st.ToString());
   }
   w.Trace("tablet " + std::to_string(t.index) + " " + what + (st.ok() ? "" : " -> refused: " + st.message()));
+}
+
+// A site to record at: mostly one the tablet holds (its scope), sometimes any
+// site at all (an inspector working from a stale assignment list).
+std::string PickSite(World& w, SimTablet& t) {
+  auto local = t.client->List("sites");
+  if (local.ok() && !local->empty() && w.Chance(85)) return (*local)[w.Rand(local->size())].id;
+  return w.sites()[w.Rand(w.sites().size())];
 }
 
 std::vector<LocalFinding> Findings(SimTablet& t) {
@@ -109,7 +116,7 @@ void Step(World& w, int step) {
   (void)step;
   if (pick < 18) {
     v1::Finding f;
-    f.set_site_id(kSites[w.Rand(3)]);
+    f.set_site_id(PickSite(w, t));
     f.set_category("safety");
     f.set_title(kTitles[w.Rand(4)]);
     f.set_description(kTexts[w.Rand(4)]);
@@ -122,7 +129,7 @@ void Step(World& w, int step) {
     MoveStatus(w, t);
   } else if (pick < 55) {
     v1::Inspection in;
-    in.set_site_id(kSites[w.Rand(3)]);
+    in.set_site_id(PickSite(w, t));
     in.set_kind(v1::ROUTINE_VISIT);
     Write(w, t, "create inspection", [&] { return t.client->CreateInspection(in).status(); });
   } else if (pick < 60) {
@@ -142,6 +149,9 @@ void Step(World& w, int step) {
     w.Trace(tn + " sync: " + (r.ok() ? "pushed " + std::to_string(r->pushed) + ", pulled " + std::to_string(r->pulled)
                                      : r.status().ToString()));
     if (!r.ok() && !r.status().transient()) w.Fail(tn + " sync failed for good: " + r.status().ToString());
+  } else if (pick < 83 && w.options().scoped) {
+    // The office reassigns someone while tablets may be offline with edits.
+    w.ToggleAssignment(w.tablets()[w.Rand(w.tablets().size())], w.Rand(w.sites().size()));
   } else if (pick < 86) {
     t.partitioned = !t.partitioned;
     w.Trace(tn + (t.partitioned ? " goes offline" : " comes back online"));

@@ -22,6 +22,11 @@ struct SimOptions {
   int fault_percent = 15;
   bool crash_server = true;
   bool crash_tablets = true;
+  // Tablets sync under roles and assignments: tablet 0 is the office's (sees
+  // everything), the others are inspectors assigned to some of the sites,
+  // and the office reassigns them while they work offline. Off: every tablet
+  // is an in-process caller that sees everything.
+  bool scoped = true;
   bool verbose = false;  // print the trace as it runs
   std::string dir;       // where the databases go; empty = a fresh temp dir (tmpfs when there is one)
 };
@@ -36,6 +41,7 @@ struct SimStats {
   uint64_t server_crashes = 0;
   uint64_t tablet_crashes = 0;
   uint64_t syncs = 0;
+  uint64_t reassignments = 0;    // assignments the office made or ended
   uint64_t history = 0;          // versions in history at the end
 };
 

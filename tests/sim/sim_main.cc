@@ -23,10 +23,12 @@ int main(int argc, char** argv) {
     else if (a == "--steps") o.steps = static_cast<int>(next());
     else if (a == "--tablets") o.tablets = static_cast<int>(next());
     else if (a == "--faults") o.fault_percent = static_cast<int>(next());
+    else if (a == "--unscoped") o.scoped = false;
+    else if (a == "--dir" && i + 1 < argc) o.dir = argv[++i];  // keep the databases here
     else if (a == "--verbose") o.verbose = true;
     else {
       std::fprintf(stderr,
-                   "usage: inspectsync-sim [--seed S] [--seeds N] [--steps K] [--tablets T] [--faults PCT] [--verbose]\n"
+                   "usage: inspectsync-sim [--seed S] [--seeds N] [--steps K] [--tablets T] [--faults PCT] [--unscoped] [--verbose]\n"
                    "  runs seeds S..S+N-1; on the first failure prints the seed, the replay command and the trace\n");
       return 2;
     }
@@ -47,13 +49,15 @@ int main(int argc, char** argv) {
     total.server_crashes += r.stats.server_crashes;
     total.tablet_crashes += r.stats.tablet_crashes;
     total.rejected += r.stats.rejected;
+    total.reassignments += r.stats.reassignments;
     if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
       std::printf("%llu seeds ok: %llu writes, %llu results, %llu rejected, %llu conflicts, %llu faults, "
-                  "%llu server and %llu tablet crashes\n",
+                  "%llu server and %llu tablet crashes, %llu reassignments\n",
                   (unsigned long long)(s - first + 1), (unsigned long long)total.local_writes,
                   (unsigned long long)total.acked, (unsigned long long)total.rejected,
                   (unsigned long long)total.conflicts, (unsigned long long)total.faults,
-                  (unsigned long long)total.server_crashes, (unsigned long long)total.tablet_crashes);
+                  (unsigned long long)total.server_crashes, (unsigned long long)total.tablet_crashes,
+                  (unsigned long long)total.reassignments);
     std::fflush(stdout);
   }
   return 0;

@@ -51,6 +51,22 @@ TEST(SimVariants, LongRunTwoTablets) {
   RunSeeds(30'001, 3, o);
 }
 
+// Every tablet an all-seeing in-process caller: convergence of everything
+// everywhere, the shape the simulation had before scopes.
+TEST(SimVariants, Unscoped) {
+  SimOptions o;
+  o.scoped = false;
+  RunSeeds(40'001, 20, o);
+}
+
+// Reassignment-heavy: many inspectors over three sites, long runs.
+TEST(SimVariants, ManyInspectorsLongRun) {
+  SimOptions o;
+  o.tablets = 5;
+  o.steps = 400;
+  RunSeeds(50'001, 5, o);
+}
+
 TEST(SimHarness, SameSeedSameTrace) {
   SimOptions o;
   o.seed = 77;

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/hlc.h"
+
 namespace inspectsync::sim {
 
 // ---------------------------------------------------------------- server
@@ -45,14 +47,14 @@ Status SimTransport::Push(const v1::PushRequest& request, v1::PushResponse* resp
     w.Trace("  net: " + who + " dropped before the server");
     return Unavailable("request lost (sim)");
   }
-  auto res = w.server_.engine()->Push(request, server::Caller{"user-" + std::to_string(tablet_)});
+  auto res = w.server_.engine()->Push(request, t.caller);
   if (!res.ok()) {
     w.Fail("server refused a push from the SDK: " + res.status().ToString());
     return res.status();
   }
   if (fault == 2) {
     ++w.result_.stats.faults;
-    auto again = w.server_.engine()->Push(request, server::Caller{"user-" + std::to_string(tablet_)});
+    auto again = w.server_.engine()->Push(request, t.caller);
     if (!again.ok() || again->results_size() != res->results_size()) {
       w.Fail("duplicate delivery of a push failed or changed shape");
     } else {
@@ -65,7 +67,7 @@ Status SimTransport::Push(const v1::PushRequest& request, v1::PushResponse* resp
   }
   if (fault == 3) {
     ++w.result_.stats.faults;
-    w.late_.push_back(request);
+    w.late_.emplace_back(tablet_, request);
     w.Trace("  net: " + who + " also held back for late re-delivery");
   }
   if (fault == 4) {
@@ -128,12 +130,100 @@ void World::Fail(const std::string& what) {
   Trace("FAILED: " + what);
 }
 
+namespace {
+// Ids the office gives its records: valid UUIDs, deterministic per run.
+std::string OfficeId(uint64_t n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "01900000-0000-7000-8000-%012llx", static_cast<unsigned long long>(n));
+  return buf;
+}
+const char kOfficeClient[] = "01900000-0000-7000-8000-0000000f0000";
+}  // namespace
+
+Status World::OfficePush(const v1::Mutation& m) {
+  v1::PushRequest req;
+  req.set_protocol_version(1);
+  *req.add_mutations() = m;
+  auto res = server_.engine()->Push(req, server::Caller("office", "office", "office-pc"));
+  if (!res.ok()) return res.status();
+  if (res->results(0).outcome() != v1::APPLIED) return Internal("office push: " + res->results(0).reason());
+  return Status::Ok();
+}
+
+void World::ToggleAssignment(SimTablet& t, size_t site) {
+  if (!options_.scoped || t.index == 0) return;
+  v1::Mutation m;
+  m.set_client_id(kOfficeClient);
+  m.set_mutation_id(office_mid_++);
+  m.set_collection("assignments");
+  m.set_hlc(core::Hlc::Pack(clock_.NowMillis(), static_cast<uint32_t>(m.mutation_id())));
+  auto key = std::make_pair(t.index, site);
+  auto it = assignments_.find(key);
+  if (it != assignments_.end()) {
+    m.set_record_id(it->second);
+    m.set_op(v1::PATCH);
+    m.mutable_mask()->add_paths("ends_at_ms");
+    m.mutable_body()->mutable_assignment()->set_ends_at_ms(clock_.NowMillis());  // ends now
+    m.mutable_base_body()->mutable_assignment();
+    assignments_.erase(it);
+  } else {
+    m.set_record_id(OfficeId(next_office_id_++));
+    m.set_op(v1::CREATE);
+    m.mutable_body()->mutable_assignment()->set_user_id(t.caller.user);
+    m.mutable_body()->mutable_assignment()->set_site_id(sites_[site]);
+    assignments_[key] = m.record_id();
+  }
+  ++result_.stats.reassignments;
+  Trace("office: tablet " + std::to_string(t.index) + (m.op() == v1::CREATE ? " assigned to" : " removed from") +
+        " site " + std::to_string(site));
+  if (Status st = OfficePush(m); !st.ok()) Fail("office reassignment failed: " + st.ToString());
+}
+
 Status World::Start() {
   INSPECTSYNC_RETURN_IF_ERROR(server_.Open());
+  // The district: one zone, three sites (created by the office either way,
+  // so findings always name a real site).
+  {
+    v1::Mutation m;
+    m.set_client_id(kOfficeClient);
+    m.set_op(v1::CREATE);
+    auto create = [&](const std::string& collection, const v1::RecordBody& body) -> StatusOr<std::string> {
+      m.set_mutation_id(office_mid_++);
+      m.set_collection(collection);
+      m.set_record_id(OfficeId(next_office_id_++));
+      *m.mutable_body() = body;
+      m.set_hlc(core::Hlc::Pack(clock_.NowMillis(), static_cast<uint32_t>(m.mutation_id())));
+      INSPECTSYNC_RETURN_IF_ERROR(OfficePush(m));
+      return m.record_id();
+    };
+    v1::RecordBody zone;
+    zone.mutable_zone()->set_name("North");
+    auto zone_id = create("zones", zone);
+    if (!zone_id.ok()) return zone_id.status();
+    for (int s = 0; s < 3; ++s) {
+      v1::RecordBody site;
+      site.mutable_site()->set_name("site " + std::to_string(s));
+      site.mutable_site()->set_zone_id(*zone_id);
+      auto id = create("sites", site);
+      if (!id.ok()) return id.status();
+      sites_.push_back(*id);
+    }
+  }
   tablets_.resize(static_cast<size_t>(options_.tablets));
   for (int i = 0; i < options_.tablets; ++i) {
     SimTablet& t = tablets_[i];
     t.index = i;
+    if (options_.scoped) {
+      t.caller = server::Caller("user-" + std::to_string(i), i == 0 ? "office" : "inspector",
+                               "device-" + std::to_string(i));
+      // Inspector i starts on two of the three sites, overlapping the others.
+      if (i > 0) {
+        ToggleAssignment(t, static_cast<size_t>(i) % 3);
+        ToggleAssignment(t, static_cast<size_t>(i + 1) % 3);
+      }
+    } else {
+      t.caller = server::Caller("user-" + std::to_string(i));
+    }
     t.db_path = dir_ + "/tablet" + std::to_string(i) + ".db";
     t.skew_ms = static_cast<int64_t>(Rand(20 * 60 * 1000)) - 10 * 60 * 1000;  // within +-10 min
     t.net = std::make_shared<SimTransport>(this, i);
@@ -175,9 +265,9 @@ void World::CrashServer() {
 }
 
 void World::DeliverLate() {
-  for (const v1::PushRequest& req : late_) {
+  for (const auto& [tablet, req] : late_) {
     uint64_t head_before = *server_.store()->Head();
-    auto res = server_.engine()->Push(req, server::Caller{"late"});
+    auto res = server_.engine()->Push(req, tablets_[static_cast<size_t>(tablet)].caller);
     if (!res.ok()) {
       Fail("late re-delivery failed: " + res.status().ToString());
       return;

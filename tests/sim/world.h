@@ -4,6 +4,7 @@
 #ifndef INSPECTSYNC_TESTS_SIM_WORLD_H_
 #define INSPECTSYNC_TESTS_SIM_WORLD_H_
 
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -92,6 +93,12 @@ class World {
   // newer ones: the server must answer them from its ledger.
   void DeliverLate();
 
+  // The sites (record ids) every finding and inspection belongs to.
+  const std::vector<std::string>& sites() const { return sites_; }
+  // The office assigns tablet `t`'s inspector to `site`, or ends that
+  // assignment if there is one (scoped runs only).
+  void ToggleAssignment(SimTablet& t, size_t site);
+
   std::vector<Acked>& acked() { return acked_; }
   SimResult& result() { return result_; }
   const SimOptions& options() const { return options_; }
@@ -112,7 +119,12 @@ class World {
   SimServer server_;
   std::vector<SimTablet> tablets_;
   std::vector<Acked> acked_;
-  std::vector<v1::PushRequest> late_;
+  std::vector<std::pair<int, v1::PushRequest>> late_;  // (tablet, request)
+  std::vector<std::string> sites_;
+  std::map<std::pair<int, size_t>, std::string> assignments_;  // (tablet, site) -> active assignment id
+  uint64_t office_mid_ = 1;
+  uint64_t next_office_id_ = 1;
+  Status OfficePush(const v1::Mutation& m);
   std::vector<std::string> history_snapshot_;
   bool faults_on_ = true;
   SimResult result_;
