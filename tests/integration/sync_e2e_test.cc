@@ -14,6 +14,7 @@
 #include "inspectsync/client.h"
 #include "server/server.h"
 #include "tests/testing/auth.h"
+#include "tests/testing/mutations.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -347,6 +348,81 @@ TEST_F(SyncE2ETest, TabletProcessKilledAtRandomLosesNoEditAndSendsNoneTwice) {
             0);
   std::printf("tablet kills: %zu edits acknowledged locally, %zu on the server, none twice\n", printed.size(),
               have.size());
+}
+
+// Reassignment over the real server and SDK: an inspector's tablet gains a
+// site (its older findings arrive), loses one (its records leave the
+// tablet), and an edit it made offline at the lost site is not dropped: the
+// server refuses it with a reason the app can show.
+TEST_F(SyncE2ETest, ReassignmentBackfillsGainedSitesAndNeverDropsAnUnsentEditSilently) {
+  auto office = Open("office");
+  auto create = [&](const std::string& collection, const v1::RecordBody& body) {
+    auto id = office->Create(collection, body);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : std::string();
+  };
+  v1::RecordBody zone;
+  zone.mutable_zone()->set_name("North");
+  std::string zone_id = create("zones", zone);
+  std::string site_a = create("sites", testing::SiteBody(zone_id, "A"));
+  std::string site_b = create("sites", testing::SiteBody(zone_id, "B"));
+  std::string assign_a = create("assignments", testing::AssignmentBody("user-li", site_a));
+  v1::Finding at_b = Sample("Extinguisher overdue");
+  at_b.set_site_id(site_b);
+  ASSERT_TRUE(office->CreateFinding(at_b).ok());
+  MustSync(*office);
+
+  ClientOptions o;
+  o.db_path = dir_.File("li.db");
+  o.server_address = server_->address();
+  o.grpc.ca_cert_file = auth_.ca_file();
+  o.grpc.token = auth_.Token("user-li", "inspector", "tablet-li", core::SystemClock()->NowMillis() / 1000);
+  auto li = Client::Open(o);
+  ASSERT_TRUE(li.ok()) << li.status().ToString();
+  std::vector<RejectedMutation> told;
+  (*li)->OnRejected([&](const RejectedMutation& r) { told.push_back(r); });
+  v1::Finding at_a = Sample("Gas alarm unserviced");
+  at_a.set_site_id(site_a);
+  auto mine = (*li)->CreateFinding(at_a);
+  ASSERT_TRUE(mine.ok());
+  MustSync(**li);
+  EXPECT_EQ((*li)->ListFindings()->size(), 1u) << "site B is not Li's yet";
+  EXPECT_EQ((*li)->List("sites")->size(), 1u);
+
+  // Offline, Li edits the finding at A; meanwhile the office moves Li to B.
+  v1::Finding edit;
+  edit.set_severity(v1::CRITICAL);
+  ASSERT_TRUE((*li)->UpdateFinding(*mine, edit, {"severity"}).ok());
+  v1::RecordBody ended;
+  ended.mutable_assignment()->set_ends_at_ms(1);
+  ASSERT_TRUE(office->Update("assignments", assign_a, ended, {"ends_at_ms"}).ok());
+  create("assignments", testing::AssignmentBody("user-li", site_b));
+  MustSync(*office);
+
+  SyncReport r = MustSync(**li);
+  EXPECT_EQ(r.rejected, 1u);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].code, v1::PERMISSION_DENIED);
+  EXPECT_EQ(told[0].mutation.record_id(), *mine);
+  EXPECT_NE(told[0].reason.find("not assigned"), std::string::npos) << told[0].reason;
+  auto rejected = (*li)->Rejected();
+  ASSERT_TRUE(rejected.ok());
+  EXPECT_EQ(rejected->size(), 1u) << "the edit stays visible in the dead letter";
+
+  auto findings = (*li)->ListFindings();
+  ASSERT_TRUE(findings.ok());
+  ASSERT_EQ(findings->size(), 1u);
+  EXPECT_EQ((*findings)[0].value.site_id(), site_b) << "B's older finding was backfilled, A's left the tablet";
+  auto sites = (*li)->List("sites");
+  ASSERT_EQ(sites->size(), 1u);
+  EXPECT_EQ((*sites)[0].id, site_b);
+  EXPECT_EQ(MustSync(**li).pulled, 0u) << "nothing is backfilled twice";
+
+  // The office still has the finding at A, without Li's refused edit.
+  auto at_server = office->GetFinding(*mine);
+  MustSync(*office);
+  ASSERT_TRUE(at_server.ok());
+  EXPECT_EQ(at_server->value.severity(), v1::MEDIUM);
 }
 
 }  // namespace
