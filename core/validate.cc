@@ -12,10 +12,17 @@ namespace {
 
 Rejection Reject(v1::RejectCode code, std::string reason) { return Rejection{code, std::move(reason)}; }
 
-Status CheckValue(const FieldSpec& fs, const pb::Message& m) {
+Status CheckValue(const FieldSpec& fs, const pb::Message& m, uint32_t max_string_bytes) {
   const pb::FieldDescriptor* f = fs.field;
   const pb::Reflection* r = m.GetReflection();
   const std::string& name = f->name();
+  // The limit that applies, and its name, so the message says which to raise.
+  uint32_t max_len = fs.max_len;
+  std::string limit_name = "max_len of " + f->full_name();
+  if (max_string_bytes != 0 && max_string_bytes < max_len) {
+    max_len = max_string_bytes;
+    limit_name = "the server's max_string_bytes";
+  }
   if (f->is_repeated()) {
     int n = r->FieldSize(m, f);
     if (static_cast<uint32_t>(n) > fs.max_items)
@@ -24,9 +31,10 @@ Status CheckValue(const FieldSpec& fs, const pb::Message& m) {
     for (int i = 0; i < n; ++i) {
       if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
         const std::string& s = r->GetRepeatedString(m, f, i);
-        if (s.size() > fs.max_len)
+        if (s.size() > max_len)
           return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "' is " +
-                                 std::to_string(s.size()) + " bytes; the limit is " + std::to_string(fs.max_len));
+                                 std::to_string(s.size()) + " bytes; the limit is " + std::to_string(max_len) + " (" +
+                                 limit_name + ")");
         if (s.empty()) return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "' is empty");
       } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
         int v = r->GetRepeatedEnumValue(m, f, i);
@@ -39,9 +47,9 @@ Status CheckValue(const FieldSpec& fs, const pb::Message& m) {
   }
   if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
     const std::string& s = r->GetString(m, f);
-    if (s.size() > fs.max_len)
+    if (s.size() > max_len)
       return InvalidArgument("field '" + name + "' is " + std::to_string(s.size()) + " bytes; the limit is " +
-                             std::to_string(fs.max_len));
+                             std::to_string(max_len) + " (" + limit_name + ")");
   } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
     int v = r->GetEnumValue(m, f);
     if (!f->enum_type()->FindValueByNumber(v))
@@ -86,9 +94,10 @@ Status CheckScopeAtCreate(const CollectionSpec& spec, const pb::Message& rec) {
 
 }  // namespace
 
-Status ValidateFields(const CollectionSpec& spec, const pb::Message& record, const std::vector<const FieldSpec*>* only) {
+Status ValidateFields(const CollectionSpec& spec, const pb::Message& record, const std::vector<const FieldSpec*>* only,
+                      uint32_t max_string_bytes) {
   if (only) {
-    for (const FieldSpec* fs : *only) INSPECTSYNC_RETURN_IF_ERROR(CheckValue(*fs, record));
+    for (const FieldSpec* fs : *only) INSPECTSYNC_RETURN_IF_ERROR(CheckValue(*fs, record, max_string_bytes));
     return Status::Ok();
   }
   for (const FieldSpec& fs : spec.fields()) {
@@ -98,7 +107,7 @@ Status ValidateFields(const CollectionSpec& spec, const pb::Message& record, con
       for (auto* f : set)
         if (f == fs.field) return InvalidArgument("field '" + f->name() + "' is set by the server only");
     }
-    INSPECTSYNC_RETURN_IF_ERROR(CheckValue(fs, record));
+    INSPECTSYNC_RETURN_IF_ERROR(CheckValue(fs, record, max_string_bytes));
   }
   return Status::Ok();
 }
@@ -126,7 +135,8 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
       if (!spec->Holds(m.body()))
         return Reject(v1::INVALID, "body does not hold a " + spec->descriptor()->name() + " for collection " + spec->name());
       const pb::Message& rec = spec->Get(m.body());
-      if (Status s = ValidateFields(*spec, rec); !s.ok()) return Reject(v1::INVALID, s.message());
+      if (Status s = ValidateFields(*spec, rec, nullptr, limits.max_string_bytes); !s.ok())
+        return Reject(v1::INVALID, s.message());
       for (const FieldSpec& fs : spec->fields()) {
         if (fs.policy == v1::LIFECYCLE && fs.field->enum_type() == v1::FindingStatus_descriptor()) {
           auto st = static_cast<v1::FindingStatus>(rec.GetReflection()->GetEnumValue(rec, fs.field));
@@ -155,13 +165,14 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
                                          "delete it and create it anew instead");
       const pb::Message& rec = spec->Get(m.body());
       if (Status s = CheckOnlyMasked(*spec, rec, *mask, "body"); !s.ok()) return Reject(v1::INVALID, s.message());
-      if (Status s = ValidateFields(*spec, rec, &*mask); !s.ok()) return Reject(v1::INVALID, s.message());
+      if (Status s = ValidateFields(*spec, rec, &*mask, limits.max_string_bytes); !s.ok())
+        return Reject(v1::INVALID, s.message());
       if (spec->Holds(m.base_body())) {
         const pb::Message& base = spec->Get(m.base_body());
         if (Status s = CheckOnlyMasked(*spec, base, *mask, "base_body"); !s.ok())
           return Reject(v1::INVALID, s.message());
         // Base values are stored too (as conflict bases): same limits.
-        if (Status s = ValidateFields(*spec, base, &*mask); !s.ok())
+        if (Status s = ValidateFields(*spec, base, &*mask, limits.max_string_bytes); !s.ok())
           return Reject(v1::INVALID, "base_body: " + s.message());
       }
       return {};

@@ -18,6 +18,9 @@ struct ValidationLimits {
   // wall clock. Tablets' clocks are often wrong; too far ahead would let one
   // device win every LWW race for hours.
   int64_t max_clock_drift_ms = 15 * 60 * 1000;
+  // A server-wide cap on every string value, below the schema's (max_len)
+  // of each field; 0 = the schema's limits only.
+  uint32_t max_string_bytes = 0;
 };
 
 struct Rejection {
@@ -34,7 +37,7 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
 // Enum values defined, string lengths and item counts within limits, no
 // server-only field set. `only` restricts the check to those fields (PATCH).
 Status ValidateFields(const CollectionSpec& spec, const pb::Message& record,
-                      const std::vector<const FieldSpec*>* only = nullptr);
+                      const std::vector<const FieldSpec*>* only = nullptr, uint32_t max_string_bytes = 0);
 
 }  // namespace inspectsync::core
 

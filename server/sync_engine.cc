@@ -376,6 +376,7 @@ StatusOr<PullPlan> SyncEngine::StartPull(const v1::PullRequest& req, const Calle
                               "; the server's data was restored from an older state: resync this device from 0");
   plan.head = *head;
   plan.cursor = req.cursor();
+  if (options_.max_call_ms > 0) plan.deadline_ms = options_.clock->NowMillis() + options_.max_call_ms;
 
   // Backfill: records at or below the cursor in scopes the device has not
   // synced (it gained them since). Reference data is never backfilled: every
@@ -400,6 +401,10 @@ StatusOr<PullPlan> SyncEngine::StartPull(const v1::PullRequest& req, const Calle
 }
 
 StatusOr<v1::PullResponse> SyncEngine::NextPage(const v1::PullRequest& req, PullPlan* plan) {
+  if (plan->deadline_ms != 0 && options_.clock->NowMillis() > plan->deadline_ms)
+    return Status(StatusCode::kDeadlineExceeded,
+                  "the pull ran longer than the server's limit of " + std::to_string(options_.max_call_ms / 1000) +
+                      " s per call (max_call_ms); the pages received are kept, pull again to resume");
   storage::ChangeQuery q;
   q.limit = req.page_size() ? req.page_size() : options_.default_page_size;
   q.collections.assign(req.collections().begin(), req.collections().end());

@@ -32,6 +32,10 @@ struct EngineOptions {
   uint32_t default_page_size = 500;  // records per pull page
   uint32_t max_page_size = 5000;
   int max_scope_keys = 100000;       // keys a device may send as its synced scope
+  // A pull still streaming after this long is ended with DEADLINE_EXCEEDED
+  // (the device keeps its pages and resumes): a stalled reader must not hold
+  // a store connection forever. 0 = no limit.
+  int64_t max_call_ms = 10 * 60 * 1000;
   core::Clock* clock = core::SystemClock();
   uint64_t id_seed = 0;              // conflict ids; the simulation fixes it
 };
@@ -62,6 +66,7 @@ struct PullPlan {
   uint64_t backfill_after = 0;    // last version sent by the backfill
   bool scope_sent = false;
   bool done = false;
+  int64_t deadline_ms = 0;  // engine clock; 0 = none (EngineOptions::max_call_ms)
 };
 
 class SyncEngine {
@@ -86,6 +91,7 @@ class SyncEngine {
   StatusOr<Scope> ScopeOf(const Caller& caller);
 
   uint64_t NowHlc() { return hlc_.Now(); }
+  const EngineOptions& options() const { return options_; }
   storage::ServerStore* store() { return store_; }
 
  private:

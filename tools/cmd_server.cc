@@ -15,19 +15,30 @@ namespace {
 const char* kUsage =
     "usage: inspectsync server [--listen HOST:PORT] [--db PATH] [--certs DIR | --tls-cert F --tls-key F]\n"
     "                          [--token-keys F] [--insecure] [--max-batch N] [--page-size N]\n"
-    "                          [--max-clock-drift-s S] [--grace-s S]\n"
+    "                          [--max-clock-drift-s S] [--grace-s S] [--max-page-size N]\n"
+    "                          [--max-message-bytes N] [--max-string-bytes N] [--max-call-s S]\n"
     "  --listen      address to serve on (default 127.0.0.1:7443; port 0 picks one)\n"
     "  --db          SQLite database file (default var/inspectsync.db; created if missing)\n"
     "  --certs       directory of the development CA and server certificate, created on\n"
     "                first start (default var/certs); tablets trust DIR/ca.pem\n"
     "  --tls-cert, --tls-key   your own certificate and key (PEM) instead\n"
     "  --token-keys  key ring that signs and verifies tokens (default var/token-keys, mode 0600)\n"
-    "  --insecure    plaintext, loopback addresses only (tests, local tools)\n";
+    "  --insecure    plaintext, loopback addresses only (tests, local tools)\n"
+    "limits (a breach gets INVALID_ARGUMENT or RESOURCE_EXHAUSTED naming the limit):\n"
+    "  --max-batch          mutations per push (default 1000)\n"
+    "  --page-size          records per pull page when the tablet does not say (default 500)\n"
+    "  --max-page-size      largest page a tablet may ask for (default 5000)\n"
+    "  --max-message-bytes  largest request or response (default 16777216)\n"
+    "  --max-string-bytes   cap on every text value, below each field's own limit (default: none)\n"
+    "  --max-call-s         a pull still streaming after this is ended; the tablet resumes (default 600)\n"
+    "  --max-clock-drift-s  how far ahead a tablet's clock may be (default 900)\n"
+    "  --grace-s            on SIGTERM, how long in-flight calls may finish (default 10)\n";
 }
 
 int CmdServer(const std::vector<std::string>& args) {
   Flags flags({"listen", "db", "certs", "tls-cert", "tls-key", "token-keys", "insecure", "max-batch", "page-size",
-               "max-clock-drift-s", "grace-s", "help"},
+               "max-clock-drift-s", "grace-s", "max-page-size", "max-message-bytes", "max-string-bytes", "max-call-s",
+               "help"},
               {"help", "insecure"});
   if (!flags.Parse(args) || !flags.positional().empty()) {
     std::fprintf(stderr, "inspectsync server: %s\n%s", flags.error().empty() ? "unexpected argument" : flags.error().c_str(), kUsage);
@@ -45,16 +56,27 @@ int CmdServer(const std::vector<std::string>& args) {
   opts.tls_key_file = flags.Get("tls-key");
   opts.token_keys_file = flags.Get("token-keys", opts.token_keys_file);
   opts.insecure = flags.Has("insecure");
-  long long max_batch, page_size, drift_s, grace_s;
-  if (!flags.GetInt("max-batch", 1000, &max_batch) || max_batch <= 0 ||
+  long long max_batch, page_size, drift_s, grace_s, max_page, max_msg, max_str, max_call_s;
+  if (!flags.GetInt("max-batch", 1000, &max_batch) || max_batch <= 0 || max_batch > 100000 ||
       !flags.GetInt("page-size", 500, &page_size) || page_size <= 0 ||
+      !flags.GetInt("max-page-size", 5000, &max_page) || max_page < page_size || max_page > 1000000 ||
+      !flags.GetInt("max-message-bytes", 16 << 20, &max_msg) || max_msg < 4096 || max_msg > (1LL << 30) ||
+      !flags.GetInt("max-string-bytes", 0, &max_str) || max_str < 0 || max_str > (1LL << 30) ||
+      !flags.GetInt("max-call-s", 600, &max_call_s) || max_call_s < 0 ||
       !flags.GetInt("max-clock-drift-s", 900, &drift_s) || drift_s < 0 ||
       !flags.GetInt("grace-s", 10, &grace_s) || grace_s < 0) {
-    std::fprintf(stderr, "inspectsync server: numeric flags need positive whole numbers\n%s", kUsage);
+    std::fprintf(stderr,
+                 "inspectsync server: a limit flag is not a whole number in its range (max-batch 1..100000, "
+                 "max-page-size >= page-size, max-message-bytes 4096..1 GiB)\n%s",
+                 kUsage);
     return 2;
   }
   opts.engine.max_batch = static_cast<size_t>(max_batch);
   opts.engine.default_page_size = static_cast<uint32_t>(page_size);
+  opts.engine.max_page_size = static_cast<uint32_t>(max_page);
+  opts.max_message_bytes = static_cast<int>(max_msg);
+  opts.engine.limits.max_string_bytes = static_cast<uint32_t>(max_str);
+  opts.engine.max_call_ms = max_call_s * 1000;
   opts.engine.limits.max_clock_drift_ms = drift_s * 1000;
   for (const std::string& file : {opts.db_path, opts.token_keys_file}) {
     std::filesystem::path p(file);

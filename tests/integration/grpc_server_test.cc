@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <set>
 
 #include "core/ids.h"
 #include "inspectsync/v1/sync.grpc.pb.h"
@@ -32,6 +33,9 @@ class GrpcServerTest : public ::testing::Test {
     o.token_keys_file = auth_.keys_file();
     o.engine.max_batch = 50;
     o.engine.clock = &clock_;
+    o.engine.limits.max_string_bytes = 1000;
+    o.engine.max_call_ms = 60'000;
+    o.max_message_bytes = 256 * 1024;
     auto s = server::Server::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
@@ -88,6 +92,74 @@ TEST_F(GrpcServerTest, BadRequestsGetTheRightStatusCodeAndChangeNothing) {
   EXPECT_EQ(resp.results(0).outcome(), v1::REJECTED);
   EXPECT_NE(resp.results(0).reason().find("record_id"), std::string::npos);
   EXPECT_EQ(*server_->engine()->store()->Head(), 0u);
+}
+
+TEST_F(GrpcServerTest, EveryLimitIsNamedWhenItIsBreached) {
+  v1::PushResponse resp;
+  // Message size: gRPC refuses it before the handler runs.
+  v1::Finding huge = SampleFinding();
+  huge.set_description(std::string(300 * 1024, 'x'));
+  grpc::Status st = Push(Batch({CreateFinding(kClient, 1, ids_.NewUuidV7(), huge)}), &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << st.error_message();
+  EXPECT_NE(st.error_message().find("262144"), std::string::npos) << st.error_message();
+
+  // The server-wide string cap, below the field's own 4000-byte limit.
+  v1::Finding longish = SampleFinding();
+  longish.set_description(std::string(1500, 'y'));
+  st = Push(Batch({CreateFinding(kClient, 1, ids_.NewUuidV7(), longish)}), &resp);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(resp.results(0).reject_code(), v1::INVALID);
+  EXPECT_NE(resp.results(0).reason().find("max_string_bytes"), std::string::npos) << resp.results(0).reason();
+  longish.set_title(std::string(201, 't'));
+  longish.set_description("short");
+  st = Push(Batch({CreateFinding(kClient, 2, ids_.NewUuidV7(), longish)}), &resp);
+  EXPECT_NE(resp.results(0).reason().find("max_len of inspectsync.v1.Finding.title"), std::string::npos)
+      << resp.results(0).reason();
+
+  // Page size.
+  auto ctx = Ctx();
+  v1::PullRequest req;
+  req.set_protocol_version(1);
+  req.set_page_size(1'000'000);
+  auto reader = stub_->Pull(ctx.get(), req);
+  v1::PullResponse page;
+  EXPECT_FALSE(reader->Read(&page));
+  st = reader->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(st.error_message().find("max_page_size"), std::string::npos) << st.error_message();
+  EXPECT_EQ(*server_->engine()->store()->Head(), 0u);
+}
+
+TEST_F(GrpcServerTest, AnInspectorSeesOnlyItsSitesOverTheWire) {
+  // The office (this fixture's token) sets up two sites and assigns Wang to one.
+  core::IdGenerator ids(&clock_, 5);
+  std::string site_a = ids.NewUuidV7(), site_b = ids.NewUuidV7();
+  v1::PushResponse resp;
+  ASSERT_TRUE(Push(Batch({testing::CreateRecord(kClient, 1, "sites", site_a, testing::SiteBody("z")),
+                          testing::CreateRecord(kClient, 2, "sites", site_b, testing::SiteBody("z")),
+                          testing::CreateRecord(kClient, 3, "assignments", ids.NewUuidV7(),
+                                                testing::AssignmentBody("u-wang", site_a)),
+                          CreateFinding(kClient, 4, ids.NewUuidV7(), testing::FindingAt(site_a)),
+                          CreateFinding(kClient, 5, ids.NewUuidV7(), testing::FindingAt(site_b))}),
+                   &resp)
+                  .ok());
+  for (const auto& r : resp.results()) ASSERT_EQ(r.outcome(), v1::APPLIED) << r.reason();
+
+  std::string wang = Token("u-wang", "inspector", "tablet-3");
+  auto ctx = Ctx(&wang);
+  v1::PullRequest req;
+  req.set_protocol_version(1);
+  auto reader = stub_->Pull(ctx.get(), req);
+  v1::PullResponse page;
+  std::set<std::string> sites_seen;
+  while (reader->Read(&page))
+    for (const auto& r : page.records()) {
+      if (r.collection() == "findings") sites_seen.insert(r.body().finding().site_id());
+      if (r.collection() == "sites") sites_seen.insert(r.id());
+    }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(sites_seen, (std::set<std::string>{site_a}));
+
 }
 
 TEST_F(GrpcServerTest, PullStreamsPagesToTheHead) {

@@ -321,6 +321,26 @@ TEST_F(AccessTest, ARecordKeepsTheScopeItWasCreatedIn) {
   EXPECT_EQ((*store_->GetRecord("findings", finding_a_))->scope, a_);
 }
 
+TEST_F(AccessTest, APullPastTheServersCallLimitEndsAndResumes) {
+  v1::PullRequest req;
+  req.set_protocol_version(1);
+  req.set_page_size(1);
+  auto plan = engine_->StartPull(req, office_);
+  ASSERT_TRUE(plan.ok());
+  auto page = engine_->NextPage(req, &*plan);
+  ASSERT_TRUE(page.ok());
+  uint64_t resume = page->next_cursor();
+  clock_.Advance(engine_->options().max_call_ms + 1);  // a stalled reader
+  auto late = engine_->NextPage(req, &*plan);
+  EXPECT_EQ(late.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(late.status().message(), HasSubstr("max_call_ms"));
+  req.set_cursor(resume);
+  req.set_page_size(0);
+  Pulled rest = Pull(office_, resume);
+  EXPECT_FALSE(rest.records.empty());
+  EXPECT_EQ(rest.cursor, *store_->Head());
+}
+
 TEST(ScopeMigrationTest, AnOlderStoreGetsTheScopeOfItsRecordsFromTheirBodies) {
   testing::TempDir dir;
   std::string path = dir.File("old.db");
