@@ -10,6 +10,7 @@
 #include "tools/commands.h"
 #include "tools/flags.h"
 #include "tools/render.h"
+#include "tools/tablet_reference.h"
 
 namespace inspectsync::tools {
 
@@ -39,7 +40,7 @@ int Fail(const Status& s) {
 }
 
 int Usage(const std::string& why) {
-  std::fprintf(stderr, "inspectsync tablet: %s\n%s", why.c_str(), kUsage);
+  std::fprintf(stderr, "inspectsync tablet: %s\n%s%s", why.c_str(), kUsage, kReferenceUsage);
   return 2;
 }
 
@@ -104,11 +105,13 @@ std::string FindingFromFlags(const Flags& fl, const v1::Finding& current, v1::Fi
 int CmdTablet(const std::vector<std::string>& args) {
   Flags fl({"db", "server", "title", "site", "category", "severity", "description", "status", "tag", "evidence",
             "deadline", "responsible-org", "add-tag", "remove-tag", "add-evidence", "void-reason", "reason", "kind",
-            "notes", "inspection", "ca", "token", "token-file", "insecure", "help"},
+            "notes", "inspection", "ca", "token", "token-file", "insecure", "name", "zone", "role", "user", "from",
+            "until", "address", "help"},
            {"help", "insecure"});
   if (!fl.Parse(args)) return Usage(fl.error());
   if (fl.Has("help")) {
     std::fputs(kUsage, stdout);
+    std::fputs(kReferenceUsage, stdout);
     return 0;
   }
   const auto& pos = fl.positional();
@@ -135,6 +138,8 @@ int CmdTablet(const std::vector<std::string>& args) {
   if (!opened.ok()) return Fail(opened.status());
   Client& c = **opened;
   std::string what = pos[0], verb = pos.size() > 1 ? pos[1] : "";
+
+  if (auto done = RunReferenceCommand(c, fl, pos, ReferenceContext{Usage, Fail})) return *done;
 
   if (what == "finding" && verb == "add") {
     v1::Finding f;

@@ -265,12 +265,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!req.ParseFromArray(data, static_cast<int>(size))) return -1;  // not an input: keep it out of the corpus
   server::SyncEngine& engine = g_scratch->Next();
   storage::ServerStore& store = g_scratch->store();
-  // Even-sized inputs push as the gRPC service does: with an authenticated
-  // user and device, to which every client id gets bound. Odd-sized ones as
-  // the simulation and engine tests do: no device, the client id stands in.
-  const server::Caller caller = size % 2 == 0
-                                    ? server::Caller("fuzz-user", "inspector", "0190a000-0000-7000-8000-0000000000d1")
-                                    : server::Caller();
+  // By input size: as the gRPC service does, with an authenticated office
+  // user and device to which every client id gets bound; as the simulation
+  // and engine tests do, no device (the client id stands in); or as an
+  // inspector with no assignment, whose every write must be refused.
+  const std::string device = "0190a000-0000-7000-8000-0000000000d1";
+  const server::Caller caller = size % 3 == 0   ? server::Caller("fuzz-user", "office", device)
+                                : size % 3 == 1 ? server::Caller()
+                                                : server::Caller("fuzz-inspector", "inspector", device);
 
   const std::map<std::string, uint64_t> last = LastIds(store, req);
   const uint64_t head0 = Head(store);
@@ -278,6 +280,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto first = engine.Push(req, caller);
   const uint64_t head1 = Head(store);
   const size_t conflicts1 = AllConflicts(store).size();
+  if (size % 3 == 2) FUZZ_CHECK(head1 == head0, "an inspector with no assignment wrote a version");
 
   if (fuzz::Verbose()) {
     std::fprintf(stderr, "push: as %s\n", caller.device.empty() ? "no device" : caller.device.c_str());
