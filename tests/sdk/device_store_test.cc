@@ -211,5 +211,88 @@ TEST_F(DeviceStoreTest, AResultRecordForAnotherRecordIsIgnored) {
   EXPECT_EQ(*s->ServerVersion("findings", "01890a5d-ac96-774b-bcce-b302099a8999"), 0u);
 }
 
+// Results and pages are stored from the record in hand, and with nothing
+// pending the view is the server state as it is; a record that still has
+// pending edits keeps them folded in, in every path.
+TEST_F(DeviceStoreTest, AppliedResultWithOtherEditsPendingKeepsThemInTheView) {
+  auto s = OpenStore();
+  ASSERT_OK(s->AppendMutation(Create(1, Finding("created")), 1));
+  ASSERT_OK(s->AppendMutation(PatchTitle(2, "edited"), 2));
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::APPLIED);
+  *r.mutable_record() = ServerRecord(10, "created");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  auto v = s->GetView("findings", kId);
+  ASSERT_TRUE(v->has_value());
+  EXPECT_EQ((*v)->body.finding().title(), "edited");
+  EXPECT_TRUE((*v)->pending);
+  EXPECT_EQ((*v)->version, 10u);
+
+  r.set_mutation_id(2);
+  *r.mutable_record() = ServerRecord(11, "edited");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  v = s->GetView("findings", kId);
+  EXPECT_EQ((*v)->body.finding().title(), "edited");
+  EXPECT_FALSE((*v)->pending);
+  EXPECT_EQ((*v)->version, 11u);
+  EXPECT_EQ(*s->ServerVersion("findings", kId), 11u);
+}
+
+TEST_F(DeviceStoreTest, MergedResultShowsTheServersBodyNotTheLocalOne) {
+  auto s = OpenStore();
+  ASSERT_OK(s->AppendMutation(Create(1, Finding("mine")), 1));
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::MERGED);
+  *r.mutable_record() = ServerRecord(7, "merged on the server");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  auto v = s->GetView("findings", kId);
+  ASSERT_TRUE(v->has_value());
+  EXPECT_EQ((*v)->body.finding().title(), "merged on the server");
+  EXPECT_FALSE((*v)->pending);
+}
+
+TEST_F(DeviceStoreTest, AppliedResultOlderThanTheStoredStateRecomputesFromIt) {
+  auto s = OpenStore();
+  ASSERT_OK(s->AppendMutation(Create(1, Finding("mine")), 1));
+  v1::PullResponse page;  // a newer version arrived first (e.g. after a lost push response)
+  *page.add_records() = ServerRecord(20, "newer");
+  page.set_next_cursor(20);
+  ASSERT_OK(s->ApplyPullPage(page, 0));
+  EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "mine");  // still pending on top
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::APPLIED);
+  *r.mutable_record() = ServerRecord(5, "mine");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  auto v = s->GetView("findings", kId);
+  EXPECT_EQ((*v)->body.finding().title(), "newer");
+  EXPECT_EQ((*v)->version, 20u);
+  EXPECT_FALSE((*v)->pending);
+}
+
+TEST_F(DeviceStoreTest, PulledRecordsFoldPendingEditsAlsoAfterReopen) {
+  {
+    auto s = OpenStore();
+    v1::PullResponse page;
+    *page.add_records() = ServerRecord(3, "server");
+    page.set_next_cursor(3);
+    ASSERT_OK(s->ApplyPullPage(page, 0));
+    ASSERT_OK(s->AppendMutation(PatchTitle(1, "local"), 1));
+  }
+  // The pending count is reloaded from the file: the pulled version must not
+  // hide the local edit.
+  auto s = OpenStore();
+  v1::PullResponse page;
+  *page.add_records() = ServerRecord(8, "server again");
+  page.set_next_cursor(8);
+  ASSERT_OK(s->ApplyPullPage(page, 0));
+  auto v = s->GetView("findings", kId);
+  EXPECT_EQ((*v)->body.finding().title(), "local");
+  EXPECT_TRUE((*v)->pending);
+  EXPECT_EQ((*v)->version, 8u);
+}
+
 }  // namespace
 }  // namespace inspectsync::testing
