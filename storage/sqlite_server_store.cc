@@ -2,10 +2,15 @@
 // one writer at a time anyway) and a small pool of reader connections, which
 // WAL lets run beside the writer on committed snapshots.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <thread>
 
+#include "core/schema.h"
 #include "storage/server_store.h"
 #include "storage/sqlite_util.h"
 
@@ -120,6 +125,7 @@ struct WriterStatements {
                       "INSERT INTO clients(client_id, last_mutation_id) VALUES(?,?) ON CONFLICT(client_id) DO UPDATE "
                       "SET last_mutation_id=MAX(last_mutation_id, excluded.last_mutation_id)"),
         get_result(db, "SELECT result FROM mutation_results WHERE client_id=? AND mutation_id=?"),
+        get_version(db, "SELECT collection, id, deleted, body, meta FROM history WHERE seq=?"),
         put_result(db, "INSERT OR REPLACE INTO mutation_results(client_id, mutation_id, result) VALUES(?,?,?)"),
         forget_results(db, "DELETE FROM mutation_results WHERE client_id=? AND mutation_id<=?"),
         insert_conflict(db,
@@ -128,7 +134,7 @@ struct WriterStatements {
 
   SQLite::Statement get_record, upsert_record, insert_history, foreign_since, last_mutation, client_device, bind_client,
       upsert_client,
-      get_result, put_result, forget_results, insert_conflict;
+      get_result, get_version, put_result, forget_results, insert_conflict;
 };
 
 // Resets a cached statement on scope exit, whatever happens.
@@ -231,6 +237,8 @@ class SqliteWriteTxn : public ServerWriteTxn {
   }
 
   StatusOr<uint64_t> LastMutationId(const std::string& client_id) override {
+    auto it = last_ids_.find(client_id);
+    if (it != last_ids_.end()) return it->second;
     uint64_t last = 0;
     Status st = Guard("read ledger", [&]() -> Status {
       Reset r{s_.last_mutation};
@@ -253,6 +261,10 @@ class SqliteWriteTxn : public ServerWriteTxn {
         v1::MutationResult res;
         if (!res.ParseFromString(Blob(s_.get_result.getColumn(0))))
           return DataLoss("stored result of mutation " + std::to_string(mutation_id) + " is corrupt");
+        // Ledger rows keep only the record's key and version (see
+        // RecordResult); older rows hold the whole record (they have meta).
+        if (res.has_record() && !res.record().has_meta())
+          INSPECTSYNC_RETURN_IF_ERROR(FillRecordFromHistory(res.mutable_record()));
         out = std::move(res);
       }
       return Status::Ok();
@@ -261,9 +273,21 @@ class SqliteWriteTxn : public ServerWriteTxn {
     return out;
   }
 
+  // The ledger keeps a result without its record's body and meta: the record
+  // of a result is always one version of the history (the seq in its
+  // version), so a replay (rare: a lost response) rebuilds it from there, and
+  // every push writes a small ledger row instead of a third copy of the body.
   Status RecordResult(const std::string& client_id, uint64_t mutation_id, const v1::MutationResult& res) override {
     return Guard("write ledger", [&]() -> Status {
-      std::string blob = res.SerializeAsString();
+      std::string blob;
+      if (res.has_record()) {
+        v1::MutationResult slim = res;  // rare paths only copy the record; see below
+        slim.mutable_record()->clear_body();
+        slim.mutable_record()->clear_meta();
+        blob = slim.SerializeAsString();
+      } else {
+        blob = res.SerializeAsString();
+      }
       {
         Reset r{s_.put_result};
         s_.put_result.bind(1, client_id);
@@ -271,10 +295,28 @@ class SqliteWriteTxn : public ServerWriteTxn {
         s_.put_result.bind(3, blob.data(), static_cast<int>(blob.size()));
         s_.put_result.exec();
       }
-      Reset r{s_.upsert_client};
-      s_.upsert_client.bind(1, client_id);
-      s_.upsert_client.bind(2, static_cast<int64_t>(mutation_id));
-      s_.upsert_client.exec();
+      // The clients row is written once per transaction (Flush), not once per mutation.
+      uint64_t& last = last_ids_[client_id];
+      if (last == 0) {
+        auto stored = LastMutationIdInDb(client_id);
+        if (!stored.ok()) return stored.status();
+        last = *stored;
+      }
+      last = std::max(last, mutation_id);
+      return Status::Ok();
+    });
+  }
+
+  // Writes the last mutation ids RecordResult noted. REQUIRES: called once,
+  // after the transaction's work succeeded and before its commit.
+  Status Flush() {
+    return Guard("write ledger", [&]() -> Status {
+      for (const auto& [client_id, last] : last_ids_) {
+        Reset r{s_.upsert_client};
+        s_.upsert_client.bind(1, client_id);
+        s_.upsert_client.bind(2, static_cast<int64_t>(last));
+        s_.upsert_client.exec();
+      }
       return Status::Ok();
     });
   }
@@ -307,15 +349,64 @@ class SqliteWriteTxn : public ServerWriteTxn {
   }
 
  private:
+  StatusOr<uint64_t> LastMutationIdInDb(const std::string& client_id) {
+    Reset r{s_.last_mutation};
+    s_.last_mutation.bind(1, client_id);
+    if (s_.last_mutation.executeStep()) return static_cast<uint64_t>(s_.last_mutation.getColumn(0).getInt64());
+    return uint64_t{0};
+  }
+
+  Status FillRecordFromHistory(v1::Record* rec) {
+    Reset r{s_.get_version};
+    s_.get_version.bind(1, static_cast<int64_t>(rec->version()));
+    if (!s_.get_version.executeStep())
+      return DataLoss("stored result names version " + std::to_string(rec->version()) + ", which is not in history");
+    rec->set_collection(s_.get_version.getColumn(0).getString());
+    rec->set_id(s_.get_version.getColumn(1).getString());
+    rec->set_deleted(s_.get_version.getColumn(2).getInt() != 0);
+    const core::CollectionSpec* spec = core::FindCollection(rec->collection());
+    if (spec == nullptr) return Internal("stored record in unknown collection '" + rec->collection() + "'");
+    if (!spec->Mutable(rec->mutable_body())->ParseFromString(Blob(s_.get_version.getColumn(3))) ||
+        !rec->mutable_meta()->ParseFromString(Blob(s_.get_version.getColumn(4))))
+      return DataLoss("history version " + std::to_string(rec->version()) + " is corrupt");
+    return Status::Ok();
+  }
+
   WriterStatements& s_;
   uint64_t* next_seq_;
+  // Last mutation id per client written in this transaction (see Flush).
+  std::map<std::string, uint64_t> last_ids_;
 };
 
 class SqliteServerStore : public ServerStore {
  public:
-  SqliteServerStore(std::unique_ptr<SQLite::Database> writer, std::vector<std::unique_ptr<SQLite::Database>> readers)
-      : writer_(std::move(writer)), stmts_(*writer_), readers_(std::move(readers)) {
+  SqliteServerStore(std::unique_ptr<SQLite::Database> writer, std::vector<std::unique_ptr<SQLite::Database>> readers,
+                    std::unique_ptr<SQLite::Database> checkpointer)
+      : writer_(std::move(writer)),
+        stmts_(*writer_),
+        readers_(std::move(readers)),
+        checkpointer_(std::move(checkpointer)) {
     next_seq_ = static_cast<uint64_t>(writer_->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM history").getInt64()) + 1;
+    // The writer's pages (b-tree interiors of records, history and their
+    // indexes) stay cached across pushes instead of being re-read.
+    writer_->exec("PRAGMA cache_size=-8192");
+    // WAL checkpoints leave the push path: SQLite would run them inside the
+    // commit that crosses the threshold, making that push wait for the copy
+    // into the main file and its fsync. This hook (which replaces
+    // auto-checkpointing on the writer) only wakes a thread that checkpoints
+    // on its own connection; PASSIVE never blocks writers or readers.
+    // Durability is unchanged: a commit is durable once in the WAL.
+    sqlite3_wal_hook(writer_->getHandle(), &SqliteServerStore::OnWalCommit, this);
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  }
+
+  ~SqliteServerStore() override {
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpoint_thread_.join();
   }
 
   Status Write(const std::function<Status(ServerWriteTxn&)>& fn) override {
@@ -325,6 +416,7 @@ class SqliteServerStore : public ServerStore {
       SQLite::Transaction txn(*writer_, SQLite::TransactionBehavior::IMMEDIATE);
       SqliteWriteTxn t(stmts_, &next_seq_);
       INSPECTSYNC_RETURN_IF_ERROR(fn(t));
+      INSPECTSYNC_RETURN_IF_ERROR(t.Flush());
       txn.commit();
       return Status::Ok();
     });
@@ -468,6 +560,34 @@ class SqliteServerStore : public ServerStore {
     return st;
   }
 
+  // Checkpoint once the WAL holds this many pages (SQLite's own default).
+  static constexpr int kCheckpointPages = 1000;
+
+  static int OnWalCommit(void* self, sqlite3*, const char*, int wal_pages) {
+    if (wal_pages >= kCheckpointPages) {
+      auto* store = static_cast<SqliteServerStore*>(self);
+      {
+        std::lock_guard<std::mutex> lock(store->checkpoint_mu_);
+        store->checkpoint_wanted_ = true;
+      }
+      store->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    std::unique_lock<std::mutex> lock(checkpoint_mu_);
+    for (;;) {
+      checkpoint_cv_.wait(lock, [&] { return checkpoint_stop_ || checkpoint_wanted_; });
+      if (checkpoint_stop_) return;
+      checkpoint_wanted_ = false;
+      lock.unlock();
+      // A failure (e.g. SQLITE_BUSY) only leaves the WAL longer until the next one.
+      sqlite3_wal_checkpoint_v2(checkpointer_->getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+
   std::mutex write_mu_;
   std::unique_ptr<SQLite::Database> writer_;
   WriterStatements stmts_;
@@ -476,6 +596,13 @@ class SqliteServerStore : public ServerStore {
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<SQLite::Database>> readers_;
+
+  std::unique_ptr<SQLite::Database> checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stop_ = false;
+  std::thread checkpoint_thread_;  // last: started after, and joined before, everything it uses
 };
 
 }  // namespace
@@ -491,9 +618,11 @@ StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& 
     if (!r.ok()) return r.status();
     readers.push_back(std::move(*r));
   }
+  auto checkpointer = OpenDatabase(path, options.synchronous_full);
+  if (!checkpointer.ok()) return checkpointer.status();
   std::unique_ptr<ServerStore> store;
   Status st = Guard("open server store", [&]() -> Status {
-    store = std::make_unique<SqliteServerStore>(std::move(*writer), std::move(readers));
+    store = std::make_unique<SqliteServerStore>(std::move(*writer), std::move(readers), std::move(*checkpointer));
     return Status::Ok();
   });
   if (!st.ok()) return st;
