@@ -117,7 +117,7 @@ struct ClientOptions {
   // Wall clock, unix milliseconds; empty = the system clock. Feeds the HLC,
   // record ids and dead-letter times; tablets' clocks may be wrong.
   std::function<int64_t()> now_ms;
-  size_t push_batch_size = 500;         // mutations per Push
+  size_t push_batch_size = 1000;        // mutations per Push (the server's default max_batch)
   size_t push_batch_bytes = 1 << 20;    // and about this many bytes (gRPC's default limit is 4 MiB)
   uint32_t pull_page_size = 500;        // records per pull page
   uint64_t rng_seed = 0;                // record ids and jitter; 0 = random
