@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -387,6 +388,8 @@ class SqliteServerStore : public ServerStore {
         readers_(std::move(readers)),
         checkpointer_(std::move(checkpointer)) {
     next_seq_ = static_cast<uint64_t>(writer_->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM history").getInt64()) + 1;
+    head_.store(next_seq_ - 1);
+    for (const auto& r : readers_) reader_stmts_[r.get()];  // fixed key set: lookups need no lock
     // The writer's pages (b-tree interiors of records, history and their
     // indexes) stay cached across pushes instead of being re-read.
     writer_->exec("PRAGMA cache_size=-8192");
@@ -420,19 +423,18 @@ class SqliteServerStore : public ServerStore {
       txn.commit();
       return Status::Ok();
     });
-    if (!st.ok()) next_seq_ = seq_before;  // rolled back: the seqs were never committed
+    if (!st.ok()) {
+      next_seq_ = seq_before;  // rolled back: the seqs were never committed
+      return st;
+    }
+    // Published after the commit: a reader that sees this head sees its rows.
+    head_.store(next_seq_ - 1);
     return st;
   }
 
-  StatusOr<uint64_t> Head() override {
-    uint64_t head = 0;
-    Status st = WithReader("read head", [&](SQLite::Database& db) -> Status {
-      head = static_cast<uint64_t>(db.execAndGet("SELECT COALESCE(MAX(seq), 0) FROM history").getInt64());
-      return Status::Ok();
-    });
-    if (!st.ok()) return st;
-    return head;
-  }
+  // The committed head, without a query: this store is the only writer of
+  // its file (one server process per database), so it always knows it.
+  StatusOr<uint64_t> Head() override { return head_.load(); }
 
   Status ReadChanges(uint64_t after, uint64_t upto, size_t limit, const std::vector<std::string>& collections,
                      const std::string& skip_client, std::vector<StoredRecord>* out) override {
@@ -445,7 +447,8 @@ class SqliteServerStore : public ServerStore {
         sql += ")";
       }
       sql += " ORDER BY version LIMIT ?";
-      SQLite::Statement q(db, sql);
+      SQLite::Statement& q = Cached(db, sql);
+      Reset reset{q};
       int i = 1;
       q.bind(i++, static_cast<int64_t>(after));
       q.bind(i++, static_cast<int64_t>(upto));
@@ -460,7 +463,8 @@ class SqliteServerStore : public ServerStore {
   StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) override {
     std::optional<StoredRecord> out;
     Status st = WithReader("read record", [&](SQLite::Database& db) -> Status {
-      SQLite::Statement q(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id=?");
+      SQLite::Statement& q = Cached(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id=?");
+      Reset reset{q};
       q.bind(1, collection);
       q.bind(2, id);
       if (q.executeStep()) out = RecordFromRow(q);
@@ -542,6 +546,19 @@ class SqliteServerStore : public ServerStore {
     return v;
   }
 
+  // A statement prepared once per reader connection and reused (preparing
+  // was most of a no-op pull's server cost). REQUIRES: `db` is a reader
+  // borrowed through WithReader (so no other thread uses its cache); the
+  // caller resets the statement before giving the connection back.
+  SQLite::Statement& Cached(SQLite::Database& db, const std::string& sql) {
+    auto& stmts = reader_stmts_.at(&db);
+    auto it = stmts.find(sql);
+    if (it != stmts.end()) return *it->second;
+    if (stmts.size() >= kMaxCachedStatements) stmts.clear();  // a bound, for callers that vary their SQL
+    return *stmts.emplace(sql, std::make_unique<SQLite::Statement>(db, sql)).first->second;
+  }
+  static constexpr size_t kMaxCachedStatements = 64;
+
   // Borrows a reader connection for the duration of `fn`.
   Status WithReader(const char* what, const std::function<Status(SQLite::Database&)>& fn) {
     std::unique_ptr<SQLite::Database> db;
@@ -596,6 +613,10 @@ class SqliteServerStore : public ServerStore {
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<SQLite::Database>> readers_;
+  // Per reader connection; declared after readers_ so the statements are
+  // finalized before their connections close.
+  std::map<SQLite::Database*, std::map<std::string, std::unique_ptr<SQLite::Statement>>> reader_stmts_;
+  std::atomic<uint64_t> head_{0};
 
   std::unique_ptr<SQLite::Database> checkpointer_;
   std::mutex checkpoint_mu_;
