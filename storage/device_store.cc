@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "core/patch.h"
@@ -420,16 +421,26 @@ StatusOr<std::vector<DeadLetter>> DeviceStore::ListRejected() {
   return out;
 }
 
-Status DeviceStore::AppendMutation(const v1::Mutation& m, uint64_t hlc) {
-  if (m.mutation_id() != impl_->next_mutation_id)
-    return Internal("mutation_id " + std::to_string(m.mutation_id()) + " is out of order; next is " +
-                    std::to_string(impl_->next_mutation_id));
-  uint64_t new_hlc = std::max({impl_->hlc, hlc, m.hlc()});
+Status DeviceStore::AppendMutation(const v1::Mutation& m, uint64_t hlc) { return AppendMutations({m}, hlc); }
+
+Status DeviceStore::AppendMutations(const std::vector<v1::Mutation>& ms, uint64_t hlc) {
+  if (ms.empty()) return Status::Ok();
+  uint64_t new_hlc = std::max(impl_->hlc, hlc);
+  for (size_t i = 0; i < ms.size(); ++i) {
+    const uint64_t expected = impl_->next_mutation_id + i;
+    if (ms[i].mutation_id() != expected)
+      return Internal("mutation_id " + std::to_string(ms[i].mutation_id()) + " is out of order; next is " +
+                      std::to_string(expected));
+    new_hlc = std::max(new_hlc, ms[i].hlc());
+  }
+  const uint64_t next_id = ms.back().mutation_id() + 1;
   const int64_t rows_before = impl_->outbox_rows;
   Status st = Guard("append mutation", [&]() -> Status {
+    impl_->outbox_rows = rows_before;
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-    std::string blob = m.SerializeAsString();
-    {
+    std::string blob;
+    for (const v1::Mutation& m : ms) {
+      m.SerializeToString(&blob);
       Use q(impl_->Stmt(
           "INSERT INTO outbox (mutation_id, collection, record_id, hlc, mutation) VALUES (?, ?, ?, ?, ?)"));
       q->bind(1, I64(m.mutation_id()));
@@ -438,11 +449,13 @@ Status DeviceStore::AppendMutation(const v1::Mutation& m, uint64_t hlc) {
       q->bind(4, I64(m.hlc()));
       q->bind(5, blob.data(), static_cast<int>(blob.size()));
       q->exec();
+      ++impl_->outbox_rows;
     }
-    ++impl_->outbox_rows;
-    impl_->PutKv(kNextMutationId, I64(m.mutation_id() + 1));
+    impl_->PutKv(kNextMutationId, I64(next_id));
     impl_->PutKv(kHlc, I64(new_hlc));
-    impl_->Recompute(m.collection(), m.record_id());
+    std::set<std::pair<std::string, std::string>> records;
+    for (const v1::Mutation& m : ms) records.emplace(m.collection(), m.record_id());
+    for (const auto& [collection, id] : records) impl_->Recompute(collection, id);
     txn.commit();
     return Status::Ok();
   });
@@ -451,7 +464,7 @@ Status DeviceStore::AppendMutation(const v1::Mutation& m, uint64_t hlc) {
     return st;
   }
   // Only after the commit: a failed transaction leaves the cache as it was.
-  impl_->next_mutation_id = m.mutation_id() + 1;
+  impl_->next_mutation_id = next_id;
   impl_->hlc = new_hlc;
   return Status::Ok();
 }

@@ -98,6 +98,10 @@ class DeviceStore {
   // Appends a local mutation and recomputes its record's view.
   // REQUIRES: m.mutation_id() == next_mutation_id(). `hlc` is persisted.
   Status AppendMutation(const v1::Mutation& m, uint64_t hlc);
+  // Appends several local mutations in ONE transaction (all or none) and
+  // recomputes their records' views. REQUIRES: their mutation ids are
+  // next_mutation_id(), next_mutation_id() + 1, ... in order.
+  Status AppendMutations(const std::vector<v1::Mutation>& ms, uint64_t hlc);
   // Stores the results of one push batch: removes each answered outbox row,
   // keeps the returned record as server state when it is newer, moves
   // REJECTED mutations to the dead letter, recomputes the affected views.

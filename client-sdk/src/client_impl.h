@@ -59,6 +59,7 @@ class Client::Impl {
 
   // ---- writes and reads (client.cc) ----
   StatusOr<std::string> Create(const std::string& collection, const v1::RecordBody& body);
+  StatusOr<std::vector<std::string>> CreateAll(const std::string& collection, const std::vector<v1::RecordBody>& bodies);
   Status Update(const std::string& collection, const std::string& id, const v1::RecordBody& values,
                 const std::vector<std::string>& fields);
   Status Delete(const std::string& collection, const std::string& id);
@@ -90,6 +91,11 @@ class Client::Impl {
   void BackgroundLoop();
   // Validates a mutation as the server will, then stores it. REQUIRES: mu held.
   Status Append(v1::Mutation* m);
+  // Stamps and validates `m` as the `index`-th of a batch about to be stored
+  // (mutation ids follow the store's next one). REQUIRES: mu held.
+  Status Stamp(v1::Mutation* m, uint64_t index);
+  // The CREATE mutation of `body`, its lifecycle status defaulted. No id yet.
+  StatusOr<v1::Mutation> CreateMutation(const std::string& collection, const v1::RecordBody& body);
 };
 
 }  // namespace inspectsync

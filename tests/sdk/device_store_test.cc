@@ -115,6 +115,22 @@ TEST_F(DeviceStoreTest, MutationIdsAreAllocatedInOrderOnly) {
   EXPECT_EQ(*s->OutboxCount(), 1u);
 }
 
+TEST_F(DeviceStoreTest, BatchAppendIsInOrderAndAllOrNothing) {
+  auto s = OpenStore();
+  v1::Mutation second = PatchTitle(2, "patched");
+  EXPECT_EQ(s->AppendMutations({Create(1, Finding("made")), PatchTitle(3, "gap")}, 3).code(), StatusCode::kInternal);
+  EXPECT_EQ(*s->OutboxCount(), 0u);
+  EXPECT_EQ(s->next_mutation_id(), 1u);
+  ASSERT_OK(s->AppendMutations({Create(1, Finding("made")), second}, 2));
+  EXPECT_EQ(s->next_mutation_id(), 3u);
+  EXPECT_EQ(s->last_hlc(), 2u);
+  EXPECT_EQ(*s->OutboxCount(), 2u);
+  auto v = s->GetView("findings", kId);
+  ASSERT_TRUE(v->has_value());
+  EXPECT_EQ((*v)->body.finding().title(), "patched");  // both folded, in order
+  EXPECT_TRUE((*v)->pending);
+}
+
 TEST_F(DeviceStoreTest, AckThroughCoversOnlyProcessedPrefix) {
   auto s = OpenStore();
   ASSERT_OK(s->AppendMutation(Create(1, Finding()), 1));
