@@ -282,9 +282,19 @@ class SqliteWriteTxn : public ServerWriteTxn {
     return Guard("write ledger", [&]() -> Status {
       std::string blob;
       if (res.has_record()) {
-        v1::MutationResult slim = res;  // rare paths only copy the record; see below
-        slim.mutable_record()->clear_body();
-        slim.mutable_record()->clear_meta();
+        // Field by field, so the record's body is never copied. A field
+        // added to MutationResult must be added here (a test checks the count).
+        v1::MutationResult slim;
+        slim.set_mutation_id(res.mutation_id());
+        slim.set_outcome(res.outcome());
+        slim.set_reject_code(res.reject_code());
+        slim.set_reason(res.reason());
+        *slim.mutable_conflicts() = res.conflicts();
+        v1::Record* key = slim.mutable_record();
+        key->set_collection(res.record().collection());
+        key->set_id(res.record().id());
+        key->set_version(res.record().version());
+        key->set_deleted(res.record().deleted());
         blob = slim.SerializeAsString();
       } else {
         blob = res.SerializeAsString();

@@ -149,6 +149,15 @@ TEST_F(EngineTest, ReplaysOfEveryOutcomeMatchTheOriginalAfterReopenAndLedgerRows
   EXPECT_EQ(Head(), head);  // nothing applied twice
 }
 
+// SqliteWriteTxn::RecordResult copies MutationResult field by field (to
+// leave the record's body out): a new field must be added there too.
+TEST(ServerStoreTest, LedgerRowsCopyEveryFieldOfAResult) {
+  EXPECT_EQ(v1::MutationResult::descriptor()->field_count(), 6)
+      << "add the new field to SqliteWriteTxn::RecordResult, then update this count";
+  EXPECT_EQ(v1::Record::descriptor()->field_count(), 6)
+      << "check that FillRecordFromHistory restores the new field of Record, then update this count";
+}
+
 // Ledger rows written before results were slimmed hold the whole record; a
 // replay answers from them as they are.
 TEST_F(EngineTest, ReplayAnswersFromAFullLedgerRowOfAnEarlierBuild) {
