@@ -43,6 +43,19 @@ const std::vector<std::string>& Migrations() {
         mutation BLOB NOT NULL, reject_code INTEGER NOT NULL, reason TEXT NOT NULL,
         rejected_at_ms INTEGER NOT NULL);
       )sql",
+      // v2: a view row whose record has nothing pending shows the server
+      // state as it is; its body is then stored once, in server_records, and
+      // local_view.body is empty (x''), which no real body serializes to (a
+      // body always has its collection's message set). Reads take the body
+      // from server_records then. Rows written before keep a literal body;
+      // those equal to the server state are compacted here.
+      R"sql(
+      UPDATE local_view SET body = x''
+        WHERE pending = 0 AND EXISTS (
+          SELECT 1 FROM server_records s
+          WHERE s.collection = local_view.collection AND s.id = local_view.id
+            AND s.version = local_view.version AND s.deleted = local_view.deleted);
+      )sql",
   };
   return *m;
 }
@@ -59,6 +72,21 @@ uint64_t U64(const SQLite::Column& c) { return static_cast<uint64_t>(c.getInt64(
 template <typename Msg>
 bool ParseBlob(const SQLite::Column& c, Msg* out) {
   return out->ParseFromArray(c.getBlob(), c.getBytes());
+}
+
+// The columns a view read selects, joined with the record's server state for
+// rows that keep their body there (schema v2).
+constexpr char kViewFrom[] =
+    " FROM local_view v LEFT JOIN server_records s ON s.collection = v.collection AND s.id = v.id";
+
+// A view row's body: its own, or (empty) the server state's.
+bool ParseViewBody(const SQLite::Column& body, const SQLite::Column& server_record, v1::RecordBody* out) {
+  if (body.getBytes() > 0) return ParseBlob(body, out);
+  if (server_record.isNull()) return false;
+  v1::Record rec;
+  if (!ParseBlob(server_record, &rec)) return false;
+  *out = std::move(*rec.mutable_body());
+  return true;
 }
 
 // Resets a cached statement when the scope ends, so a finished SELECT never
@@ -188,9 +216,11 @@ class DeviceStore::Impl {
     return q->executeStep();
   }
 
+  // `body` null: the view is the server state as stored in server_records
+  // (nothing pending), so the body is not stored a second time.
   void WriteView(const std::string& collection, const std::string& id, uint64_t version, bool deleted, bool pending,
-                 const v1::RecordBody& body) {
-    std::string blob = body.SerializeAsString();
+                 const v1::RecordBody* body) {
+    std::string blob = body != nullptr ? body->SerializeAsString() : std::string();
     Use q(Stmt(
         "INSERT OR REPLACE INTO local_view (collection, id, version, deleted, pending, body) VALUES (?, ?, ?, ?, ?, ?)"));
     q->bind(1, collection);
@@ -209,7 +239,7 @@ class DeviceStore::Impl {
   // is that state as it is, without a fold.
   void Recompute(const std::string& collection, const std::string& id, const v1::Record* server = nullptr) {
     if (server != nullptr && !HasPending(collection, id)) {
-      WriteView(collection, id, server->version(), server->deleted(), false, server->body());
+      WriteView(collection, id, server->version(), server->deleted(), false, nullptr);
       return;
     }
     ViewRecord loaded;
@@ -234,7 +264,8 @@ class DeviceStore::Impl {
       q->exec();
       return;
     }
-    WriteView(collection, id, view->version, view->deleted, view->pending, view->body);
+    WriteView(collection, id, view->version, view->deleted, view->pending,
+              view->pending || base == nullptr ? &view->body : nullptr);
   }
 
   // Keeps `rec` as server state unless the device already holds a version at
@@ -304,7 +335,10 @@ uint64_t DeviceStore::last_hlc() const { return impl_->hlc; }
 StatusOr<std::optional<ViewRecord>> DeviceStore::GetView(const std::string& collection, const std::string& id) {
   std::optional<ViewRecord> out;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("read view", [&]() -> Status {
-    Use q(impl_->Stmt("SELECT version, deleted, pending, body FROM local_view WHERE collection = ? AND id = ?"));
+    static const std::string kSql =
+        std::string("SELECT v.version, v.deleted, v.pending, v.body, s.record") + kViewFrom +
+        " WHERE v.collection = ? AND v.id = ?";
+    Use q(impl_->Stmt(kSql.c_str()));
     q->bind(1, collection);
     q->bind(2, id);
     if (!q->executeStep()) return Status::Ok();
@@ -314,7 +348,8 @@ StatusOr<std::optional<ViewRecord>> DeviceStore::GetView(const std::string& coll
     out->version = U64(q->getColumn(0));
     out->deleted = q->getColumn(1).getInt() != 0;
     out->pending = q->getColumn(2).getInt() != 0;
-    if (!ParseBlob(q->getColumn(3), &out->body)) return DataLoss("corrupt view row " + collection + "/" + id);
+    if (!ParseViewBody(q->getColumn(3), q->getColumn(4), &out->body))
+      return DataLoss("corrupt view row " + collection + "/" + id);
     return Status::Ok();
   }));
   return out;
@@ -323,8 +358,9 @@ StatusOr<std::optional<ViewRecord>> DeviceStore::GetView(const std::string& coll
 StatusOr<std::vector<ViewRecord>> DeviceStore::ListView(const std::string& collection) {
   std::vector<ViewRecord> out;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("list view", [&]() -> Status {
-    Use q(impl_->Stmt(
-        "SELECT id, version, pending, body FROM local_view WHERE collection = ? AND deleted = 0 ORDER BY id"));
+    static const std::string kSql = std::string("SELECT v.id, v.version, v.pending, v.body, s.record") + kViewFrom +
+                                    " WHERE v.collection = ? AND v.deleted = 0 ORDER BY v.id";
+    Use q(impl_->Stmt(kSql.c_str()));
     q->bind(1, collection);
     while (q->executeStep()) {
       ViewRecord r;
@@ -332,7 +368,8 @@ StatusOr<std::vector<ViewRecord>> DeviceStore::ListView(const std::string& colle
       r.id = q->getColumn(0).getString();
       r.version = U64(q->getColumn(1));
       r.pending = q->getColumn(2).getInt() != 0;
-      if (!ParseBlob(q->getColumn(3), &r.body)) return DataLoss("corrupt view row " + collection + "/" + r.id);
+      if (!ParseViewBody(q->getColumn(3), q->getColumn(4), &r.body))
+        return DataLoss("corrupt view row " + collection + "/" + r.id);
       out.push_back(std::move(r));
     }
     return Status::Ok();
@@ -548,7 +585,8 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
         // APPLIED means the server took the edits as the device made them on
         // the state it showed, so the view already holds this body: only its
         // version and pending flag move (no re-serialized body rewritten).
-        Use q(impl_->Stmt("UPDATE local_view SET version = ?, deleted = ?, pending = 0 WHERE collection = ? AND id = ?"));
+        Use q(impl_->Stmt(
+            "UPDATE local_view SET version = ?, deleted = ?, pending = 0, body = x'' WHERE collection = ? AND id = ?"));
         q->bind(1, I64(t.stored->version()));
         q->bind(2, t.stored->deleted() ? 1 : 0);
         q->bind(3, collection);

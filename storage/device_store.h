@@ -6,7 +6,9 @@
 //   - the outbox: local mutations not yet acknowledged, in mutation_id order;
 //   - the view: what the app reads = server state + pending outbox mutations
 //     re-applied in order. A view row is recomputed whenever its server state
-//     or its pending set changes, inside the same transaction;
+//     or its pending set changes, inside the same transaction. A record with
+//     nothing pending shows its server state, whose body is stored once (in
+//     the server state; the view row points to it);
 //   - the dead letter: rejected mutations with their reason (nothing vanishes);
 // plus the device's identity and counters (client_id, next mutation_id, pull
 // cursor, last HLC).

@@ -2,6 +2,7 @@
 // keep a stale or repeated answer from the server from doing harm.
 #include "storage/device_store.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
 #include "tests/sdk/sdk_test_util.h"
@@ -308,6 +309,67 @@ TEST_F(DeviceStoreTest, PulledRecordsFoldPendingEditsAlsoAfterReopen) {
   EXPECT_EQ((*v)->body.finding().title(), "local");
   EXPECT_TRUE((*v)->pending);
   EXPECT_EQ((*v)->version, 8u);
+}
+
+// Schema v2: with nothing pending, the body is stored once (in the server
+// state) and reads take it from there; a pending edit stores its own body.
+TEST_F(DeviceStoreTest, BodiesAreStoredOnceUnlessAnEditIsPending) {
+  auto s = OpenStore();
+  auto body_bytes = [&] {
+    SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT length(body) FROM local_view").getInt();
+  };
+  v1::PullResponse page;
+  *page.add_records() = ServerRecord(4, "pulled");
+  page.set_next_cursor(4);
+  ASSERT_OK(s->ApplyPullPage(page, 0));
+  EXPECT_EQ(body_bytes(), 0);
+  EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "pulled");
+  auto listed = s->ListView("findings");
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].body.finding().title(), "pulled");
+  EXPECT_EQ((*listed)[0].body.finding().description(), ServerRecord(4, "x").body().finding().description());
+
+  ASSERT_OK(s->AppendMutation(PatchTitle(1, "local"), 1));
+  EXPECT_GT(body_bytes(), 0);
+  EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "local");
+
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::APPLIED);
+  *r.mutable_record() = ServerRecord(6, "local");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  EXPECT_EQ(body_bytes(), 0);
+  auto v = s->GetView("findings", kId);
+  EXPECT_EQ((*v)->body.finding().title(), "local");
+  EXPECT_EQ((*v)->version, 6u);
+  EXPECT_FALSE((*v)->pending);
+}
+
+// A v1 file (every view row with its own body) opens, reads the same, and
+// its rows that equal the server state lose their copy.
+TEST_F(DeviceStoreTest, MigratesAVersion1FileKeepingWhatTheAppSees) {
+  {
+    auto s = OpenStore();
+    v1::PullResponse page;
+    *page.add_records() = ServerRecord(4, "pulled");
+    page.set_next_cursor(4);
+    ASSERT_OK(s->ApplyPullPage(page, 0));
+  }
+  {
+    // Back to what v1 wrote: a literal body in every row.
+    SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READWRITE);
+    std::string body = ServerRecord(4, "pulled").body().SerializeAsString();
+    SQLite::Statement q(db, "UPDATE local_view SET body = ?");
+    q.bind(1, body.data(), static_cast<int>(body.size()));
+    ASSERT_EQ(q.exec(), 1);
+    db.exec("PRAGMA user_version=1");
+  }
+  auto s = OpenStore();
+  EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "pulled");
+  SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+  EXPECT_EQ(db.execAndGet("SELECT length(body) FROM local_view").getInt(), 0);
 }
 
 }  // namespace
