@@ -102,7 +102,13 @@ StoredRecord RecordFromRow(SQLite::Statement& q) {
   return r;
 }
 
-constexpr const char* kRecordColumns = "collection, id, version, deleted, body, clocks, meta";
+// A record's body and meta are those of its latest version, the history row
+// whose seq is records.version: they are read from there and written only
+// there. records.body and records.meta are written empty (rows written
+// before this hold a copy, which is never read).
+constexpr const char* kRecordColumns =
+    "collection, id, version, deleted, (SELECT body FROM history WHERE seq=records.version), clocks, "
+    "(SELECT meta FROM history WHERE seq=records.version)";
 
 // Prepared statements of the writer connection, reused across transactions.
 struct WriterStatements {
@@ -194,9 +200,9 @@ class SqliteWriteTxn : public ServerWriteTxn {
       q.bind(2, rec->id);
       q.bind(3, static_cast<int64_t>(seq));
       q.bind(4, rec->deleted ? 1 : 0);
-      q.bind(5, rec->body.data(), static_cast<int>(rec->body.size()));
+      q.bind(5, "", 0);  // body and meta: in history only (see kRecordColumns)
       q.bind(6, rec->clocks.data(), static_cast<int>(rec->clocks.size()));
-      q.bind(7, meta.data(), static_cast<int>(meta.size()));
+      q.bind(7, "", 0);
       q.bind(8, client_id);
       q.exec();
       return Status::Ok();
