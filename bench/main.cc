@@ -496,13 +496,13 @@ class Orchestrator {
   void Push() {
     std::string tmpl = work_ + "/push-template-" + std::to_string(o_.n) + ".db";
     if (!fs::exists(tmpl)) {
-      Note("setup: outbox of %zu new findings through Client::CreateFinding (one durable transaction each)...", o_.n);
+      Note("setup: outbox of %zu new findings through Client::CreateFindings (one transaction per 1,000)...", o_.n);
       for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(tmpl + ".tmp" + suffix);
       Status s = PrefillOutbox(tmpl + ".tmp", o_.n, o_.seed, &prefill_s_);
       if (!s.ok()) Fatal("prefill outbox", s);
       fs::rename(tmpl + ".tmp", tmpl);  // closed cleanly: no -wal file is left
       std::ofstream(tmpl + ".seconds") << prefill_s_;
-      Note("setup: outbox prefilled in %.1f s (%.0f CreateFinding/s)", prefill_s_, o_.n / prefill_s_);
+      Note("setup: outbox prefilled in %.1f s (%.0f findings/s)", prefill_s_, o_.n / prefill_s_);
     } else {
       std::ifstream(tmpl + ".seconds") >> prefill_s_;
       Note("setup: reusing the outbox template %s", tmpl.c_str());

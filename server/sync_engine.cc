@@ -74,6 +74,18 @@ Status ToWireRecord(const storage::StoredRecord& stored, v1::Record* out) {
   return Status::Ok();
 }
 
+// The wire form of a record whose body the caller holds parsed (it just
+// serialized it, or parsed it to merge): saves parsing `stored.body` again.
+void WireRecordFrom(const storage::StoredRecord& stored, const core::CollectionSpec& spec, const pb::Message& body,
+                    v1::Record* out) {
+  out->set_collection(stored.collection);
+  out->set_id(stored.id);
+  out->set_version(stored.version);
+  out->set_deleted(stored.deleted);
+  spec.Mutable(out->mutable_body())->CopyFrom(body);
+  *out->mutable_meta() = stored.meta;
+}
+
 SyncEngine::SyncEngine(storage::ServerStore* store, EngineOptions options)
     : store_(store),
       options_(options),
@@ -234,7 +246,7 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyCreate(storage::ServerWriteTxn& tx
   v1::MutationResult r;
   r.set_mutation_id(m.mutation_id());
   r.set_outcome(v1::APPLIED);
-  INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(rec, r.mutable_record()));
+  WireRecordFrom(rec, spec, spec.Get(m.body()), r.mutable_record());
   return r;
 }
 
@@ -255,7 +267,7 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyPatch(storage::ServerWriteTxn& txn
                                           core::Writer{m.hlc(), m.client_id()});
   if (mr.rejected) {
     v1::MutationResult r = Rejected(m, mr.reject_code, mr.reason);
-    INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(cur, r.mutable_record()));
+    WireRecordFrom(cur, spec, **current, r.mutable_record());
     return r;
   }
 
@@ -310,7 +322,8 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyPatch(storage::ServerWriteTxn& txn
   } else {
     r.set_outcome(v1::APPLIED);
   }
-  INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(rec, r.mutable_record()));
+  // Unchanged (and not restored), rec is cur and mr.merged equals **current.
+  WireRecordFrom(rec, spec, mr.merged ? *mr.merged : **current, r.mutable_record());
   return r;
 }
 

@@ -24,6 +24,37 @@ StatusOr<Caller> Authenticate(auth::Authenticator* authenticator, grpc::Callback
 
 namespace {
 
+// Push requests are parsed into a protobuf arena per call: a batch of 1,000
+// findings is thousands of strings and sub-messages, and allocating and
+// freeing them one by one was a fifth of the server's push CPU. The response
+// stays on the heap: the engine builds it there, and moving a message into
+// an arena would copy it.
+class ArenaPushAllocator final : public grpc::MessageAllocator<v1::PushRequest, v1::PushResponse> {
+ public:
+  grpc::MessageHolder<v1::PushRequest, v1::PushResponse>* AllocateMessages() override { return new Holder(); }
+
+ private:
+  static google::protobuf::ArenaOptions Options() {
+    google::protobuf::ArenaOptions o;
+    o.start_block_size = 64 << 10;
+    o.max_block_size = 1 << 20;
+    return o;
+  }
+
+  class Holder final : public grpc::MessageHolder<v1::PushRequest, v1::PushResponse> {
+   public:
+    Holder() : arena_(Options()) {
+      set_request(google::protobuf::Arena::CreateMessage<v1::PushRequest>(&arena_));
+      set_response(&response_);
+    }
+    void Release() override { delete this; }
+
+   private:
+    google::protobuf::Arena arena_;
+    v1::PushResponse response_;
+  };
+};
+
 // Streams pages one at a time: at most one page is in memory per call,
 // whatever the size of the change set.
 class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
@@ -76,6 +107,12 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
 };
 
 }  // namespace
+
+SyncServiceImpl::SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator)
+    : engine_(engine), authenticator_(authenticator) {
+  static ArenaPushAllocator* const allocator = new ArenaPushAllocator();  // stateless; outlives every server
+  SetMessageAllocatorFor_Push(allocator);
+}
 
 grpc::ServerUnaryReactor* SyncServiceImpl::Push(grpc::CallbackServerContext* ctx, const v1::PushRequest* req,
                                                 v1::PushResponse* resp) {

@@ -15,8 +15,7 @@ grpc::Status ToGrpc(const Status& s);
 
 class SyncServiceImpl final : public v1::SyncService::CallbackService {
  public:
-  SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator)
-      : engine_(engine), authenticator_(authenticator) {}
+  SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator);
 
   grpc::ServerUnaryReactor* Push(grpc::CallbackServerContext* ctx, const v1::PushRequest* req,
                                  v1::PushResponse* resp) override;

@@ -43,6 +43,19 @@ const std::vector<std::string>& Migrations() {
         mutation BLOB NOT NULL, reject_code INTEGER NOT NULL, reason TEXT NOT NULL,
         rejected_at_ms INTEGER NOT NULL);
       )sql",
+      // v2: a view row whose record has nothing pending shows the server
+      // state as it is; its body is then stored once, in server_records, and
+      // local_view.body is empty (x''), which no real body serializes to (a
+      // body always has its collection's message set). Reads take the body
+      // from server_records then. Rows written before keep a literal body;
+      // those equal to the server state are compacted here.
+      R"sql(
+      UPDATE local_view SET body = x''
+        WHERE pending = 0 AND EXISTS (
+          SELECT 1 FROM server_records s
+          WHERE s.collection = local_view.collection AND s.id = local_view.id
+            AND s.version = local_view.version AND s.deleted = local_view.deleted);
+      )sql",
   };
   return *m;
 }
@@ -61,6 +74,21 @@ uint64_t U64(const SQLite::Column& c) { return static_cast<uint64_t>(c.getInt64(
 template <typename Msg>
 bool ParseBlob(const SQLite::Column& c, Msg* out) {
   return out->ParseFromArray(c.getBlob(), c.getBytes());
+}
+
+// The columns a view read selects, joined with the record's server state for
+// rows that keep their body there (schema v2).
+constexpr char kViewFrom[] =
+    " FROM local_view v LEFT JOIN server_records s ON s.collection = v.collection AND s.id = v.id";
+
+// A view row's body: its own, or (empty) the server state's.
+bool ParseViewBody(const SQLite::Column& body, const SQLite::Column& server_record, v1::RecordBody* out) {
+  if (body.getBytes() > 0) return ParseBlob(body, out);
+  if (server_record.isNull()) return false;
+  v1::Record rec;
+  if (!ParseBlob(server_record, &rec)) return false;
+  *out = std::move(*rec.mutable_body());
+  return true;
 }
 
 // Resets a cached statement when the scope ends, so a finished SELECT never
@@ -132,6 +160,9 @@ class DeviceStore::Impl {
   v1::ScopeSet scope;          // what the server last said this device may see
   bool has_scope = false;
   bool evict_pending = false;  // some records outside `scope` wait for their edits to resolve
+  // Rows in the outbox. Kept exact inside write transactions; a failed
+  // transaction restores it (see KeepOutboxCount).
+  int64_t outbox_rows = 0;
 
   // Prepared once, reused for the life of the store.
   SQLite::Statement& Stmt(const char* sql) {
@@ -180,14 +211,57 @@ class DeviceStore::Impl {
     return out;
   }
 
-  // The one place a view row is written: always derived, never edited.
-  // `known_server` is the record's server state when the caller has it in
-  // hand (it just stored it), which saves reading it back.
-  void Recompute(const std::string& collection, const std::string& id, const ViewRecord* known_server = nullptr) {
-    ViewRecord server;
-    bool has_server = known_server != nullptr || LoadServer(collection, id, &server);
-    std::optional<ViewRecord> view = FoldView(collection, id, known_server ? known_server : has_server ? &server : nullptr,
-                                              LoadPending(collection, id));
+  // Whether the outbox holds a mutation of the record. `outbox_rows` makes
+  // the common case free: an initial sync, or a push that emptied the outbox.
+  bool HasPending(const std::string& collection, const std::string& id) {
+    if (outbox_rows == 0) return false;
+    Use q(Stmt("SELECT 1 FROM outbox WHERE collection = ? AND record_id = ? LIMIT 1"));
+    q->bind(1, collection);
+    q->bind(2, id);
+    return q->executeStep();
+  }
+
+  // `body` null: the view is the server state as stored in server_records
+  // (nothing pending), so the body is not stored a second time.
+  void WriteView(const std::string& collection, const std::string& id, uint64_t version, bool deleted, bool pending,
+                 const v1::RecordBody* body) {
+    std::string blob = body != nullptr ? body->SerializeAsString() : std::string();
+    Use q(Stmt(
+        "INSERT OR REPLACE INTO local_view (collection, id, version, deleted, pending, body) VALUES (?, ?, ?, ?, ?, ?)"));
+    q->bind(1, collection);
+    q->bind(2, id);
+    q->bind(3, I64(version));
+    q->bind(4, deleted ? 1 : 0);
+    q->bind(5, pending ? 1 : 0);
+    q->bind(6, blob.data(), static_cast<int>(blob.size()));
+    q->exec();
+  }
+
+  // The one place a view row is derived: server state with the pending
+  // mutations re-applied (FoldView). `server` is the record's server state
+  // when the caller holds it in hand (it just stored it), which saves reading
+  // back and re-parsing what was just written; with nothing pending the view
+  // is that state as it is, without a fold.
+  void Recompute(const std::string& collection, const std::string& id, const v1::Record* server = nullptr) {
+    if (server != nullptr && !HasPending(collection, id)) {
+      WriteView(collection, id, server->version(), server->deleted(), false, nullptr);
+      return;
+    }
+    ViewRecord loaded;
+    const ViewRecord* base = nullptr;
+    if (server != nullptr) {
+      loaded.collection = collection;
+      loaded.id = id;
+      loaded.version = server->version();
+      loaded.deleted = server->deleted();
+      loaded.body = server->body();
+      base = &loaded;
+    } else if (LoadServer(collection, id, &loaded)) {
+      base = &loaded;
+    }
+    std::vector<v1::Mutation> pending;
+    if (HasPending(collection, id)) pending = LoadPending(collection, id);
+    std::optional<ViewRecord> view = FoldView(collection, id, base, pending);
     if (!view) {
       Use q(Stmt("DELETE FROM local_view WHERE collection = ? AND id = ?"));
       q->bind(1, collection);
@@ -195,16 +269,8 @@ class DeviceStore::Impl {
       q->exec();
       return;
     }
-    std::string body = view->body.SerializeAsString();
-    Use q(Stmt(
-        "INSERT OR REPLACE INTO local_view (collection, id, version, deleted, pending, body) VALUES (?, ?, ?, ?, ?, ?)"));
-    q->bind(1, collection);
-    q->bind(2, id);
-    q->bind(3, I64(view->version));
-    q->bind(4, view->deleted ? 1 : 0);
-    q->bind(5, view->pending ? 1 : 0);
-    q->bind(6, body.data(), static_cast<int>(body.size()));
-    q->exec();
+    WriteView(collection, id, view->version, view->deleted, view->pending,
+              view->pending || base == nullptr ? &view->body : nullptr);
   }
 
   // Keeps `rec` as server state unless the device already holds a version at
@@ -302,6 +368,7 @@ class DeviceStore::Impl {
     // Belt and braces: never hand out an id or HLC at or below one in the outbox.
     uint64_t max_id = static_cast<uint64_t>(db->execAndGet("SELECT COALESCE(MAX(mutation_id), 0) FROM outbox").getInt64());
     uint64_t max_hlc = static_cast<uint64_t>(db->execAndGet("SELECT COALESCE(MAX(hlc), 0) FROM outbox").getInt64());
+    outbox_rows = db->execAndGet("SELECT COUNT(*) FROM outbox").getInt64();
     next_mutation_id = std::max(next_mutation_id, max_id + 1);
     hlc = std::max(hlc, max_hlc);
     txn.commit();
@@ -334,7 +401,10 @@ uint64_t DeviceStore::last_hlc() const { return impl_->hlc; }
 StatusOr<std::optional<ViewRecord>> DeviceStore::GetView(const std::string& collection, const std::string& id) {
   std::optional<ViewRecord> out;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("read view", [&]() -> Status {
-    Use q(impl_->Stmt("SELECT version, deleted, pending, body FROM local_view WHERE collection = ? AND id = ?"));
+    static const std::string kSql =
+        std::string("SELECT v.version, v.deleted, v.pending, v.body, s.record") + kViewFrom +
+        " WHERE v.collection = ? AND v.id = ?";
+    Use q(impl_->Stmt(kSql.c_str()));
     q->bind(1, collection);
     q->bind(2, id);
     if (!q->executeStep()) return Status::Ok();
@@ -344,7 +414,8 @@ StatusOr<std::optional<ViewRecord>> DeviceStore::GetView(const std::string& coll
     out->version = U64(q->getColumn(0));
     out->deleted = q->getColumn(1).getInt() != 0;
     out->pending = q->getColumn(2).getInt() != 0;
-    if (!ParseBlob(q->getColumn(3), &out->body)) return DataLoss("corrupt view row " + collection + "/" + id);
+    if (!ParseViewBody(q->getColumn(3), q->getColumn(4), &out->body))
+      return DataLoss("corrupt view row " + collection + "/" + id);
     return Status::Ok();
   }));
   return out;
@@ -353,8 +424,9 @@ StatusOr<std::optional<ViewRecord>> DeviceStore::GetView(const std::string& coll
 StatusOr<std::vector<ViewRecord>> DeviceStore::ListView(const std::string& collection) {
   std::vector<ViewRecord> out;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("list view", [&]() -> Status {
-    Use q(impl_->Stmt(
-        "SELECT id, version, pending, body FROM local_view WHERE collection = ? AND deleted = 0 ORDER BY id"));
+    static const std::string kSql = std::string("SELECT v.id, v.version, v.pending, v.body, s.record") + kViewFrom +
+                                    " WHERE v.collection = ? AND v.deleted = 0 ORDER BY v.id";
+    Use q(impl_->Stmt(kSql.c_str()));
     q->bind(1, collection);
     while (q->executeStep()) {
       ViewRecord r;
@@ -362,7 +434,8 @@ StatusOr<std::vector<ViewRecord>> DeviceStore::ListView(const std::string& colle
       r.id = q->getColumn(0).getString();
       r.version = U64(q->getColumn(1));
       r.pending = q->getColumn(2).getInt() != 0;
-      if (!ParseBlob(q->getColumn(3), &r.body)) return DataLoss("corrupt view row " + collection + "/" + r.id);
+      if (!ParseViewBody(q->getColumn(3), q->getColumn(4), &r.body))
+        return DataLoss("corrupt view row " + collection + "/" + r.id);
       out.push_back(std::move(r));
     }
     return Status::Ok();
@@ -451,15 +524,26 @@ StatusOr<std::vector<DeadLetter>> DeviceStore::ListRejected() {
   return out;
 }
 
-Status DeviceStore::AppendMutation(const v1::Mutation& m, uint64_t hlc) {
-  if (m.mutation_id() != impl_->next_mutation_id)
-    return Internal("mutation_id " + std::to_string(m.mutation_id()) + " is out of order; next is " +
-                    std::to_string(impl_->next_mutation_id));
-  uint64_t new_hlc = std::max({impl_->hlc, hlc, m.hlc()});
-  INSPECTSYNC_RETURN_IF_ERROR(Guard("append mutation", [&]() -> Status {
+Status DeviceStore::AppendMutation(const v1::Mutation& m, uint64_t hlc) { return AppendMutations({m}, hlc); }
+
+Status DeviceStore::AppendMutations(const std::vector<v1::Mutation>& ms, uint64_t hlc) {
+  if (ms.empty()) return Status::Ok();
+  uint64_t new_hlc = std::max(impl_->hlc, hlc);
+  for (size_t i = 0; i < ms.size(); ++i) {
+    const uint64_t expected = impl_->next_mutation_id + i;
+    if (ms[i].mutation_id() != expected)
+      return Internal("mutation_id " + std::to_string(ms[i].mutation_id()) + " is out of order; next is " +
+                      std::to_string(expected));
+    new_hlc = std::max(new_hlc, ms[i].hlc());
+  }
+  const uint64_t next_id = ms.back().mutation_id() + 1;
+  const int64_t rows_before = impl_->outbox_rows;
+  Status st = Guard("append mutation", [&]() -> Status {
+    impl_->outbox_rows = rows_before;
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-    std::string blob = m.SerializeAsString();
-    {
+    std::string blob;
+    for (const v1::Mutation& m : ms) {
+      m.SerializeToString(&blob);
       Use q(impl_->Stmt(
           "INSERT INTO outbox (mutation_id, collection, record_id, hlc, mutation) VALUES (?, ?, ?, ?, ?)"));
       q->bind(1, I64(m.mutation_id()));
@@ -468,15 +552,22 @@ Status DeviceStore::AppendMutation(const v1::Mutation& m, uint64_t hlc) {
       q->bind(4, I64(m.hlc()));
       q->bind(5, blob.data(), static_cast<int>(blob.size()));
       q->exec();
+      ++impl_->outbox_rows;
     }
-    impl_->PutKv(kNextMutationId, I64(m.mutation_id() + 1));
+    impl_->PutKv(kNextMutationId, I64(next_id));
     impl_->PutKv(kHlc, I64(new_hlc));
-    impl_->Recompute(m.collection(), m.record_id());
+    std::set<std::pair<std::string, std::string>> records;
+    for (const v1::Mutation& m : ms) records.emplace(m.collection(), m.record_id());
+    for (const auto& [collection, id] : records) impl_->Recompute(collection, id);
     txn.commit();
     return Status::Ok();
-  }));
+  });
+  if (!st.ok()) {
+    impl_->outbox_rows = rows_before;  // rolled back
+    return st;
+  }
   // Only after the commit: a failed transaction leaves the cache as it was.
-  impl_->next_mutation_id = m.mutation_id() + 1;
+  impl_->next_mutation_id = next_id;
   impl_->hlc = new_hlc;
   return Status::Ok();
 }
@@ -485,10 +576,19 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
                                                     int64_t now_ms) {
   PushApplied applied;
   uint64_t new_hlc = std::max(impl_->hlc, hlc);
-  INSPECTSYNC_RETURN_IF_ERROR(Guard("store push results", [&]() -> Status {
+  const int64_t rows_before = impl_->outbox_rows;
+  // What this batch did to one record: the server state it stored last (the
+  // record's current server row, since older versions are never stored over
+  // newer ones) and whether every result for it was APPLIED.
+  struct Touched {
+    const v1::Record* stored = nullptr;
+    bool all_applied = true;
+  };
+  Status st = Guard("store push results", [&]() -> Status {
     applied = PushApplied();
+    impl_->outbox_rows = rows_before;
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-    std::set<std::pair<std::string, std::string>> touched;
+    std::map<std::pair<std::string, std::string>, Touched> touched;
     for (size_t i = 0; i < results.size(); ++i) {
       const v1::MutationResult& r = results[i];
       switch (r.outcome()) {
@@ -500,21 +600,29 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
         default:
           continue;  // an outcome this build does not know: keep the mutation and re-send it later
       }
-      v1::Mutation m;
+      std::string collection, record_id;
+      v1::Mutation m;  // parsed only for a dead letter
       {
-        Use q(impl_->Stmt("SELECT mutation FROM outbox WHERE mutation_id = ?"));
+        Use q(impl_->Stmt("SELECT collection, record_id, mutation FROM outbox WHERE mutation_id = ?"));
         q->bind(1, I64(r.mutation_id()));
         if (!q->executeStep()) continue;  // already processed (a duplicate answer)
-        if (!ParseBlob(q->getColumn(0), &m)) return DataLoss("corrupt outbox row " + std::to_string(r.mutation_id()));
+        collection = q->getColumn(0).getString();
+        record_id = q->getColumn(1).getString();
+        if (r.outcome() == v1::REJECTED && !ParseBlob(q->getColumn(2), &m))
+          return DataLoss("corrupt outbox row " + std::to_string(r.mutation_id()));
       }
       {
         Use q(impl_->Stmt("DELETE FROM outbox WHERE mutation_id = ?"));
         q->bind(1, I64(r.mutation_id()));
         q->exec();
       }
+      --impl_->outbox_rows;
+      Touched& t = touched[{collection, record_id}];
+      t.all_applied = t.all_applied && r.outcome() == v1::APPLIED;
       // Only a record that is the one the mutation names may become server state.
-      if (r.has_record() && r.record().collection() == m.collection() && r.record().id() == m.record_id())
-        impl_->UpsertServer(r.record());
+      if (r.has_record() && r.record().collection() == collection && r.record().id() == record_id &&
+          impl_->UpsertServer(r.record()))
+        t.stored = &r.record();
       if (r.outcome() == v1::REJECTED) {
         DeadLetter d;
         d.mutation = m;
@@ -535,14 +643,32 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
         q->exec();
         applied.rejected.push_back(std::move(d));
       }
-      touched.emplace(m.collection(), m.record_id());
       applied.processed.push_back(i);
     }
-    for (const auto& [collection, id] : touched) impl_->Recompute(collection, id);
+    for (const auto& [key, t] : touched) {
+      const auto& [collection, id] = key;
+      if (t.stored != nullptr && t.all_applied && !impl_->HasPending(collection, id)) {
+        // APPLIED means the server took the edits as the device made them on
+        // the state it showed, so the view already holds this body: only its
+        // version and pending flag move (no re-serialized body rewritten).
+        Use q(impl_->Stmt(
+            "UPDATE local_view SET version = ?, deleted = ?, pending = 0, body = x'' WHERE collection = ? AND id = ?"));
+        q->bind(1, I64(t.stored->version()));
+        q->bind(2, t.stored->deleted() ? 1 : 0);
+        q->bind(3, collection);
+        q->bind(4, id);
+        if (q->exec() > 0) continue;
+      }
+      impl_->Recompute(collection, id, t.stored);
+    }
     impl_->PutKv(kHlc, I64(new_hlc));
     txn.commit();
     return Status::Ok();
-  }));
+  });
+  if (!st.ok()) {
+    impl_->outbox_rows = rows_before;  // rolled back
+    return st;
+  }
   impl_->hlc = new_hlc;
   return applied;
 }
@@ -569,13 +695,7 @@ Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
       if (rec.collection().empty() || rec.id().empty()) continue;
       // Unchanged server state and an untouched outbox: the view row stands.
       if (!impl_->UpsertServer(rec)) continue;
-      ViewRecord server;
-      server.collection = rec.collection();
-      server.id = rec.id();
-      server.version = rec.version();
-      server.deleted = rec.deleted();
-      server.body = rec.body();
-      impl_->Recompute(rec.collection(), rec.id(), &server);
+      impl_->Recompute(rec.collection(), rec.id(), &rec);
     }
     if (scope_changed) {
       impl_->ApplyScope(page.scope(), &evict_pending);

@@ -6,7 +6,9 @@
 //   - the outbox: local mutations not yet acknowledged, in mutation_id order;
 //   - the view: what the app reads = server state + pending outbox mutations
 //     re-applied in order. A view row is recomputed whenever its server state
-//     or its pending set changes, inside the same transaction;
+//     or its pending set changes, inside the same transaction. A record with
+//     nothing pending shows its server state, whose body is stored once (in
+//     the server state; the view row points to it);
 //   - the dead letter: rejected mutations with their reason (nothing vanishes);
 // plus the device's identity and counters (client_id, next mutation_id, pull
 // cursor, last HLC).
@@ -101,6 +103,10 @@ class DeviceStore {
   // Appends a local mutation and recomputes its record's view.
   // REQUIRES: m.mutation_id() == next_mutation_id(). `hlc` is persisted.
   Status AppendMutation(const v1::Mutation& m, uint64_t hlc);
+  // Appends several local mutations in ONE transaction (all or none) and
+  // recomputes their records' views. REQUIRES: their mutation ids are
+  // next_mutation_id(), next_mutation_id() + 1, ... in order.
+  Status AppendMutations(const std::vector<v1::Mutation>& ms, uint64_t hlc);
   // Stores the results of one push batch: removes each answered outbox row,
   // keeps the returned record as server state when it is newer, moves
   // REJECTED mutations to the dead letter, recomputes the affected views.

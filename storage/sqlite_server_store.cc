@@ -5,12 +5,14 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <mutex>
+#include <thread>
 
 #include "core/schema.h"
-
 #include "storage/server_store.h"
 #include "storage/sqlite_util.h"
 
@@ -84,7 +86,7 @@ ALTER TABLE records ADD COLUMN last_client TEXT NOT NULL DEFAULT '';
       // backfill; filled in for existing records by the scope function.
       R"sql(
 ALTER TABLE records ADD COLUMN scope TEXT NOT NULL DEFAULT '';
-UPDATE records SET scope = inspectsync_scope(collection, id, body);
+UPDATE records SET scope = inspectsync_scope(collection, id, (SELECT body FROM history WHERE seq = records.version));
 CREATE INDEX records_by_scope ON records(scope, version);
 CREATE INDEX records_by_collection ON records(collection, version);
 )sql",
@@ -153,7 +155,13 @@ StoredRecord RecordFromRow(SQLite::Statement& q) {
   return r;
 }
 
-constexpr const char* kRecordColumns = "collection, id, version, deleted, body, clocks, meta, scope";
+// A record's body and meta are those of its latest version, the history row
+// whose seq is records.version: they are read from there and written only
+// there. records.body and records.meta are written empty (rows written
+// before this hold a copy, which is never read).
+constexpr const char* kRecordColumns =
+    "collection, id, version, deleted, (SELECT body FROM history WHERE seq=records.version), clocks, "
+    "(SELECT meta FROM history WHERE seq=records.version), scope";
 
 // Prepared statements of the writer connection, reused across transactions.
 struct WriterStatements {
@@ -177,6 +185,7 @@ struct WriterStatements {
                       "INSERT INTO clients(client_id, last_mutation_id) VALUES(?,?) ON CONFLICT(client_id) DO UPDATE "
                       "SET last_mutation_id=MAX(last_mutation_id, excluded.last_mutation_id)"),
         get_result(db, "SELECT result FROM mutation_results WHERE client_id=? AND mutation_id=?"),
+        get_version(db, "SELECT collection, id, deleted, body, meta FROM history WHERE seq=?"),
         put_result(db, "INSERT OR REPLACE INTO mutation_results(client_id, mutation_id, result) VALUES(?,?,?)"),
         forget_results(db, "DELETE FROM mutation_results WHERE client_id=? AND mutation_id<=?"),
         insert_conflict(db,
@@ -185,7 +194,7 @@ struct WriterStatements {
 
   SQLite::Statement get_record, upsert_record, insert_history, foreign_since, last_mutation, client_device, bind_client,
       upsert_client,
-      get_result, put_result, forget_results, insert_conflict;
+      get_result, get_version, put_result, forget_results, insert_conflict;
 };
 
 // Resets a cached statement on scope exit, whatever happens.
@@ -244,9 +253,9 @@ class SqliteWriteTxn : public ServerWriteTxn {
       q.bind(2, rec->id);
       q.bind(3, static_cast<int64_t>(seq));
       q.bind(4, rec->deleted ? 1 : 0);
-      q.bind(5, rec->body.data(), static_cast<int>(rec->body.size()));
+      q.bind(5, "", 0);  // body and meta: in history only (see kRecordColumns)
       q.bind(6, rec->clocks.data(), static_cast<int>(rec->clocks.size()));
-      q.bind(7, meta.data(), static_cast<int>(meta.size()));
+      q.bind(7, "", 0);
       q.bind(8, client_id);
       q.bind(9, rec->scope);  // kept from the create: a record's scope never changes
       q.exec();
@@ -289,6 +298,8 @@ class SqliteWriteTxn : public ServerWriteTxn {
   }
 
   StatusOr<uint64_t> LastMutationId(const std::string& client_id) override {
+    auto it = last_ids_.find(client_id);
+    if (it != last_ids_.end()) return it->second;
     uint64_t last = 0;
     Status st = Guard("read ledger", [&]() -> Status {
       Reset r{s_.last_mutation};
@@ -311,6 +322,10 @@ class SqliteWriteTxn : public ServerWriteTxn {
         v1::MutationResult res;
         if (!res.ParseFromString(Blob(s_.get_result.getColumn(0))))
           return DataLoss("stored result of mutation " + std::to_string(mutation_id) + " is corrupt");
+        // Ledger rows keep only the record's key and version (see
+        // RecordResult); older rows hold the whole record (they have meta).
+        if (res.has_record() && !res.record().has_meta())
+          INSPECTSYNC_RETURN_IF_ERROR(FillRecordFromHistory(res.mutable_record()));
         out = std::move(res);
       }
       return Status::Ok();
@@ -319,9 +334,31 @@ class SqliteWriteTxn : public ServerWriteTxn {
     return out;
   }
 
+  // The ledger keeps a result without its record's body and meta: the record
+  // of a result is always one version of the history (the seq in its
+  // version), so a replay (rare: a lost response) rebuilds it from there, and
+  // every push writes a small ledger row instead of a third copy of the body.
   Status RecordResult(const std::string& client_id, uint64_t mutation_id, const v1::MutationResult& res) override {
     return Guard("write ledger", [&]() -> Status {
-      std::string blob = res.SerializeAsString();
+      std::string blob;
+      if (res.has_record()) {
+        // Field by field, so the record's body is never copied. A field
+        // added to MutationResult must be added here (a test checks the count).
+        v1::MutationResult slim;
+        slim.set_mutation_id(res.mutation_id());
+        slim.set_outcome(res.outcome());
+        slim.set_reject_code(res.reject_code());
+        slim.set_reason(res.reason());
+        *slim.mutable_conflicts() = res.conflicts();
+        v1::Record* key = slim.mutable_record();
+        key->set_collection(res.record().collection());
+        key->set_id(res.record().id());
+        key->set_version(res.record().version());
+        key->set_deleted(res.record().deleted());
+        blob = slim.SerializeAsString();
+      } else {
+        blob = res.SerializeAsString();
+      }
       {
         Reset r{s_.put_result};
         s_.put_result.bind(1, client_id);
@@ -329,10 +366,28 @@ class SqliteWriteTxn : public ServerWriteTxn {
         s_.put_result.bind(3, blob.data(), static_cast<int>(blob.size()));
         s_.put_result.exec();
       }
-      Reset r{s_.upsert_client};
-      s_.upsert_client.bind(1, client_id);
-      s_.upsert_client.bind(2, static_cast<int64_t>(mutation_id));
-      s_.upsert_client.exec();
+      // The clients row is written once per transaction (Flush), not once per mutation.
+      uint64_t& last = last_ids_[client_id];
+      if (last == 0) {
+        auto stored = LastMutationIdInDb(client_id);
+        if (!stored.ok()) return stored.status();
+        last = *stored;
+      }
+      last = std::max(last, mutation_id);
+      return Status::Ok();
+    });
+  }
+
+  // Writes the last mutation ids RecordResult noted. REQUIRES: called once,
+  // after the transaction's work succeeded and before its commit.
+  Status Flush() {
+    return Guard("write ledger", [&]() -> Status {
+      for (const auto& [client_id, last] : last_ids_) {
+        Reset r{s_.upsert_client};
+        s_.upsert_client.bind(1, client_id);
+        s_.upsert_client.bind(2, static_cast<int64_t>(last));
+        s_.upsert_client.exec();
+      }
       return Status::Ok();
     });
   }
@@ -365,15 +420,66 @@ class SqliteWriteTxn : public ServerWriteTxn {
   }
 
  private:
+  StatusOr<uint64_t> LastMutationIdInDb(const std::string& client_id) {
+    Reset r{s_.last_mutation};
+    s_.last_mutation.bind(1, client_id);
+    if (s_.last_mutation.executeStep()) return static_cast<uint64_t>(s_.last_mutation.getColumn(0).getInt64());
+    return uint64_t{0};
+  }
+
+  Status FillRecordFromHistory(v1::Record* rec) {
+    Reset r{s_.get_version};
+    s_.get_version.bind(1, static_cast<int64_t>(rec->version()));
+    if (!s_.get_version.executeStep())
+      return DataLoss("stored result names version " + std::to_string(rec->version()) + ", which is not in history");
+    rec->set_collection(s_.get_version.getColumn(0).getString());
+    rec->set_id(s_.get_version.getColumn(1).getString());
+    rec->set_deleted(s_.get_version.getColumn(2).getInt() != 0);
+    const core::CollectionSpec* spec = core::FindCollection(rec->collection());
+    if (spec == nullptr) return Internal("stored record in unknown collection '" + rec->collection() + "'");
+    if (!spec->Mutable(rec->mutable_body())->ParseFromString(Blob(s_.get_version.getColumn(3))) ||
+        !rec->mutable_meta()->ParseFromString(Blob(s_.get_version.getColumn(4))))
+      return DataLoss("history version " + std::to_string(rec->version()) + " is corrupt");
+    return Status::Ok();
+  }
+
   WriterStatements& s_;
   uint64_t* next_seq_;
+  // Last mutation id per client written in this transaction (see Flush).
+  std::map<std::string, uint64_t> last_ids_;
 };
 
 class SqliteServerStore : public ServerStore {
  public:
-  SqliteServerStore(std::unique_ptr<SQLite::Database> writer, std::vector<std::unique_ptr<SQLite::Database>> readers)
-      : writer_(std::move(writer)), stmts_(*writer_), readers_(std::move(readers)) {
+  SqliteServerStore(std::unique_ptr<SQLite::Database> writer, std::vector<std::unique_ptr<SQLite::Database>> readers,
+                    std::unique_ptr<SQLite::Database> checkpointer)
+      : writer_(std::move(writer)),
+        stmts_(*writer_),
+        readers_(std::move(readers)),
+        checkpointer_(std::move(checkpointer)) {
     next_seq_ = static_cast<uint64_t>(writer_->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM history").getInt64()) + 1;
+    head_.store(next_seq_ - 1);
+    for (const auto& r : readers_) reader_stmts_[r.get()];  // fixed key set: lookups need no lock
+    // The writer's pages (b-tree interiors of records, history and their
+    // indexes) stay cached across pushes instead of being re-read.
+    writer_->exec("PRAGMA cache_size=-8192");
+    // WAL checkpoints leave the push path: SQLite would run them inside the
+    // commit that crosses the threshold, making that push wait for the copy
+    // into the main file and its fsync. This hook (which replaces
+    // auto-checkpointing on the writer) only wakes a thread that checkpoints
+    // on its own connection; PASSIVE never blocks writers or readers.
+    // Durability is unchanged: a commit is durable once in the WAL.
+    sqlite3_wal_hook(writer_->getHandle(), &SqliteServerStore::OnWalCommit, this);
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  }
+
+  ~SqliteServerStore() override {
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpoint_thread_.join();
   }
 
   Status Write(const std::function<Status(ServerWriteTxn&)>& fn) override {
@@ -383,22 +489,22 @@ class SqliteServerStore : public ServerStore {
       SQLite::Transaction txn(*writer_, SQLite::TransactionBehavior::IMMEDIATE);
       SqliteWriteTxn t(stmts_, &next_seq_);
       INSPECTSYNC_RETURN_IF_ERROR(fn(t));
+      INSPECTSYNC_RETURN_IF_ERROR(t.Flush());
       txn.commit();
       return Status::Ok();
     });
-    if (!st.ok()) next_seq_ = seq_before;  // rolled back: the seqs were never committed
+    if (!st.ok()) {
+      next_seq_ = seq_before;  // rolled back: the seqs were never committed
+      return st;
+    }
+    // Published after the commit: a reader that sees this head sees its rows.
+    head_.store(next_seq_ - 1);
     return st;
   }
 
-  StatusOr<uint64_t> Head() override {
-    uint64_t head = 0;
-    Status st = WithReader("read head", [&](SQLite::Database& db) -> Status {
-      head = static_cast<uint64_t>(db.execAndGet("SELECT COALESCE(MAX(seq), 0) FROM history").getInt64());
-      return Status::Ok();
-    });
-    if (!st.ok()) return st;
-    return head;
-  }
+  // The committed head, without a query: this store is the only writer of
+  // its file (one server process per database), so it always knows it.
+  StatusOr<uint64_t> Head() override { return head_.load(); }
 
   Status ReadChanges(const ChangeQuery& cq, std::vector<StoredRecord>* out) override {
     return WithReader("read changes", [&](SQLite::Database& db) -> Status {
@@ -427,7 +533,8 @@ class SqliteServerStore : public ServerStore {
           break;
       }
       sql += " ORDER BY version LIMIT ?";
-      SQLite::Statement q(db, sql);
+      SQLite::Statement& q = Cached(db, sql);
+      Reset reset{q};
       int i = 1;
       q.bind(i++, static_cast<int64_t>(cq.after));
       q.bind(i++, static_cast<int64_t>(cq.upto));
@@ -443,7 +550,9 @@ class SqliteServerStore : public ServerStore {
   StatusOr<uint64_t> CollectionsHead(const std::vector<std::string>& collections) override {
     uint64_t head = 0;
     Status st = WithReader("read collection head", [&](SQLite::Database& db) -> Status {
-      SQLite::Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM records WHERE collection=?");
+      // Runs on every pull and push (scope resolution): cached, index-only.
+      SQLite::Statement& q = Cached(db, "SELECT COALESCE(MAX(version), 0) FROM records WHERE collection=?");
+      Reset reset{q};
       for (const auto& c : collections) {
         q.bind(1, c);
         if (q.executeStep()) head = std::max(head, static_cast<uint64_t>(q.getColumn(0).getInt64()));
@@ -468,7 +577,8 @@ class SqliteServerStore : public ServerStore {
   StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) override {
     std::optional<StoredRecord> out;
     Status st = WithReader("read record", [&](SQLite::Database& db) -> Status {
-      SQLite::Statement q(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id=?");
+      SQLite::Statement& q = Cached(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id=?");
+      Reset reset{q};
       q.bind(1, collection);
       q.bind(2, id);
       if (q.executeStep()) out = RecordFromRow(q);
@@ -550,6 +660,19 @@ class SqliteServerStore : public ServerStore {
     return v;
   }
 
+  // A statement prepared once per reader connection and reused (preparing
+  // was most of a no-op pull's server cost). REQUIRES: `db` is a reader
+  // borrowed through WithReader (so no other thread uses its cache); the
+  // caller resets the statement before giving the connection back.
+  SQLite::Statement& Cached(SQLite::Database& db, const std::string& sql) {
+    auto& stmts = reader_stmts_.at(&db);
+    auto it = stmts.find(sql);
+    if (it != stmts.end()) return *it->second;
+    if (stmts.size() >= kMaxCachedStatements) stmts.clear();  // a bound, for callers that vary their SQL
+    return *stmts.emplace(sql, std::make_unique<SQLite::Statement>(db, sql)).first->second;
+  }
+  static constexpr size_t kMaxCachedStatements = 64;
+
   // Borrows a reader connection for the duration of `fn`.
   Status WithReader(const char* what, const std::function<Status(SQLite::Database&)>& fn) {
     std::unique_ptr<SQLite::Database> db;
@@ -568,6 +691,34 @@ class SqliteServerStore : public ServerStore {
     return st;
   }
 
+  // Checkpoint once the WAL holds this many pages (SQLite's own default).
+  static constexpr int kCheckpointPages = 1000;
+
+  static int OnWalCommit(void* self, sqlite3*, const char*, int wal_pages) {
+    if (wal_pages >= kCheckpointPages) {
+      auto* store = static_cast<SqliteServerStore*>(self);
+      {
+        std::lock_guard<std::mutex> lock(store->checkpoint_mu_);
+        store->checkpoint_wanted_ = true;
+      }
+      store->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    std::unique_lock<std::mutex> lock(checkpoint_mu_);
+    for (;;) {
+      checkpoint_cv_.wait(lock, [&] { return checkpoint_stop_ || checkpoint_wanted_; });
+      if (checkpoint_stop_) return;
+      checkpoint_wanted_ = false;
+      lock.unlock();
+      // A failure (e.g. SQLITE_BUSY) only leaves the WAL longer until the next one.
+      sqlite3_wal_checkpoint_v2(checkpointer_->getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+
   std::mutex write_mu_;
   std::unique_ptr<SQLite::Database> writer_;
   WriterStatements stmts_;
@@ -576,6 +727,17 @@ class SqliteServerStore : public ServerStore {
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<SQLite::Database>> readers_;
+  // Per reader connection; declared after readers_ so the statements are
+  // finalized before their connections close.
+  std::map<SQLite::Database*, std::map<std::string, std::unique_ptr<SQLite::Statement>>> reader_stmts_;
+  std::atomic<uint64_t> head_{0};
+
+  std::unique_ptr<SQLite::Database> checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stop_ = false;
+  std::thread checkpoint_thread_;  // last: started after, and joined before, everything it uses
 };
 
 }  // namespace
@@ -593,9 +755,11 @@ StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& 
     if (!r.ok()) return r.status();
     readers.push_back(std::move(*r));
   }
+  auto checkpointer = OpenDatabase(path, options.synchronous_full);
+  if (!checkpointer.ok()) return checkpointer.status();
   std::unique_ptr<ServerStore> store;
   Status st = Guard("open server store", [&]() -> Status {
-    store = std::make_unique<SqliteServerStore>(std::move(*writer), std::move(readers));
+    store = std::make_unique<SqliteServerStore>(std::move(*writer), std::move(readers), std::move(*checkpointer));
     return Status::Ok();
   });
   if (!st.ok()) return st;

@@ -101,9 +101,9 @@ StatusOr<std::vector<Local<T>>> UnwrapAll(StatusOr<std::vector<LocalRecord>> rec
 
 // ---------------------------------------------------------------- Impl
 
-Status Client::Impl::Append(v1::Mutation* m) {
+Status Client::Impl::Stamp(v1::Mutation* m, uint64_t index) {
   m->set_client_id(client_id);
-  m->set_mutation_id(store->next_mutation_id());
+  m->set_mutation_id(store->next_mutation_id() + index);
   m->set_hlc(hlc->Now());
   // The same checks the server runs, so a bad edit fails here, in the app,
   // instead of turning into a dead letter later. Drift is the server's call:
@@ -113,10 +113,15 @@ Status Client::Impl::Append(v1::Mutation* m) {
   limits.max_clock_drift_ms = std::numeric_limits<int64_t>::max();
   core::Rejection rejection = core::ValidateMutation(*m, limits, clock->NowMillis());
   if (!rejection.ok()) return InvalidArgument(rejection.reason);
+  return Status::Ok();
+}
+
+Status Client::Impl::Append(v1::Mutation* m) {
+  INSPECTSYNC_RETURN_IF_ERROR(Stamp(m, 0));
   return store->AppendMutation(*m, hlc->last());
 }
 
-StatusOr<std::string> Client::Impl::Create(const std::string& collection, const v1::RecordBody& body) {
+StatusOr<v1::Mutation> Client::Impl::CreateMutation(const std::string& collection, const v1::RecordBody& body) {
   auto spec = Collection(collection);
   if (!spec.ok()) return spec.status();
   INSPECTSYNC_RETURN_IF_ERROR(CheckHolds(**spec, body));
@@ -130,15 +135,46 @@ StatusOr<std::string> Client::Impl::Create(const std::string& collection, const 
     if (r->GetEnumValue(*rec, status->field) == v1::FINDING_STATUS_UNSPECIFIED)
       r->SetEnumValue(rec, status->field, v1::OPEN);
   }
+  return m;
+}
+
+StatusOr<std::string> Client::Impl::Create(const std::string& collection, const v1::RecordBody& body) {
+  auto m = CreateMutation(collection, body);
+  if (!m.ok()) return m.status();
   std::string id;
   {
     std::lock_guard<std::mutex> lock(mu);
     id = ids->NewUuidV7();
-    m.set_record_id(id);
-    INSPECTSYNC_RETURN_IF_ERROR(Append(&m));
+    m->set_record_id(id);
+    INSPECTSYNC_RETURN_IF_ERROR(Append(&*m));
   }
   NoteLocalWrite();
   return id;
+}
+
+StatusOr<std::vector<std::string>> Client::Impl::CreateAll(const std::string& collection,
+                                                           const std::vector<v1::RecordBody>& bodies) {
+  std::vector<v1::Mutation> ms;
+  ms.reserve(bodies.size());
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    auto m = CreateMutation(collection, bodies[i]);
+    if (!m.ok()) return Status(m.status().code(), "record " + std::to_string(i) + ": " + m.status().message());
+    ms.push_back(std::move(*m));
+  }
+  std::vector<std::string> ids_out;
+  ids_out.reserve(ms.size());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t i = 0; i < ms.size(); ++i) {
+      ms[i].set_record_id(ids->NewUuidV7());
+      Status st = Stamp(&ms[i], i);
+      if (!st.ok()) return Status(st.code(), "record " + std::to_string(i) + ": " + st.message());
+      ids_out.push_back(ms[i].record_id());
+    }
+    INSPECTSYNC_RETURN_IF_ERROR(store->AppendMutations(ms, hlc->last()));
+  }
+  if (!ids_out.empty()) NoteLocalWrite();
+  return ids_out;
 }
 
 Status Client::Impl::Update(const std::string& collection, const std::string& id, const v1::RecordBody& values,
@@ -280,6 +316,12 @@ const std::string& Client::client_id() const { return impl_->client_id; }
 StatusOr<std::string> Client::CreateFinding(const v1::Finding& finding) {
   return impl_->Create(CollectionName<v1::Finding>(), Wrap(finding));
 }
+StatusOr<std::vector<std::string>> Client::CreateFindings(const std::vector<v1::Finding>& findings) {
+  std::vector<v1::RecordBody> bodies;
+  bodies.reserve(findings.size());
+  for (const v1::Finding& f : findings) bodies.push_back(Wrap(f));
+  return impl_->CreateAll(CollectionName<v1::Finding>(), bodies);
+}
 Status Client::UpdateFinding(const std::string& id, const v1::Finding& values, const std::vector<std::string>& fields) {
   return impl_->Update(CollectionName<v1::Finding>(), id, Wrap(values), fields);
 }
@@ -317,6 +359,10 @@ StatusOr<std::vector<LocalInspection>> Client::ListInspections() {
 
 StatusOr<std::string> Client::Create(const std::string& collection, const v1::RecordBody& body) {
   return impl_->Create(collection, body);
+}
+StatusOr<std::vector<std::string>> Client::CreateAll(const std::string& collection,
+                                                     const std::vector<v1::RecordBody>& bodies) {
+  return impl_->CreateAll(collection, bodies);
 }
 Status Client::Update(const std::string& collection, const std::string& id, const v1::RecordBody& values,
                       const std::vector<std::string>& fields) {

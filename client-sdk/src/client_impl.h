@@ -59,6 +59,7 @@ class Client::Impl {
 
   // ---- writes and reads (client.cc) ----
   StatusOr<std::string> Create(const std::string& collection, const v1::RecordBody& body);
+  StatusOr<std::vector<std::string>> CreateAll(const std::string& collection, const std::vector<v1::RecordBody>& bodies);
   Status Update(const std::string& collection, const std::string& id, const v1::RecordBody& values,
                 const std::vector<std::string>& fields);
   Status Delete(const std::string& collection, const std::string& id);
@@ -79,11 +80,22 @@ class Client::Impl {
   };
   Status SyncLocked(SyncReport* report, Events* events);
   Status PushAll(SyncReport* report, Events* events);
+  // Reads the next outbox batch after *after (up to `through`) into `request`
+  // (left empty when none) and moves *after past it. Takes mu.
+  Status NextPushBatch(uint64_t* after, uint64_t through, v1::PushRequest* request);
+  // Stores one batch's results and counts them into the report. Takes mu.
+  Status StorePushResults(const v1::PushRequest& request, const v1::PushResponse& response, SyncReport* report,
+                          Events* events);
   Status PullAll(SyncReport* report);
   void Deliver(const Events& events);
   void BackgroundLoop();
   // Validates a mutation as the server will, then stores it. REQUIRES: mu held.
   Status Append(v1::Mutation* m);
+  // Stamps and validates `m` as the `index`-th of a batch about to be stored
+  // (mutation ids follow the store's next one). REQUIRES: mu held.
+  Status Stamp(v1::Mutation* m, uint64_t index);
+  // The CREATE mutation of `body`, its lifecycle status defaulted. No id yet.
+  StatusOr<v1::Mutation> CreateMutation(const std::string& collection, const v1::RecordBody& body);
 };
 
 }  // namespace inspectsync

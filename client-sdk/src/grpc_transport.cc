@@ -27,6 +27,13 @@ class GrpcTransport : public Transport {
       : options_(options) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(options.max_receive_bytes);
+    // Bound how far the server may stream ahead of a client that stores
+    // pages slower than they arrive. With BDP probing, loopback and fast
+    // links open the HTTP/2 window wide and whole pull backlogs (tens of MB)
+    // pile up in gRPC's buffers; a fixed window of a few pages keeps the
+    // pipe full (pages are ~350 KB) without that.
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 2 << 20);
     channel_ = grpc::CreateCustomChannel(address, std::move(creds), args);
     stub_ = v1::SyncService::NewStub(channel_);
     if (!options.token.empty()) bearer_ = "Bearer " + options.token;

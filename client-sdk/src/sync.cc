@@ -6,6 +6,7 @@
 // (network error, kill -9) is finished by simply running Sync() again: the
 // unanswered mutations go out again with the same ids, and the server answers
 // them from its idempotency ledger.
+#include <future>
 #include <set>
 #include <utility>
 
@@ -54,65 +55,95 @@ Status Client::Impl::PushAll(SyncReport* report, Events* events) {
     std::lock_guard<std::mutex> lock(mu);
     through = store->next_mutation_id() - 1;
   }
+  // Batches are pipelined: batch i+1 is on the wire while the results of
+  // batch i are stored, so the server and the device work at the same time
+  // instead of taking turns. Nothing of the outbox guarantees changes: a row
+  // leaves the outbox only with its stored result, and ack_through is read
+  // from the outbox, so it never covers a result not stored yet (it lags one
+  // batch behind instead). A failure anywhere leaves the rest to be re-sent
+  // with the same ids and answered from the server's ledger.
   uint64_t after = 0;
+  v1::PushRequest request;
+  INSPECTSYNC_RETURN_IF_ERROR(NextPushBatch(&after, through, &request));
+  if (request.mutations_size() == 0) return Status::Ok();
+  v1::PushResponse response;
+  INSPECTSYNC_RETURN_IF_ERROR(transport->Push(request, &response));  // no lock held
   for (;;) {
-    v1::PushRequest request;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      auto batch = store->OutboxBatch(after, through, options.push_batch_size, options.push_batch_bytes);
-      if (!batch.ok()) return batch.status();
-      if (batch->empty()) return Status::Ok();
-      auto ack = store->AckThrough();
-      if (!ack.ok()) return ack.status();
-      request.set_protocol_version(kProtocolVersion);
-      request.set_ack_through(*ack);
-      for (v1::Mutation& m : *batch) *request.add_mutations() = std::move(m);
-    }
-    after = request.mutations(request.mutations_size() - 1).mutation_id();
+    v1::PushRequest next_request;
+    INSPECTSYNC_RETURN_IF_ERROR(NextPushBatch(&after, through, &next_request));
+    const bool more = next_request.mutations_size() > 0;
+    v1::PushResponse next_response;
+    std::future<Status> in_flight;
+    // One call at a time still: this thread does not use the transport until it has joined.
+    if (more)
+      in_flight = std::async(std::launch::async, [&] { return transport->Push(next_request, &next_response); });
+    Status stored = StorePushResults(request, response, report, events);
+    Status sent = more ? in_flight.get() : Status::Ok();
+    INSPECTSYNC_RETURN_IF_ERROR(stored);
+    if (!more) return Status::Ok();
+    INSPECTSYNC_RETURN_IF_ERROR(sent);
+    request = std::move(next_request);
+    response = std::move(next_response);
+  }
+}
 
-    v1::PushResponse response;
-    INSPECTSYNC_RETURN_IF_ERROR(transport->Push(request, &response));  // no lock held
+Status Client::Impl::NextPushBatch(uint64_t* after, uint64_t through, v1::PushRequest* request) {
+  std::lock_guard<std::mutex> lock(mu);
+  auto batch = store->OutboxBatch(*after, through, options.push_batch_size, options.push_batch_bytes);
+  if (!batch.ok()) return batch.status();
+  if (batch->empty()) return Status::Ok();
+  auto ack = store->AckThrough();
+  if (!ack.ok()) return ack.status();
+  request->set_protocol_version(kProtocolVersion);
+  request->set_ack_through(*ack);
+  for (v1::Mutation& m : *batch) *request->add_mutations() = std::move(m);
+  *after = request->mutations(request->mutations_size() - 1).mutation_id();
+  return Status::Ok();
+}
 
-    std::set<uint64_t> sent;
-    for (const v1::Mutation& m : request.mutations()) sent.insert(m.mutation_id());
-    std::vector<v1::MutationResult> results;
-    std::set<uint64_t> answered;
-    for (const v1::MutationResult& r : response.results()) {
-      if (!sent.count(r.mutation_id())) continue;  // not ours to store
-      answered.insert(r.mutation_id());
-      results.push_back(r);
-    }
-    storage::PushApplied applied;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      hlc->Observe(response.server_hlc());
-      auto stored = store->ApplyPushResults(results, hlc->last(), clock->NowMillis());
-      if (!stored.ok()) return stored.status();
-      applied = std::move(*stored);
-    }
-    ++report->push_batches;
-    for (size_t i : applied.processed) {
-      const v1::MutationResult& r = results[i];
-      ++report->pushed;
-      switch (r.outcome()) {
-        case v1::APPLIED: ++report->applied; break;
-        case v1::MERGED: ++report->merged; break;
-        case v1::CONFLICT:
-          ++report->conflicts;
-          for (const v1::Conflict& c : r.conflicts()) events->conflicts.push_back(c);
-          break;
-        case v1::REJECTED: ++report->rejected; break;
-        default: break;
-      }
-    }
-    for (storage::DeadLetter& d : applied.rejected)
-      events->rejected.push_back(RejectedMutation{std::move(d.mutation), d.code, std::move(d.reason), d.rejected_at_ms});
-    for (uint64_t id : sent) {
-      if (!answered.count(id))
-        return Internal("the server returned no result for mutation " + std::to_string(id) +
-                        "; it stays in the outbox and goes out again on the next sync");
+Status Client::Impl::StorePushResults(const v1::PushRequest& request, const v1::PushResponse& response,
+                                      SyncReport* report, Events* events) {
+  std::set<uint64_t> sent;
+  for (const v1::Mutation& m : request.mutations()) sent.insert(m.mutation_id());
+  std::vector<v1::MutationResult> results;
+  results.reserve(static_cast<size_t>(response.results_size()));
+  std::set<uint64_t> answered;
+  for (const v1::MutationResult& r : response.results()) {
+    if (!sent.count(r.mutation_id())) continue;  // not ours to store
+    answered.insert(r.mutation_id());
+    results.push_back(r);
+  }
+  storage::PushApplied applied;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    hlc->Observe(response.server_hlc());
+    auto stored = store->ApplyPushResults(results, hlc->last(), clock->NowMillis());
+    if (!stored.ok()) return stored.status();
+    applied = std::move(*stored);
+  }
+  ++report->push_batches;
+  for (size_t i : applied.processed) {
+    const v1::MutationResult& r = results[i];
+    ++report->pushed;
+    switch (r.outcome()) {
+      case v1::APPLIED: ++report->applied; break;
+      case v1::MERGED: ++report->merged; break;
+      case v1::CONFLICT:
+        ++report->conflicts;
+        for (const v1::Conflict& c : r.conflicts()) events->conflicts.push_back(c);
+        break;
+      case v1::REJECTED: ++report->rejected; break;
+      default: break;
     }
   }
+  for (storage::DeadLetter& d : applied.rejected)
+    events->rejected.push_back(RejectedMutation{std::move(d.mutation), d.code, std::move(d.reason), d.rejected_at_ms});
+  for (uint64_t id : sent) {
+    if (!answered.count(id))
+      return Internal("the server returned no result for mutation " + std::to_string(id) +
+                      "; it stays in the outbox and goes out again on the next sync");
+  }
+  return Status::Ok();
 }
 
 Status Client::Impl::PullAll(SyncReport* report) {

@@ -144,6 +144,74 @@ TEST_F(ClientTest, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(server_->pushes()[0].mutations_size(), 1);
 }
 
+TEST_F(ClientTest, BatchCreateStoresAllInOrderAndSyncsThemLikeSingleCreates) {
+  auto c = Open();
+  auto single = c->CreateFinding(Finding("first, alone"));
+  ASSERT_OK(single);
+  std::vector<v1::Finding> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(Finding("batch " + std::to_string(i)));
+  auto ids = c->CreateFindings(batch);
+  ASSERT_OK(ids);
+  ASSERT_EQ(ids->size(), 5u);
+  for (size_t i = 0; i < ids->size(); ++i) {
+    auto got = c->GetFinding((*ids)[i]);
+    ASSERT_OK(got);
+    EXPECT_EQ(got->value.title(), "batch " + std::to_string(i));
+    EXPECT_EQ(got->value.status(), v1::OPEN);  // defaulted as by CreateFinding
+    EXPECT_TRUE(got->pending);
+  }
+  EXPECT_EQ(Pending(*c), 6u);
+  EXPECT_TRUE(c->CreateFindings({})->empty());
+  EXPECT_EQ(Pending(*c), 6u);
+
+  auto report = c->Sync();
+  ASSERT_OK(report);
+  EXPECT_EQ(report->applied, 6u);
+  auto pushed = server_->pushes();
+  ASSERT_EQ(pushed.size(), 1u);
+  for (int i = 0; i < pushed[0].mutations_size(); ++i) {
+    EXPECT_EQ(pushed[0].mutations(i).mutation_id(), static_cast<uint64_t>(i + 1));  // consecutive, in order
+    if (i > 0) {
+      EXPECT_EQ(pushed[0].mutations(i).record_id(), (*ids)[static_cast<size_t>(i - 1)]);
+    }
+  }
+  for (const std::string& id : *ids) EXPECT_TRUE(server_->Find("findings", id).has_value());
+}
+
+TEST_F(ClientTest, BatchCreateWithOneBadRecordStoresNothing) {
+  auto c = Open();
+  std::vector<v1::Finding> batch = {Finding("fine"), Finding(std::string(201, 'x')), Finding("also fine")};
+  auto refused = c->CreateFindings(batch);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("record 1"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(Pending(*c), 0u);
+  EXPECT_TRUE(c->ListFindings()->empty());
+  v1::Finding closed = Finding();
+  closed.set_status(v1::CLOSED);  // only DRAFT and OPEN at creation
+  EXPECT_FALSE(c->CreateFindings({Finding(), closed}).ok());
+  EXPECT_EQ(Pending(*c), 0u);
+  // Mutation ids were not burnt: the next write is still mutation 1.
+  ASSERT_OK(c->CreateFinding(Finding()));
+  ASSERT_OK(c->Sync());
+  EXPECT_EQ(server_->pushes().back().mutations(0).mutation_id(), 1u);
+}
+
+TEST_F(ClientTest, BatchCreateSurvivesReopen) {
+  std::vector<std::string> ids;
+  {
+    auto c = Open();
+    auto created = c->CreateAll("inspections", {Body(Inspection("site-a")), Body(Inspection("site-b"))});
+    ASSERT_OK(created);
+    ids = *created;
+  }
+  auto c = Open();
+  EXPECT_EQ(Pending(*c), 2u);
+  EXPECT_EQ(c->GetInspection(ids[1])->value.site_id(), "site-b");
+  ASSERT_OK(c->CreateInspection(Inspection()));
+  ASSERT_OK(c->Sync());
+  EXPECT_EQ(server_->pushes().back().mutations(2).mutation_id(), 3u);
+}
+
 TEST_F(ClientTest, LegalLifecycleMovesAreAccepted) {
   auto c = Open();
   auto id = c->CreateFinding(Finding());

@@ -2,6 +2,7 @@
 // keep a stale or repeated answer from the server from doing harm.
 #include "storage/device_store.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
 #include "tests/sdk/sdk_test_util.h"
@@ -115,6 +116,22 @@ TEST_F(DeviceStoreTest, MutationIdsAreAllocatedInOrderOnly) {
   EXPECT_EQ(*s->OutboxCount(), 1u);
 }
 
+TEST_F(DeviceStoreTest, BatchAppendIsInOrderAndAllOrNothing) {
+  auto s = OpenStore();
+  v1::Mutation second = PatchTitle(2, "patched");
+  EXPECT_EQ(s->AppendMutations({Create(1, Finding("made")), PatchTitle(3, "gap")}, 3).code(), StatusCode::kInternal);
+  EXPECT_EQ(*s->OutboxCount(), 0u);
+  EXPECT_EQ(s->next_mutation_id(), 1u);
+  ASSERT_OK(s->AppendMutations({Create(1, Finding("made")), second}, 2));
+  EXPECT_EQ(s->next_mutation_id(), 3u);
+  EXPECT_EQ(s->last_hlc(), 2u);
+  EXPECT_EQ(*s->OutboxCount(), 2u);
+  auto v = s->GetView("findings", kId);
+  ASSERT_TRUE(v->has_value());
+  EXPECT_EQ((*v)->body.finding().title(), "patched");  // both folded, in order
+  EXPECT_TRUE((*v)->pending);
+}
+
 TEST_F(DeviceStoreTest, AckThroughCoversOnlyProcessedPrefix) {
   auto s = OpenStore();
   ASSERT_OK(s->AppendMutation(Create(1, Finding()), 1));
@@ -209,6 +226,150 @@ TEST_F(DeviceStoreTest, AResultRecordForAnotherRecordIsIgnored) {
   r.mutable_record()->set_id("01890a5d-ac96-774b-bcce-b302099a8999");
   ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
   EXPECT_EQ(*s->ServerVersion("findings", "01890a5d-ac96-774b-bcce-b302099a8999"), 0u);
+}
+
+// Results and pages are stored from the record in hand, and with nothing
+// pending the view is the server state as it is; a record that still has
+// pending edits keeps them folded in, in every path.
+TEST_F(DeviceStoreTest, AppliedResultWithOtherEditsPendingKeepsThemInTheView) {
+  auto s = OpenStore();
+  ASSERT_OK(s->AppendMutation(Create(1, Finding("created")), 1));
+  ASSERT_OK(s->AppendMutation(PatchTitle(2, "edited"), 2));
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::APPLIED);
+  *r.mutable_record() = ServerRecord(10, "created");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  auto v = s->GetView("findings", kId);
+  ASSERT_TRUE(v->has_value());
+  EXPECT_EQ((*v)->body.finding().title(), "edited");
+  EXPECT_TRUE((*v)->pending);
+  EXPECT_EQ((*v)->version, 10u);
+
+  r.set_mutation_id(2);
+  *r.mutable_record() = ServerRecord(11, "edited");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  v = s->GetView("findings", kId);
+  EXPECT_EQ((*v)->body.finding().title(), "edited");
+  EXPECT_FALSE((*v)->pending);
+  EXPECT_EQ((*v)->version, 11u);
+  EXPECT_EQ(*s->ServerVersion("findings", kId), 11u);
+}
+
+TEST_F(DeviceStoreTest, MergedResultShowsTheServersBodyNotTheLocalOne) {
+  auto s = OpenStore();
+  ASSERT_OK(s->AppendMutation(Create(1, Finding("mine")), 1));
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::MERGED);
+  *r.mutable_record() = ServerRecord(7, "merged on the server");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  auto v = s->GetView("findings", kId);
+  ASSERT_TRUE(v->has_value());
+  EXPECT_EQ((*v)->body.finding().title(), "merged on the server");
+  EXPECT_FALSE((*v)->pending);
+}
+
+TEST_F(DeviceStoreTest, AppliedResultOlderThanTheStoredStateRecomputesFromIt) {
+  auto s = OpenStore();
+  ASSERT_OK(s->AppendMutation(Create(1, Finding("mine")), 1));
+  v1::PullResponse page;  // a newer version arrived first (e.g. after a lost push response)
+  *page.add_records() = ServerRecord(20, "newer");
+  page.set_next_cursor(20);
+  ASSERT_OK(s->ApplyPullPage(page, 0));
+  EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "mine");  // still pending on top
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::APPLIED);
+  *r.mutable_record() = ServerRecord(5, "mine");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  auto v = s->GetView("findings", kId);
+  EXPECT_EQ((*v)->body.finding().title(), "newer");
+  EXPECT_EQ((*v)->version, 20u);
+  EXPECT_FALSE((*v)->pending);
+}
+
+TEST_F(DeviceStoreTest, PulledRecordsFoldPendingEditsAlsoAfterReopen) {
+  {
+    auto s = OpenStore();
+    v1::PullResponse page;
+    *page.add_records() = ServerRecord(3, "server");
+    page.set_next_cursor(3);
+    ASSERT_OK(s->ApplyPullPage(page, 0));
+    ASSERT_OK(s->AppendMutation(PatchTitle(1, "local"), 1));
+  }
+  // The pending count is reloaded from the file: the pulled version must not
+  // hide the local edit.
+  auto s = OpenStore();
+  v1::PullResponse page;
+  *page.add_records() = ServerRecord(8, "server again");
+  page.set_next_cursor(8);
+  ASSERT_OK(s->ApplyPullPage(page, 0));
+  auto v = s->GetView("findings", kId);
+  EXPECT_EQ((*v)->body.finding().title(), "local");
+  EXPECT_TRUE((*v)->pending);
+  EXPECT_EQ((*v)->version, 8u);
+}
+
+// Schema v2: with nothing pending, the body is stored once (in the server
+// state) and reads take it from there; a pending edit stores its own body.
+TEST_F(DeviceStoreTest, BodiesAreStoredOnceUnlessAnEditIsPending) {
+  auto s = OpenStore();
+  auto body_bytes = [&] {
+    SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT length(body) FROM local_view").getInt();
+  };
+  v1::PullResponse page;
+  *page.add_records() = ServerRecord(4, "pulled");
+  page.set_next_cursor(4);
+  ASSERT_OK(s->ApplyPullPage(page, 0));
+  EXPECT_EQ(body_bytes(), 0);
+  EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "pulled");
+  auto listed = s->ListView("findings");
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].body.finding().title(), "pulled");
+  EXPECT_EQ((*listed)[0].body.finding().description(), ServerRecord(4, "x").body().finding().description());
+
+  ASSERT_OK(s->AppendMutation(PatchTitle(1, "local"), 1));
+  EXPECT_GT(body_bytes(), 0);
+  EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "local");
+
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::APPLIED);
+  *r.mutable_record() = ServerRecord(6, "local");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  EXPECT_EQ(body_bytes(), 0);
+  auto v = s->GetView("findings", kId);
+  EXPECT_EQ((*v)->body.finding().title(), "local");
+  EXPECT_EQ((*v)->version, 6u);
+  EXPECT_FALSE((*v)->pending);
+}
+
+// A v1 file (every view row with its own body) opens, reads the same, and
+// its rows that equal the server state lose their copy.
+TEST_F(DeviceStoreTest, MigratesAVersion1FileKeepingWhatTheAppSees) {
+  {
+    auto s = OpenStore();
+    v1::PullResponse page;
+    *page.add_records() = ServerRecord(4, "pulled");
+    page.set_next_cursor(4);
+    ASSERT_OK(s->ApplyPullPage(page, 0));
+  }
+  {
+    // Back to what v1 wrote: a literal body in every row.
+    SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READWRITE);
+    std::string body = ServerRecord(4, "pulled").body().SerializeAsString();
+    SQLite::Statement q(db, "UPDATE local_view SET body = ?");
+    q.bind(1, body.data(), static_cast<int>(body.size()));
+    ASSERT_EQ(q.exec(), 1);
+    db.exec("PRAGMA user_version=1");
+  }
+  auto s = OpenStore();
+  EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "pulled");
+  SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+  EXPECT_EQ(db.execAndGet("SELECT length(body) FROM local_view").getInt(), 0);
 }
 
 }  // namespace

@@ -164,10 +164,52 @@ TEST_F(SyncTest, PushGoesInBatchesInOrder) {
   EXPECT_EQ(pushes[0].mutations_size(), 3);
   EXPECT_EQ(pushes[1].mutations_size(), 3);
   EXPECT_EQ(pushes[2].mutations_size(), 1);
+  // Batches are pipelined: batch i+1 leaves before the results of batch i
+  // are stored, so acknowledgements lag one batch and never cover a result
+  // the device has not stored.
   EXPECT_EQ(pushes[0].ack_through(), 0u);
-  EXPECT_EQ(pushes[1].ack_through(), 3u);
-  EXPECT_EQ(pushes[2].ack_through(), 6u);
+  EXPECT_EQ(pushes[1].ack_through(), 0u);
+  EXPECT_EQ(pushes[2].ack_through(), 3u);
   EXPECT_EQ(pushes[2].mutations(0).mutation_id(), 7u);
+  ASSERT_OK(c->CreateInspection(Inspection()));
+  ASSERT_OK(c->Sync());
+  EXPECT_EQ(server_->pushes().back().ack_through(), 7u);
+}
+
+// A failure of a push while the results of the one before it are being
+// stored: what was answered is stored, the rest stays in the outbox and goes
+// out again with the same bytes; nothing is applied twice.
+TEST_F(SyncTest, PipelinedPushFailingMidwayKeepsStoredBatchesAndResendsTheRest) {
+  for (int failing_call : {2, 3}) {
+    server_ = std::make_shared<FakeServer>(&clock_);
+    ClientOptions o = Options();
+    o.db_path = dir_.File("pipeline-" + std::to_string(failing_call) + ".db");
+    o.push_batch_size = 3;
+    auto c = Open(o);
+    for (int i = 0; i < 8; ++i) ASSERT_OK(c->CreateInspection(Inspection("site-" + std::to_string(i))));
+    int calls = 0;
+    server_->SetPushHook([&] {
+      if (++calls == failing_call) server_->FailNextPushes({Unavailable("cut")});
+    });
+    EXPECT_EQ(c->Sync().status().code(), StatusCode::kUnavailable);
+    const uint64_t stored = 3u * static_cast<uint64_t>(failing_call - 1);
+    EXPECT_EQ(Pending(*c), 8u - stored) << failing_call;
+    auto first = server_->pushes();
+
+    server_->SetPushHook(nullptr);
+    auto report = c->Sync();
+    ASSERT_OK(report);
+    EXPECT_EQ(report->pushed, 8u - stored);
+    EXPECT_EQ(Pending(*c), 0u);
+    for (uint64_t mid = 1; mid <= 8; ++mid) EXPECT_EQ(server_->applied_count(c->client_id(), mid), 1) << mid;
+    // The failed batch went out again byte for byte.
+    auto all = server_->pushes();
+    const v1::PushRequest& failed = first.back();
+    const v1::PushRequest& resent = all[first.size()];
+    ASSERT_EQ(resent.mutations_size(), failed.mutations_size());
+    for (int i = 0; i < failed.mutations_size(); ++i)
+      EXPECT_EQ(resent.mutations(i).SerializeAsString(), failed.mutations(i).SerializeAsString());
+  }
 }
 
 TEST_F(SyncTest, PushBatchesRespectTheByteBudget) {

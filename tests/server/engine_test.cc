@@ -101,6 +101,100 @@ TEST_F(EngineTest, RetriedPushIsAppliedOnceWithTheOriginalResult) {
   EXPECT_EQ(hist.size(), 1u);
 }
 
+// The ledger keeps a result's record as a reference to its history version;
+// a replay (also after a restart, and of every outcome) rebuilds exactly what
+// the first answer said, and ledger rows stay small.
+TEST_F(EngineTest, ReplaysOfEveryOutcomeMatchTheOriginalAfterReopenAndLedgerRowsStaySmall) {
+  std::string id = ids_.NewUuidV7();
+  v1::Finding f = SampleFinding();
+  f.set_description(std::string(400, 'd'));
+  v1::Mutation create = CreateFinding(kA, 1, id, f);
+  v1::MutationResult created = PushOne(create);
+  ASSERT_EQ(created.outcome(), v1::APPLIED);
+  v1::Finding a = f, b = f;
+  a.set_responsible_org("District Gas Co.");
+  b.set_responsible_org("School logistics office");
+  v1::Mutation patch_a = PatchFinding(kA, 2, id, created.record().version(), f, a, {"responsible_org"},
+                                      testing::kTestNowMs + 1000);
+  v1::Mutation patch_b = PatchFinding(kB, 1, id, created.record().version(), f, b, {"responsible_org"},
+                                      testing::kTestNowMs + 500);
+  v1::Mutation dup_create = CreateFinding(kB, 2, id, f);
+  v1::MutationResult applied = PushOne(patch_a);
+  auto b_first = engine_->Push(Batch({patch_b, dup_create}), Caller{"tester"});
+  ASSERT_TRUE(b_first.ok());
+  ASSERT_EQ(b_first->results(0).outcome(), v1::CONFLICT);
+  ASSERT_EQ(b_first->results(1).outcome(), v1::REJECTED);
+  ASSERT_TRUE(b_first->results(1).has_record());  // ALREADY_EXISTS carries the record as it stands
+
+  {
+    SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT MAX(length(result)) FROM mutation_results");
+    ASSERT_TRUE(q.executeStep());
+    EXPECT_LT(q.getColumn(0).getInt(), 400);  // no copy of the 400-byte description
+    // Nor does the latest-version row: body and meta live in history only.
+    EXPECT_EQ(db.execAndGet("SELECT MAX(length(body)) + MAX(length(meta)) FROM records").getInt(), 0);
+  }
+
+  uint64_t head = Head();
+  engine_.reset();
+  store_.reset();  // restart the server
+  SetUp();
+  EXPECT_EQ(PushOne(create).SerializeAsString(), created.SerializeAsString());
+  EXPECT_EQ(PushOne(patch_a).SerializeAsString(), applied.SerializeAsString());
+  auto b_again = engine_->Push(Batch({patch_b, dup_create}), Caller{"tester"});
+  ASSERT_TRUE(b_again.ok());
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(b_again->results(i).SerializeAsString(), b_first->results(i).SerializeAsString()) << i;
+  EXPECT_EQ(Head(), head);  // nothing applied twice
+}
+
+// Rows of `records` written by earlier builds hold a copy of the body and
+// meta; reads never use it (they take the latest history version).
+TEST_F(EngineTest, RecordsReadTheirBodyFromHistoryNotFromAnOldCopy) {
+  std::string id = ids_.NewUuidV7();
+  v1::MutationResult created = PushOne(CreateFinding(kA, 1, id, SampleFinding()));
+  {
+    SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE records SET body = x'0102', meta = x'0304'");  // stale copies, as an old build might leave
+  }
+  auto rec = store_->GetRecord("findings", id);
+  ASSERT_TRUE(rec.ok() && rec->has_value());
+  v1::Record wire;
+  ASSERT_TRUE(ToWireRecord(**rec, &wire).ok());
+  EXPECT_EQ(wire.SerializeAsString(), created.record().SerializeAsString());
+  auto pulled = PullAll();
+  ASSERT_EQ(pulled.size(), 1u);
+  EXPECT_EQ(pulled[0].SerializeAsString(), created.record().SerializeAsString());
+}
+
+// SqliteWriteTxn::RecordResult copies MutationResult field by field (to
+// leave the record's body out): a new field must be added there too.
+TEST(ServerStoreTest, LedgerRowsCopyEveryFieldOfAResult) {
+  EXPECT_EQ(v1::MutationResult::descriptor()->field_count(), 6)
+      << "add the new field to SqliteWriteTxn::RecordResult, then update this count";
+  EXPECT_EQ(v1::Record::descriptor()->field_count(), 6)
+      << "check that FillRecordFromHistory restores the new field of Record, then update this count";
+}
+
+// Ledger rows written before results were slimmed hold the whole record; a
+// replay answers from them as they are.
+TEST_F(EngineTest, ReplayAnswersFromAFullLedgerRowOfAnEarlierBuild) {
+  std::string id = ids_.NewUuidV7();
+  v1::Mutation create = CreateFinding(kA, 1, id, SampleFinding());
+  v1::MutationResult created = PushOne(create);
+  v1::MutationResult old_row = created;
+  old_row.mutable_record()->mutable_body()->mutable_finding()->set_title("as stored by an earlier build");
+  {
+    SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READWRITE);
+    SQLite::Statement q(db, "UPDATE mutation_results SET result=? WHERE client_id=? AND mutation_id=1");
+    std::string blob = old_row.SerializeAsString();
+    q.bind(1, blob.data(), static_cast<int>(blob.size()));
+    q.bind(2, kA);
+    ASSERT_EQ(q.exec(), 1);
+  }
+  EXPECT_EQ(PushOne(create).SerializeAsString(), old_row.SerializeAsString());
+}
+
 TEST_F(EngineTest, SequentialOfflineEditsOfOneDeviceChainWithoutConflict) {
   std::string id = ids_.NewUuidV7();
   v1::Finding f = SampleFinding();

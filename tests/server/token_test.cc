@@ -1,9 +1,12 @@
 // Bearer tokens: signing, tamper, expiry, wrong key, rotation, key file.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fstream>
 
+#include "core/clock.h"
+#include "server/auth/authenticator.h"
 #include "server/auth/token.h"
 #include "tests/testing/temp_dir.h"
 
@@ -79,6 +82,53 @@ TEST(TokenTest, RotationKeepsOldTokensValidUntilTheOldKeyIsRemoved) {
   ASSERT_TRUE(reloaded->RemoveKey(old_key).ok());
   EXPECT_EQ(reloaded->Verify(old_token, kNow).status().code(), StatusCode::kUnauthenticated);
   EXPECT_TRUE(reloaded->Verify(new_token, kNow).ok());
+}
+
+// The Authenticator remembers verified tokens, but a cached token still
+// expires on time, and removing its key from the key file stops it at the
+// next reload, exactly as without the cache.
+TEST(AuthenticatorTest, CachedTokensStillExpireAndStopWithTheirKey) {
+  testing::TempDir dir;
+  std::string path = dir.File("keys");
+  core::ManualClock clock(kNow * 1000);
+  auto auth = Authenticator::Open(path, &clock);
+  ASSERT_TRUE(auth.ok()) << auth.status().ToString();
+  auto ring = KeyRing::Load(path);
+  ASSERT_TRUE(ring.ok());
+  std::string old_key = ring->Keys()[0].id;
+  v1::TokenClaims short_lived = Claims();
+  short_lived.set_expires_at_s(kNow + 60);
+  std::string expiring = "Bearer " + *ring->Sign(short_lived);
+  std::string old_token = "Bearer " + *ring->Sign(Claims());
+
+  for (int i = 0; i < 3; ++i) {  // verified once, then answered from the cache
+    auto id = (*auth)->Authenticate(old_token);
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    EXPECT_EQ(id->user, "u-zhang");
+    EXPECT_EQ(id->device, "tablet-07");
+    ASSERT_TRUE((*auth)->Authenticate(expiring).ok());
+  }
+  std::string tampered = old_token;
+  tampered[7] = tampered[7] == 'A' ? 'B' : 'A';
+  EXPECT_EQ((*auth)->Authenticate(tampered).status().code(), StatusCode::kUnauthenticated);
+
+  clock.Advance(61 * 1000);
+  auto expired = (*auth)->Authenticate(expiring);
+  EXPECT_EQ(expired.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(expired.status().message().find("expired"), std::string::npos);
+  ASSERT_TRUE((*auth)->Authenticate(old_token).ok());
+
+  // Rotate, then remove the old key: its cached token stops verifying.
+  ring->AddKey();
+  ASSERT_TRUE(ring->RemoveKey(old_key).ok());
+  ASSERT_TRUE(ring->Save(path).ok());
+  // A modification time the first load cannot have had (file times are coarse).
+  struct timespec times[2] = {{kNow + 5, 0}, {kNow + 5, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  std::string new_token = "Bearer " + *ring->Sign(Claims());
+  clock.Advance(2 * 1000);  // the key file is checked at most once a second
+  EXPECT_EQ((*auth)->Authenticate(old_token).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE((*auth)->Authenticate(new_token).ok());
 }
 
 TEST(TokenTest, KeyFileIsPrivateAndCheckedOnLoad) {
