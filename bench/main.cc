@@ -54,6 +54,7 @@ const char* kUsage =
     "  --delta-n LIST     dataset sizes of the delta scenario (default 10000,1000000)\n"
     "  --fanin-tablets T  tablets syncing at once (default 200)\n"
     "  --fanin-changes C  findings each fanin tablet captures or edits per round (default 1)\n"
+    "  --fanin-unscoped   fanin tablets are all the office's (each pulls everyone's changes)\n"
     "  --noop-rounds R    syncs per noop run (default 500)\n"
     "  --delta-rounds R   syncs of k=10 edits per delta run (default 20)\n"
     "  --dir DIR          work directory (kept); default a temp dir, removed\n"
@@ -79,7 +80,8 @@ struct Options {
   std::vector<size_t> delta_ns = {10000, 1000000};
   int fanin_tablets = 200;
   int fanin_rounds = 3;
-  int fanin_per = 1;  // changes per tablet per round (everyone pulls everyone's: O(T^2))
+  int fanin_per = 1;  // changes per tablet per round
+  bool fanin_unscoped = false;  // every tablet the office's: everyone pulls everyone's, O(T^2)
   int noop_rounds = 500;
   int delta_rounds = 20;
   int unary_rounds = 2000;
@@ -632,10 +634,11 @@ class Orchestrator {
   void Fanin() {
     auto runs = Repeat([&](int r) {
       std::string d = RunDir("fanin", r);
-      RoleRun rr = RunRole({"--role", "sync", "--scenario", "fanin", "--dir", d, "--tablets",
-                            std::to_string(o_.fanin_tablets), "--rounds", std::to_string(o_.fanin_rounds), "--per",
-                            std::to_string(o_.fanin_per), "--seed", std::to_string(o_.seed + r)},
-                           ServerKind::kSync, d + "/server.db");
+      std::vector<std::string> role = {"--role", "sync", "--scenario", "fanin", "--dir", d, "--tablets",
+                                       std::to_string(o_.fanin_tablets), "--rounds", std::to_string(o_.fanin_rounds),
+                                       "--per", std::to_string(o_.fanin_per), "--seed", std::to_string(o_.seed + r)};
+      if (o_.fanin_unscoped) role.push_back("--unscoped");
+      RoleRun rr = RunRole(role, ServerKind::kSync, d + "/server.db");
       RemoveDir(d);
       return rr;
     });
@@ -644,6 +647,7 @@ class Orchestrator {
     j.Num("tablets", o_.fanin_tablets, 0)
         .Num("rounds", o_.fanin_rounds, 0)
         .Num("changes_per_tablet", o_.fanin_per, 0)
+        .Num("scoped", o_.fanin_unscoped ? 0 : 1, 0)
         .Num("max_ms", Med(runs, "max_ms"))
         .Num("rpc_p50_ms", Med(runs, "rpc_p50_ms"))
         .Num("rpc_p99_ms", Med(runs, "rpc_p99_ms"))
@@ -665,7 +669,8 @@ class Orchestrator {
 int Main(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!args.Parse(argc, argv, {"quick", "json-only", "keep", "help", "no-limits", "insecure"}, &error)) {
+  if (!args.Parse(argc, argv, {"quick", "json-only", "keep", "help", "no-limits", "insecure", "fanin-unscoped", "unscoped"},
+                  &error)) {
     std::fprintf(stderr, "inspectsync-bench: %s\n%s", error.c_str(), kUsage);
     return 2;
   }
@@ -703,6 +708,7 @@ int Main(int argc, char** argv) {
   o.seed = static_cast<uint64_t>(args.GetInt("seed", 1));
   o.fanin_tablets = static_cast<int>(args.GetInt("fanin-tablets", o.fanin_tablets));
   o.fanin_per = static_cast<int>(args.GetInt("fanin-changes", o.fanin_per));
+  o.fanin_unscoped = args.Has("fanin-unscoped");
   o.noop_rounds = static_cast<int>(args.GetInt("noop-rounds", o.noop_rounds));
   o.delta_rounds = static_cast<int>(args.GetInt("delta-rounds", o.delta_rounds));
   o.dir = args.Get("dir");

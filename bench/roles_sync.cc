@@ -93,12 +93,18 @@ struct Security {
 
 Security SecurityFrom(const Args& a) { return Security{a.Get("ca"), a.Get("token-keys"), a.Has("insecure")}; }
 
-std::string MintToken(const Security& sec, const std::string& device) {
+// Who a bench tablet is: the office (sees every site) unless a scenario says.
+struct Identity {
+  std::string user = "bench";
+  std::string role = "office";
+};
+
+std::string MintToken(const Security& sec, const std::string& device, const Identity& who = {}) {
   auto ring = auth::KeyRing::Load(sec.keys_file);
   if (!ring.ok()) Die("token key ring " + sec.keys_file, ring.status());
   v1::TokenClaims c;
-  c.set_user("bench");
-  c.set_role("office");  // sees every site: the bench is not about scoping
+  c.set_user(who.user);
+  c.set_role(who.role);
   c.set_device(device);
   c.set_issued_at_s(static_cast<int64_t>(std::time(nullptr)) - 60);
   c.set_expires_at_s(c.issued_at_s() + 86400);
@@ -107,16 +113,16 @@ std::string MintToken(const Security& sec, const std::string& device) {
   return *token;
 }
 
-GrpcTransportOptions TransportOptions(const Security& sec, const std::string& device) {
+GrpcTransportOptions TransportOptions(const Security& sec, const std::string& device, const Identity& who = {}) {
   GrpcTransportOptions g;
   g.insecure = sec.insecure;
   g.ca_cert_file = sec.ca_file;
-  g.token = MintToken(sec, device);
+  g.token = MintToken(sec, device, who);
   return g;
 }
 
 Tablet OpenTablet(const Security& sec, const std::string& db, const std::string& address, uint64_t seed,
-                  bool timed = true) {
+                  bool timed = true, const Identity& who = {}) {
   ClientOptions co;
   co.db_path = db;
   co.rng_seed = seed;
@@ -132,13 +138,13 @@ Tablet OpenTablet(const Security& sec, const std::string& db, const std::string&
   }
   Tablet t;
   if (timed) {
-    auto grpc = MakeGrpcTransport(address, TransportOptions(sec, device));
+    auto grpc = MakeGrpcTransport(address, TransportOptions(sec, device, who));
     if (!grpc.ok()) Die("transport", grpc.status());
     t.timing = std::make_shared<TimingTransport>(std::move(*grpc));
     co.transport = t.timing;
   } else {
     co.server_address = address;
-    co.grpc = TransportOptions(sec, device);
+    co.grpc = TransportOptions(sec, device, who);
   }
   auto c = Client::Open(co);
   if (!c.ok()) Die("open tablet " + db, c.status());
@@ -482,19 +488,54 @@ int RoleConflict(const Args& a) {
 // T tablets, each with its own database and its own Client, sync at the same
 // instant, for several rounds; between rounds each captures and edits a few
 // findings. Latency of every Sync() call; every failure is an error.
+//
+// As in the field, each tablet is an inspector's, assigned to two sites — its
+// own and its neighbour's, so every change reaches one other tablet — set up
+// by an office tablet first. `--unscoped` makes every tablet the office's
+// instead: each then pulls everyone's changes (O(T^2) deliveries).
 int RoleFanin(const Args& a) {
   int tablets = static_cast<int>(a.GetInt("tablets", 200));
   int rounds = static_cast<int>(a.GetInt("rounds", 3));
   int per = static_cast<int>(a.GetInt("per", 10));
+  bool scoped = !a.Has("unscoped");
   std::string dir = a.Get("dir"), address = a.Get("server");
   std::vector<Tablet> ts;
   std::vector<std::vector<std::string>> own(tablets);
+  std::vector<std::string> sites;
   std::mt19937_64 rng(a.GetInt("seed", 1));
-  for (int i = 0; i < tablets; ++i)
-    ts.push_back(OpenTablet(SecurityFrom(a), dir + "/fanin-" + std::to_string(i) + ".db", address, 100 + i));
+  if (scoped) {
+    Tablet office = OpenTablet(SecurityFrom(a), dir + "/fanin-office.db", address, 99, false);
+    std::vector<v1::RecordBody> bodies(static_cast<size_t>(tablets));
+    for (int i = 0; i < tablets; ++i) {
+      bodies[i].mutable_site()->set_name("site " + std::to_string(i));
+      bodies[i].mutable_site()->set_zone_id("fanin-zone");
+    }
+    auto ids = office.client->CreateAll("sites", bodies);
+    if (!ids.ok()) Die("fanin sites", ids.status());
+    sites = *ids;
+    std::vector<v1::RecordBody> assignments;
+    for (int i = 0; i < tablets; ++i)
+      for (int k : {i, (i + 1) % tablets}) {
+        v1::RecordBody b;
+        b.mutable_assignment()->set_user_id("inspector-" + std::to_string(i));
+        b.mutable_assignment()->set_site_id(sites[static_cast<size_t>(k)]);
+        assignments.push_back(b);
+      }
+    if (auto s = office.client->CreateAll("assignments", assignments); !s.ok()) Die("fanin assignments", s.status());
+    Totals setup;
+    if (Status s = SyncRetrying(*office.client, &setup); !s.ok()) Die("fanin setup sync", s);
+  }
+  for (int i = 0; i < tablets; ++i) {
+    Identity who;
+    if (scoped) who = Identity{"inspector-" + std::to_string(i), "inspector"};
+    ts.push_back(
+        OpenTablet(SecurityFrom(a), dir + "/fanin-" + std::to_string(i) + ".db", address, 100 + i, true, who));
+  }
   auto capture = [&](int i, int creates, int edits) {
     for (int j = 0; j < creates; ++j) {
-      auto id = ts[i].client->CreateFinding(MakeFinding(rng));
+      v1::Finding f = MakeFinding(rng);
+      if (scoped) f.set_site_id(sites[static_cast<size_t>((i + static_cast<int>(rng() % 2)) % tablets)]);
+      auto id = ts[i].client->CreateFinding(f);
       if (!id.ok()) Die("fanin create", id.status());
       own[i].push_back(*id);
     }
@@ -564,6 +605,7 @@ int RoleFanin(const Args& a) {
   }
   Kv kv;
   kv["tablets"] = tablets;
+  kv["scoped"] = scoped ? 1 : 0;
   kv["syncs"] = static_cast<double>(lat.size());
   kv["p50_ms"] = Ms(Percentile(lat, 50));
   kv["p99_ms"] = Ms(Percentile(lat, 99));
