@@ -90,6 +90,13 @@ UPDATE records SET scope = inspectsync_scope(collection, id, (SELECT body FROM h
 CREATE INDEX records_by_scope ON records(scope, version);
 CREATE INDEX records_by_collection ON records(collection, version);
 )sql",
+      // 5: a version's body and meta live in history only (records rows are
+      // written with them empty and read them from the latest history row);
+      // drop the old copies. Also makes older builds, which read
+      // records.body, refuse this file.
+      R"sql(
+UPDATE records SET body = x'', meta = x'';
+)sql",
   };
   return m;
 }
@@ -482,26 +489,35 @@ class SqliteServerStore : public ServerStore {
     checkpoint_thread_.join();
   }
 
+  // Group commit: concurrent writes queue; one of them (the leader) runs
+  // every write queued at that moment in ONE transaction, each inside its own
+  // savepoint, and commits once. One commit and one fsync serve them all,
+  // where each used to pay its own while the others waited for the lock. A
+  // write that fails rolls back to its savepoint and leaves the others
+  // alone; every caller learns its outcome only after the commit, so an OK
+  // is durable exactly as before.
   Status Write(const std::function<Status(ServerWriteTxn&)>& fn) override {
-    std::lock_guard<std::mutex> lock(write_mu_);
-    uint64_t seq_before = next_seq_;
-    Status st = Guard("write transaction", [&]() -> Status {
-      SQLite::Transaction txn(*writer_, SQLite::TransactionBehavior::IMMEDIATE);
-      SqliteWriteTxn t(stmts_, &next_seq_);
-      INSPECTSYNC_RETURN_IF_ERROR(fn(t));
-      INSPECTSYNC_RETURN_IF_ERROR(t.Flush());
-      txn.commit();
-      return Status::Ok();
-    });
-    if (!st.ok()) {
-      next_seq_ = seq_before;  // rolled back: the seqs were never committed
-      return st;
+    QueuedWrite me;
+    me.fn = &fn;
+    std::unique_lock<std::mutex> lock(queue_mu_);
+    queue_.push_back(&me);
+    while (!me.done) {
+      if (leading_) {
+        queue_cv_.wait(lock);
+        continue;
+      }
+      leading_ = true;
+      std::vector<QueuedWrite*> group(queue_.begin(), queue_.end());
+      queue_.clear();
+      lock.unlock();
+      RunGroup(group);
+      lock.lock();
+      leading_ = false;
+      for (QueuedWrite* w : group) w->done = true;
+      queue_cv_.notify_all();
     }
-    // Published after the commit: a reader that sees this head sees its rows.
-    head_.store(next_seq_ - 1);
-    return st;
+    return me.result;
   }
-
   // The committed head, without a query: this store is the only writer of
   // its file (one server process per database), so it always knows it.
   StatusOr<uint64_t> Head() override { return head_.load(); }
@@ -719,7 +735,53 @@ class SqliteServerStore : public ServerStore {
     }
   }
 
-  std::mutex write_mu_;
+  struct QueuedWrite {
+    const std::function<Status(ServerWriteTxn&)>* fn = nullptr;
+    Status result;
+    bool done = false;  // guarded by queue_mu_
+  };
+
+  // REQUIRES: the caller is the leader (only one group runs at a time).
+  void RunGroup(const std::vector<QueuedWrite*>& group) {
+    const uint64_t seq_before = next_seq_;
+    Status st = Guard("write transaction", [&]() -> Status {
+      SQLite::Transaction txn(*writer_, SQLite::TransactionBehavior::IMMEDIATE);
+      for (QueuedWrite* w : group) {
+        const uint64_t seq_at_start = next_seq_;
+        writer_->exec("SAVEPOINT one_write");
+        Status one = Guard("write transaction", [&]() -> Status {
+          SqliteWriteTxn t(stmts_, &next_seq_);
+          INSPECTSYNC_RETURN_IF_ERROR((*w->fn)(t));
+          return t.Flush();
+        });
+        // Some errors (disk full, I/O) end the whole transaction: then the
+        // writes before this one are lost too, and all of them fail below.
+        if (sqlite3_get_autocommit(writer_->getHandle()) != 0)
+          return one.ok() ? Internal("the write transaction ended unexpectedly") : one;
+        if (!one.ok()) {
+          writer_->exec("ROLLBACK TO one_write");
+          next_seq_ = seq_at_start;  // its seqs were never used
+        }
+        writer_->exec("RELEASE one_write");
+        w->result = one;
+      }
+      txn.commit();
+      return Status::Ok();
+    });
+    if (!st.ok()) {
+      next_seq_ = seq_before;  // rolled back: none of the seqs were committed
+      for (QueuedWrite* w : group) w->result = st;
+      return;
+    }
+    // Published after the commit: a reader that sees this head sees its rows.
+    head_.store(next_seq_ - 1);
+  }
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<QueuedWrite*> queue_;  // waiting for the next group
+  bool leading_ = false;             // a group is running
+
   std::unique_ptr<SQLite::Database> writer_;
   WriterStatements stmts_;
   uint64_t next_seq_ = 1;
