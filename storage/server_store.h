@@ -137,6 +137,12 @@ struct SqliteStoreOptions {
   // synchronous=FULL: an acknowledged push survives power loss. Only
   // benchmarks of the raw limit ever turn this down.
   bool synchronous_full = true;
+  // A ceiling on all of SQLite's memory in this process (page caches of the
+  // writer, the readers and the checkpointer): above it SQLite recycles cache
+  // pages instead of growing, so the server's memory stays bounded whatever
+  // the access pattern (scattered edits fill caches fastest). Process-wide,
+  // set when the store opens; 0 leaves SQLite's default (no limit).
+  int64_t soft_heap_limit_bytes = 24LL << 20;
 };
 
 // Opens (creating if needed) a SQLite server store at `path` and migrates it

@@ -470,6 +470,10 @@ class SqliteServerStore : public ServerStore {
     // The writer's pages (b-tree interiors of records, history and their
     // indexes) stay cached across pushes instead of being re-read.
     writer_->exec("PRAGMA cache_size=-8192");
+    // Readers walk indexes for a page of results: a small cache each. The
+    // checkpointer copies pages from the WAL and needs next to none.
+    for (const auto& r : readers_) r->exec("PRAGMA cache_size=-1024");
+    if (checkpointer_) checkpointer_->exec("PRAGMA cache_size=-128");
     // WAL checkpoints leave the push path: SQLite would run them inside the
     // commit that crosses the threshold, making that push wait for the copy
     // into the main file and its fsync. This hook (which replaces
@@ -808,6 +812,7 @@ StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& 
                                                              const SqliteStoreOptions& options) {
   auto writer = OpenDatabase(path, options.synchronous_full);
   if (!writer.ok()) return writer.status();
+  if (options.soft_heap_limit_bytes > 0) sqlite3_soft_heap_limit64(options.soft_heap_limit_bytes);
   sqlite3_create_function((*writer)->getHandle(), "inspectsync_scope", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                           &ScopeSqlFunction, nullptr, nullptr);
   INSPECTSYNC_RETURN_IF_ERROR(Migrate(**writer, Migrations(), "server store '" + path + "'"));
