@@ -341,6 +341,44 @@ TEST_F(AccessTest, APullPastTheServersCallLimitEndsAndResumes) {
   EXPECT_EQ(rest.cursor, *store_->Head());
 }
 
+// The scope index's freshness check: the newest version per collection
+// follows commits, ignores rolled-back writes, and survives a reopen.
+TEST(CollectionsHeadTest, FollowsCommitsNotRollbacks) {
+  testing::TempDir dir;
+  std::string path = dir.File("heads.db");
+  auto append = [](storage::ServerWriteTxn& t, const std::string& collection, const std::string& id) {
+    storage::StoredRecord r;
+    r.collection = collection;
+    r.id = id;
+    r.body = "";
+    return t.AppendVersion(&r, kOfficeClient, 1, v1::CREATE);
+  };
+  uint64_t sites_head = 0;
+  {
+    auto s = storage::OpenSqliteServerStore(path);
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(*(*s)->CollectionsHead({"sites", "assignments"}), 0u);
+    ASSERT_TRUE((*s)->Write([&](storage::ServerWriteTxn& t) { return append(t, "sites", "s1"); }).ok());
+    ASSERT_TRUE((*s)->Write([&](storage::ServerWriteTxn& t) { return append(t, "findings", "f1"); }).ok());
+    sites_head = *(*s)->CollectionsHead({"sites"});
+    EXPECT_EQ(sites_head, 1u);
+    EXPECT_EQ(*(*s)->CollectionsHead({"sites", "findings"}), 2u);
+    // A write that fails leaves nothing, not even its head.
+    Status failed = (*s)->Write([&](storage::ServerWriteTxn& t) -> Status {
+      INSPECTSYNC_RETURN_IF_ERROR(append(t, "sites", "s2"));
+      return Internal("changed my mind");
+    });
+    EXPECT_FALSE(failed.ok());
+    EXPECT_EQ(*(*s)->CollectionsHead({"sites"}), sites_head);
+    ASSERT_TRUE((*s)->Write([&](storage::ServerWriteTxn& t) { return append(t, "assignments", "a1"); }).ok());
+    EXPECT_EQ(*(*s)->CollectionsHead({"sites", "assignments"}), *(*s)->Head());
+  }
+  auto s = storage::OpenSqliteServerStore(path);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*(*s)->CollectionsHead({"sites"}), sites_head) << "learned again from the file";
+  EXPECT_EQ(*(*s)->CollectionsHead({"assignments"}), *(*s)->Head());
+}
+
 TEST(ScopeMigrationTest, AnOlderStoreGetsTheScopeOfItsRecordsFromTheirBodies) {
   testing::TempDir dir;
   std::string path = dir.File("old.db");
@@ -359,7 +397,7 @@ TEST(ScopeMigrationTest, AnOlderStoreGetsTheScopeOfItsRecordsFromTheirBodies) {
   {
     // Turn it back into a version-3 store: no scope column.
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
-    db.exec("DROP INDEX records_by_scope; DROP INDEX records_by_collection; ALTER TABLE records DROP COLUMN scope;"
+    db.exec("DROP INDEX records_by_scope; DROP INDEX IF EXISTS records_by_collection; ALTER TABLE records DROP COLUMN scope;"
             "PRAGMA user_version=3");
   }
   auto s = storage::OpenSqliteServerStore(path);
