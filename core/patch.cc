@@ -1,5 +1,8 @@
 #include "core/patch.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <algorithm>
 #include <set>
 
@@ -40,7 +43,7 @@ void CopyField(const pb::Message& src, const pb::FieldDescriptor* f, pb::Message
         case pb::FieldDescriptor::CPPTYPE_BOOL: rd->AddBool(dst, f, rs->GetRepeatedBool(src, f, i)); break;
         case pb::FieldDescriptor::CPPTYPE_DOUBLE: rd->AddDouble(dst, f, rs->GetRepeatedDouble(src, f, i)); break;
         case pb::FieldDescriptor::CPPTYPE_FLOAT: rd->AddFloat(dst, f, rs->GetRepeatedFloat(src, f, i)); break;
-        case pb::FieldDescriptor::CPPTYPE_MESSAGE: break;  // excluded by the schema
+        case pb::FieldDescriptor::CPPTYPE_MESSAGE: rd->AddMessage(dst, f)->CopyFrom(rs->GetRepeatedMessage(src, f, i)); break;
       }
     }
     return;
@@ -64,19 +67,39 @@ void CopyFields(const pb::Message& src, const std::vector<const FieldSpec*>& fie
   for (const FieldSpec* f : fields) CopyField(src, f->field, dst);
 }
 
+std::string DeterministicBytes(const pb::Message& m) {
+  std::string out;
+  {
+    pb::io::StringOutputStream raw(&out);
+    pb::io::CodedOutputStream coded(&raw);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
 std::vector<std::string> GetStrings(const pb::Message& m, const pb::FieldDescriptor* f) {
   const pb::Reflection* r = m.GetReflection();
   std::vector<std::string> out;
   int n = r->FieldSize(m, f);
   out.reserve(n);
-  for (int i = 0; i < n; ++i) out.push_back(r->GetRepeatedString(m, f, i));
+  bool message = f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE;
+  for (int i = 0; i < n; ++i)
+    out.push_back(message ? DeterministicBytes(r->GetRepeatedMessage(m, f, i)) : r->GetRepeatedString(m, f, i));
   return out;
 }
 
 void SetStrings(pb::Message* m, const pb::FieldDescriptor* f, const std::vector<std::string>& v) {
   const pb::Reflection* r = m->GetReflection();
   r->ClearField(m, f);
-  for (const auto& s : v) r->AddString(m, f, s);
+  bool message = f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE;
+  for (const auto& s : v) {
+    if (message) {
+      r->AddMessage(m, f)->ParseFromString(s);  // bytes of GetStrings: always parse
+    } else {
+      r->AddString(m, f, s);
+    }
+  }
 }
 
 std::string FieldToString(const pb::Message& m, const pb::FieldDescriptor* f) {
@@ -97,7 +120,8 @@ std::string FieldToString(const pb::Message& m, const pb::FieldDescriptor* f) {
         const pb::EnumValueDescriptor* ev = f->enum_type()->FindValueByNumber(v);
         return ev ? ev->name() : std::to_string(v);
       }
-      case pb::FieldDescriptor::CPPTYPE_MESSAGE: return "{...}";
+      case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+        return "{" + (rep ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f)).ShortDebugString() + "}";
     }
     return "";
   };
@@ -142,8 +166,9 @@ bool ValueEquals(const pb::Message& a, const pb::Message& b, const pb::FieldDesc
     case pb::FieldDescriptor::CPPTYPE_FLOAT:
       return (rep ? ra->GetRepeatedFloat(a, f, i) : ra->GetFloat(a, f)) ==
              (rep ? rb->GetRepeatedFloat(b, f, i) : rb->GetFloat(b, f));
-    case pb::FieldDescriptor::CPPTYPE_MESSAGE:
-      return false;  // excluded by the schema
+    case pb::FieldDescriptor::CPPTYPE_MESSAGE:  // lists of flat messages: equal encodings
+      return DeterministicBytes(rep ? ra->GetRepeatedMessage(a, f, i) : ra->GetMessage(a, f)) ==
+             DeterministicBytes(rep ? rb->GetRepeatedMessage(b, f, i) : rb->GetMessage(b, f));
   }
   return false;
 }
@@ -151,7 +176,7 @@ bool ValueEquals(const pb::Message& a, const pb::Message& b, const pb::FieldDesc
 
 bool FieldEquals(const pb::Message& a, const pb::Message& b, const FieldSpec& fs) {
   const pb::FieldDescriptor* f = fs.field;
-  if (f->is_repeated() && fs.policy == v1::SET && f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
+  if (f->is_repeated() && fs.policy == v1::SET) {  // strings, or messages as their encodings
     auto va = GetStrings(a, f), vb = GetStrings(b, f);
     return std::set<std::string>(va.begin(), va.end()) == std::set<std::string>(vb.begin(), vb.end());
   }

@@ -1,7 +1,9 @@
 // Field-level operations on record messages through reflection: copy masked
 // fields, compare one field, render a field for people. Only top-level fields
-// are addressable; every record field is a scalar, enum, string or repeated
-// string (checked when the schema is built).
+// are addressable; every record field is a scalar, enum, string, repeated
+// string, or a list of flat messages (checked when the schema is built),
+// whose elements count as values: compared and set-merged as their
+// deterministic encodings.
 #ifndef INSPECTSYNC_CORE_PATCH_H_
 #define INSPECTSYNC_CORE_PATCH_H_
 
@@ -27,9 +29,13 @@ void CopyFields(const pb::Message& src, const std::vector<const FieldSpec*>& fie
 // policy is SET (order and duplicates do not matter), else element-wise.
 bool FieldEquals(const pb::Message& a, const pb::Message& b, const FieldSpec& f);
 
-// Elements of a repeated string field, in order.
+// Elements of a repeated string field, in order; for a list of messages,
+// each element's deterministic encoding (SetStrings takes them back).
 std::vector<std::string> GetStrings(const pb::Message& m, const pb::FieldDescriptor* f);
 void SetStrings(pb::Message* m, const pb::FieldDescriptor* f, const std::vector<std::string>& v);
+
+// The encoding of `m` with map and field order fixed: equal values, equal bytes.
+std::string DeterministicBytes(const pb::Message& m);
 
 // Field value as text for logs, CLI tables and conflict reports.
 std::string FieldToString(const pb::Message& m, const pb::FieldDescriptor* f);

@@ -20,6 +20,7 @@ class SchemaBuilder {
       spec.deletable_ = msg->options().GetExtension(v1::deletable);
       spec.scope_is_id_ = msg->options().GetExtension(v1::scope_is_id);
       spec.reference_ = msg->options().GetExtension(v1::reference);
+      spec.immutable_ = msg->options().GetExtension(v1::immutable);
       if (spec.name_.empty()) Die(msg->full_name() + " has no (collection) option");
       for (int f = 0; f < msg->field_count(); ++f) {
         const pb::FieldDescriptor* fd = msg->field(f);
@@ -27,13 +28,21 @@ class SchemaBuilder {
         fs.field = fd;
         fs.policy = fd->options().GetExtension(v1::merge);
         if (fs.policy == v1::MERGE_POLICY_UNSPECIFIED) Die(fd->full_name() + " declares no (merge) policy");
+        bool message = fd->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE;
         if (fs.policy == v1::SET && !fd->is_repeated()) Die(fd->full_name() + ": SET needs a repeated field");
-        if (fs.policy != v1::SET && fd->is_repeated()) Die(fd->full_name() + ": a repeated field must be SET");
-        if (fd->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) Die(fd->full_name() + ": nested messages are not mergeable yet");
+        if (fd->is_repeated() && fs.policy != v1::SET && !(message && fs.policy == v1::LWW))
+          Die(fd->full_name() + ": a repeated field must be SET (or LWW for a list of messages, one value as a whole)");
+        if (fs.policy == v1::SET && fd->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING && !message)
+          Die(fd->full_name() + ": SET holds strings or messages");
+        // Nested messages are values (compared and merged whole, as their
+        // deterministic encoding), only inside repeated fields.
+        if (message && !fd->is_repeated()) Die(fd->full_name() + ": a nested message must be a repeated field");
+        if (message) CheckNested(fd->message_type());
         if (uint32_t v = fd->options().GetExtension(v1::max_len)) fs.max_len = v;
         if (uint32_t v = fd->options().GetExtension(v1::max_items)) fs.max_items = v;
         fs.server_only = fd->options().GetExtension(v1::server_only);
         fs.scope_key = fd->options().GetExtension(v1::scope_key);
+        fs.fixed = fs.scope_key || fd->options().GetExtension(v1::fixed);
         if (fs.scope_key && (fd->is_repeated() || fd->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING))
           Die(fd->full_name() + ": a scope key must be a singular string");
         spec.fields_.push_back(fs);
@@ -48,6 +57,14 @@ class SchemaBuilder {
   }
 
  private:
+  // Elements of nested lists hold scalars, enums and strings only.
+  static void CheckNested(const pb::Descriptor* d) {
+    for (int i = 0; i < d->field_count(); ++i) {
+      const pb::FieldDescriptor* f = d->field(i);
+      if (f->is_repeated() || f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE)
+        Die(f->full_name() + ": elements of a record's list hold scalars, enums and strings only");
+    }
+  }
   // A schema mistake is a programming error caught by the first test run.
   [[noreturn]] static void Die(const std::string& why) {
     std::fprintf(stderr, "inspectsync schema error: %s\n", why.c_str());

@@ -31,6 +31,7 @@ struct FieldSpec {
   uint32_t max_items = kDefaultMaxItems;
   bool server_only = false;
   bool scope_key = false;  // names the record's site or zone; fixed at creation
+  bool fixed = false;      // set at creation, never patched (scope keys are too)
 };
 
 class CollectionSpec {
@@ -52,6 +53,8 @@ class CollectionSpec {
   bool scope_is_id() const { return scope_is_id_; }
   // Reference data, changed by the office only (zones, sites, users, assignments).
   bool reference() const { return reference_; }
+  // Records never change once created: no patch, no delete.
+  bool immutable() const { return immutable_; }
   const std::vector<const FieldSpec*>& scope_fields() const { return scope_fields_; }
   // The scope key of record `rec` with id `id`: the first non-empty scope
   // field, the id itself for (scope_is_id) collections, "" for unscoped.
@@ -75,6 +78,7 @@ class CollectionSpec {
   bool deletable_ = false;
   bool scope_is_id_ = false;
   bool reference_ = false;
+  bool immutable_ = false;
   std::vector<FieldSpec> fields_;
   std::vector<const FieldSpec*> scope_fields_;  // point into fields_
 };

@@ -12,6 +12,20 @@ namespace {
 
 Rejection Reject(v1::RejectCode code, std::string reason) { return Rejection{code, std::move(reason)}; }
 
+// Enum fields of a list element hold known values.
+Status CheckNestedEnums(const pb::Message& e) {
+  const pb::Descriptor* d = e.GetDescriptor();
+  for (int k = 0; k < d->field_count(); ++k) {
+    const pb::FieldDescriptor* nf = d->field(k);
+    if (nf->cpp_type() != pb::FieldDescriptor::CPPTYPE_ENUM) continue;
+    int v = e.GetReflection()->GetEnumValue(e, nf);
+    if (!nf->enum_type()->FindValueByNumber(v))
+      return InvalidArgument("'" + nf->name() + "' holds " + std::to_string(v) + ", not a value of " +
+                             nf->enum_type()->name());
+  }
+  return Status::Ok();
+}
+
 Status CheckValue(const FieldSpec& fs, const pb::Message& m, uint32_t max_string_bytes) {
   const pb::FieldDescriptor* f = fs.field;
   const pb::Reflection* r = m.GetReflection();
@@ -36,6 +50,14 @@ Status CheckValue(const FieldSpec& fs, const pb::Message& m, uint32_t max_string
                                  std::to_string(s.size()) + " bytes; the limit is " + std::to_string(max_len) + " (" +
                                  limit_name + ")");
         if (s.empty()) return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "' is empty");
+      } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+        const pb::Message& e = r->GetRepeatedMessage(m, f, i);
+        size_t bytes = e.ByteSizeLong();
+        if (bytes > max_len)
+          return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "' is " + std::to_string(bytes) +
+                                 " bytes encoded; the limit is " + std::to_string(max_len) + " (" + limit_name + ")");
+        if (Status s = CheckNestedEnums(e); !s.ok())
+          return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "': " + s.message());
       } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
         int v = r->GetRepeatedEnumValue(m, f, i);
         if (!f->enum_type()->FindValueByNumber(v))
@@ -90,6 +112,12 @@ Status CheckScopeAtCreate(const CollectionSpec& spec, const pb::Message& rec) {
                            ": the site it belongs to decides who sees it");
   return InvalidArgument("a " + spec.descriptor()->name() + " names exactly one of " + names + " (it has " +
                          std::to_string(set) + ")");
+}
+
+std::string ImmutableReason(const CollectionSpec& spec) {
+  if (spec.name() == "templates")
+    return "a published template version never changes (past inspections keep it); publish a new version";
+  return spec.name() + " never change once created; record a new one instead";
 }
 
 }  // namespace
@@ -152,17 +180,22 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
       return {};
     }
     case v1::PATCH: {
+      if (spec->immutable()) return Reject(v1::IMMUTABLE, ImmutableReason(*spec));
       auto mask = ResolveMask(*spec, m.mask());
       if (!mask.ok()) return Reject(v1::INVALID, mask.status().message());
       if (!spec->Holds(m.body()))
         return Reject(v1::INVALID, "body does not hold a " + spec->descriptor()->name() + " for collection " + spec->name());
       if (m.base_body().kind_case() != v1::RecordBody::KIND_NOT_SET && !spec->Holds(m.base_body()))
         return Reject(v1::INVALID, "base_body does not hold a " + spec->descriptor()->name());
-      for (const FieldSpec* fs : *mask)
+      for (const FieldSpec* fs : *mask) {
         if (fs->scope_key)
           return Reject(v1::INVALID, "field '" + fs->field->name() + "' of a " + spec->descriptor()->name() +
                                          " is fixed when it is created (it decides who sees the record); void or "
                                          "delete it and create it anew instead");
+        if (fs->fixed)
+          return Reject(v1::INVALID, "field '" + fs->field->name() + "' of a " + spec->descriptor()->name() +
+                                         " is fixed when it is created and never changes");
+      }
       const pb::Message& rec = spec->Get(m.body());
       if (Status s = CheckOnlyMasked(*spec, rec, *mask, "body"); !s.ok()) return Reject(v1::INVALID, s.message());
       if (Status s = ValidateFields(*spec, rec, &*mask, limits.max_string_bytes); !s.ok())
@@ -178,6 +211,7 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
       return {};
     }
     case v1::DELETE:
+      if (spec->immutable() && spec->deletable()) return Reject(v1::IMMUTABLE, ImmutableReason(*spec));
       if (!spec->deletable())
         return Reject(v1::NOT_DELETABLE, spec->name() + " cannot be deleted; " +
                                              (spec->name() == "findings" ? "void the finding with a reason instead"

@@ -68,7 +68,7 @@ Scope Scope::FromProto(const v1::ScopeSet& s) {
 }
 
 Status ScopeResolver::RefreshLocked() {
-  auto head = store_->CollectionsHead({"sites", "assignments"});
+  auto head = store_->CollectionsHead({"sites", "assignments", "teams"});
   if (!head.ok()) return head.status();
   if (built_ && *head == built_at_) return Status::Ok();
   std::unordered_map<std::string, std::vector<Grant>> grants;
@@ -80,17 +80,32 @@ Status ScopeResolver::RefreshLocked() {
     if (!site.zone_id().empty()) zone_sites[site.zone_id()].push_back(r.id);
     return Status::Ok();
   }));
+  std::unordered_map<std::string, std::vector<std::string>> team_members;
+  INSPECTSYNC_RETURN_IF_ERROR(store_->ScanCollection("teams", [&](const storage::StoredRecord& r) -> Status {
+    if (r.deleted) return Status::Ok();
+    v1::Team team;
+    if (!team.ParseFromString(r.body)) return DataLoss("stored team " + r.id + " is corrupt");
+    team_members[r.id].assign(team.members().begin(), team.members().end());
+    return Status::Ok();
+  }));
   INSPECTSYNC_RETURN_IF_ERROR(store_->ScanCollection("assignments", [&](const storage::StoredRecord& r) -> Status {
     if (r.deleted) return Status::Ok();
     v1::Assignment a;
     if (!a.ParseFromString(r.body)) return DataLoss("stored assignment " + r.id + " is corrupt");
-    if (a.user_id().empty()) return Status::Ok();
     Grant g;
     g.zone = a.site_id().empty();
     g.key = g.zone ? a.zone_id() : a.site_id();
     g.starts_at_ms = a.starts_at_ms();
     g.ends_at_ms = a.ends_at_ms();
-    if (!g.key.empty()) grants[a.user_id()].push_back(std::move(g));
+    if (g.key.empty()) return Status::Ok();
+    // A team's assignment covers whoever is in the team now: a member who
+    // joins later gains the sites, one who leaves loses them.
+    if (!a.team_id().empty()) {
+      auto members = team_members.find(a.team_id());
+      if (members != team_members.end())
+        for (const std::string& u : members->second) grants[u].push_back(g);
+    }
+    if (!a.user_id().empty()) grants[a.user_id()].push_back(std::move(g));
     return Status::Ok();
   }));
   grants_ = std::move(grants);

@@ -7,7 +7,8 @@
 // the empty key and every caller sees it. A caller's scope is:
 //   office, integration: everything;
 //   inspector, zone director: the sites and zones of their current
-//     assignments, plus every site of an assigned zone.
+//     assignments (their own, and those of the teams they are members of),
+//     plus every site of an assigned zone.
 // Both inspector and director scopes come from Assignment records, so the
 // office controls them with the same tool; a director is assigned zones.
 #ifndef INSPECTSYNC_SERVER_ACCESS_H_
@@ -79,7 +80,7 @@ class ScopeResolver {
   storage::ServerStore* store_;
   std::mutex mu_;
   bool built_ = false;
-  uint64_t built_at_ = 0;  // CollectionsHead of sites + assignments when built
+  uint64_t built_at_ = 0;  // CollectionsHead of sites + assignments + teams when built
   std::unordered_map<std::string, std::vector<Grant>> grants_;            // user -> grants
   std::unordered_map<std::string, std::vector<std::string>> zone_sites_;  // zone -> live sites
 };

@@ -8,6 +8,7 @@
 #include "core/merge.h"
 #include "core/patch.h"
 #include "core/schema.h"
+#include "core/workflow.h"
 
 namespace inspectsync::server {
 
@@ -58,6 +59,24 @@ v1::Conflict DeleteConflict(const std::string& id, const v1::Mutation& m, const 
   c.set_version(version);
   return c;
 }
+
+// The workflow rules' view of other records: the push transaction's own
+// state, limited to the caller's scope, so a rule's answer never reveals a
+// record the caller may not see (it reads as missing).
+class TxnLookup : public core::RecordLookup {
+ public:
+  TxnLookup(storage::ServerWriteTxn& txn, const Scope& scope) : txn_(txn), scope_(scope) {}
+  StatusOr<std::unique_ptr<pb::Message>> Find(const core::CollectionSpec& spec, const std::string& id) override {
+    auto rec = txn_.GetRecord(spec.name(), id);
+    if (!rec.ok()) return rec.status();
+    if (!rec->has_value() || (*rec)->deleted || !scope_.Sees((*rec)->scope)) return std::unique_ptr<pb::Message>();
+    return ParseBody(spec, **rec);
+  }
+
+ private:
+  storage::ServerWriteTxn& txn_;
+  const Scope& scope_;
+};
 
 }  // namespace
 
@@ -218,7 +237,7 @@ StatusOr<v1::MutationResult> SyncEngine::Apply(storage::ServerWriteTxn& txn, con
     return Rejected(m, v1::BASE_AHEAD,
                     "base_version " + std::to_string(m.base_version()) + " is newer than the server's version " +
                         std::to_string(rec.version) + " of this record");
-  if (m.op() == v1::PATCH) return ApplyPatch(txn, m, caller, spec, rec);
+  if (m.op() == v1::PATCH) return ApplyPatch(txn, m, caller, spec, rec, scope);
   return ApplyDelete(txn, m, caller, spec, rec);
 }
 
@@ -232,6 +251,10 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyCreate(storage::ServerWriteTxn& tx
     if (scope.Sees(cur->scope)) INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(*cur, r.mutable_record()));
     return r;
   }
+  TxnLookup lookup(txn, scope);
+  auto rule = core::CheckCreateRules(spec, m.record_id(), spec.Get(m.body()), lookup);
+  if (!rule.ok()) return rule.status();
+  if (!rule->ok()) return Rejected(m, rule->code, rule->reason);
   storage::StoredRecord rec;
   rec.collection = m.collection();
   rec.id = m.record_id();
@@ -252,7 +275,7 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyCreate(storage::ServerWriteTxn& tx
 
 StatusOr<v1::MutationResult> SyncEngine::ApplyPatch(storage::ServerWriteTxn& txn, const v1::Mutation& m,
                                                     const Caller& caller, const core::CollectionSpec& spec,
-                                                    const storage::StoredRecord& cur) {
+                                                    const storage::StoredRecord& cur, const Scope& scope) {
   auto current = ParseBody(spec, cur);
   if (!current.ok()) return current.status();
   v1::FieldClocks clocks;
@@ -271,6 +294,16 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyPatch(storage::ServerWriteTxn& txn
     return r;
   }
 
+  if (!mr.changed.empty()) {
+    TxnLookup lookup(txn, scope);
+    auto rule = core::CheckChangeRules(spec, m.record_id(), **current, *mr.merged, lookup);
+    if (!rule.ok()) return rule.status();
+    if (!rule->ok()) {
+      v1::MutationResult r = Rejected(m, rule->code, rule->reason);
+      WireRecordFrom(cur, spec, **current, r.mutable_record());
+      return r;
+    }
+  }
   bool restored = cur.deleted;  // update vs delete: the update wins, the record comes back
   storage::StoredRecord rec = cur;
   if (!mr.changed.empty() || restored) {

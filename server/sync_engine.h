@@ -101,7 +101,8 @@ class SyncEngine {
                                            const core::CollectionSpec& spec,
                                            const std::optional<storage::StoredRecord>& cur, const Scope& scope);
   StatusOr<v1::MutationResult> ApplyPatch(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
-                                          const core::CollectionSpec& spec, const storage::StoredRecord& cur);
+                                          const core::CollectionSpec& spec, const storage::StoredRecord& cur,
+                                          const Scope& scope);
   StatusOr<v1::MutationResult> ApplyDelete(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
                                            const core::CollectionSpec& spec, const storage::StoredRecord& cur);
 

@@ -11,11 +11,14 @@ namespace {
 
 TEST(SchemaTest, KnowsEveryCollection) {
   const auto& all = AllCollections();
-  ASSERT_EQ(all.size(), 6u);
+  ASSERT_EQ(all.size(), 11u);
   std::set<std::string> names;
   for (const CollectionSpec* c : all) names.insert(c->name());
-  EXPECT_EQ(names, (std::set<std::string>{"findings", "inspections", "zones", "sites", "users", "assignments"}));
-  EXPECT_EQ(CollectionNames(), "findings, inspections, zones, sites, users, assignments");
+  EXPECT_EQ(names, (std::set<std::string>{"findings", "inspections", "zones", "sites", "users", "assignments", "teams",
+                                          "templates", "campaigns", "notices", "verifications"}));
+  EXPECT_EQ(CollectionNames(),
+            "findings, inspections, zones, sites, users, assignments, teams, templates, campaigns, notices, "
+            "verifications");
 }
 
 TEST(SchemaTest, ScopeKeysAndReferenceData) {
@@ -61,9 +64,13 @@ TEST(SchemaTest, EveryFieldHasAMergePolicy) {
       SCOPED_TRACE(c->name() + "." + f.field->name());
       EXPECT_NE(f.policy, v1::MERGE_POLICY_UNSPECIFIED);
       EXPECT_STRNE(PolicyName(f.policy), "UNSPECIFIED");
-      // A repeated field merges as a set, and only a repeated field does.
-      EXPECT_EQ(f.field->is_repeated(), f.policy == v1::SET);
-      EXPECT_NE(f.field->cpp_type(), pb::FieldDescriptor::CPPTYPE_MESSAGE);
+      // A repeated field merges as a set (or, for a list of messages, as one
+      // LWW value), and only a repeated field merges as a set. Nested
+      // messages come only as list elements.
+      bool message = f.field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE;
+      if (f.policy == v1::SET) EXPECT_TRUE(f.field->is_repeated());
+      if (f.field->is_repeated() && !message) EXPECT_EQ(f.policy, v1::SET);
+      if (message) EXPECT_TRUE(f.field->is_repeated());
       EXPECT_GT(f.max_len, 0u);
       EXPECT_GT(f.max_items, 0u);
       EXPECT_FALSE(f.server_only);

@@ -304,14 +304,22 @@ TEST_F(EngineTest, LifecycleConcurrentMovesAndIllegalTransitions) {
   std::string id = ids_.NewUuidV7();
   v1::Finding f = SampleFinding();
   uint64_t v = Seed(id, f);
+  // The office issues a notice (a workflow rule: NOTIFIED names one listing the finding).
+  std::string notice_id = ids_.NewUuidV7();
+  v1::RecordBody notice;
+  notice.mutable_notice()->set_site_id(f.site_id());
+  notice.mutable_notice()->add_finding_ids(id);
+  notice.mutable_notice()->set_deadline_ms(testing::kTestNowMs + 7 * 86400000LL);
+  ASSERT_EQ(PushOne(testing::CreateRecord(kA, next_a_++, "notices", notice_id, notice)).outcome(), v1::APPLIED);
   v1::Finding notified = f;
   notified.set_status(v1::NOTIFIED);
   notified.set_deadline_ms(testing::kTestNowMs + 7 * 86400000LL);
+  notified.set_notice_id(notice_id);
   v1::Finding voided = f;
   voided.set_status(v1::VOIDED);
   voided.set_void_reason("duplicate of another finding");
-  // The office issues the notice; concurrently an inspector voids: the notice wins.
-  EXPECT_EQ(PushOne(PatchFinding(kA, next_a_++, id, v, f, notified, {"status", "deadline_ms"})).outcome(),
+  // The office moves the finding; concurrently an inspector voids: the notice wins.
+  EXPECT_EQ(PushOne(PatchFinding(kA, next_a_++, id, v, f, notified, {"status", "deadline_ms", "notice_id"})).outcome(),
             v1::APPLIED);
   auto rb = PushOne(PatchFinding(kB, 1, id, v, f, voided, {"status", "void_reason"}));
   ASSERT_EQ(rb.outcome(), v1::CONFLICT) << rb.reason();
