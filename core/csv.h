@@ -75,7 +75,7 @@ class CsvReader {
   // the input is no longer meaningful.
   StatusOr<bool> Next(CsvRecord* record);
 
-  // The line the reader is on (1-based): after the last record, one past it.
+  // The line the reader is on (1-based): where the next record would start.
   int64_t line() const { return line_; }
 
  private:
