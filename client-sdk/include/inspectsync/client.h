@@ -38,6 +38,7 @@
 
 #include "inspectsync/status.h"
 #include "inspectsync/transport.h"
+#include "inspectsync/v1/office.pb.h"
 #include "inspectsync/v1/records.pb.h"
 #include "inspectsync/v1/sync.pb.h"
 
@@ -84,6 +85,36 @@ struct SyncReport {
   uint64_t pull_pages = 0;
   uint64_t cursor = 0;     // pull cursor after the sync
   uint64_t pending = 0;    // mutations still in the outbox (e.g. written during the sync)
+};
+
+// One edit of an atomic batch (Client::Apply).
+struct Edit {
+  enum class Op { kCreate, kUpdate, kDelete };
+  Op op = Op::kCreate;
+  std::string collection;
+  std::string id;                   // kCreate: "" makes a new id
+  v1::RecordBody body;              // kCreate: the record; kUpdate: new values of `fields`
+  std::vector<std::string> fields;  // kUpdate: the top-level fields it sets
+};
+
+// A rectification notice to one site (Client::IssueNotice).
+struct NoticeInput {
+  std::string site_id;
+  std::vector<std::string> finding_ids;  // OPEN findings of that site
+  int64_t deadline_ms = 0;               // the rectification deadline
+  std::string reference_no;              // the office's register number
+  std::string text;
+};
+
+// The check of a rectified finding (Client::Verify).
+struct VerificationInput {
+  std::string finding_id;                // a RECTIFIED finding
+  v1::VerificationMethod method = v1::VERIFICATION_METHOD_UNSPECIFIED;
+  v1::VerificationResult result = v1::VERIFICATION_RESULT_UNSPECIFIED;
+  std::string verifier;                  // user id
+  std::string note;
+  int64_t new_deadline_ms = 0;           // FAILED: the new deadline
+  std::vector<std::string> evidence;
 };
 
 struct BackgroundSyncEvent {
@@ -171,6 +202,26 @@ class Client {
   // NOT_FOUND for records never seen and for deleted ones.
   StatusOr<LocalRecord> Get(const std::string& collection, const std::string& id);
   StatusOr<std::vector<LocalRecord>> List(const std::string& collection);
+
+  // Applies all `edits` in ONE local transaction, in order, all or none:
+  // each is checked as by Create/Update/Delete against the state the earlier
+  // ones left (a notice created first, then findings moved to NOTIFIED
+  // naming it). Returns the record ids, in order (new ids for creates).
+  StatusOr<std::vector<std::string>> Apply(const std::vector<Edit>& edits);
+
+  // ---- Workflow (core/workflow.h; the server enforces the same rules) ----
+  // Creates the notice and moves each listed finding OPEN -> NOTIFIED with
+  // the notice's deadline, atomically. Returns the notice id.
+  StatusOr<std::string> IssueNotice(const NoticeInput& notice);
+  // Records the verification and moves the RECTIFIED finding to CLOSED
+  // (PASSED) or REOPENED with the new deadline (FAILED), atomically.
+  // Returns the verification id.
+  StatusOr<std::string> Verify(const VerificationInput& verification);
+  // The problem list over this device's records (core/problems.h): the
+  // same filters, order and pages as the server's OfficeService, overdue
+  // judged by the device clock.
+  StatusOr<v1::ProblemPage> Problems(const v1::ProblemQuery& query);
+  StatusOr<v1::ProblemReport> CountProblems(const v1::ProblemQuery& query);
 
   // ---- Sync ----
   // Pushes the outbox, then pulls until caught up. On error, everything
