@@ -1,6 +1,23 @@
 #include "core/ids.h"
 
+#include <cstdio>
+
 namespace inspectsync::core {
+
+namespace {
+
+uint64_t Mix(uint64_t z) {  // SplitMix64's finalizer: spreads every input bit
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t Fnv1a(std::string_view s, uint64_t h) {
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+}  // namespace
 
 IdGenerator::IdGenerator(Clock* clock, uint64_t seed) : clock_(clock) {
   if (seed == 0) {
@@ -51,6 +68,25 @@ bool IsUuid(std::string_view s) {
     }
   }
   return true;
+}
+
+// Changing this changes every derived id already stored: don't.
+std::string NameBasedUuid(std::string_view name) {
+  uint64_t hi = Mix(Fnv1a(name, 0xcbf29ce484222325ULL));
+  uint64_t lo = Mix(Fnv1a(name, 0x84222325cbf29ce4ULL) ^ hi);
+  hi = (hi & ~0xF000ULL) | 0x8000ULL;                         // version 8: custom, name-based
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+std::string ImportRecordId(std::string_view collection, std::string_view code) {
+  std::string name = "inspectsync/";
+  name.append(collection).append("/").append(code);
+  return NameBasedUuid(name);
 }
 
 }  // namespace inspectsync::core

@@ -34,6 +34,20 @@ std::string NewUuidV7();
 // True for a canonical lowercase UUID of any version (8-4-4-4-12 hex).
 bool IsUuid(std::string_view s);
 
+// A name-based UUID (version 8 layout, RFC 4122 variant): the same `name`
+// gives the same id on every device and platform. For records whose identity
+// is a name rather than a moment of creation: a template version
+// (TemplateRecordId), a zone or site the office knows by its code
+// (ImportRecordId), so publishing or importing twice collides
+// (ALREADY_EXISTS) instead of making a second record. Not secret: anyone who
+// knows the name knows the id.
+std::string NameBasedUuid(std::string_view name);
+
+// The id of the record of `collection` the office knows by `code` (e.g. a
+// site's code in the district's register): NameBasedUuid of
+// "inspectsync/<collection>/<code>".
+std::string ImportRecordId(std::string_view collection, std::string_view code);
+
 }  // namespace inspectsync::core
 
 #endif  // INSPECTSYNC_CORE_IDS_H_

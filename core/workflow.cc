@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <set>
 
+#include "core/ids.h"
 #include "core/lifecycle.h"
 
 namespace inspectsync::core {
@@ -28,17 +29,6 @@ StatusOr<std::unique_ptr<T>> FindAs(RecordLookup& lookup, const char* collection
   auto lhs##_or = (expr);                  \
   if (!lhs##_or.ok()) return lhs##_or.status(); \
   auto lhs = std::move(*lhs##_or)
-
-uint64_t Mix(uint64_t z) {  // SplitMix64's finalizer: spreads every input bit
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-uint64_t Fnv1a(const std::string& s, uint64_t h) {
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-  return h;
-}
 
 StatusOr<Rejection> TemplateRules(const std::string& id, const v1::ChecklistTemplate& t, RecordLookup& lookup) {
   if (t.key().empty()) return Reject(v1::INVALID, "a template needs a key (e.g. \"epidemic-prevention\")");
@@ -212,16 +202,7 @@ StatusOr<Rejection> FindingMoveRules(const std::string& id, const v1::Finding& b
 }  // namespace
 
 std::string TemplateRecordId(const std::string& key, uint32_t version) {
-  std::string name = "inspectsync/template/" + key + "/" + std::to_string(version);
-  uint64_t hi = Mix(Fnv1a(name, 0xcbf29ce484222325ULL));
-  uint64_t lo = Mix(Fnv1a(name, 0x84222325cbf29ce4ULL) ^ hi);
-  hi = (hi & ~0xF000ULL) | 0x8000ULL;                   // version 8: custom, name-based
-  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  char buf[37];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
-                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return buf;
+  return NameBasedUuid("inspectsync/template/" + key + "/" + std::to_string(version));
 }
 
 StatusOr<Rejection> CheckCreateRules(const CollectionSpec& spec, const std::string& id, const pb::Message& rec,

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "server/auth/certs.h"
+#include "server/office_service.h"
 #include "server/sync_service.h"
 
 namespace inspectsync::server {
@@ -17,6 +18,7 @@ struct Server::Impl {
   std::unique_ptr<SyncEngine> engine;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<SyncServiceImpl> service;
+  std::unique_ptr<OfficeServiceImpl> office;
   std::unique_ptr<grpc::Server> grpc_server;
   int port = 0;
   std::once_flag shutdown_once;
@@ -70,12 +72,14 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->store = std::move(*store);
   impl->engine = std::make_unique<SyncEngine>(impl->store.get(), options.engine);
   impl->service = std::make_unique<SyncServiceImpl>(impl->engine.get(), impl->authenticator.get());
+  impl->office = std::make_unique<OfficeServiceImpl>(impl->engine.get(), impl->authenticator.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, creds, &impl->port);
   builder.RegisterService(impl->service.get());
+  builder.RegisterService(impl->office.get());
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   impl->grpc_server = builder.BuildAndStart();

@@ -1,4 +1,5 @@
-// `inspectsync admin` (tokens and keys) and `inspectsync certs`.
+// `inspectsync admin` (tokens and keys; the office commands are in
+// cmd_office.cc) and `inspectsync certs`.
 #include <cstdio>
 #include <ctime>
 
@@ -6,6 +7,7 @@
 #include "server/auth/token.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/office.h"
 
 namespace inspectsync::tools {
 
@@ -26,7 +28,7 @@ const char* kCertsUsage =
     "  (plus each --host) in DIR (default var/certs); tablets trust DIR/ca.pem\n";
 
 int Usage(const char* usage, const std::string& why) {
-  std::fprintf(stderr, "inspectsync: %s\n%s", why.c_str(), usage);
+  std::fprintf(stderr, "inspectsync: %s\n%s%s", why.c_str(), usage, usage == kAdminUsage ? kOfficeUsage : "");
   return 2;
 }
 
@@ -54,10 +56,12 @@ int64_t ParseTtl(const std::string& s) {
 }  // namespace
 
 int CmdAdmin(const std::vector<std::string>& args) {
+  if (IsOfficeCommand(args)) return CmdOffice(args);
   Flags fl({"keys", "user", "role", "device", "ttl", "help"}, {"help"});
   if (!fl.Parse(args)) return Usage(kAdminUsage, fl.error());
   if (fl.Has("help")) {
     std::fputs(kAdminUsage, stdout);
+    std::fputs(kOfficeUsage, stdout);
     return 0;
   }
   const auto& pos = fl.positional();

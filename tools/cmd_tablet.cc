@@ -10,6 +10,7 @@
 #include "tools/commands.h"
 #include "tools/flags.h"
 #include "tools/render.h"
+#include "tools/tablet_inspect.h"
 #include "tools/tablet_reference.h"
 
 namespace inspectsync::tools {
@@ -40,7 +41,7 @@ int Fail(const Status& s) {
 }
 
 int Usage(const std::string& why) {
-  std::fprintf(stderr, "inspectsync tablet: %s\n%s%s", why.c_str(), kUsage, kReferenceUsage);
+  std::fprintf(stderr, "inspectsync tablet: %s\n%s%s%s", why.c_str(), kUsage, kReferenceUsage, kInspectUsage);
   return 2;
 }
 
@@ -106,12 +107,13 @@ int CmdTablet(const std::vector<std::string>& args) {
   Flags fl({"db", "server", "title", "site", "category", "severity", "description", "status", "tag", "evidence",
             "deadline", "responsible-org", "add-tag", "remove-tag", "add-evidence", "void-reason", "reason", "kind",
             "notes", "inspection", "ca", "token", "token-file", "insecure", "name", "zone", "role", "user", "from",
-            "until", "address", "help"},
+            "until", "address", "campaign", "template", "item", "result", "note", "finding-title", "help"},
            {"help", "insecure"});
   if (!fl.Parse(args)) return Usage(fl.error());
   if (fl.Has("help")) {
     std::fputs(kUsage, stdout);
     std::fputs(kReferenceUsage, stdout);
+    std::fputs(kInspectUsage, stdout);
     return 0;
   }
   const auto& pos = fl.positional();
@@ -140,6 +142,7 @@ int CmdTablet(const std::vector<std::string>& args) {
   std::string what = pos[0], verb = pos.size() > 1 ? pos[1] : "";
 
   if (auto done = RunReferenceCommand(c, fl, pos, ReferenceContext{Usage, Fail})) return *done;
+  if (auto done = RunInspectCommand(c, fl, pos, ReferenceContext{Usage, Fail})) return *done;
 
   if (what == "finding" && verb == "add") {
     v1::Finding f;

@@ -12,7 +12,8 @@ const char* kUsage =
     "commands:\n"
     "  server   run the sync server                 (inspectsync server --help)\n"
     "  tablet   act as a tablet on a local database (inspectsync tablet --help)\n"
-    "  admin    issue tokens, rotate keys          (inspectsync admin --help)\n"
+    "  admin    tokens, keys; office: CSV imports, templates, campaigns, samples, notices, problems\n"
+    "           (inspectsync admin --help)\n"
     "  certs    create development TLS certificates (inspectsync certs --help)\n"
     "  demo     start a server and several tablets, edit offline, sync, check convergence\n";
 }

@@ -160,5 +160,15 @@ TEST(IsUuidTest, RejectsNonHex) {
   EXPECT_FALSE(IsUuid("f47ac10b-58cc-4372-a567-0e02b2c3d4\xc3\xa9"));  // 'é' in UTF-8, 36 bytes
 }
 
+// Derived ids are stored: a change of the derivation would orphan every
+// imported record and published template, so the values are pinned.
+TEST(NameBasedUuidTest, IsStableAndCanonical) {
+  EXPECT_EQ(NameBasedUuid("inspectsync/template/epidemic-prevention/1"), "7a749590-0bb8-82aa-9961-5651a1537337");
+  EXPECT_EQ(ImportRecordId("sites", "PS-001"), "fca19107-37e4-8a7a-8d2a-88edb750596f");
+  EXPECT_TRUE(IsUuid(ImportRecordId("zones", "North")));
+  EXPECT_NE(ImportRecordId("zones", "N1"), ImportRecordId("sites", "N1"));  // collections never collide
+  EXPECT_NE(ImportRecordId("sites", "a"), ImportRecordId("sites", "A"));    // codes are case-sensitive
+}
+
 }  // namespace
 }  // namespace inspectsync::core

@@ -1,0 +1,108 @@
+#include "server/office_service.h"
+
+#include "core/problems.h"
+#include "server/sync_service.h"
+
+namespace inspectsync::server {
+
+namespace {
+
+// Which findings the caller may list: all, or those at the sites of `scope`.
+StatusOr<Scope> ProblemScope(SyncEngine* engine, const Caller& caller) {
+  auto role = ParseRole(caller.role);
+  if (!role.ok()) return role.status();
+  if (*role == Role::kInspector)
+    return Status(StatusCode::kPermissionDenied,
+                  "the problem list is for the office, zone directors and integrations; an inspector's tablet "
+                  "lists the findings of its own sites (sync, then Client::Problems)");
+  return engine->ScopeOf(caller);
+}
+
+StatusOr<core::SiteDirectory> ReadSites(storage::ServerStore* store) {
+  core::SiteDirectory sites;
+  Status st = store->ScanCollection("sites", [&](const storage::StoredRecord& r) -> Status {
+    if (r.deleted) return Status::Ok();
+    v1::Site site;
+    if (!site.ParseFromString(r.body)) return DataLoss("stored site " + r.id + " is corrupt");
+    sites[r.id] = core::SiteInfo{site.zone_id(), site.name()};
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return sites;
+}
+
+// Calls `offer` with every live finding the caller may see, and its site.
+Status ForEachVisibleFinding(SyncEngine* engine, const Scope& scope, const core::SiteDirectory& sites,
+                             const std::function<void(const storage::StoredRecord&, const v1::Finding&,
+                                                      const core::SiteInfo*)>& offer) {
+  v1::Finding f;  // reused: one finding in memory at a time
+  return engine->store()->ScanCollection("findings", [&](const storage::StoredRecord& r) -> Status {
+    if (r.deleted) return Status::Ok();
+    // The scope key is the site, fixed at creation: filter before parsing.
+    if (!scope.all && !scope.Contains(r.scope)) return Status::Ok();
+    if (!f.ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
+    auto site = sites.find(f.site_id());
+    offer(r, f, site == sites.end() ? nullptr : &site->second);
+    return Status::Ok();
+  });
+}
+
+}  // namespace
+
+StatusOr<v1::ProblemPage> ListProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& query) {
+  INSPECTSYNC_RETURN_IF_ERROR(core::CheckProblemQuery(query));
+  auto scope = ProblemScope(engine, caller);
+  if (!scope.ok()) return scope.status();
+  auto sites = ReadSites(engine->store());
+  if (!sites.ok()) return sites.status();
+  core::ProblemPager pager(query, engine->options().clock->NowMillis());
+  INSPECTSYNC_RETURN_IF_ERROR(ForEachVisibleFinding(
+      engine, *scope, *sites,
+      [&](const storage::StoredRecord& r, const v1::Finding& f, const core::SiteInfo* site) {
+        pager.Offer(r.id, r.version, f, site);
+      }));
+  return pager.Finish();
+}
+
+StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& query) {
+  INSPECTSYNC_RETURN_IF_ERROR(core::CheckProblemQuery(query));
+  auto scope = ProblemScope(engine, caller);
+  if (!scope.ok()) return scope.status();
+  auto sites = ReadSites(engine->store());
+  if (!sites.ok()) return sites.status();
+  core::ProblemCounter counter(query, engine->options().clock->NowMillis());
+  INSPECTSYNC_RETURN_IF_ERROR(ForEachVisibleFinding(
+      engine, *scope, *sites,
+      [&](const storage::StoredRecord&, const v1::Finding& f, const core::SiteInfo* site) { counter.Offer(f, site); }));
+  return counter.Finish();
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::ListProblems(grpc::CallbackServerContext* ctx,
+                                                          const v1::ProblemQuery* req, v1::ProblemPage* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto caller = Authenticate(authenticator_, ctx);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpc(caller.status()));
+    return reactor;
+  }
+  auto page = server::ListProblems(engine_, *caller, *req);
+  if (page.ok()) *resp = std::move(*page);
+  reactor->Finish(ToGrpc(page.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::CountProblems(grpc::CallbackServerContext* ctx,
+                                                           const v1::ProblemQuery* req, v1::ProblemReport* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto caller = Authenticate(authenticator_, ctx);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpc(caller.status()));
+    return reactor;
+  }
+  auto report = server::CountProblems(engine_, *caller, *req);
+  if (report.ok()) *resp = std::move(*report);
+  reactor->Finish(ToGrpc(report.status()));
+  return reactor;
+}
+
+}  // namespace inspectsync::server

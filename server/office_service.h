@@ -1,0 +1,53 @@
+// OfficeService: the problem list and its counts (proto/inspectsync/v1/
+// office.proto) over the server's findings, for the office, integrations and
+// zone directors. The list itself is core/problems.h, shared with the SDK, so
+// the server and a tablet filter, sort and page alike; this file only decides
+// who sees which findings and streams them from the store.
+//
+// Who sees what:
+//   office, integration: every finding;
+//   zone_director: findings at the sites of their scope now (the engine's
+//     ScopeResolver: the sites of their assigned zones and sites);
+//   inspector: PERMISSION_DENIED (their tablet lists its own sites' findings
+//     with Client::Problems).
+// Overdue is judged by the engine's clock (EngineOptions::clock), so tests
+// move it by hand and every caller of one server agrees on "now".
+//
+// Cost: one pass over the findings per call, memory of one page (the pager's
+// bounded heap) plus the site directory (zone and name per site).
+//
+// Thread-safety: calls run concurrently; the engine and store are thread-safe.
+#ifndef INSPECTSYNC_SERVER_OFFICE_SERVICE_H_
+#define INSPECTSYNC_SERVER_OFFICE_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "inspectsync/v1/office.grpc.pb.h"
+#include "server/auth/authenticator.h"
+#include "server/sync_engine.h"
+
+namespace inspectsync::server {
+
+// The queries without gRPC (the service maps them; tests may call them).
+// INVALID_ARGUMENT for a bad query, PERMISSION_DENIED for an inspector.
+StatusOr<v1::ProblemPage> ListProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& query);
+StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& query);
+
+class OfficeServiceImpl final : public v1::OfficeService::CallbackService {
+ public:
+  OfficeServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator)
+      : engine_(engine), authenticator_(authenticator) {}
+
+  grpc::ServerUnaryReactor* ListProblems(grpc::CallbackServerContext* ctx, const v1::ProblemQuery* req,
+                                         v1::ProblemPage* resp) override;
+  grpc::ServerUnaryReactor* CountProblems(grpc::CallbackServerContext* ctx, const v1::ProblemQuery* req,
+                                          v1::ProblemReport* resp) override;
+
+ private:
+  SyncEngine* engine_;
+  auth::Authenticator* authenticator_;
+};
+
+}  // namespace inspectsync::server
+
+#endif  // INSPECTSYNC_SERVER_OFFICE_SERVICE_H_

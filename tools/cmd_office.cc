@@ -1,0 +1,562 @@
+// The office commands of `inspectsync admin` (see tools/office.h): templates,
+// campaigns, spot-check samples, notices, the problem list and its report.
+// Imports are in office_import.cc.
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/sampling.h"
+#include "tools/device_creates.h"
+#include "tools/office.h"
+#include "tools/office_client.h"
+#include "tools/render.h"
+
+namespace inspectsync::tools {
+
+const char* kOfficeUsage =
+    "office commands: inspectsync admin <command> [--db OFFICE.db] [--server HOST:PORT --ca FILE\n"
+    "                 (--token-file F | --token T) [--insecure]]   acting as an office device; with\n"
+    "                 --server it syncs before reading and after writing, without it works offline\n"
+    "  import zones|sites|users|assignments FILE.csv   all rows checked first; nothing written if one is bad\n"
+    "        zones.csv:       code,name\n"
+    "        sites.csv:       code,name,kind,zone[,address]   kind PRIMARY_SCHOOL|MIDDLE_SCHOOL|KINDERGARTEN\n"
+    "        users.csv:       code,name,role[,active]         role inspector|zone_director|office|integration\n"
+    "        assignments.csv: user,site,zone[,from,to]        one of site/zone; dates YYYY-MM-DD, to inclusive\n"
+    "        ids derive from codes: re-importing a file creates nothing; references take a code or an id\n"
+    "  template publish FILE.csv --key K --title T   items: id,category,text[,default_severity,evidence_required]\n"
+    "  template list [--json]\n"
+    "  campaign create --name N --kind special|routine|spot-check --from YYYY-MM-DD --to YYYY-MM-DD\n"
+    "                  --template K[@V]               (prints the campaign id)\n"
+    "  campaign list [--json]\n"
+    "  sample draw --campaign C --schools N --kindergartens M --seed S [--team T | --user U]\n"
+    "        reproducible spot-check sample; with --team/--user it assigns the drawn sites for the campaign\n"
+    "  notice issue --site S (--findings F1,F2 | --all-open) --deadline YYYY-MM-DD --ref NO [--text T]\n"
+    "  problems [--zone Z]... [--site S]... [--status S]... [--category C]... [--severity S]... [--overdue] [--json]\n"
+    "  report [same filters] [--json]      counts by zone x category x status, with overdue\n";
+
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+
+std::string KindName(v1::InspectionKind k) {
+  switch (k) {
+    case v1::SPECIAL_CAMPAIGN: return "special";
+    case v1::ROUTINE_VISIT: return "routine";
+    case v1::SPOT_CHECK: return "spot-check";
+    default: return "-";
+  }
+}
+
+// "K" or "K@V": the template's key and version (0 = the latest on the device).
+bool ParseTemplateRef(const std::string& s, std::string* key, uint32_t* version) {
+  size_t at = s.find('@');
+  *key = s.substr(0, at);
+  *version = 0;
+  if (at == std::string::npos) return !key->empty();
+  std::string v = s.substr(at + 1);
+  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos) return false;
+  *version = static_cast<uint32_t>(std::stoul(v));
+  return !key->empty() && *version > 0;
+}
+
+StatusOr<LocalRecord> FindCampaign(Client& c, const std::string& ref) {
+  auto list = ListLive(c, "campaigns");
+  if (!list.ok()) return list.status();
+  const LocalRecord* found = nullptr;
+  for (const auto& r : *list) {
+    if (r.id == ref) return r;
+    if (r.body.campaign().name() == ref) {
+      if (found) return InvalidArgument("two campaigns are named '" + ref + "'; give the campaign id");
+      found = &r;
+    }
+  }
+  if (!found) return NotFound("no campaign '" + ref + "' on this device (campaign list shows them)");
+  return *found;
+}
+
+std::map<std::string, std::string> Names(Client& c, const std::string& collection) {
+  std::map<std::string, std::string> out;
+  auto list = ListLive(c, collection);
+  if (!list.ok()) return out;
+  for (const auto& r : *list) {
+    if (collection == "zones") out[r.id] = r.body.zone().name();
+    if (collection == "sites") out[r.id] = r.body.site().name();
+  }
+  return out;
+}
+
+std::string NameOr(const std::map<std::string, std::string>& names, const std::string& id) {
+  if (id.empty()) return "(none)";
+  auto it = names.find(id);
+  return it == names.end() ? id : it->second;
+}
+
+int TemplateList(Client& c, bool json) {
+  auto list = ListLive(c, "templates");
+  if (!list.ok()) return OfficeFail(list.status());
+  std::sort(list->begin(), list->end(), [](const LocalRecord& a, const LocalRecord& b) {
+    const auto &x = a.body.checklist_template(), &y = b.body.checklist_template();
+    return std::make_pair(x.key(), x.version()) < std::make_pair(y.key(), y.version());
+  });
+  if (!json) std::printf("%-24s %-7s %-5s %-10s %s\n", "KEY", "VERSION", "ITEMS", "PUBLISHED", "TITLE");
+  for (const auto& r : *list) {
+    const auto& t = r.body.checklist_template();
+    if (json) std::printf("%s\n", ToJson(t).c_str());
+    else
+      std::printf("%-24s %-7u %-5d %-10s %s\n", t.key().c_str(), t.version(), t.items_size(),
+                  FormatDate(t.published_at_ms()).c_str(), t.title().c_str());
+  }
+  return 0;
+}
+
+int CampaignCreate(OfficeDevice& dev, const Flags& fl) {
+  for (const char* f : {"name", "kind", "from", "to", "template"})
+    if (!fl.Has(f)) return OfficeUsage(std::string("campaign create needs --") + f);
+  v1::Campaign camp;
+  camp.set_name(fl.Get("name"));
+  std::string kind = fl.Get("kind");
+  if (kind == "special") camp.set_kind(v1::SPECIAL_CAMPAIGN);
+  else if (kind == "routine") camp.set_kind(v1::ROUTINE_VISIT);
+  else if (kind == "spot-check") camp.set_kind(v1::SPOT_CHECK);
+  else return OfficeUsage("--kind is special, routine or spot-check, not '" + kind + "'");
+  int64_t from, to;
+  if (!ParseDay(fl.Get("from"), false, &from) || !ParseDay(fl.Get("to"), true, &to))
+    return OfficeUsage("--from and --to are dates YYYY-MM-DD");
+  if (to <= from) return OfficeUsage("--to is before --from");
+  camp.set_starts_at_ms(from);
+  camp.set_ends_at_ms(to);  // exclusive: the end of the --to day
+  std::string key;
+  uint32_t version;
+  if (!ParseTemplateRef(fl.Get("template"), &key, &version)) return OfficeUsage("--template is KEY or KEY@VERSION");
+  auto c = dev.OpenAndSync();
+  if (!c.ok()) return OfficeFail(c.status());
+  auto templates = ListLive(**c, "templates");
+  if (!templates.ok()) return OfficeFail(templates.status());
+  uint32_t found = 0;
+  for (const auto& r : *templates) {
+    const auto& t = r.body.checklist_template();
+    if (t.key() == key && (version == 0 ? t.version() > found : t.version() == version)) found = t.version();
+  }
+  if (found == 0)
+    return OfficeFail("template " + fl.Get("template") + " is not published (template list shows what is)");
+  camp.set_template_key(key);
+  camp.set_template_version(found);
+  int64_t now = core::SystemClock()->NowMillis();
+  camp.set_status(now < from ? v1::PLANNED : now < to ? v1::ACTIVE : v1::FINISHED);
+  v1::RecordBody body;
+  *body.mutable_campaign() = camp;
+  auto id = (*c)->Create("campaigns", body);
+  if (!id.ok()) return OfficeFail(id.status());
+  if (auto synced = dev.OpenAndSync(); !synced.ok()) return OfficeFail(synced.status());
+  std::printf("%s\n", id->c_str());
+  return 0;
+}
+
+int CampaignList(Client& c, bool json) {
+  auto list = ListLive(c, "campaigns");
+  if (!list.ok()) return OfficeFail(list.status());
+  if (!json)
+    std::printf("%-36s %-24s %-10s %-10s %-10s %-9s %-20s %s\n", "ID", "NAME", "KIND", "FROM", "TO", "STATUS",
+                "TEMPLATE", "SAMPLE");
+  for (const auto& r : *list) {
+    const auto& k = r.body.campaign();
+    if (json) {
+      std::printf("{\"id\":\"%s\",\"campaign\":%s}\n", r.id.c_str(), ToJson(k).c_str());
+      continue;
+    }
+    std::string sample = k.sample_spec().empty() ? "-" : k.sample_spec() + " seed " + std::to_string(k.sample_seed());
+    std::printf("%-36s %-24s %-10s %-10s %-10s %-9s %-20s %s\n", r.id.c_str(), k.name().c_str(),
+                KindName(k.kind()).c_str(), FormatDate(k.starts_at_ms()).c_str(),
+                FormatDate(k.ends_at_ms() - 1).c_str(), v1::CampaignStatus_Name(k.status()).c_str(),
+                (k.template_key() + "@" + std::to_string(k.template_version())).c_str(), sample.c_str());
+  }
+  return 0;
+}
+
+bool Overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {  // [a0, a1) and [b0, b1); 0 end = open
+  return (a1 == 0 || b0 < a1) && (b1 == 0 || a0 < b1);
+}
+
+int SampleDraw(OfficeDevice& dev, const Flags& fl) {
+  long long schools, kgs, seed;
+  if (!fl.Has("campaign") || !fl.Has("seed")) return OfficeUsage("sample draw needs --campaign and --seed");
+  if (!fl.GetInt("schools", 0, &schools) || !fl.GetInt("kindergartens", 0, &kgs) || !fl.GetInt("seed", 0, &seed) ||
+      schools < 0 || kgs < 0 || schools + kgs == 0)
+    return OfficeUsage("--schools and --kindergartens are counts (at least one above 0), --seed a number");
+  if (fl.Has("team") && fl.Has("user")) return OfficeUsage("give --team or --user, not both");
+  auto c = dev.OpenAndSync();
+  if (!c.ok()) return OfficeFail(c.status());
+  Client& cl = **c;
+  auto camp = FindCampaign(cl, fl.Get("campaign"));
+  if (!camp.ok()) return OfficeFail(camp.status());
+  const v1::Campaign& k = camp->body.campaign();
+  if (k.kind() != v1::SPOT_CHECK) return OfficeFail("campaign '" + k.name() + "' is not a spot check");
+  std::string spec = "schools=" + std::to_string(schools) + " kindergartens=" + std::to_string(kgs);
+  if (!k.sample_spec().empty() && (k.sample_spec() != spec || k.sample_seed() != static_cast<uint64_t>(seed)))
+    return OfficeFail("campaign '" + k.name() + "' was sampled with " + k.sample_spec() + " seed " +
+                      std::to_string(k.sample_seed()) + "; the same seed and counts redraw it, a new sample needs a new campaign");
+  std::string who_team = fl.Get("team"), who_user = fl.Has("user") ? ResolveRef("users", fl.Get("user")) : "";
+  if (!who_team.empty() && !cl.Get("teams", who_team).ok()) return OfficeFail("no team " + who_team + " on this device");
+  if (!who_user.empty() && !cl.Get("users", who_user).ok())
+    return OfficeFail("no user '" + fl.Get("user") + "' on this device");
+
+  // Sites already in another open spot check of an overlapping period.
+  auto campaigns = ListLive(cl, "campaigns");
+  auto assignments = ListLive(cl, "assignments");
+  auto sites = ListLive(cl, "sites");
+  for (auto* l : {&campaigns, &assignments, &sites})
+    if (!l->ok()) return OfficeFail(l->status());
+  std::set<std::string> busy_campaigns;
+  for (const auto& r : *campaigns) {
+    const v1::Campaign& o = r.body.campaign();
+    if (r.id != camp->id && o.kind() == v1::SPOT_CHECK && o.status() != v1::FINISHED &&
+        Overlap(o.starts_at_ms(), o.ends_at_ms(), k.starts_at_ms(), k.ends_at_ms()))
+      busy_campaigns.insert(r.id);
+  }
+  core::SampleRequest req;
+  req.seed = static_cast<uint64_t>(seed);
+  for (const auto& r : *assignments)
+    if (busy_campaigns.count(r.body.assignment().campaign_id()) && !r.body.assignment().site_id().empty())
+      req.excluded_site_ids.insert(r.body.assignment().site_id());
+  std::map<std::string, const v1::Site*> site_by_id;
+  for (const auto& r : *sites) {
+    site_by_id[r.id] = &r.body.site();
+    req.candidates.push_back({r.id, r.body.site().kind(), r.body.site().zone_id()});
+  }
+  req.strata.push_back({"schools", {v1::PRIMARY_SCHOOL, v1::MIDDLE_SCHOOL}, static_cast<int>(schools)});
+  req.strata.push_back({"kindergartens", {v1::KINDERGARTEN}, static_cast<int>(kgs)});
+  auto sample = core::DrawSpotCheckSample(req);
+  if (!sample.ok()) return OfficeFail(sample.status());
+
+  // The sample, the same for the same seed: nothing here depends on the time
+  // or on what was created (that goes to stderr).
+  auto zones = Names(cl, "zones");
+  std::printf("spot-check sample of campaign '%s', %s, seed %lld\n", k.name().c_str(), spec.c_str(), seed);
+  std::vector<std::string> drawn;
+  for (const auto& s : sample->strata) {
+    std::printf("%s: %d drawn of %d eligible (%d excluded: already in an open spot check)\n", s.name.c_str(),
+                s.requested, s.eligible, s.excluded);
+    std::printf("  %-24s %8s %8s %6s\n", "ZONE", "ELIGIBLE", "EXCLUDED", "DRAWN");
+    for (const auto& z : s.zones)
+      std::printf("  %-24s %8d %8d %6zu\n", NameOr(zones, z.zone_id).c_str(), z.eligible, z.excluded, z.drawn.size());
+    for (const auto& z : s.zones)
+      for (const auto& id : z.drawn) {
+        std::printf("    %s  %-32s %s\n", id.c_str(), site_by_id[id]->name().c_str(), NameOr(zones, z.zone_id).c_str());
+        drawn.push_back(id);
+      }
+  }
+  if (who_team.empty() && who_user.empty()) {
+    std::fprintf(stderr, "(a preview: give --team or --user to assign the drawn sites)\n");
+    return 0;
+  }
+  // Record how the sample was drawn, then assign it; both are idempotent, so
+  // a run cut short is completed by running it again.
+  if (k.sample_spec().empty()) {
+    v1::RecordBody values;
+    values.mutable_campaign()->set_sample_seed(static_cast<uint64_t>(seed));
+    values.mutable_campaign()->set_sample_spec(spec);
+    if (Status st = cl.Update("campaigns", camp->id, values, {"sample_seed", "sample_spec"}); !st.ok())
+      return OfficeFail(st);
+  }
+  std::vector<Edit> edits;
+  for (const std::string& site : drawn) {
+    Edit e{Edit::Op::kCreate, "assignments", core::ImportRecordId("assignments", "spot-check/" + camp->id + "/" + site),
+           {}, {}};
+    v1::Assignment* a = e.body.mutable_assignment();
+    a->set_site_id(site);
+    a->set_team_id(who_team);
+    a->set_user_id(who_user);
+    a->set_campaign_id(camp->id);
+    a->set_starts_at_ms(k.starts_at_ms());
+    a->set_ends_at_ms(k.ends_at_ms());
+    edits.push_back(std::move(e));
+  }
+  std::string camp_id = camp->id;
+  dev.Close();
+  auto done = CreateWithIds(dev.options().db_path, edits);
+  if (!done.ok()) return OfficeFail(done.status());
+  size_t raced = 0;
+  if (auto synced = dev.OpenAndSync(&raced); !synced.ok()) return OfficeFail(synced.status());
+  std::fprintf(stderr, "assignments for campaign %s: %zu created, %zu already there%s\n", camp_id.c_str(),
+               done->created - raced, done->already_there + raced, dev.online() ? "; synced" : " (sync later)");
+  return 0;
+}
+
+// SHIM (issue 6) until Client::IssueNotice links on main (being implemented
+// in the SDK concurrently): the notice, then each finding moved to NOTIFIED
+// naming it. Two local transactions instead of one, but pushed in this order
+// in one batch, so the server checks each move against the notice.
+// Replace the body with `return c.IssueNotice(n);`.
+StatusOr<std::string> IssueNotice(Client& c, const NoticeInput& n) {
+  v1::RecordBody body;
+  v1::RectificationNotice* rn = body.mutable_notice();
+  rn->set_site_id(n.site_id);
+  for (const auto& f : n.finding_ids) rn->add_finding_ids(f);
+  rn->set_reference_no(n.reference_no);
+  rn->set_issued_at_ms(core::SystemClock()->NowMillis());
+  rn->set_deadline_ms(n.deadline_ms);
+  rn->set_text(n.text);
+  auto id = c.Create("notices", body);
+  if (!id.ok()) return id;
+  for (const auto& fid : n.finding_ids) {
+    v1::Finding values;
+    values.set_status(v1::NOTIFIED);
+    values.set_notice_id(*id);
+    values.set_deadline_ms(n.deadline_ms);
+    if (Status st = c.UpdateFinding(fid, values, {"status", "notice_id", "deadline_ms"}); !st.ok()) return st;
+  }
+  return id;
+}
+
+int NoticeIssue(OfficeDevice& dev, const Flags& fl) {
+  if (!fl.Has("site") || !fl.Has("deadline") || !fl.Has("ref") || fl.Has("findings") == fl.Has("all-open"))
+    return OfficeUsage("notice issue needs --site, --deadline, --ref and one of --findings, --all-open");
+  NoticeInput n;
+  n.site_id = ResolveRef("sites", fl.Get("site"));
+  if (!ParseDay(fl.Get("deadline"), false, &n.deadline_ms)) return OfficeUsage("--deadline is a date YYYY-MM-DD");
+  n.reference_no = fl.Get("ref");
+  n.text = fl.Get("text");
+  auto c = dev.OpenAndSync();
+  if (!c.ok()) return OfficeFail(c.status());
+  if (!(*c)->Get("sites", n.site_id).ok()) return OfficeFail("no site '" + fl.Get("site") + "' on this device");
+  // Check every finding first: a notice lists OPEN findings of its site.
+  std::vector<std::string> wanted = SplitList(fl.Get("findings"));
+  auto findings = (*c)->ListFindings();
+  if (!findings.ok()) return OfficeFail(findings.status());
+  std::vector<std::string> problems;
+  for (const auto& want : wanted) {
+    auto it = std::find_if(findings->begin(), findings->end(), [&](const LocalFinding& f) { return f.id == want; });
+    if (it == findings->end()) problems.push_back("finding " + want + " is not on this device");
+    else if (it->value.site_id() != n.site_id) problems.push_back("finding " + want + " is at another site");
+    else if (it->value.status() != v1::OPEN)
+      problems.push_back("finding " + want + " is " + v1::FindingStatus_Name(it->value.status()) + ", not OPEN");
+    else n.finding_ids.push_back(want);
+  }
+  if (fl.Has("all-open"))
+    for (const auto& f : *findings)
+      if (f.value.site_id() == n.site_id && f.value.status() == v1::OPEN) n.finding_ids.push_back(f.id);
+  if (!problems.empty()) {
+    for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
+    return OfficeFail("no notice issued");
+  }
+  if (n.finding_ids.empty()) return OfficeFail("site '" + fl.Get("site") + "' has no OPEN findings; no notice issued");
+  auto id = IssueNotice(**c, n);
+  if (!id.ok()) return OfficeFail(id.status());
+  if (auto synced = dev.OpenAndSync(); !synced.ok()) return OfficeFail(synced.status());
+  std::printf("%s\n", id->c_str());
+  std::fprintf(stderr, "notice %s: %zu finding%s NOTIFIED, deadline %s%s\n", n.reference_no.c_str(),
+               n.finding_ids.size(), n.finding_ids.size() == 1 ? "" : "s", fl.Get("deadline").c_str(),
+               dev.online() ? "; synced" : " (sync later)");
+  return 0;
+}
+
+// The ProblemQuery of the filter flags; "" or the reason it is bad.
+std::string QueryFromFlags(const Flags& fl, v1::ProblemQuery* q) {
+  for (const auto& z : fl.GetAll("zone")) q->add_zone_ids(ResolveRef("zones", z));
+  for (const auto& s : fl.GetAll("site")) q->add_site_ids(ResolveRef("sites", s));
+  for (const auto& c : fl.GetAll("category")) q->add_categories(c);
+  for (const auto& s : fl.GetAll("status")) {
+    v1::FindingStatus st;
+    if (!ParseStatus(s, &st)) return "unknown --status '" + s + "'";
+    q->add_statuses(st);
+  }
+  for (const auto& s : fl.GetAll("severity")) {
+    v1::Severity sev;
+    if (!ParseSeverity(s, &sev)) return "unknown --severity '" + s + "' (low, medium, high, critical)";
+    q->add_severities(sev);
+  }
+  q->set_overdue_only(fl.Has("overdue"));
+  q->set_page_size(500);
+  return "";
+}
+
+int Problems(OfficeDevice& dev, const Flags& fl, bool report) {
+  v1::ProblemQuery q;
+  if (std::string err = QueryFromFlags(fl, &q); !err.empty()) return OfficeUsage(err);
+  if (!dev.online()) return OfficeUsage("problems and report ask the server: give --server");
+  auto office = OfficeClient::Connect(dev.options().server_address, dev.options().grpc);
+  if (!office.ok()) return OfficeFail(office.status());
+  auto c = dev.Open();  // for zone names only: no sync needed
+  std::map<std::string, std::string> zones;
+  if (c.ok()) zones = Names(**c, "zones");
+  if (report) {
+    auto r = (*office)->Count(q);
+    if (!r.ok()) return OfficeFail(r.status());
+    if (fl.Has("json")) {
+      std::printf("%s\n", ToJson(*r).c_str());
+      return 0;
+    }
+    std::printf("problems as of %s\n%-24s %-24s %-18s %8s %8s\n", FormatDate(r->as_of_ms()).c_str(), "ZONE",
+                "CATEGORY", "STATUS", "FINDINGS", "OVERDUE");
+    for (const auto& x : r->counts())
+      std::printf("%-24s %-24s %-18s %8llu %8llu\n", NameOr(zones, x.zone_id()).c_str(), x.category().c_str(),
+                  v1::FindingStatus_Name(x.status()).c_str(), (unsigned long long)x.findings(),
+                  (unsigned long long)x.overdue());
+    std::printf("%-24s %-24s %-18s %8llu %8llu\n", "TOTAL", "", "", (unsigned long long)r->findings(),
+                (unsigned long long)r->overdue());
+    return 0;
+  }
+  auto page = (*office)->ListAll(q);
+  if (!page.ok()) return OfficeFail(page.status());
+  if (fl.Has("json")) {
+    std::printf("%s\n", ToJson(*page).c_str());
+    return 0;
+  }
+  std::printf("%-10s %-8s %-8s %-16s %-16s %-24s %-16s %-36s %s\n", "DEADLINE", "OVERDUE", "SEVERITY", "STATUS",
+              "ZONE", "SITE", "CATEGORY", "FINDING", "TITLE");
+  for (const auto& p : page->problems()) {
+    const v1::Finding& f = p.finding();
+    std::printf("%-10s %-8s %-8s %-16s %-16s %-24s %-16s %-36s %s\n", FormatDate(f.deadline_ms()).c_str(),
+                p.overdue() ? (std::to_string(p.overdue_days()) + "d").c_str() : "-",
+                v1::Severity_Name(f.severity()).c_str(), v1::FindingStatus_Name(f.status()).c_str(),
+                NameOr(zones, p.zone_id()).c_str(), p.site_name().c_str(), f.category().c_str(),
+                p.finding_id().c_str(), f.title().c_str());
+  }
+  std::printf("%d problem%s as of %s\n", page->problems_size(), page->problems_size() == 1 ? "" : "s",
+              FormatDate(page->as_of_ms()).c_str());
+  return 0;
+}
+
+}  // namespace
+
+// ---- shared helpers (office.h) ----
+
+int OfficeUsage(const std::string& why) {
+  std::fprintf(stderr, "inspectsync admin: %s\n%s", why.c_str(), kOfficeUsage);
+  return 2;
+}
+int OfficeFail(const std::string& why) {
+  std::fprintf(stderr, "inspectsync admin: %s\n", why.c_str());
+  return 1;
+}
+int OfficeFail(const Status& s) { return OfficeFail(s.ToString()); }
+
+OfficeDevice::OfficeDevice(const Flags& fl) {
+  options_.db_path = fl.Get("db", "var/office.db");
+  options_.server_address = fl.Get("server");
+  options_.grpc.ca_cert_file = fl.Get("ca");
+  options_.grpc.insecure = fl.Has("insecure");
+  options_.grpc.token = fl.Get("token");
+  if (fl.Has("token-file")) {
+    std::ifstream in(fl.Get("token-file"));
+    if (!in) {
+      error_ = "cannot read --token-file " + fl.Get("token-file");
+      return;
+    }
+    std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    options_.grpc.token = t;
+  }
+}
+
+StatusOr<Client*> OfficeDevice::Open() {
+  if (!client_) {
+    auto c = Client::Open(options_);
+    if (!c.ok()) return c.status();
+    client_ = std::move(*c);
+  }
+  return client_.get();
+}
+
+StatusOr<Client*> OfficeDevice::OpenAndSync(size_t* already_there) {
+  auto c = Open();
+  if (!c.ok() || !online()) return c;
+  std::vector<RejectedMutation> rejected;
+  (*c)->OnRejected([&](const RejectedMutation& r) { rejected.push_back(r); });
+  auto rep = (*c)->Sync();
+  (*c)->OnRejected(nullptr);
+  if (!rep.ok()) return Status(rep.status().code(), "sync with " + options_.server_address + ": " + rep.status().message());
+  size_t refused = 0;
+  for (const auto& r : rejected) {
+    if (r.code == v1::ALREADY_EXISTS && already_there) {
+      ++*already_there;  // someone created the same derived id first: it is there
+      (void)(*c)->DismissRejected(r.mutation.mutation_id());
+      continue;
+    }
+    ++refused;
+    std::fprintf(stderr, "refused by the server: %s %s: %s\n", r.mutation.collection().c_str(),
+                 r.mutation.record_id().c_str(), r.reason.c_str());
+  }
+  if (refused > 0)
+    return FailedPrecondition("the server refused " + std::to_string(refused) +
+                              " edit(s), listed above (also: inspectsync tablet --db " + options_.db_path + " rejected)");
+  return c;
+}
+
+std::string ResolveRef(const std::string& collection, const std::string& ref) {
+  return core::IsUuid(ref) ? ref : core::ImportRecordId(collection, ref);
+}
+
+StatusOr<std::vector<LocalRecord>> ListLive(Client& c, const std::string& collection) { return c.List(collection); }
+
+bool ParseDay(const std::string& s, bool end, int64_t* ms) {
+  if (!ParseDate(s, ms)) return false;
+  if (end) *ms += kDayMs;
+  return true;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    std::string part = s.substr(start, comma - start);
+    part.erase(0, part.find_first_not_of(" \t"));
+    part.erase(part.find_last_not_of(" \t") + 1);
+    if (!part.empty()) out.push_back(part);
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
+}
+
+bool IsOfficeCommand(const std::vector<std::string>& args) {
+  static const std::set<std::string> kCommands = {"import", "template", "campaign", "sample",
+                                                  "notice", "problems", "report"};
+  return !args.empty() && kCommands.count(args[0]) > 0;
+}
+
+int CmdOffice(const std::vector<std::string>& args) {
+  Flags fl({"db", "server", "ca", "token", "token-file", "insecure", "key", "title", "name", "kind", "from", "to",
+            "template", "campaign", "schools", "kindergartens", "seed", "team", "user", "site", "findings",
+            "all-open", "deadline", "ref", "text", "zone", "status", "category", "severity", "overdue", "json",
+            "help"},
+           {"insecure", "all-open", "overdue", "json", "help"});
+  if (!fl.Parse(args)) return OfficeUsage(fl.error());
+  if (fl.Has("help")) {
+    std::fputs(kOfficeUsage, stdout);
+    return 0;
+  }
+  const auto& pos = fl.positional();
+  std::string what = pos[0], verb = pos.size() > 1 ? pos[1] : "";
+  OfficeDevice dev(fl);
+  if (!dev.error().empty()) return OfficeUsage(dev.error());
+  if (what == "import") return CmdImport(dev, fl, pos);
+  if (what == "template" && verb == "publish") return CmdTemplatePublish(dev, fl, pos);
+  if (what == "campaign" && verb == "create") return CampaignCreate(dev, fl);
+  if (what == "sample" && verb == "draw") return SampleDraw(dev, fl);
+  if (what == "notice" && verb == "issue") return NoticeIssue(dev, fl);
+  if (what == "problems" || what == "report") return Problems(dev, fl, what == "report");
+  if ((what == "template" || what == "campaign") && verb == "list") {
+    auto c = dev.OpenAndSync();
+    if (!c.ok()) return OfficeFail(c.status());
+    return what == "template" ? TemplateList(**c, fl.Has("json")) : CampaignList(**c, fl.Has("json"));
+  }
+  return OfficeUsage("unknown command '" + what + (verb.empty() ? "" : " " + verb) + "'");
+}
+
+}  // namespace inspectsync::tools

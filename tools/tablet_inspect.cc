@@ -1,0 +1,184 @@
+#include "tools/tablet_inspect.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "core/ids.h"
+#include "core/workflow.h"
+#include "tools/render.h"
+
+namespace inspectsync::tools {
+
+const char* kInspectUsage =
+    "  inspect start --site S (--campaign C | --template KEY[@VERSION]) [--notes N]   prints the inspection id\n"
+    "  inspect answer --inspection I --item ITEM --result pass|fail|na [--note N]\n"
+    "                 [--finding-title T] [--severity S]   a fail records a finding (the item's category and\n"
+    "                                         default severity unless given); prints its id\n"
+    "  inspect show --inspection I            the checklist with its answers, and the findings\n"
+    "  (sites take an id or an imported code; all of it works offline, `sync` sends it)\n";
+
+namespace {
+
+int64_t NowMs() { return static_cast<int64_t>(std::time(nullptr)) * 1000; }
+
+std::string SiteId(const std::string& ref) { return core::IsUuid(ref) ? ref : core::ImportRecordId("sites", ref); }
+
+// The published template version the device holds; version 0 = the latest.
+StatusOr<v1::ChecklistTemplate> FindTemplate(Client& c, const std::string& key, uint32_t version) {
+  if (version > 0) {
+    auto r = c.Get("templates", core::TemplateRecordId(key, version));
+    if (!r.ok()) return NotFound("template " + key + "@" + std::to_string(version) + " is not on this tablet (sync?)");
+    return r->body.checklist_template();
+  }
+  auto list = c.List("templates");
+  if (!list.ok()) return list.status();
+  const v1::ChecklistTemplate* best = nullptr;
+  for (const auto& r : *list)
+    if (r.body.checklist_template().key() == key && (!best || r.body.checklist_template().version() > best->version()))
+      best = &r.body.checklist_template();
+  if (!best) return NotFound("template " + key + " is not on this tablet (sync?)");
+  return *best;
+}
+
+const char* ResultName(v1::ItemResult r) {
+  switch (r) {
+    case v1::PASS: return "pass";
+    case v1::FAIL: return "FAIL";
+    case v1::NOT_APPLICABLE: return "n/a";
+    default: return "-";
+  }
+}
+
+int Start(Client& c, const Flags& fl, const ReferenceContext& ctx) {
+  if (!fl.Has("site") || fl.Has("campaign") == fl.Has("template"))
+    return ctx.usage("inspect start needs --site and one of --campaign, --template");
+  v1::Inspection in;
+  in.set_site_id(SiteId(fl.Get("site")));
+  if (!c.Get("sites", in.site_id()).ok()) return ctx.fail(NotFound("site '" + fl.Get("site") + "' is not on this tablet"));
+  if (fl.Has("campaign")) {
+    auto camp = c.Get("campaigns", fl.Get("campaign"));
+    if (!camp.ok()) return ctx.fail(NotFound("campaign " + fl.Get("campaign") + " is not on this tablet (sync?)"));
+    const v1::Campaign& k = camp->body.campaign();
+    in.set_campaign_id(camp->id);
+    in.set_kind(k.kind());
+    in.set_template_key(k.template_key());
+    in.set_template_version(k.template_version());
+  } else {
+    std::string ref = fl.Get("template"), key = ref.substr(0, ref.find('@'));
+    uint32_t version = 0;
+    if (ref.find('@') != std::string::npos) {
+      std::string v = ref.substr(ref.find('@') + 1);
+      if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
+        return ctx.usage("--template is KEY or KEY@VERSION");
+      version = static_cast<uint32_t>(std::stoul(v));
+    }
+    auto t = FindTemplate(c, key, version);
+    if (!t.ok()) return ctx.fail(t.status());
+    in.set_kind(v1::ROUTINE_VISIT);
+    in.set_template_key(t->key());
+    in.set_template_version(t->version());
+  }
+  in.set_notes(fl.Get("notes"));
+  in.set_started_at_ms(NowMs());
+  auto id = c.CreateInspection(in);
+  if (!id.ok()) return ctx.fail(id.status());
+  std::printf("%s\n", id->c_str());
+  return 0;
+}
+
+int Answer(Client& c, const Flags& fl, const ReferenceContext& ctx) {
+  if (!fl.Has("inspection") || !fl.Has("item") || !fl.Has("result"))
+    return ctx.usage("inspect answer needs --inspection, --item and --result");
+  std::string r = fl.Get("result");
+  v1::ItemResult result = r == "pass" ? v1::PASS : r == "fail" ? v1::FAIL : r == "na" ? v1::NOT_APPLICABLE
+                                                                                        : v1::ITEM_RESULT_UNSPECIFIED;
+  if (result == v1::ITEM_RESULT_UNSPECIFIED) return ctx.usage("--result is pass, fail or na, not '" + r + "'");
+  if (result != v1::FAIL && (fl.Has("finding-title") || fl.Has("severity")))
+    return ctx.usage("--finding-title and --severity go with --result fail");
+  v1::Severity severity = v1::SEVERITY_UNSPECIFIED;
+  if (fl.Has("severity") && !ParseSeverity(fl.Get("severity"), &severity))
+    return ctx.usage("unknown --severity '" + fl.Get("severity") + "'");
+  auto in = c.GetInspection(fl.Get("inspection"));
+  if (!in.ok()) return ctx.fail(in.status());
+  if (in->value.template_key().empty()) return ctx.fail(FailedPrecondition("this inspection has no checklist"));
+  auto t = FindTemplate(c, in->value.template_key(), in->value.template_version());
+  if (!t.ok()) return ctx.fail(t.status());
+  const v1::ChecklistItem* item = nullptr;
+  for (const auto& it : t->items())
+    if (it.id() == fl.Get("item")) item = &it;
+  if (!item)
+    return ctx.fail(InvalidArgument("'" + fl.Get("item") + "' is not an item of " + t->key() + "@" +
+                                    std::to_string(t->version())));
+  // A new answer replaces this tablet's earlier one to the same item.
+  v1::Inspection values;
+  for (const auto& resp : in->value.responses())
+    if (resp.item_id() != item->id()) *values.add_responses() = resp;
+  v1::ItemResponse* resp = values.add_responses();
+  resp->set_item_id(item->id());
+  resp->set_result(result);
+  resp->set_note(fl.Get("note"));
+  if (Status st = c.UpdateInspection(in->id, values, {"responses"}); !st.ok()) return ctx.fail(st);
+  if (result != v1::FAIL) return 0;
+  v1::Finding f;
+  f.set_site_id(in->value.site_id());
+  f.set_inspection_id(in->id);
+  f.set_checklist_item_id(item->id());
+  f.set_category(item->category());
+  f.set_title(fl.Get("finding-title", item->text()).substr(0, 200));
+  f.set_description(fl.Get("note"));
+  f.set_severity(severity != v1::SEVERITY_UNSPECIFIED ? severity : item->default_severity());
+  f.set_status(v1::OPEN);
+  auto fid = c.CreateFinding(f);
+  if (!fid.ok()) return ctx.fail(fid.status());
+  std::printf("%s\n", fid->c_str());
+  if (item->evidence_required())
+    std::fprintf(stderr, "item '%s' needs evidence: add a photo hash with finding edit %s --add-evidence HASH\n",
+                 item->id().c_str(), fid->c_str());
+  return 0;
+}
+
+int Show(Client& c, const Flags& fl, const ReferenceContext& ctx) {
+  if (!fl.Has("inspection")) return ctx.usage("inspect show needs --inspection");
+  auto in = c.GetInspection(fl.Get("inspection"));
+  if (!in.ok()) return ctx.fail(in.status());
+  const v1::Inspection& v = in->value;
+  auto site = c.Get("sites", v.site_id());
+  std::printf("inspection %s  %s\nsite       %s%s\nstarted    %s\n", in->id.c_str(),
+              VersionText(in->version, in->pending).c_str(), v.site_id().c_str(),
+              site.ok() ? ("  " + site->body.site().name()).c_str() : "", FormatDate(v.started_at_ms()).c_str());
+  if (!v.template_key().empty()) {
+    std::printf("checklist  %s@%u\n", v.template_key().c_str(), v.template_version());
+    auto t = FindTemplate(c, v.template_key(), v.template_version());
+    if (t.ok()) {
+      for (const auto& it : t->items()) {
+        std::string answers;
+        for (const auto& r : v.responses())
+          if (r.item_id() == it.id()) answers += std::string(answers.empty() ? "" : ", ") + ResultName(r.result());
+        std::printf("  %-6s %-16s %-20s %s\n", answers.empty() ? "-" : answers.c_str(), it.id().c_str(),
+                    it.category().c_str(), it.text().c_str());
+      }
+    }
+  }
+  auto findings = c.ListFindings();
+  if (!findings.ok()) return ctx.fail(findings.status());
+  std::vector<LocalFinding> mine;
+  for (auto& f : *findings)
+    if (f.value.inspection_id() == in->id) mine.push_back(std::move(f));
+  std::printf("findings   %zu\n", mine.size());
+  if (!mine.empty()) PrintFindingTable(mine);
+  return 0;
+}
+
+}  // namespace
+
+std::optional<int> RunInspectCommand(Client& c, const Flags& fl, const std::vector<std::string>& pos,
+                                     const ReferenceContext& ctx) {
+  if (pos.empty() || pos[0] != "inspect") return std::nullopt;
+  std::string verb = pos.size() > 1 ? pos[1] : "";
+  if (verb == "start") return Start(c, fl, ctx);
+  if (verb == "answer") return Answer(c, fl, ctx);
+  if (verb == "show") return Show(c, fl, ctx);
+  return ctx.usage("inspect start, answer or show, not '" + verb + "'");
+}
+
+}  // namespace inspectsync::tools
