@@ -443,6 +443,26 @@ StatusOr<std::vector<ViewRecord>> DeviceStore::ListView(const std::string& colle
   return out;
 }
 
+Status DeviceStore::ForEachView(const std::string& collection, const std::function<Status(ViewRecord&&)>& fn) {
+  return Guard("scan view", [&]() -> Status {
+    static const std::string kSql = std::string("SELECT v.id, v.version, v.pending, v.body, s.record") + kViewFrom +
+                                    " WHERE v.collection = ? AND v.deleted = 0 ORDER BY v.id";
+    Use q(impl_->Stmt(kSql.c_str()));
+    q->bind(1, collection);
+    while (q->executeStep()) {
+      ViewRecord r;
+      r.collection = collection;
+      r.id = q->getColumn(0).getString();
+      r.version = U64(q->getColumn(1));
+      r.pending = q->getColumn(2).getInt() != 0;
+      if (!ParseViewBody(q->getColumn(3), q->getColumn(4), &r.body))
+        return DataLoss("corrupt view row " + collection + "/" + r.id);
+      INSPECTSYNC_RETURN_IF_ERROR(fn(std::move(r)));
+    }
+    return Status::Ok();
+  });
+}
+
 StatusOr<uint64_t> DeviceStore::ServerVersion(const std::string& collection, const std::string& id) {
   uint64_t version = 0;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("read server version", [&]() -> Status {
