@@ -222,6 +222,22 @@ Status LiveOnServer(World& w, const char* collection, std::map<std::string, T>* 
   return Status::Ok();
 }
 
+// The versions of a finding, for a failure message: who moved it where.
+std::string FindingHistory(World& w, const std::string& id) {
+  std::vector<storage::VersionRow> rows;
+  if (!AllHistory(w, &rows).ok()) return "";
+  std::string out = "; history:";
+  for (const auto& r : rows) {
+    if (r.collection != "findings" || r.id != id) continue;
+    v1::Finding f;
+    f.ParseFromString(r.body);
+    out += " [seq " + std::to_string(r.seq) + " " + r.client_id.substr(30) + "#" + std::to_string(r.mutation_id) +
+           " " + v1::FindingStatus_Name(f.status()) + " notice '" + f.notice_id() + "' verification '" +
+           f.verification_id() + "']";
+  }
+  return out;
+}
+
 bool FollowsANotice(v1::FindingStatus s) {
   return s == v1::NOTIFIED || s == v1::IN_RECTIFICATION || s == v1::RECTIFIED || s == v1::CLOSED ||
          s == v1::REOPENED;
@@ -242,7 +258,7 @@ std::string CheckWorkflow(World& w) {
   SimStats& stats = w.result().stats;
   stats.server_notices = notices.size();
   stats.server_verifications = verifications.size();
-  for (const auto& [id, f] : findings) {
+  auto check_finding = [&](const std::string& id, const v1::Finding& f) -> std::string {
     std::string what = "finding " + id + " (" + v1::FindingStatus_Name(f.status()) + ")";
     // In the simulation every finding past OPEN went through a notice.
     if (FollowsANotice(f.status())) {
@@ -262,6 +278,11 @@ std::string CheckWorkflow(World& w) {
         return what + " names a " + v1::VerificationResult_Name(v->second.result()) + " verification";
       if (closed) ++stats.closed; else ++stats.reopened_now;
     }
+    return "";
+  };
+  for (const auto& [id, f] : findings) {
+    std::string bad = check_finding(id, f);
+    if (!bad.empty()) return bad + FindingHistory(w, id);
   }
   for (const auto& [id, n] : notices)
     for (const std::string& fid : n.finding_ids()) {
