@@ -337,6 +337,13 @@ class DeviceStore::Impl {
     return removed;
   }
 
+  // Whether `rec` belongs to a scope key the last scope page did not list.
+  bool OutsideSyncedScope(const v1::Record& rec) const {
+    if (!has_scope || scope.all()) return false;
+    std::string key = core::ScopeOfBody(rec.body(), rec.id());
+    return !key.empty() && std::find(scope.keys().begin(), scope.keys().end(), key) == scope.keys().end();
+  }
+
   // Whether `next` leaves out a key of `prev`.
   static bool Shrinks(const v1::ScopeSet& prev, const v1::ScopeSet& next) {
     if (next.all()) return false;
@@ -604,8 +611,10 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
     const v1::Record* stored = nullptr;
     bool all_applied = true;
   };
+  bool evict_check = false;  // a stored record lies outside the synced scope
   Status st = Guard("store push results", [&]() -> Status {
     applied = PushApplied();
+    evict_check = false;
     impl_->outbox_rows = rows_before;
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     std::map<std::pair<std::string, std::string>, Touched> touched;
@@ -641,8 +650,13 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
       t.all_applied = t.all_applied && r.outcome() == v1::APPLIED;
       // Only a record that is the one the mutation names may become server state.
       if (r.has_record() && r.record().collection() == collection && r.record().id() == record_id &&
-          impl_->UpsertServer(r.record()))
+          impl_->UpsertServer(r.record())) {
         t.stored = &r.record();
+        // A record of a scope the device never synced (it created it at a
+        // site it was assigned to only between two scope pages) must be
+        // checked by the next scope page, which may well equal the last one.
+        if (!evict_check && impl_->OutsideSyncedScope(r.record())) evict_check = true;
+      }
       if (r.outcome() == v1::REJECTED) {
         DeadLetter d;
         d.mutation = m;
@@ -682,6 +696,7 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
       impl_->Recompute(collection, id, t.stored);
     }
     impl_->PutKv(kHlc, I64(new_hlc));
+    if (evict_check && !impl_->evict_pending) impl_->PutKv(kEvictPending, 1);
     txn.commit();
     return Status::Ok();
   });
@@ -690,6 +705,7 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
     return st;
   }
   impl_->hlc = new_hlc;
+  if (evict_check) impl_->evict_pending = true;
   return applied;
 }
 
