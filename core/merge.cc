@@ -1,5 +1,6 @@
 #include "core/merge.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/lifecycle.h"
@@ -66,6 +67,22 @@ bool Greater(const pb::Message& a, const pb::Message& b, const pb::FieldDescript
   }
 }
 
+// Whether `to` follows `from` by one or more legal moves (the lifecycle has
+// one cycle, REOPENED -> IN_RECTIFICATION -> RECTIFIED -> REOPENED).
+bool Reachable(FindingStatus from, FindingStatus to) {
+  std::vector<FindingStatus> todo = NextStatuses(from);
+  std::vector<FindingStatus> seen;
+  while (!todo.empty()) {
+    FindingStatus s = todo.back();
+    todo.pop_back();
+    if (s == to) return true;
+    if (std::find(seen.begin(), seen.end(), s) != seen.end()) continue;
+    seen.push_back(s);
+    for (FindingStatus n : NextStatuses(s)) todo.push_back(n);
+  }
+  return false;
+}
+
 std::unique_ptr<pb::Message> OnlyField(const pb::Message& src, const pb::FieldDescriptor* f) {
   std::unique_ptr<pb::Message> m(src.New());
   CopyField(src, f, m.get());
@@ -113,6 +130,17 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
     if (FieldEquals(incoming, current, *fs)) continue;  // both sides agree
     bool concurrent = !FieldEquals(current, base, *fs);
     Writer cur_writer = FieldWriter(clocks, f->number());
+    if (lifecycle && concurrent && !Reachable(StatusOf(base, f), StatusOf(current, f))) {
+      // Not a concurrent move from the editor's status: the server never
+      // went through it (an earlier edit of the editor's, e.g. the notice
+      // that moved it, was refused). Its move cannot apply here; letting the
+      // precedence pick it would jump the lifecycle (OPEN -> RECTIFIED).
+      return reject(v1::ILLEGAL_TRANSITION,
+                    "the finding is " + StatusName(StatusOf(current, f)) + " on the server, which cannot follow " +
+                        StatusName(StatusOf(base, f)) + " (the status this edit was made on; was an earlier edit " +
+                        "of it refused?), so the move " + StatusName(StatusOf(base, f)) + " -> " +
+                        StatusName(StatusOf(incoming, f)) + " does not apply");
+    }
 
     if (!concurrent) {
       CopyField(incoming, f, r.merged.get());

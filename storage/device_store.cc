@@ -337,6 +337,13 @@ class DeviceStore::Impl {
     return removed;
   }
 
+  // Whether `rec` belongs to a scope key the last scope page did not list.
+  bool OutsideSyncedScope(const v1::Record& rec) const {
+    if (!has_scope || scope.all()) return false;
+    std::string key = core::ScopeOfBody(rec.body(), rec.id());
+    return !key.empty() && std::find(scope.keys().begin(), scope.keys().end(), key) == scope.keys().end();
+  }
+
   // Whether `next` leaves out a key of `prev`.
   static bool Shrinks(const v1::ScopeSet& prev, const v1::ScopeSet& next) {
     if (next.all()) return false;
@@ -441,6 +448,26 @@ StatusOr<std::vector<ViewRecord>> DeviceStore::ListView(const std::string& colle
     return Status::Ok();
   }));
   return out;
+}
+
+Status DeviceStore::ForEachView(const std::string& collection, const std::function<Status(ViewRecord&&)>& fn) {
+  return Guard("scan view", [&]() -> Status {
+    static const std::string kSql = std::string("SELECT v.id, v.version, v.pending, v.body, s.record") + kViewFrom +
+                                    " WHERE v.collection = ? AND v.deleted = 0 ORDER BY v.id";
+    Use q(impl_->Stmt(kSql.c_str()));
+    q->bind(1, collection);
+    while (q->executeStep()) {
+      ViewRecord r;
+      r.collection = collection;
+      r.id = q->getColumn(0).getString();
+      r.version = U64(q->getColumn(1));
+      r.pending = q->getColumn(2).getInt() != 0;
+      if (!ParseViewBody(q->getColumn(3), q->getColumn(4), &r.body))
+        return DataLoss("corrupt view row " + collection + "/" + r.id);
+      INSPECTSYNC_RETURN_IF_ERROR(fn(std::move(r)));
+    }
+    return Status::Ok();
+  });
 }
 
 StatusOr<uint64_t> DeviceStore::ServerVersion(const std::string& collection, const std::string& id) {
@@ -584,8 +611,10 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
     const v1::Record* stored = nullptr;
     bool all_applied = true;
   };
+  bool evict_check = false;  // a stored record lies outside the synced scope
   Status st = Guard("store push results", [&]() -> Status {
     applied = PushApplied();
+    evict_check = false;
     impl_->outbox_rows = rows_before;
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     std::map<std::pair<std::string, std::string>, Touched> touched;
@@ -621,8 +650,13 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
       t.all_applied = t.all_applied && r.outcome() == v1::APPLIED;
       // Only a record that is the one the mutation names may become server state.
       if (r.has_record() && r.record().collection() == collection && r.record().id() == record_id &&
-          impl_->UpsertServer(r.record()))
+          impl_->UpsertServer(r.record())) {
         t.stored = &r.record();
+        // A record of a scope the device never synced (it created it at a
+        // site it was assigned to only between two scope pages) must be
+        // checked by the next scope page, which may well equal the last one.
+        if (!evict_check && impl_->OutsideSyncedScope(r.record())) evict_check = true;
+      }
       if (r.outcome() == v1::REJECTED) {
         DeadLetter d;
         d.mutation = m;
@@ -662,6 +696,7 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
       impl_->Recompute(collection, id, t.stored);
     }
     impl_->PutKv(kHlc, I64(new_hlc));
+    if (evict_check && !impl_->evict_pending) impl_->PutKv(kEvictPending, 1);
     txn.commit();
     return Status::Ok();
   });
@@ -670,6 +705,7 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
     return st;
   }
   impl_->hlc = new_hlc;
+  if (evict_check) impl_->evict_pending = true;
   return applied;
 }
 

@@ -28,6 +28,7 @@
 #define INSPECTSYNC_STORAGE_DEVICE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +89,10 @@ class DeviceStore {
   StatusOr<std::optional<ViewRecord>> GetView(const std::string& collection, const std::string& id);
   // Live (non-deleted) rows of a collection, by id.
   StatusOr<std::vector<ViewRecord>> ListView(const std::string& collection);
+  // The same rows, handed to `fn` one at a time (memory of one row, for a
+  // pass over many records); stops at fn's first error and returns it.
+  // REQUIRES: fn calls no method of this store.
+  Status ForEachView(const std::string& collection, const std::function<Status(ViewRecord&&)>& fn);
   // The server version the device holds for the record; 0 if none.
   StatusOr<uint64_t> ServerVersion(const std::string& collection, const std::string& id);
   // Outbox mutations with after < mutation_id <= through, in order, at most

@@ -508,6 +508,7 @@ int CmdDemo(const std::vector<std::string>& args) {
     DEMO_OK(office.client->IssueNotice(n).status(), "issue notice");
     ++notices;
   }
+  DEMO_OK(sync_all(&total), "sync");  // the office syncs last: a second round brings its notices to everyone
   DEMO_OK(sync_all(&total), "sync");
   std::printf("notice    %d rectification notices (one per site with open findings)%s\n", notices,
               late_site.empty() ? "" : ("; the one to " + std::string(kSites[site_index[late_site]].name) +

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "client-sdk/src/client_impl.h"
+#include "client-sdk/src/record_util.h"
 #include "core/lifecycle.h"
 #include "core/merge.h"
 #include "core/patch.h"
@@ -11,6 +12,12 @@
 #include "inspectsync/v1/options.pb.h"
 
 namespace inspectsync {
+
+using sdk_internal::CheckHolds;
+using sdk_internal::CheckId;
+using sdk_internal::Collection;
+using sdk_internal::LifecycleField;
+using sdk_internal::NoSuchRecord;
 
 namespace {
 
@@ -24,35 +31,6 @@ class FunctionClock : public core::Clock {
  private:
   std::function<int64_t()> fn_;
 };
-
-StatusOr<const core::CollectionSpec*> Collection(const std::string& name) {
-  const core::CollectionSpec* spec = core::FindCollection(name);
-  if (spec == nullptr)
-    return InvalidArgument("unknown collection '" + name + "'; known: " + core::CollectionNames());
-  return spec;
-}
-
-Status CheckId(const core::CollectionSpec& spec, const std::string& id) {
-  if (!core::IsUuid(id)) return InvalidArgument(spec.name() + " id '" + id + "' is not a lowercase UUID");
-  return Status::Ok();
-}
-
-Status CheckHolds(const core::CollectionSpec& spec, const v1::RecordBody& body) {
-  if (!spec.Holds(body))
-    return InvalidArgument("body does not hold a " + spec.descriptor()->name() + " for collection " + spec.name());
-  return Status::Ok();
-}
-
-Status NoSuchRecord(const core::CollectionSpec& spec, const std::string& id) {
-  return NotFound("no " + spec.descriptor()->name() + " '" + id + "' on this device");
-}
-
-// The lifecycle status field of a collection, if it has one.
-const core::FieldSpec* LifecycleField(const core::CollectionSpec& spec) {
-  for (const core::FieldSpec& f : spec.fields())
-    if (f.policy == v1::LIFECYCLE && f.field->enum_type() == v1::FindingStatus_descriptor()) return &f;
-  return nullptr;
-}
 
 LocalRecord ToLocalRecord(storage::ViewRecord&& v) {
   LocalRecord r;
@@ -116,11 +94,6 @@ Status Client::Impl::Stamp(v1::Mutation* m, uint64_t index) {
   return Status::Ok();
 }
 
-Status Client::Impl::Append(v1::Mutation* m) {
-  INSPECTSYNC_RETURN_IF_ERROR(Stamp(m, 0));
-  return store->AppendMutation(*m, hlc->last());
-}
-
 StatusOr<v1::Mutation> Client::Impl::CreateMutation(const std::string& collection, const v1::RecordBody& body) {
   auto spec = Collection(collection);
   if (!spec.ok()) return spec.status();
@@ -136,120 +109,6 @@ StatusOr<v1::Mutation> Client::Impl::CreateMutation(const std::string& collectio
       r->SetEnumValue(rec, status->field, v1::OPEN);
   }
   return m;
-}
-
-StatusOr<std::string> Client::Impl::Create(const std::string& collection, const v1::RecordBody& body) {
-  auto m = CreateMutation(collection, body);
-  if (!m.ok()) return m.status();
-  std::string id;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    id = ids->NewUuidV7();
-    m->set_record_id(id);
-    INSPECTSYNC_RETURN_IF_ERROR(Append(&*m));
-  }
-  NoteLocalWrite();
-  return id;
-}
-
-StatusOr<std::vector<std::string>> Client::Impl::CreateAll(const std::string& collection,
-                                                           const std::vector<v1::RecordBody>& bodies) {
-  std::vector<v1::Mutation> ms;
-  ms.reserve(bodies.size());
-  for (size_t i = 0; i < bodies.size(); ++i) {
-    auto m = CreateMutation(collection, bodies[i]);
-    if (!m.ok()) return Status(m.status().code(), "record " + std::to_string(i) + ": " + m.status().message());
-    ms.push_back(std::move(*m));
-  }
-  std::vector<std::string> ids_out;
-  ids_out.reserve(ms.size());
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    for (size_t i = 0; i < ms.size(); ++i) {
-      ms[i].set_record_id(ids->NewUuidV7());
-      Status st = Stamp(&ms[i], i);
-      if (!st.ok()) return Status(st.code(), "record " + std::to_string(i) + ": " + st.message());
-      ids_out.push_back(ms[i].record_id());
-    }
-    INSPECTSYNC_RETURN_IF_ERROR(store->AppendMutations(ms, hlc->last()));
-  }
-  if (!ids_out.empty()) NoteLocalWrite();
-  return ids_out;
-}
-
-Status Client::Impl::Update(const std::string& collection, const std::string& id, const v1::RecordBody& values,
-                            const std::vector<std::string>& fields) {
-  auto spec_or = Collection(collection);
-  if (!spec_or.ok()) return spec_or.status();
-  const core::CollectionSpec& spec = **spec_or;
-  INSPECTSYNC_RETURN_IF_ERROR(CheckId(spec, id));
-  INSPECTSYNC_RETURN_IF_ERROR(CheckHolds(spec, values));
-  v1::Mutation m;
-  for (const std::string& f : fields) m.mutable_mask()->add_paths(f);
-  auto mask = core::ResolveMask(spec, m.mask());
-  if (!mask.ok()) return mask.status();
-  const pb::Message& incoming = spec.Get(values);
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    auto view = store->GetView(collection, id);
-    if (!view.ok()) return view.status();
-    if (!view->has_value() || (*view)->deleted) return NoSuchRecord(spec, id);
-    const pb::Message& current = spec.Get((*view)->body);
-
-    bool changed = false;
-    for (const core::FieldSpec* f : *mask) changed |= !core::FieldEquals(incoming, current, *f);
-    if (!changed) return Status::Ok();  // nothing to send; the server would ignore it too
-
-    // State-dependent rules, with the server's words.
-    for (const core::FieldSpec* f : *mask) {
-      if (f != LifecycleField(spec)) continue;
-      auto from = static_cast<v1::FindingStatus>(current.GetReflection()->GetEnumValue(current, f->field));
-      auto to = static_cast<v1::FindingStatus>(incoming.GetReflection()->GetEnumValue(incoming, f->field));
-      if (from != to && !core::IsLegalTransition(from, to))
-        return FailedPrecondition(core::DescribeIllegalTransition(from, to));
-    }
-    std::unique_ptr<pb::Message> after(current.New());
-    after->CopyFrom(current);
-    core::CopyFields(incoming, *mask, after.get());
-    if (Status s = core::CheckRecordInvariants(spec, *after); !s.ok()) return InvalidArgument(s.message());
-
-    auto base_version = store->ServerVersion(collection, id);
-    if (!base_version.ok()) return base_version.status();
-    m.set_collection(collection);
-    m.set_record_id(id);
-    m.set_op(v1::PATCH);
-    m.set_base_version(*base_version);
-    // Only the masked fields travel: the new values, and the values this
-    // device showed before the edit (what the server merges against).
-    core::CopyFields(incoming, *mask, spec.Mutable(m.mutable_body()));
-    core::CopyFields(current, *mask, spec.Mutable(m.mutable_base_body()));
-    INSPECTSYNC_RETURN_IF_ERROR(Append(&m));
-  }
-  NoteLocalWrite();
-  return Status::Ok();
-}
-
-Status Client::Impl::Delete(const std::string& collection, const std::string& id) {
-  auto spec_or = Collection(collection);
-  if (!spec_or.ok()) return spec_or.status();
-  const core::CollectionSpec& spec = **spec_or;
-  INSPECTSYNC_RETURN_IF_ERROR(CheckId(spec, id));
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    auto view = store->GetView(collection, id);
-    if (!view.ok()) return view.status();
-    if (!view->has_value() || (*view)->deleted) return NoSuchRecord(spec, id);
-    auto base_version = store->ServerVersion(collection, id);
-    if (!base_version.ok()) return base_version.status();
-    v1::Mutation m;
-    m.set_collection(collection);
-    m.set_record_id(id);
-    m.set_op(v1::DELETE);
-    m.set_base_version(*base_version);
-    INSPECTSYNC_RETURN_IF_ERROR(Append(&m));  // refuses findings: NOT_DELETABLE
-  }
-  NoteLocalWrite();
-  return Status::Ok();
 }
 
 StatusOr<LocalRecord> Client::Impl::Get(const std::string& collection, const std::string& id) {
@@ -373,6 +232,14 @@ StatusOr<LocalRecord> Client::Get(const std::string& collection, const std::stri
   return impl_->Get(collection, id);
 }
 StatusOr<std::vector<LocalRecord>> Client::List(const std::string& collection) { return impl_->List(collection); }
+
+StatusOr<std::vector<std::string>> Client::Apply(const std::vector<Edit>& edits) { return impl_->Apply(edits); }
+StatusOr<std::string> Client::IssueNotice(const NoticeInput& notice) { return impl_->IssueNotice(notice); }
+StatusOr<std::string> Client::Verify(const VerificationInput& verification) { return impl_->Verify(verification); }
+StatusOr<v1::ProblemPage> Client::Problems(const v1::ProblemQuery& query) { return impl_->Problems(query); }
+StatusOr<v1::ProblemReport> Client::CountProblems(const v1::ProblemQuery& query) {
+  return impl_->CountProblems(query);
+}
 
 StatusOr<SyncReport> Client::Sync() { return impl_->Sync(); }
 

@@ -66,6 +66,13 @@ class Client::Impl {
   StatusOr<LocalRecord> Get(const std::string& collection, const std::string& id);
   StatusOr<std::vector<LocalRecord>> List(const std::string& collection);
 
+  // ---- atomic batches (edits.cc) and the workflow on top (workflow.cc) ----
+  StatusOr<std::vector<std::string>> Apply(const std::vector<Edit>& edits);
+  StatusOr<std::string> IssueNotice(const NoticeInput& notice);
+  StatusOr<std::string> Verify(const VerificationInput& verification);
+  StatusOr<v1::ProblemPage> Problems(const v1::ProblemQuery& query);
+  StatusOr<v1::ProblemReport> CountProblems(const v1::ProblemQuery& query);
+
   // ---- sync (sync.cc) ----
   StatusOr<SyncReport> Sync();
   Status StartBackground(BackgroundSyncOptions opts);
@@ -89,8 +96,18 @@ class Client::Impl {
   Status PullAll(SyncReport* report);
   void Deliver(const Events& events);
   void BackgroundLoop();
-  // Validates a mutation as the server will, then stores it. REQUIRES: mu held.
-  Status Append(v1::Mutation* m);
+  // Checks `edits` in order, each against the view the earlier ones leave
+  // (the device's records, pending edits included), exactly as the server
+  // will check them, then stores their mutations in ONE transaction; all or
+  // none. An error names the edit as "<label> i: " unless label is null.
+  // Returns the record ids, in order; *stored (optional) gets the number of
+  // mutations stored (an update to equal values stores none). REQUIRES: mu held.
+  StatusOr<std::vector<std::string>> ApplyLocked(const std::vector<Edit>& edits, const char* label,
+                                                 size_t* stored = nullptr);
+  struct Batch;  // the state of one ApplyLocked (edits.cc)
+  Status PlanCreate(Batch& batch, const Edit& e, std::string* id);
+  Status PlanUpdate(Batch& batch, const Edit& e);
+  Status PlanDelete(Batch& batch, const Edit& e);
   // Stamps and validates `m` as the `index`-th of a batch about to be stored
   // (mutation ids follow the store's next one). REQUIRES: mu held.
   Status Stamp(v1::Mutation* m, uint64_t index);

@@ -390,6 +390,25 @@ TEST(LifecycleMergeTest, EditorsMoveIsJudgedFromWhatItSaw) {
   EXPECT_EQ(s.record.status(), v1::RECTIFIED);
 }
 
+TEST(LifecycleMergeTest, AMoveMadeOnAStatusTheServerNeverHadIsRejected) {
+  // The editor's notice (OPEN -> NOTIFIED) and its first rectification move
+  // were refused; its next move, IN_RECTIFICATION -> RECTIFIED, is legal from
+  // what it saw, but the server is still OPEN, which no move from
+  // IN_RECTIFICATION reaches. Precedence must not jump it OPEN -> RECTIFIED.
+  auto s = FindingServer(InStatus(v1::OPEN));
+  v1::Finding seen = InStatus(v1::IN_RECTIFICATION), edit = InStatus(v1::RECTIFIED);
+  MergeResult r = s.Push({"status"}, seen, edit, A(20));
+  EXPECT_TRUE(r.rejected);
+  EXPECT_EQ(r.reject_code, v1::ILLEGAL_TRANSITION);
+  EXPECT_NE(r.reason.find("OPEN on the server"), std::string::npos) << r.reason;
+  EXPECT_EQ(s.record.status(), v1::OPEN);
+  // Through the cycle is fine: the server went RECTIFIED -> REOPENED ->
+  // IN_RECTIFICATION since the editor saw RECTIFIED; the precedence decides.
+  auto c = FindingServer(InStatus(v1::IN_RECTIFICATION));
+  v1::Finding rectified = InStatus(v1::RECTIFIED), reopened = InStatus(v1::REOPENED);
+  EXPECT_FALSE(c.Push({"status"}, rectified, reopened, A(20)).rejected);
+}
+
 TEST(LifecycleMergeTest, FurtherAlongLegalIncomingWins) {
   // Base DRAFT; the server has OPEN; the editor voided the draft. VOIDED is
   // legal from OPEN and further along: it wins, even with an older HLC.

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/lifecycle.h"
 #include "core/workflow.h"
 #include "inspectsync/client.h"
 #include "inspectsync/v1/office.grpc.pb.h"

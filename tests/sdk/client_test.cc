@@ -219,7 +219,16 @@ TEST_F(ClientTest, LegalLifecycleMovesAreAccepted) {
   v1::Finding v;
   v.set_status(v1::NOTIFIED);
   v.set_deadline_ms(clock_.NowMillis() + 86'400'000);
-  ASSERT_OK(c->UpdateFinding(*id, v, {"status", "deadline_ms"}));
+  // NOTIFIED only through a notice that lists the finding (core/workflow.h).
+  Status bare = c->UpdateFinding(*id, v, {"status", "deadline_ms"});
+  EXPECT_EQ(bare.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(bare.message().find("notice_id"), std::string::npos) << bare.message();
+  NoticeInput notice;
+  notice.site_id = "site-001";
+  notice.finding_ids = {*id};
+  notice.deadline_ms = clock_.NowMillis() + 86'400'000;
+  ASSERT_OK(c->IssueNotice(notice));
+  EXPECT_EQ(c->GetFinding(*id)->value.status(), v1::NOTIFIED);
   v.set_status(v1::IN_RECTIFICATION);
   ASSERT_OK(c->UpdateFinding(*id, v, {"status"}));
   // Voiding is only allowed before a notice.

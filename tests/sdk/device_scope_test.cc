@@ -161,5 +161,33 @@ TEST_F(DeviceScopeTest, AnUnchangedScopeCostsNoWrite) {
   EXPECT_GT(std::filesystem::file_size(dir_.File("scope.db") + "-wal"), wal) << "a new scope is stored";
 }
 
+// The device created a finding at a site it held only between two scope
+// pages (assigned, then unassigned, without a pull in between): the push
+// result stored it, and the next scope page, equal to the last one, must
+// still remove it (the simulation found it, seed 100004 with 5 tablets).
+TEST_F(DeviceScopeTest, ARecordStoredFromAPushOutsideTheSyncedScopeLeavesWithTheNextScopePage) {
+  auto s = OpenStore();
+  v1::ScopeSet a = Keys({"site-a"});
+  ASSERT_TRUE(s->ApplyPullPage(Page(1, {FindingAtSite(a1_, "site-a", 1)}, &a), 0).ok());
+  v1::Mutation m;
+  m.set_client_id(kClient);
+  m.set_mutation_id(s->next_mutation_id());
+  m.set_collection("findings");
+  m.set_record_id(b1_);
+  m.set_op(v1::CREATE);
+  *m.mutable_body() = FindingAtSite(b1_, "site-b", 0).body();
+  ASSERT_TRUE(s->AppendMutation(m, 1).ok());
+  v1::MutationResult r;
+  r.set_mutation_id(m.mutation_id());
+  r.set_outcome(v1::APPLIED);
+  *r.mutable_record() = FindingAtSite(b1_, "site-b", 2);
+  ASSERT_TRUE(s->ApplyPushResults({r}, 2, 0).ok());
+  EXPECT_EQ(Count(*s, "findings"), 2u);
+  // The same scope as before: site-b was gained and lost in between.
+  ASSERT_TRUE(s->ApplyPullPage(Page(3, {}, &a), 3).ok());
+  EXPECT_EQ(Count(*s, "findings"), 1u);
+  EXPECT_FALSE(s->GetView("findings", b1_)->has_value());
+}
+
 }  // namespace
 }  // namespace inspectsync::testing

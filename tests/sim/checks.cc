@@ -6,6 +6,7 @@
 
 #include "core/patch.h"
 #include "core/schema.h"
+#include "core/workflow.h"
 #include "tests/sim/world.h"
 
 namespace inspectsync::sim {
@@ -197,6 +198,113 @@ std::string CheckConflicts(World& w) {
       return what + ": winner and loser are the same value";
   }
   w.result().stats.conflicts = conflicts.size();
+  return "";
+}
+
+namespace {
+
+// The live records of one collection on the server, by id.
+template <typename T>
+Status LiveOnServer(World& w, const char* collection, std::map<std::string, T>* out) {
+  storage::ServerStore* store = w.server().store();
+  auto head = store->Head();
+  if (!head.ok()) return head.status();
+  std::vector<storage::StoredRecord> rows;
+  storage::ChangeQuery q;
+  q.upto = *head;
+  q.limit = 1u << 30;
+  q.collections = {collection};
+  INSPECTSYNC_RETURN_IF_ERROR(store->ReadChanges(q, &rows));
+  for (const auto& r : rows) {
+    if (r.deleted) continue;
+    if (!(*out)[r.id].ParseFromString(r.body)) return DataLoss(std::string(collection) + "/" + r.id + " is corrupt");
+  }
+  return Status::Ok();
+}
+
+// The versions of a finding, for a failure message: who moved it where.
+std::string FindingHistory(World& w, const std::string& id) {
+  std::vector<storage::VersionRow> rows;
+  if (!AllHistory(w, &rows).ok()) return "";
+  std::string out = "; history:";
+  for (const auto& r : rows) {
+    if (r.collection != "findings" || r.id != id) continue;
+    v1::Finding f;
+    f.ParseFromString(r.body);
+    out += " [seq " + std::to_string(r.seq) + " " + r.client_id.substr(30) + "#" + std::to_string(r.mutation_id) +
+           " " + v1::FindingStatus_Name(f.status()) + " notice '" + f.notice_id() + "' verification '" +
+           f.verification_id() + "']";
+  }
+  return out;
+}
+
+bool FollowsANotice(v1::FindingStatus s) {
+  return s == v1::NOTIFIED || s == v1::IN_RECTIFICATION || s == v1::RECTIFIED || s == v1::CLOSED ||
+         s == v1::REOPENED;
+}
+
+}  // namespace
+
+std::string CheckWorkflow(World& w) {
+  std::map<std::string, v1::Finding> findings;
+  std::map<std::string, v1::RectificationNotice> notices;
+  std::map<std::string, v1::Verification> verifications;
+  std::map<std::string, v1::Inspection> inspections;
+  std::map<std::string, v1::ChecklistTemplate> templates;
+  for (Status st : {LiveOnServer(w, "findings", &findings), LiveOnServer(w, "notices", &notices),
+                    LiveOnServer(w, "verifications", &verifications), LiveOnServer(w, "inspections", &inspections),
+                    LiveOnServer(w, "templates", &templates)})
+    if (!st.ok()) return "cannot read the server: " + st.ToString();
+  SimStats& stats = w.result().stats;
+  stats.server_notices = notices.size();
+  stats.server_verifications = verifications.size();
+  auto check_finding = [&](const std::string& id, const v1::Finding& f) -> std::string {
+    std::string what = "finding " + id + " (" + v1::FindingStatus_Name(f.status()) + ")";
+    // In the simulation every finding past OPEN went through a notice.
+    if (FollowsANotice(f.status())) {
+      auto n = notices.find(f.notice_id());
+      if (n == notices.end()) return what + " names no notice that exists ('" + f.notice_id() + "')";
+      if (n->second.site_id() != f.site_id()) return what + " names a notice of another site";
+      if (std::find(n->second.finding_ids().begin(), n->second.finding_ids().end(), id) == n->second.finding_ids().end())
+        return what + " names notice " + f.notice_id() + ", which does not list it";
+      if (f.deadline_ms() <= 0) return what + " has no deadline";
+    }
+    if (f.status() == v1::CLOSED || f.status() == v1::REOPENED) {
+      bool closed = f.status() == v1::CLOSED;
+      auto v = verifications.find(f.verification_id());
+      if (v == verifications.end()) return what + " names no verification that exists ('" + f.verification_id() + "')";
+      if (v->second.finding_id() != id) return what + " names a verification of finding " + v->second.finding_id();
+      if (v->second.result() != (closed ? v1::PASSED : v1::FAILED))
+        return what + " names a " + v1::VerificationResult_Name(v->second.result()) + " verification";
+      if (closed) ++stats.closed; else ++stats.reopened_now;
+    }
+    return "";
+  };
+  for (const auto& [id, f] : findings) {
+    std::string bad = check_finding(id, f);
+    if (!bad.empty()) return bad + FindingHistory(w, id);
+  }
+  for (const auto& [id, n] : notices)
+    for (const std::string& fid : n.finding_ids()) {
+      auto f = findings.find(fid);
+      if (f == findings.end()) return "notice " + id + " lists finding " + fid + ", which the server does not hold";
+      if (f->second.site_id() != n.site_id()) return "notice " + id + " lists finding " + fid + " of another site";
+    }
+  for (const auto& [id, v] : verifications) {
+    auto f = findings.find(v.finding_id());
+    if (f == findings.end()) return "verification " + id + " is of finding " + v.finding_id() + ", which does not exist";
+    if (f->second.site_id() != v.site_id()) return "verification " + id + " names another site than its finding's";
+  }
+  for (const auto& [id, in] : inspections) {
+    if (in.template_key().empty()) continue;
+    ++stats.templated_inspections;
+    auto t = templates.find(core::TemplateRecordId(in.template_key(), in.template_version()));
+    if (t == templates.end()) return "inspection " + id + " uses template " + in.template_key() + ", not published";
+    std::set<std::string> items;
+    for (const auto& it : t->second.items()) items.insert(it.id());
+    for (const auto& r : in.responses())
+      if (!items.count(r.item_id())) return "inspection " + id + " answers '" + r.item_id() + "', not a template item";
+  }
   return "";
 }
 

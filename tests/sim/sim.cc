@@ -1,10 +1,12 @@
 // The random steps of the simulation and the final heal-sync-check.
 #include "tests/sim/sim.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
 #include "core/lifecycle.h"
+#include "core/workflow.h"
 #include "tests/sim/world.h"
 
 namespace inspectsync::sim {
@@ -20,15 +22,18 @@ const char* kTags[] = {"kitchen", "clinic", "gate", "floor-2", "follow-up"};
 
 std::string Short(const std::string& id) { return id.substr(0, 8) + ".." + id.substr(32); }
 
-// Runs a local write and counts it if the SDK recorded a mutation.
+// Runs a local write and counts it if the SDK recorded it. `max_mutations`:
+// how many it may record (a notice moves its findings in the same batch).
+// Returns whether the SDK accepted it.
 template <typename Fn>
-void Write(World& w, SimTablet& t, const std::string& what, Fn fn) {
+bool Write(World& w, SimTablet& t, const std::string& what, Fn fn, uint64_t max_mutations = 1) {
   uint64_t before = *t.client->PendingCount();
   Status st = fn();
   uint64_t after = *t.client->PendingCount();
   if (st.ok()) {
     w.result().stats.local_writes += after - before;
-    if (after - before > 1) w.Fail("one local write recorded " + std::to_string(after - before) + " mutations");
+    if (after - before > max_mutations)
+      w.Fail("one local write recorded " + std::to_string(after - before) + " mutations");
   } else {
     ++w.result().stats.refused_locally;
     if (after != before) w.Fail("a refused local write changed the outbox");
@@ -37,7 +42,12 @@ void Write(World& w, SimTablet& t, const std::string& what, Fn fn) {
       w.Fail("local write failed unexpectedly: " + st.ToString());
   }
   w.Trace("tablet " + std::to_string(t.index) + " " + what + (st.ok() ? "" : " -> refused: " + st.message()));
+  return st.ok();
 }
+
+constexpr int64_t kDayMs = 86'400'000;
+const char kTemplateKey[] = "epidemic-prevention";
+const char* kItems[] = {"supplies-in-date", "signage-visible", "gas-alarm-serviced"};
 
 // A site to record at: mostly one the tablet holds (its scope), sometimes any
 // site at all (an inspector working from a stale assignment list).
@@ -84,15 +94,38 @@ void EditFinding(World& w, SimTablet& t) {
   Write(w, t, what, [&] { return t.client->UpdateFinding(f.id, v, fields); });
 }
 
+// The moves an inspector makes: rectify what a notice or a failed
+// verification asks for, publish drafts, void before a notice.
+std::vector<v1::FindingStatus> InspectorMoves(v1::FindingStatus from) {
+  switch (from) {
+    case v1::DRAFT: return {v1::OPEN, v1::VOIDED};
+    case v1::OPEN: return {v1::VOIDED};
+    case v1::NOTIFIED: return {v1::IN_RECTIFICATION};
+    case v1::IN_RECTIFICATION: return {v1::RECTIFIED};
+    case v1::REOPENED: return {v1::IN_RECTIFICATION};
+    default: return {};  // RECTIFIED waits for the office's verification; CLOSED and VOIDED are final
+  }
+}
+
 void MoveStatus(World& w, SimTablet& t) {
   auto list = Findings(t);
   if (list.empty()) return;
-  const LocalFinding& f = list[w.Rand(list.size())];
+  // Mostly a finding with rectification work to do, so lifecycles advance.
+  std::vector<const LocalFinding*> working;
+  for (const LocalFinding& f : list)
+    if (f.value.status() == v1::NOTIFIED || f.value.status() == v1::IN_RECTIFICATION ||
+        f.value.status() == v1::REOPENED)
+      working.push_back(&f);
+  const LocalFinding& f = !working.empty() && w.Chance(75) ? *working[w.Rand(working.size())] : list[w.Rand(list.size())];
   v1::Finding v = f.value;
-  std::vector<v1::FindingStatus> next = core::NextStatuses(v.status());
-  // Mostly legal moves, sometimes any status at all (illegal ones are refused).
-  v1::FindingStatus to = (!next.empty() && w.Chance(80)) ? next[w.Rand(next.size())]
+  std::vector<v1::FindingStatus> next = InspectorMoves(v.status());
+  if (v.status() == v1::OPEN && !w.Chance(25)) next.clear();  // voids are rare
+  // A small share of deliberately bad moves: any status at all, which the
+  // SDK refuses (illegal, or NOTIFIED / CLOSED / REOPENED without the notice
+  // or verification the workflow needs).
+  v1::FindingStatus to = (!next.empty() && w.Chance(90)) ? next[w.Rand(next.size())]
                                                          : static_cast<v1::FindingStatus>(1 + w.Rand(8));
+  if (next.empty() && !w.Chance(15)) return;
   std::vector<std::string> fields = {"status"};
   v.set_status(to);
   if (to == v1::VOIDED) {
@@ -100,11 +133,105 @@ void MoveStatus(World& w, SimTablet& t) {
     fields.push_back("void_reason");
   }
   if ((to == v1::NOTIFIED || to == v1::REOPENED || to == v1::IN_RECTIFICATION) && v.deadline_ms() == 0) {
-    v.set_deadline_ms(w.Now() + 7 * 86'400'000LL);
+    v.set_deadline_ms(w.Now() + 7 * kDayMs);
     fields.push_back("deadline_ms");
   }
-  Write(w, t, "move " + Short(f.id) + " " + core::StatusName(f.value.status()) + " -> " + core::StatusName(to),
-        [&] { return t.client->UpdateFinding(f.id, v, fields); });
+  if (Write(w, t, "move " + Short(f.id) + " " + core::StatusName(f.value.status()) + " -> " + core::StatusName(to),
+            [&] { return t.client->UpdateFinding(f.id, v, fields); }))
+    ++w.result().stats.status_moves;
+}
+
+void PublishTemplate(World& w, SimTablet& office) {
+  Edit e;
+  e.op = Edit::Op::kCreate;
+  e.collection = "templates";
+  e.id = core::TemplateRecordId(kTemplateKey, 1);
+  v1::ChecklistTemplate* t = e.body.mutable_checklist_template();
+  t->set_key(kTemplateKey);
+  t->set_version(1);
+  t->set_title("Epidemic prevention and safety");
+  for (const char* item : kItems) {
+    v1::ChecklistItem* it = t->add_items();
+    it->set_id(item);
+    it->set_category("safety");
+    it->set_text(std::string("Check: ") + item);
+  }
+  t->set_published_at_ms(w.Now());
+  if (Write(w, office, "publish template " + std::string(kTemplateKey) + " v1",
+            [&] { return office.client->Apply({e}).status(); }))
+    w.template_published = true;
+}
+
+// The office tablet's work: a rectification notice for OPEN findings of a
+// site, or the verification of a RECTIFIED finding (passed, or failed with a
+// new deadline), each one atomic batch.
+void OfficeStep(World& w) {
+  SimTablet& o = w.tablets()[0];
+  if (!w.template_published) return PublishTemplate(w, o);
+  auto list = Findings(o);
+  std::vector<const LocalFinding*> open, rectified;
+  for (const LocalFinding& f : list) {
+    if (f.value.status() == v1::OPEN) open.push_back(&f);
+    if (f.value.status() == v1::RECTIFIED) rectified.push_back(&f);
+  }
+  auto refused = [&](bool ok) {
+    if (!ok) ++w.result().stats.workflow_refused;
+    return ok;
+  };
+  if (!rectified.empty() && (open.empty() || w.Chance(70))) {
+    const LocalFinding& f = *rectified[w.Rand(rectified.size())];
+    VerificationInput in;
+    in.finding_id = f.id;
+    in.method = w.Chance(50) ? v1::DESK : v1::ON_SITE;
+    in.result = w.Chance(65) ? v1::PASSED : v1::FAILED;
+    in.verifier = o.caller.user.empty() ? "office" : o.caller.user;
+    in.note = kTexts[w.Rand(4)];
+    if (in.result == v1::FAILED)
+      in.new_deadline_ms = std::max(f.value.deadline_ms(), w.Now()) + (1 + static_cast<int64_t>(w.Rand(30))) * kDayMs;
+    if (w.Chance(5)) in.new_deadline_ms = in.result == v1::FAILED ? f.value.deadline_ms() : 0;  // a bad one now and then
+    bool ok = Write(w, o, "verify " + Short(f.id) + (in.result == v1::PASSED ? " PASSED" : " FAILED"),
+                    [&] { return o.client->Verify(in).status(); }, 2);
+    if (refused(ok)) ++w.result().stats.verifications_made;
+    return;
+  }
+  if (open.empty()) return;
+  const LocalFinding& first = *open[w.Rand(open.size())];
+  NoticeInput in;
+  in.site_id = first.value.site_id();
+  in.finding_ids.push_back(first.id);
+  for (const LocalFinding* f : open)
+    if (f != &first && f->value.site_id() == in.site_id && w.Chance(50)) in.finding_ids.push_back(f->id);
+  // Now and then a finding the notice may not list (another site's, or not
+  // OPEN any more): the whole notice is refused, nothing moves.
+  if (w.Chance(8)) in.finding_ids.push_back(list[w.Rand(list.size())].id);
+  in.deadline_ms = w.Now() + (1 + static_cast<int64_t>(w.Rand(30))) * kDayMs;
+  in.reference_no = "DEC-" + std::to_string(w.Rand(1000));
+  in.text = kTexts[w.Rand(4)];
+  bool ok = Write(w, o, "notice to site " + Short(in.site_id) + " for " + std::to_string(in.finding_ids.size()) + " findings",
+                  [&] { return o.client->IssueNotice(in).status(); }, 1 + in.finding_ids.size());
+  if (refused(ok)) ++w.result().stats.notices_issued;
+}
+
+// Checklist answers on an inspection that uses the template: a SET of
+// ItemResponse messages, added and removed whole.
+void EditResponses(World& w, SimTablet& t, const LocalInspection& in) {
+  v1::Inspection v = in.value;
+  std::string what;
+  if (v.responses_size() > 0 && w.Chance(35)) {
+    int i = static_cast<int>(w.Rand(static_cast<uint64_t>(v.responses_size())));
+    what = "remove response " + v.responses(i).item_id();
+    v.mutable_responses()->DeleteSubrange(i, 1);
+  } else {
+    v1::ItemResponse* r = v.add_responses();
+    // Rarely an item the template does not have: refused locally.
+    r->set_item_id(w.Chance(5) ? "no-such-item" : kItems[w.Rand(3)]);
+    r->set_result(static_cast<v1::ItemResult>(1 + w.Rand(3)));
+    r->set_note(kTexts[w.Rand(4)]);
+    r->set_inspector(t.caller.user);
+    what = "answer " + r->item_id() + " " + v1::ItemResult_Name(r->result());
+  }
+  if (Write(w, t, what + " on " + Short(in.id), [&] { return t.client->UpdateInspection(in.id, v, {"responses"}); }))
+    ++w.result().stats.response_edits;
 }
 
 void Step(World& w, int step) {
@@ -114,7 +241,7 @@ void Step(World& w, int step) {
   uint64_t pick = w.Rand(100);
   std::string tn = "tablet " + std::to_string(t.index);
   (void)step;
-  if (pick < 18) {
+  if (pick < 16) {
     v1::Finding f;
     f.set_site_id(PickSite(w, t));
     f.set_category("safety");
@@ -123,20 +250,31 @@ void Step(World& w, int step) {
     f.set_severity(static_cast<v1::Severity>(1 + w.Rand(4)));
     f.set_status(w.Chance(20) ? v1::DRAFT : v1::OPEN);
     Write(w, t, "create finding", [&] { return t.client->CreateFinding(f).status(); });
-  } else if (pick < 40) {
+  } else if (pick < 32) {
     EditFinding(w, t);
-  } else if (pick < 50) {
+  } else if (pick < 42) {
     MoveStatus(w, t);
+  } else if (pick < 50) {
+    OfficeStep(w);
   } else if (pick < 55) {
     v1::Inspection in;
     in.set_site_id(PickSite(w, t));
     in.set_kind(v1::ROUTINE_VISIT);
-    Write(w, t, "create inspection", [&] { return t.client->CreateInspection(in).status(); });
-  } else if (pick < 60) {
+    auto tmpl = t.client->Get("templates", core::TemplateRecordId(kTemplateKey, 1));
+    if (tmpl.ok() && w.Chance(75)) {
+      in.set_kind(v1::SPECIAL_CAMPAIGN);
+      in.set_template_key(kTemplateKey);
+      in.set_template_version(1);
+    }
+    Write(w, t, std::string("create inspection") + (in.template_key().empty() ? "" : " with the template"),
+          [&] { return t.client->CreateInspection(in).status(); });
+  } else if (pick < 62) {
     auto list = t.client->ListInspections();
     if (!list.ok() || list->empty()) return;
     const auto& in = (*list)[w.Rand(list->size())];
-    if (w.Chance(40)) {
+    if (!in.value.template_key().empty() && w.Chance(60)) {
+      EditResponses(w, t, in);
+    } else if (w.Chance(30)) {
       Write(w, t, "delete inspection " + Short(in.id), [&] { return t.client->DeleteInspection(in.id); });
     } else {
       v1::Inspection v = in.value;
@@ -222,7 +360,7 @@ SimResult RunSimulation(const SimOptions& options) {
     } else {
       for (int step = 0; step < options.steps && !w.failed(); ++step) Step(w, step);
       if (!w.failed()) Quiesce(w);
-      for (auto check : {CheckHistory, CheckConvergence, CheckAcknowledged, CheckConflicts}) {
+      for (auto check : {CheckHistory, CheckConvergence, CheckAcknowledged, CheckConflicts, CheckWorkflow}) {
         if (w.failed()) break;
         std::string bad = check(w);
         if (!bad.empty()) w.Fail(bad);

@@ -43,6 +43,18 @@ struct SimStats {
   uint64_t syncs = 0;
   uint64_t reassignments = 0;    // assignments the office made or ended
   uint64_t history = 0;          // versions in history at the end
+  // The workflow, as the tablets recorded it locally ...
+  uint64_t status_moves = 0;     // lifecycle moves by inspectors (not through a notice or verification)
+  uint64_t notices_issued = 0;   // IssueNotice calls the office tablet recorded
+  uint64_t verifications_made = 0;
+  uint64_t response_edits = 0;   // checklist responses added or removed
+  uint64_t workflow_refused = 0; // workflow steps refused locally (deliberately bad ones included)
+  // ... and as the server holds it at the end.
+  uint64_t server_notices = 0;
+  uint64_t server_verifications = 0;
+  uint64_t closed = 0;           // findings CLOSED (each through a PASSED verification)
+  uint64_t reopened_now = 0;     // findings REOPENED at the end
+  uint64_t templated_inspections = 0;
 };
 
 struct SimResult {

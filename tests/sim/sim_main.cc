@@ -50,6 +50,17 @@ int main(int argc, char** argv) {
     total.tablet_crashes += r.stats.tablet_crashes;
     total.rejected += r.stats.rejected;
     total.reassignments += r.stats.reassignments;
+    total.status_moves += r.stats.status_moves;
+    total.notices_issued += r.stats.notices_issued;
+    total.verifications_made += r.stats.verifications_made;
+    total.response_edits += r.stats.response_edits;
+    total.workflow_refused += r.stats.workflow_refused;
+    total.refused_locally += r.stats.refused_locally;
+    total.server_notices += r.stats.server_notices;
+    total.server_verifications += r.stats.server_verifications;
+    total.closed += r.stats.closed;
+    total.reopened_now += r.stats.reopened_now;
+    total.templated_inspections += r.stats.templated_inspections;
     if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
       std::printf("%llu seeds ok: %llu writes, %llu results, %llu rejected, %llu conflicts, %llu faults, "
                   "%llu server and %llu tablet crashes, %llu reassignments\n",
@@ -58,6 +69,16 @@ int main(int argc, char** argv) {
                   (unsigned long long)total.conflicts, (unsigned long long)total.faults,
                   (unsigned long long)total.server_crashes, (unsigned long long)total.tablet_crashes,
                   (unsigned long long)total.reassignments);
+    if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
+      std::printf("  workflow: %llu inspector moves, %llu notices and %llu verifications issued (%llu refused "
+                  "locally), %llu response edits, %llu edits refused locally in all; on the server: %llu notices, "
+                  "%llu verifications, %llu findings closed, %llu reopened, %llu inspections on the template\n",
+                  (unsigned long long)total.status_moves, (unsigned long long)total.notices_issued,
+                  (unsigned long long)total.verifications_made, (unsigned long long)total.workflow_refused,
+                  (unsigned long long)total.response_edits, (unsigned long long)total.refused_locally,
+                  (unsigned long long)total.server_notices, (unsigned long long)total.server_verifications,
+                  (unsigned long long)total.closed, (unsigned long long)total.reopened_now,
+                  (unsigned long long)total.templated_inspections);
     std::fflush(stdout);
   }
   return 0;

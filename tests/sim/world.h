@@ -99,6 +99,9 @@ class World {
   // assignment if there is one (scoped runs only).
   void ToggleAssignment(SimTablet& t, size_t site);
 
+  // The office tablet publishes the checklist template once (sim.cc).
+  bool template_published = false;
+
   std::vector<Acked>& acked() { return acked_; }
   SimResult& result() { return result_; }
   const SimOptions& options() const { return options_; }
@@ -135,6 +138,11 @@ std::string CheckHistory(World& w);
 std::string CheckConvergence(World& w);
 std::string CheckAcknowledged(World& w);
 std::string CheckConflicts(World& w);
+// The cross-record rules hold on the server's final state: NOTIFIED and later
+// findings name a notice of their site that lists them, CLOSED / REOPENED
+// ones a PASSED / FAILED verification of them; notices and verifications name
+// findings of their own site; inspections use published template items.
+std::string CheckWorkflow(World& w);
 
 }  // namespace inspectsync::sim
 

@@ -19,8 +19,11 @@
 // Errors: a write the server would refuse is refused locally with the same
 // words and changes nothing: INVALID_ARGUMENT for a malformed edit (bad id,
 // unknown field, too long, not deletable), FAILED_PRECONDITION for a move the
-// record's current state forbids (e.g. OPEN -> CLOSED), NOT_FOUND for a
-// record this device does not have.
+// record's current state forbids (e.g. OPEN -> CLOSED) or the workflow
+// rules of core/workflow.h refuse (NOTIFIED without a notice listing the
+// finding, CLOSED without a passed verification of it, an inspection on an
+// unpublished template), judged against the records this device holds,
+// pending edits included; NOT_FOUND for a record this device does not have.
 //
 // Thread-safety: a Client is safe to use from several threads. Writes and
 // reads are serialized on the device database; Sync() never holds that lock
@@ -207,19 +210,34 @@ class Client {
   // each is checked as by Create/Update/Delete against the state the earlier
   // ones left (a notice created first, then findings moved to NOTIFIED
   // naming it). Returns the record ids, in order (new ids for creates).
+  // A refusal names the edit ("edit 2: ...") when there are several, and
+  // stores nothing. A create with a chosen id (e.g. core::TemplateRecordId)
+  // that this device already holds is ALREADY_EXISTS. An update to the
+  // values a record already has records nothing, as UpdateFinding.
+  // The server still answers each mutation on its own: a batch is atomic on
+  // the device, and in order on the wire.
   StatusOr<std::vector<std::string>> Apply(const std::vector<Edit>& edits);
 
   // ---- Workflow (core/workflow.h; the server enforces the same rules) ----
   // Creates the notice and moves each listed finding OPEN -> NOTIFIED with
-  // the notice's deadline, atomically. Returns the notice id.
+  // the notice's deadline, atomically. Returns the notice id. NOT_FOUND for a
+  // finding this device does not hold; FAILED_PRECONDITION for one that is
+  // not OPEN or is at another site; INVALID_ARGUMENT for no site, no
+  // findings, a finding listed twice or no deadline. Nothing is stored then.
   StatusOr<std::string> IssueNotice(const NoticeInput& notice);
   // Records the verification and moves the RECTIFIED finding to CLOSED
-  // (PASSED) or REOPENED with the new deadline (FAILED), atomically.
-  // Returns the verification id.
+  // (PASSED) or REOPENED with the new deadline (FAILED), atomically; the
+  // verification's site is the finding's, a non-empty note is also the
+  // finding's verification_note. Returns the verification id. NOT_FOUND for
+  // an unknown finding, FAILED_PRECONDITION if it is not RECTIFIED or the
+  // new deadline is not later than its current one, INVALID_ARGUMENT for a
+  // missing method, result, verifier or (FAILED) new deadline.
   StatusOr<std::string> Verify(const VerificationInput& verification);
   // The problem list over this device's records (core/problems.h): the
   // same filters, order and pages as the server's OfficeService, overdue
-  // judged by the device clock.
+  // judged by the device clock. Zones and site names come from the sites
+  // this device holds. One pass over the device's findings, memory of one
+  // page. INVALID_ARGUMENT for a bad query (core::CheckProblemQuery).
   StatusOr<v1::ProblemPage> Problems(const v1::ProblemQuery& query);
   StatusOr<v1::ProblemReport> CountProblems(const v1::ProblemQuery& query);
 
