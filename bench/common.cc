@@ -94,6 +94,35 @@ bool ResetPeakRss(pid_t pid) {
   return static_cast<bool>(out);
 }
 
+std::optional<double> WriteBytes(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/io");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("write_bytes:", 0) == 0) return std::strtod(line.c_str() + 12, nullptr);
+  }
+  return std::nullopt;
+}
+
+std::optional<double> CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return std::nullopt;
+  size_t paren = stat.rfind(')');  // the command name may hold spaces
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string f;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {  // fields 14 and 15: utime, stime (clock ticks)
+    if (i == 14) utime = std::strtod(f.c_str(), nullptr);
+    if (i == 15) stime = std::strtod(f.c_str(), nullptr);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+namespace {
+std::optional<double> written_at_go, cpu_at_go;
+}  // namespace
+
 std::string FormatKv(const Kv& kv) {
   std::string out;
   char buf[64];
@@ -155,12 +184,16 @@ bool ReadyThenWaitForGo() {
     std::fprintf(stderr, "bench child: no GO from the orchestrator; exiting\n");
     std::exit(3);
   }
+  written_at_go = WriteBytes(getpid());
+  cpu_at_go = CpuSeconds(getpid());
   return ResetPeakRss(getpid());
 }
 
 void EmitResult(Kv kv, bool hwm_reset) {
   if (auto hwm = PeakRssKib(getpid())) kv["client_hwm_kib"] = *hwm;
   kv["client_hwm_reset"] = hwm_reset ? 1 : 0;
+  if (auto w = WriteBytes(getpid()); w && written_at_go) kv["client_write_bytes"] = *w - *written_at_go;
+  if (auto c = CpuSeconds(getpid()); c && cpu_at_go) kv["client_cpu_s"] = *c - *cpu_at_go;
   std::printf("RESULT %s\n", FormatKv(kv).c_str());
   std::fflush(stdout);
 }

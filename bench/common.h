@@ -48,6 +48,13 @@ double Median(std::vector<double> v);
 std::optional<double> PeakRssKib(pid_t pid);
 bool ResetPeakRss(pid_t pid);
 
+// Bytes a live process has caused to be written to storage (write_bytes of
+// /proc/<pid>/io: file pages it dirtied, counted when dirtied, so WAL and
+// checkpoint writes alike); nullopt if unreadable (another user's process).
+std::optional<double> WriteBytes(pid_t pid);
+// CPU time (user + system, all threads) a live process has used, in seconds.
+std::optional<double> CpuSeconds(pid_t pid);
+
 // A flat record of named numbers: what a child role reports.
 using Kv = std::map<std::string, double>;
 std::string FormatKv(const Kv& kv);  // "a=1 b=2.5"
@@ -64,7 +71,8 @@ void Warn(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // peak reported afterwards covers only the timed phase. Returns whether the
 // reset worked.
 bool ReadyThenWaitForGo();
-// Prints "RESULT k=v ..." (adding client_hwm_kib) and flushes.
+// Prints "RESULT k=v ..." (adding client_hwm_kib, and client_write_bytes and
+// client_cpu_s since GO) and flushes.
 void EmitResult(Kv kv, bool hwm_reset);
 
 }  // namespace inspectsync::bench

@@ -162,6 +162,10 @@ struct RoleRun {
   Kv kv;
   double server_mib = NaN();
   double client_mib = NaN();
+  double server_write_mib = NaN();  // written to storage during the timed phase
+  double client_write_mib = NaN();
+  double server_cpu_s = NaN();  // CPU time used during the timed phase
+  double client_cpu_s = NaN();
 };
 
 enum class ServerKind { kNone, kSync, kEcho };
@@ -189,6 +193,13 @@ double MaxOf(const std::vector<RoleRun>& runs, double RoleRun::*field) {
   for (const auto& r : runs)
     if (!std::isnan(r.*field)) m = std::isnan(m) ? r.*field : std::max(m, r.*field);
   return m;
+}
+
+double MedOf(const std::vector<RoleRun>& runs, double RoleRun::*field) {
+  std::vector<double> v;
+  for (const auto& r : runs)
+    if (!std::isnan(r.*field)) v.push_back(r.*field);
+  return Median(v);
 }
 
 class Orchestrator {
@@ -320,10 +331,13 @@ class Orchestrator {
     }
     std::string line;
     bool ready = false, got = false, server_reset = false;
+    std::optional<double> server_written_at_go, server_cpu_at_go;
     while (cli.ReadLine(&line)) {
       if (line == "READY") {
         ready = true;
         server_reset = kind != ServerKind::kNone && ResetPeakRss(srv.pid());
+        if (kind != ServerKind::kNone) server_written_at_go = WriteBytes(srv.pid());
+        if (kind != ServerKind::kNone) server_cpu_at_go = CpuSeconds(srv.pid());
         cli.WriteLine("GO");
       } else if (line.rfind("RESULT ", 0) == 0) {
         run.kv = ParseKv(line.substr(7));
@@ -333,6 +347,12 @@ class Orchestrator {
     }
     std::optional<double> server_hwm;
     if (kind != ServerKind::kNone) server_hwm = PeakRssKib(srv.pid());
+    if (auto w = kind != ServerKind::kNone ? WriteBytes(srv.pid()) : std::nullopt; w && server_written_at_go)
+      run.server_write_mib = (*w - *server_written_at_go) / (1 << 20);
+    if (run.kv.count("client_write_bytes")) run.client_write_mib = Get(run.kv, "client_write_bytes") / (1 << 20);
+    if (auto c = kind != ServerKind::kNone ? CpuSeconds(srv.pid()) : std::nullopt; c && server_cpu_at_go)
+      run.server_cpu_s = *c - *server_cpu_at_go;
+    if (run.kv.count("client_cpu_s")) run.client_cpu_s = Get(run.kv, "client_cpu_s");
     ExitInfo ce = cli.Wait();
     ExitInfo se;
     if (kind != ServerKind::kNone) se = srv.Stop(SIGTERM);
@@ -435,6 +455,10 @@ class Orchestrator {
     double errors = 0;
     for (const auto& r : runs) errors += (r.ok ? 0 : 1) + (std::isnan(Get(r.kv, "errors")) ? 0 : Get(r.kv, "errors"));
     j.Num("errors", errors, 0).Num("tls", o_.insecure ? 0 : 1, 0).Num("load1", Load1(), 2);
+    j.Num("write_mib_server", MedOf(runs, &RoleRun::server_write_mib), 1)
+        .Num("write_mib_client", MedOf(runs, &RoleRun::client_write_mib), 1)
+        .Num("cpu_s_server", MedOf(runs, &RoleRun::server_cpu_s), 3)
+        .Num("cpu_s_client", MedOf(runs, &RoleRun::client_cpu_s), 3);
     return j;
   }
 
@@ -625,6 +649,9 @@ class Orchestrator {
         .Num("a1_ms", Med(runs, "a1_ms"))
         .Num("b_ms", Med(runs, "b_ms"))
         .Num("a2_ms", Med(runs, "a2_ms"))
+        .Num("a1_rpc_ms", Med(runs, "a1_rpc_ms"))
+        .Num("b_rpc_ms", Med(runs, "b_rpc_ms"))
+        .Num("a2_rpc_ms", Med(runs, "a2_rpc_ms"))
         .Num("rpc_ms", Med(runs, "rpc_ms"))
         .Num("client_ms", Med(runs, "client_ms"))
         .Num("conflict_mutations", Med(runs, "conflict_mutations"), 0)

@@ -439,7 +439,7 @@ int RoleConflict(const Args& a) {
   bool reset = ReadyThenWaitForGo();
 
   Totals tot;
-  std::vector<double> each;
+  std::vector<double> each, each_rpc;
   double rpc = 0;
   int errors = 0;
   auto timed_sync = [&](Tablet& t) {
@@ -447,7 +447,8 @@ int RoleConflict(const Args& a) {
     double t0 = NowSec();
     Status s = SyncRetrying(*t.client, &tot);
     each.push_back(NowSec() - t0);
-    rpc += Sum(t.timing->push_rpc) + Sum(t.timing->pull_calls) - Sum(t.timing->page_store);
+    each_rpc.push_back(Sum(t.timing->push_rpc) + Sum(t.timing->pull_calls) - Sum(t.timing->page_store));
+    rpc += each_rpc.back();
     if (!s.ok()) ++errors;
   };
   timed_sync(ta);
@@ -472,6 +473,9 @@ int RoleConflict(const Args& a) {
   kv["a1_ms"] = Ms(each[0]);
   kv["b_ms"] = Ms(each[1]);
   kv["a2_ms"] = Ms(each[2]);
+  kv["a1_rpc_ms"] = Ms(each_rpc[0]);
+  kv["b_rpc_ms"] = Ms(each_rpc[1]);
+  kv["a2_rpc_ms"] = Ms(each_rpc[2]);
   kv["rpc_ms"] = Ms(rpc);
   kv["client_ms"] = Ms(s - rpc);
   kv["conflict_mutations"] = static_cast<double>(tot.conflicts);

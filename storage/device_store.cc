@@ -163,6 +163,10 @@ class DeviceStore::Impl {
   // Rows in the outbox. Kept exact inside write transactions; a failed
   // transaction restores it (see KeepOutboxCount).
   int64_t outbox_rows = 0;
+  // Checkpoints the WAL on its own connection and thread, so that a commit
+  // (a sync's push results, a pull page, a local edit) never waits for a
+  // checkpoint's copy and fsync. Declared after db: stopped before it closes.
+  std::unique_ptr<WalCheckpointer> checkpointer;
 
   // Prepared once, reused for the life of the store.
   SQLite::Statement& Stmt(const char* sql) {
@@ -395,6 +399,11 @@ StatusOr<std::unique_ptr<DeviceStore>> DeviceStore::Open(const std::string& path
     impl->Load(new_client_id);
     return Status::Ok();
   }));
+  if (path != ":memory:" && !path.empty()) {
+    auto checkpointer = WalCheckpointer::Start(*impl->db, path);
+    if (!checkpointer.ok()) return checkpointer.status();
+    impl->checkpointer = std::move(*checkpointer);
+  }
   return std::unique_ptr<DeviceStore>(new DeviceStore(std::move(impl)));
 }
 

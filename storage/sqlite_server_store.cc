@@ -103,6 +103,40 @@ UPDATE records SET body = x'', meta = x'';
       R"sql(
 DROP INDEX IF EXISTS records_by_collection;
 )sql",
+      // 7: conflicts and the idempotency ledger become rowid tables (their
+      // keys in a unique index). As WITHOUT ROWID tables, whose cells may hold
+      // at most ~1,000 bytes on a 4 KiB page, every row over that (a conflict
+      // on a 300-character description, a result carrying two conflicts) took
+      // an overflow page of its own: 2 extra 4 KiB pages written per contested
+      // patch. A rowid table keeps rows of up to ~4,000 bytes in its leaves.
+      R"sql(
+CREATE TABLE conflicts_v7 (
+  id TEXT PRIMARY KEY,
+  collection TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  body BLOB NOT NULL
+);
+INSERT INTO conflicts_v7(id, collection, record_id, field, state, version, body)
+  SELECT id, collection, record_id, field, state, version, body FROM conflicts ORDER BY id;
+DROP TABLE conflicts;
+ALTER TABLE conflicts_v7 RENAME TO conflicts;
+CREATE INDEX conflicts_by_record ON conflicts(collection, record_id);
+CREATE INDEX conflicts_by_state ON conflicts(state, version);
+
+CREATE TABLE mutation_results_v7 (
+  client_id TEXT NOT NULL,
+  mutation_id INTEGER NOT NULL,
+  result BLOB NOT NULL,
+  PRIMARY KEY (client_id, mutation_id)
+);
+INSERT INTO mutation_results_v7(client_id, mutation_id, result)
+  SELECT client_id, mutation_id, result FROM mutation_results ORDER BY client_id, mutation_id;
+DROP TABLE mutation_results;
+ALTER TABLE mutation_results_v7 RENAME TO mutation_results;
+)sql",
   };
   return m;
 }

@@ -90,8 +90,9 @@ class Client::Impl {
   // Reads the next outbox batch after *after (up to `through`) into `request`
   // (left empty when none) and moves *after past it. Takes mu.
   Status NextPushBatch(uint64_t* after, uint64_t through, v1::PushRequest* request);
-  // Stores one batch's results and counts them into the report. Takes mu.
-  Status StorePushResults(const v1::PushRequest& request, const v1::PushResponse& response, SyncReport* report,
+  // Stores one batch's results and counts them into the report; moves the
+  // results out of *response. Takes mu.
+  Status StorePushResults(const v1::PushRequest& request, v1::PushResponse* response, SyncReport* report,
                           Events* events);
   Status PullAll(SyncReport* report);
   void Deliver(const Events& events);

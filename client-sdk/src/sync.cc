@@ -77,7 +77,7 @@ Status Client::Impl::PushAll(SyncReport* report, Events* events) {
     // One call at a time still: this thread does not use the transport until it has joined.
     if (more)
       in_flight = std::async(std::launch::async, [&] { return transport->Push(next_request, &next_response); });
-    Status stored = StorePushResults(request, response, report, events);
+    Status stored = StorePushResults(request, &response, report, events);
     Status sent = more ? in_flight.get() : Status::Ok();
     INSPECTSYNC_RETURN_IF_ERROR(stored);
     if (!more) return Status::Ok();
@@ -101,36 +101,38 @@ Status Client::Impl::NextPushBatch(uint64_t* after, uint64_t through, v1::PushRe
   return Status::Ok();
 }
 
-Status Client::Impl::StorePushResults(const v1::PushRequest& request, const v1::PushResponse& response,
+// Consumes `response`: its results are moved out, not copied (each carries a
+// whole record, and its conflicts with their values).
+Status Client::Impl::StorePushResults(const v1::PushRequest& request, v1::PushResponse* response,
                                       SyncReport* report, Events* events) {
   std::set<uint64_t> sent;
   for (const v1::Mutation& m : request.mutations()) sent.insert(m.mutation_id());
   std::vector<v1::MutationResult> results;
-  results.reserve(static_cast<size_t>(response.results_size()));
+  results.reserve(static_cast<size_t>(response->results_size()));
   std::set<uint64_t> answered;
-  for (const v1::MutationResult& r : response.results()) {
+  for (v1::MutationResult& r : *response->mutable_results()) {
     if (!sent.count(r.mutation_id())) continue;  // not ours to store
     answered.insert(r.mutation_id());
-    results.push_back(r);
+    results.push_back(std::move(r));
   }
   storage::PushApplied applied;
   {
     std::lock_guard<std::mutex> lock(mu);
-    hlc->Observe(response.server_hlc());
+    hlc->Observe(response->server_hlc());
     auto stored = store->ApplyPushResults(results, hlc->last(), clock->NowMillis());
     if (!stored.ok()) return stored.status();
     applied = std::move(*stored);
   }
   ++report->push_batches;
   for (size_t i : applied.processed) {
-    const v1::MutationResult& r = results[i];
+    v1::MutationResult& r = results[i];
     ++report->pushed;
     switch (r.outcome()) {
       case v1::APPLIED: ++report->applied; break;
       case v1::MERGED: ++report->merged; break;
       case v1::CONFLICT:
         ++report->conflicts;
-        for (const v1::Conflict& c : r.conflicts()) events->conflicts.push_back(c);
+        for (v1::Conflict& c : *r.mutable_conflicts()) events->conflicts.push_back(std::move(c));
         break;
       case v1::REJECTED: ++report->rejected; break;
       default: break;

@@ -5,6 +5,11 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "storage/sqlite_util.h"
 #include "tests/sdk/sdk_test_util.h"
 
 namespace inspectsync::testing {
@@ -194,6 +199,79 @@ TEST_F(DeviceStoreTest, StateSurvivesReopen) {
   EXPECT_EQ((*s)->cursor(), 12u);
   EXPECT_EQ((*s)->last_hlc(), 99u);
   EXPECT_EQ(*(*s)->OutboxCount(), 1u);
+}
+
+// The main file's size, whatever the WAL holds.
+uintmax_t MainFileBytes(const std::string& path) { return std::filesystem::file_size(path); }
+
+// Writes `rows` rows of 4 KiB in one transaction: about `rows` WAL pages.
+void WriteRows(SQLite::Database& db, int rows) {
+  SQLite::Transaction txn(db);
+  db.exec("CREATE TABLE IF NOT EXISTS t (x BLOB)");
+  SQLite::Statement q(db, "INSERT INTO t (x) VALUES (zeroblob(4096))");
+  for (int i = 0; i < rows; ++i) {
+    q.exec();
+    q.reset();
+  }
+  txn.commit();
+}
+
+bool Eventually(const std::function<bool()>& f) {
+  for (int i = 0; i < 1000 && !f(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return f();
+}
+
+TEST(WalCheckpointerTest, TheCommitItselfNeverCheckpoints) {
+  TempDir dir;
+  std::string path = dir.File("w.db");
+  auto db = storage::OpenDatabase(path);
+  ASSERT_OK(db);
+  auto ckpt = storage::WalCheckpointer::Start(**db, path, /*pages=*/1 << 30);  // never due
+  ASSERT_OK(ckpt);
+  uintmax_t before = MainFileBytes(path);
+  WriteRows(**db, 3000);  // far past SQLite's own auto-checkpoint threshold (1,000 pages)
+  EXPECT_EQ(MainFileBytes(path), before);  // everything is still in the WAL only
+  EXPECT_EQ((*ckpt)->checkpoints(), 0);
+  EXPECT_EQ((*db)->execAndGet("SELECT COUNT(*) FROM t").getInt(), 3000);
+}
+
+TEST(WalCheckpointerTest, ABigCommitIsCheckpointedBehindAndSurvivesReopen) {
+  TempDir dir;
+  std::string path = dir.File("w.db");
+  {
+    auto db = storage::OpenDatabase(path);
+    ASSERT_OK(db);
+    auto ckpt = storage::WalCheckpointer::Start(**db, path, /*pages=*/100);
+    ASSERT_OK(ckpt);
+    WriteRows(**db, 500);
+    ASSERT_TRUE(Eventually([&] { return (*ckpt)->checkpoints() >= 1; }));
+    EXPECT_GE(MainFileBytes(path), 500u * 4096u);  // the pages reached the main file
+    WriteRows(**db, 50);                             // under the threshold: stays in the WAL
+  }
+  auto db = storage::OpenDatabase(path);
+  ASSERT_OK(db);
+  EXPECT_EQ((*db)->execAndGet("SELECT COUNT(*) FROM t").getInt(), 550);
+}
+
+TEST_F(DeviceStoreTest, BigTransactionsAreCheckpointedBehindTheCommit) {
+  {
+    auto s = OpenStore();
+    std::vector<v1::Mutation> many;
+    for (uint64_t i = 1; i <= 3000; ++i) {
+      v1::Mutation m = Create(i, Finding(std::string(1000, 'x')));
+      if (i > 1) m.set_record_id("01890a5d-ac96-774b-bcce-" + std::to_string(100000000000 + i));
+      many.push_back(m);
+    }
+    ASSERT_OK(s->AppendMutations(many, 3000));
+    // The background checkpoint copies the pages into the main file.
+    EXPECT_TRUE(Eventually([&] { return MainFileBytes(dir_.File("store.db")) > 3000u * 1000u; }));
+    ASSERT_OK(s->AppendMutation(PatchTitle(3001, "last"), 3001));
+  }
+  auto s = OpenStore();
+  EXPECT_EQ(*s->OutboxCount(), 3001u);
+  auto v = s->GetView("findings", kId);
+  ASSERT_TRUE(v.ok() && v->has_value());
+  EXPECT_EQ((*v)->body.finding().title(), "last");
 }
 
 TEST_F(DeviceStoreTest, RejectedResultMovesToDeadLetterAtomically) {

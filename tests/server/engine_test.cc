@@ -257,6 +257,74 @@ TEST_F(EngineTest, SameFieldLwwConflictKeepsBothValues) {
   EXPECT_EQ(stored[0].id(), c.id());
 }
 
+// Migration 7: conflicts and the ledger were WITHOUT ROWID tables, where a
+// row over ~1,000 bytes takes an overflow page of its own; an older store is
+// converted keeping every conflict and every replayable result, and large rows
+// then stay in the table's leaves.
+TEST_F(EngineTest, AnOlderStoreKeepsItsConflictsAndLedgerAsRowidTables) {
+  std::string id = ids_.NewUuidV7();
+  v1::Finding f = SampleFinding();
+  uint64_t v = Seed(id, f);
+  v1::Finding a = f, b = f;
+  a.set_description(std::string(600, 'a'));
+  b.set_description(std::string(600, 'b'));
+  PushOne(PatchFinding(kA, next_a_++, id, v, f, a, {"description"}, testing::kTestNowMs + 1000));
+  v1::Mutation mb = PatchFinding(kB, 1, id, v, f, b, {"description"}, testing::kTestNowMs + 500);
+  auto first = PushOne(mb);
+  ASSERT_EQ(first.outcome(), v1::CONFLICT);
+  std::vector<v1::Conflict> before;
+  ASSERT_TRUE(store_->ListConflicts({}, &before).ok());
+  ASSERT_EQ(before.size(), 1u);
+  engine_.reset();
+  store_.reset();
+  {
+    // Turn it back into a version-6 store: both tables WITHOUT ROWID.
+    SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READWRITE);
+    db.exec(R"sql(
+CREATE TABLE c6 (id TEXT PRIMARY KEY, collection TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL,
+                 state INTEGER NOT NULL, version INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
+INSERT INTO c6 SELECT id, collection, record_id, field, state, version, body FROM conflicts;
+DROP TABLE conflicts;
+ALTER TABLE c6 RENAME TO conflicts;
+CREATE INDEX conflicts_by_record ON conflicts(collection, record_id);
+CREATE INDEX conflicts_by_state ON conflicts(state, version);
+CREATE TABLE m6 (client_id TEXT NOT NULL, mutation_id INTEGER NOT NULL, result BLOB NOT NULL,
+                 PRIMARY KEY (client_id, mutation_id)) WITHOUT ROWID;
+INSERT INTO m6 SELECT client_id, mutation_id, result FROM mutation_results;
+DROP TABLE mutation_results;
+ALTER TABLE m6 RENAME TO mutation_results;
+PRAGMA user_version=6;
+)sql");
+  }
+  SetUp();
+  EngineOptions o;  // another id seed: the first engine's conflict ids are taken
+  o.clock = &clock_;
+  o.id_seed = 43;
+  engine_ = std::make_unique<SyncEngine>(store_.get(), o);
+  {
+    SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('conflicts', 'mutation_results') "
+                            "AND sql NOT LIKE '%WITHOUT ROWID%'");
+    ASSERT_TRUE(q.executeStep());
+    EXPECT_EQ(q.getColumn(0).getInt(), 2);
+  }
+  std::vector<v1::Conflict> after;
+  ASSERT_TRUE(store_->ListConflicts({}, &after).ok());
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].SerializeAsString(), before[0].SerializeAsString());
+  EXPECT_EQ(PushOne(mb).SerializeAsString(), first.SerializeAsString());  // replayed from the ledger, not re-applied
+  // New conflicts and results go on being stored and found.
+  v1::Finding c = f;
+  c.set_description(std::string(600, 'c'));
+  auto second = PushOne(PatchFinding(kB, 2, id, v, f, c, {"description"}, testing::kTestNowMs + 400));
+  EXPECT_EQ(second.outcome(), v1::CONFLICT);
+  std::vector<v1::Conflict> all;
+  ASSERT_TRUE(store_->ListConflicts({}, &all).ok());
+  EXPECT_EQ(all.size(), 2u);
+  EXPECT_EQ(PushOne(PatchFinding(kB, 2, id, v, f, c, {"description"}, testing::kTestNowMs + 400)).SerializeAsString(),
+            second.SerializeAsString());
+}
+
 TEST_F(EngineTest, ReviewConflictStaysOpenAndMaxTakesTheSaferValue) {
   std::string id = ids_.NewUuidV7();
   v1::Finding f = SampleFinding();
