@@ -146,7 +146,8 @@ std::string Diff(Tablet& t, server::SyncEngine* engine, const ServerState& serve
   return "";
 }
 
-std::string Short(const std::string& id) { return id.substr(0, 8); }
+// The random tail of a UUIDv7 (its head is the creation time, alike for all).
+std::string Short(const std::string& id) { return id.substr(id.size() - 8); }
 
 }  // namespace
 
@@ -500,7 +501,7 @@ int CmdDemo(const std::vector<std::string>& args) {
     n.finding_ids = ids;
     // The first notice was issued on paper three weeks ago and is recorded
     // late: its 14-day deadline has passed, so its findings are overdue.
-    bool late = notices == 0 && site != sites[0];
+    bool late = late_site.empty() && site != sites[0];
     n.deadline_ms = late ? now - 7 * kDay : now + 14 * kDay;
     n.reference_no = "Edu-Safety [2026] " + std::to_string(30 + notices);
     n.text = "Rectify the problems listed within the time limit and report back.";

@@ -14,7 +14,7 @@
 #include "core/sampling.h"
 #include "tools/device_creates.h"
 #include "tools/office.h"
-#include "tools/office_client.h"
+#include "inspectsync/office.h"
 #include "tools/render.h"
 
 namespace inspectsync::tools {
@@ -278,40 +278,13 @@ int SampleDraw(OfficeDevice& dev, const Flags& fl) {
     edits.push_back(std::move(e));
   }
   std::string camp_id = camp->id;
-  dev.Close();
-  auto done = CreateWithIds(dev.options().db_path, edits);
+  auto done = CreateNew(cl, edits);
   if (!done.ok()) return OfficeFail(done.status());
   size_t raced = 0;
   if (auto synced = dev.OpenAndSync(&raced); !synced.ok()) return OfficeFail(synced.status());
   std::fprintf(stderr, "assignments for campaign %s: %zu created, %zu already there%s\n", camp_id.c_str(),
                done->created - raced, done->already_there + raced, dev.online() ? "; synced" : " (sync later)");
   return 0;
-}
-
-// SHIM (issue 6) until Client::IssueNotice links on main (being implemented
-// in the SDK concurrently): the notice, then each finding moved to NOTIFIED
-// naming it. Two local transactions instead of one, but pushed in this order
-// in one batch, so the server checks each move against the notice.
-// Replace the body with `return c.IssueNotice(n);`.
-StatusOr<std::string> IssueNotice(Client& c, const NoticeInput& n) {
-  v1::RecordBody body;
-  v1::RectificationNotice* rn = body.mutable_notice();
-  rn->set_site_id(n.site_id);
-  for (const auto& f : n.finding_ids) rn->add_finding_ids(f);
-  rn->set_reference_no(n.reference_no);
-  rn->set_issued_at_ms(core::SystemClock()->NowMillis());
-  rn->set_deadline_ms(n.deadline_ms);
-  rn->set_text(n.text);
-  auto id = c.Create("notices", body);
-  if (!id.ok()) return id;
-  for (const auto& fid : n.finding_ids) {
-    v1::Finding values;
-    values.set_status(v1::NOTIFIED);
-    values.set_notice_id(*id);
-    values.set_deadline_ms(n.deadline_ms);
-    if (Status st = c.UpdateFinding(fid, values, {"status", "notice_id", "deadline_ms"}); !st.ok()) return st;
-  }
-  return id;
 }
 
 int NoticeIssue(OfficeDevice& dev, const Flags& fl) {
@@ -346,7 +319,7 @@ int NoticeIssue(OfficeDevice& dev, const Flags& fl) {
     return OfficeFail("no notice issued");
   }
   if (n.finding_ids.empty()) return OfficeFail("site '" + fl.Get("site") + "' has no OPEN findings; no notice issued");
-  auto id = IssueNotice(**c, n);
+  auto id = (*c)->IssueNotice(n);
   if (!id.ok()) return OfficeFail(id.status());
   if (auto synced = dev.OpenAndSync(); !synced.ok()) return OfficeFail(synced.status());
   std::printf("%s\n", id->c_str());

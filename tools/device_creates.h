@@ -1,18 +1,11 @@
-// SHIM (issue 6) until Client::Apply lands on main (being implemented in the
-// SDK concurrently): creates records under ids the caller chooses, in ONE
-// device-database transaction, through the device's outbox like any local
-// edit (so it works offline and syncs later). The SDK today can only create
-// under fresh ids, but a template version must have core::TemplateRecordId's
-// id, and imported zones, sites and users get ids derived from their codes
-// (core::ImportRecordId) so a re-import is idempotent.
-//
-// Replace with `client.Apply(edits)` (Edit::Op::kCreate with an id) once it
-// links: the arguments are already Edits.
+// Creates under ids the office chooses (core::TemplateRecordId for template
+// versions, core::ImportRecordId for imported zones, sites, users and
+// spot-check assignments), so that running an import or a draw again is
+// idempotent: records the device already holds are counted, not re-created.
 #ifndef INSPECTSYNC_TOOLS_DEVICE_CREATES_H_
 #define INSPECTSYNC_TOOLS_DEVICE_CREATES_H_
 
 #include <cstddef>
-#include <string>
 #include <vector>
 
 #include "inspectsync/client.h"
@@ -24,12 +17,10 @@ struct CreatesDone {
   size_t already_there = 0;  // the device already holds a live record with that id
 };
 
-// Validates every create as the SDK would (core::ValidateMutation), then
-// appends all new ones in one transaction, all or none. INVALID_ARGUMENT
-// naming the edit for a bad one (nothing written).
-// REQUIRES: every edit is a kCreate with an id; no Client has `db_path` open
-// (the SDK caches the device's counters).
-StatusOr<CreatesDone> CreateWithIds(const std::string& db_path, const std::vector<Edit>& creates);
+// Creates every edit whose id the device does not hold yet, in ONE local
+// transaction through Client::Apply (checked as any local edit, all or
+// none). REQUIRES: every edit is a kCreate with an id.
+StatusOr<CreatesDone> CreateNew(Client& client, const std::vector<Edit>& creates);
 
 }  // namespace inspectsync::tools
 

@@ -43,8 +43,6 @@ class OfficeDevice {
   // record someone else created under the same derived id) as fine.
   StatusOr<Client*> OpenAndSync(size_t* already_there = nullptr);
   StatusOr<Client*> Open();
-  // Closes the client so CreateWithIds may write the database.
-  void Close() { client_.reset(); }
 
  private:
   ClientOptions options_;

@@ -175,8 +175,9 @@ int Report(const CsvFile& f) {
 
 // Writes the edits in one transaction, syncs, and prints what happened.
 int Write(OfficeDevice& dev, const CsvFile& f, const std::vector<Edit>& edits, const char* what) {
-  dev.Close();
-  auto done = CreateWithIds(dev.options().db_path, edits);
+  auto open = dev.Open();
+  if (!open.ok()) return OfficeFail(open.status());
+  auto done = CreateNew(**open, edits);
   if (!done.ok()) return OfficeFail(done.status());
   size_t raced = 0;
   auto c = dev.OpenAndSync(&raced);

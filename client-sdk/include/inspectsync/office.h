@@ -1,15 +1,17 @@
-// OfficeClient: the `inspectsync admin` side of the server's OfficeService
-// (the problem list and its counts), over the same TLS trust and bearer token
-// as a tablet's sync.
+// OfficeClient: the server's OfficeService for the office's own systems and
+// the command line — the district's problem list and its counts, judged by
+// the server's clock, within the caller's role (office and integration: all;
+// zone director: their zones; inspectors are refused). Same TLS trust and
+// bearer token as a tablet's sync. Client::Problems is the same list over one
+// device's own records, offline.
 //
-// A deliberate exception to "only server/ and client-sdk/src see gRPC": the
-// SDK has no remote office API yet (Client::Problems lists a device's own
-// records), so this small stub lives with its only user, the command line.
-// gRPC types stay in office_client.cc.
+//   auto office = inspectsync::OfficeClient::Connect("sync.district:7443", grpc_options).value();
+//   v1::ProblemQuery q;  q.set_overdue_only(true);
+//   auto page = office->ListAll(q);   // every page, sorted by deadline
 //
 // Thread-safety: one thread at a time.
-#ifndef INSPECTSYNC_TOOLS_OFFICE_CLIENT_H_
-#define INSPECTSYNC_TOOLS_OFFICE_CLIENT_H_
+#ifndef INSPECTSYNC_OFFICE_H_
+#define INSPECTSYNC_OFFICE_H_
 
 #include <memory>
 #include <string>
@@ -18,7 +20,7 @@
 #include "inspectsync/transport.h"
 #include "inspectsync/v1/office.pb.h"
 
-namespace inspectsync::tools {
+namespace inspectsync {
 
 class OfficeClient {
  public:
@@ -38,6 +40,6 @@ class OfficeClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace inspectsync::tools
+}  // namespace inspectsync
 
-#endif  // INSPECTSYNC_TOOLS_OFFICE_CLIENT_H_
+#endif  // INSPECTSYNC_OFFICE_H_

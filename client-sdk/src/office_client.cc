@@ -1,4 +1,4 @@
-#include "tools/office_client.h"
+#include "inspectsync/office.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -7,7 +7,7 @@
 
 #include "inspectsync/v1/office.grpc.pb.h"
 
-namespace inspectsync::tools {
+namespace inspectsync {
 
 namespace {
 
@@ -78,4 +78,4 @@ StatusOr<v1::ProblemReport> OfficeClient::Count(const v1::ProblemQuery& query) {
   return report;
 }
 
-}  // namespace inspectsync::tools
+}  // namespace inspectsync
