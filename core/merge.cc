@@ -106,7 +106,7 @@ std::vector<std::string> MergeSet(const std::vector<std::string>& base, const st
 
 MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, const v1::FieldClocks& clocks,
                        const std::vector<const FieldSpec*>& mask, const pb::Message& base,
-                       const pb::Message& incoming, const Writer& writer) {
+                       const pb::Message& incoming, const Writer& writer, const MergeContext& context) {
   MergeResult r;
   r.merged.reset(current.New());
   r.merged->CopyFrom(current);
@@ -130,6 +130,20 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
     if (FieldEquals(incoming, current, *fs)) continue;  // both sides agree
     bool concurrent = !FieldEquals(current, base, *fs);
     Writer cur_writer = FieldWriter(clocks, f->number());
+    if (lifecycle && context.reopened_since_base) {
+      // A move from an earlier rectification round: the current round stands.
+      FieldConflict fc;
+      fc.field = fs;
+      fc.state = v1::CONFLICT_AUTO_RESOLVED;
+      fc.incoming_won = false;
+      fc.current_writer = cur_writer;
+      fc.base = OnlyField(base, f);
+      fc.winner = OnlyField(current, f);
+      fc.loser = OnlyField(incoming, f);
+      r.conflicts.push_back(std::move(fc));
+      r.concurrent = true;
+      continue;
+    }
     if (lifecycle && concurrent && !Reachable(StatusOf(base, f), StatusOf(current, f))) {
       // Not a concurrent move from the editor's status: the server never
       // went through it (an earlier edit of the editor's, e.g. the notice

@@ -58,9 +58,20 @@ struct MergeResult {
 // Merges a PATCH into `current`. `base` and `incoming` are records of the
 // collection's type whose masked fields hold the editor's before and after
 // values. The lifecycle and record invariants are checked on the result.
+// What the caller knows of the record's history since the editor's base.
+struct MergeContext {
+  // The finding was REOPENED after the editor's base version: the editor's
+  // status move belongs to an earlier rectification round. It loses (kept
+  // as the conflict's loser) even where the precedence or a full turn of the
+  // cycle back to the editor's status would let it through: a stale PASSED
+  // must not close a finding a later verification reopened, nor a stale
+  // FAILED reopen a round it never saw.
+  bool reopened_since_base = false;
+};
+
 MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, const v1::FieldClocks& clocks,
                        const std::vector<const FieldSpec*>& mask, const pb::Message& base,
-                       const pb::Message& incoming, const Writer& writer);
+                       const pb::Message& incoming, const Writer& writer, const MergeContext& context = {});
 
 // Per-collection rules on a whole record (e.g. a VOIDED finding has a reason).
 Status CheckRecordInvariants(const CollectionSpec& spec, const pb::Message& record);

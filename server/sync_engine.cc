@@ -78,6 +78,27 @@ class TxnLookup : public core::RecordLookup {
   const Scope& scope_;
 };
 
+// Whether a lifecycle move in `m` comes from before a REOPENED of the record
+// (core::MergeContext): read only for status moves made on an older version,
+// which are rare, from the versions since the editor's base.
+StatusOr<bool> ReopenedSince(storage::ServerWriteTxn& txn, const core::CollectionSpec& spec, const v1::Mutation& m,
+                             const std::vector<const core::FieldSpec*>& mask) {
+  const core::FieldSpec* status = nullptr;
+  for (const core::FieldSpec* fs : mask)
+    if (fs->policy == v1::LIFECYCLE && fs->field->enum_type() == v1::FindingStatus_descriptor()) status = fs;
+  if (status == nullptr) return false;
+  std::vector<std::string> bodies;
+  // The editor's own reopen is part of its view (its base_body shows it).
+  INSPECTSYNC_RETURN_IF_ERROR(
+      txn.ForeignBodiesSince(m.collection(), m.record_id(), m.base_version(), m.client_id(), &bodies));
+  std::unique_ptr<pb::Message> v(pb::MessageFactory::generated_factory()->GetPrototype(spec.descriptor())->New());
+  for (const std::string& b : bodies) {
+    if (!v->ParseFromString(b)) return DataLoss("stored body of " + m.collection() + "/" + m.record_id() + " is corrupt");
+    if (v->GetReflection()->GetEnumValue(*v, status->field) == v1::REOPENED) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Status ToWireRecord(const storage::StoredRecord& stored, v1::Record* out) {
@@ -286,8 +307,14 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyPatch(storage::ServerWriteTxn& txn
   auto mask = core::ResolveMask(spec, m.mask());  // validated already; cannot fail here
   if (!mask.ok()) return Rejected(m, v1::INVALID, mask.status().message());
   v1::VersionMeta in_meta = MetaOf(m, caller);
+  core::MergeContext context;
+  if (m.base_version() < cur.version) {
+    auto reopened = ReopenedSince(txn, spec, m, *mask);
+    if (!reopened.ok()) return reopened.status();
+    context.reopened_since_base = *reopened;
+  }
   core::MergeResult mr = core::MergePatch(spec, **current, clocks, *mask, base, spec.Get(m.body()),
-                                          core::Writer{m.hlc(), m.client_id()});
+                                          core::Writer{m.hlc(), m.client_id()}, context);
   if (mr.rejected) {
     v1::MutationResult r = Rejected(m, mr.reject_code, mr.reason);
     WireRecordFrom(cur, spec, **current, r.mutable_record());

@@ -91,6 +91,10 @@ class ServerWriteTxn {
   // Whether a version after `after_seq` was written by a device other than `device_id`.
   virtual StatusOr<bool> HasForeignVersionsSince(const std::string& collection, const std::string& id,
                                                  uint64_t after_seq, const std::string& device_id) = 0;
+  // Bodies of the versions of one record committed after `after_seq` by a
+  // client other than `client_id` (oldest first), this transaction's included.
+  virtual Status ForeignBodiesSince(const std::string& collection, const std::string& id, uint64_t after_seq,
+                                    const std::string& client_id, std::vector<std::string>* out) = 0;
   // Binds `client_id` to `device` on first use; returns the device it is
   // bound to (which differs from `device` if another device bound it first).
   virtual StatusOr<std::string> BindClient(const std::string& client_id, const std::string& device) = 0;

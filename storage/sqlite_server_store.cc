@@ -223,6 +223,7 @@ struct WriterStatements {
                        "INSERT INTO history(seq, collection, id, deleted, body, meta, client_id, mutation_id, op) "
                        "VALUES(?,?,?,?,?,?,?,?,?)"),
         foreign_since(db, "SELECT 1 FROM history WHERE collection=? AND id=? AND seq>? AND client_id<>? LIMIT 1"),
+        bodies_since(db, "SELECT body FROM history WHERE collection=? AND id=? AND seq>? AND client_id<>? ORDER BY seq"),
         last_mutation(db, "SELECT last_mutation_id FROM clients WHERE client_id=?"),
         client_device(db, "SELECT device FROM clients WHERE client_id=?"),
         bind_client(db,
@@ -239,7 +240,7 @@ struct WriterStatements {
                         "INSERT INTO conflicts(id, collection, record_id, field, state, version, body) "
                         "VALUES(?,?,?,?,?,?,?)") {}
 
-  SQLite::Statement get_record, upsert_record, insert_history, foreign_since, last_mutation, client_device, bind_client,
+  SQLite::Statement get_record, upsert_record, insert_history, foreign_since, bodies_since, last_mutation, client_device, bind_client,
       upsert_client,
       get_result, get_version, put_result, forget_results, insert_conflict;
 };
@@ -327,6 +328,19 @@ class SqliteWriteTxn : public ServerWriteTxn {
     });
     if (!st.ok()) return st;
     return found;
+  }
+
+  Status ForeignBodiesSince(const std::string& collection, const std::string& id, uint64_t after_seq,
+                            const std::string& client_id, std::vector<std::string>* out) override {
+    return Guard("read history", [&]() -> Status {
+      Reset r{s_.bodies_since};
+      s_.bodies_since.bind(1, collection);
+      s_.bodies_since.bind(2, id);
+      s_.bodies_since.bind(3, static_cast<int64_t>(after_seq));
+      s_.bodies_since.bind(4, client_id);
+      while (s_.bodies_since.executeStep()) out->push_back(Blob(s_.bodies_since.getColumn(0)));
+      return Status::Ok();
+    });
   }
 
   StatusOr<std::string> BindClient(const std::string& client_id, const std::string& device) override {

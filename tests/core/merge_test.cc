@@ -80,9 +80,10 @@ struct Server {
 
   // A device that saw `before` (the full record) and edited it into `after`
   // pushes a patch of `paths`. Applied to the state unless rejected.
-  MergeResult Push(const std::vector<std::string>& paths, const T& before, const T& after, const Writer& w) {
+  MergeResult Push(const std::vector<std::string>& paths, const T& before, const T& after, const Writer& w,
+                   const MergeContext& context = {}) {
     auto mask = MaskOf<T>(paths);
-    MergeResult r = MergePatch(SpecFor<T>(), record, clocks, mask, Only(before, mask), Only(after, mask), w);
+    MergeResult r = MergePatch(SpecFor<T>(), record, clocks, mask, Only(before, mask), Only(after, mask), w, context);
     if (!r.rejected) {
       EXPECT_NE(r.merged, nullptr);
       record = As<T>(*r.merged);
@@ -407,6 +408,30 @@ TEST(LifecycleMergeTest, AMoveMadeOnAStatusTheServerNeverHadIsRejected) {
   auto c = FindingServer(InStatus(v1::IN_RECTIFICATION));
   v1::Finding rectified = InStatus(v1::RECTIFIED), reopened = InStatus(v1::REOPENED);
   EXPECT_FALSE(c.Push({"status"}, rectified, reopened, A(20)).rejected);
+}
+
+TEST(LifecycleMergeTest, AMoveFromBeforeAReopenLosesToTheNewRound) {
+  // The editor passed the finding on the first round's RECTIFIED; since then
+  // another verifier failed it and the school reported it fixed again. The
+  // status is RECTIFIED again, so without the history the pass would apply.
+  MergeContext reopened;
+  reopened.reopened_since_base = true;
+  auto s = FindingServer(InStatus(v1::RECTIFIED));
+  v1::Finding seen = InStatus(v1::RECTIFIED), pass = InStatus(v1::CLOSED);
+  MergeResult r = s.Push({"status"}, seen, pass, A(20), reopened);
+  ASSERT_FALSE(r.rejected) << r.reason;
+  EXPECT_EQ(s.record.status(), v1::RECTIFIED);
+  ASSERT_EQ(r.conflicts.size(), 1u);
+  EXPECT_FALSE(r.conflicts[0].incoming_won);
+  EXPECT_EQ(As<v1::Finding>(*r.conflicts[0].loser).status(), v1::CLOSED);
+  // Mid-round too: precedence (CLOSED > IN_RECTIFICATION) does not decide it.
+  auto t = FindingServer(InStatus(v1::IN_RECTIFICATION));
+  EXPECT_FALSE(t.Push({"status"}, seen, pass, A(20), reopened).rejected);
+  EXPECT_EQ(t.record.status(), v1::IN_RECTIFICATION);
+  // Without a reopen in between, the same pass closes it.
+  auto u = FindingServer(InStatus(v1::RECTIFIED));
+  EXPECT_FALSE(u.Push({"status"}, seen, pass, A(20)).rejected);
+  EXPECT_EQ(u.record.status(), v1::CLOSED);
 }
 
 TEST(LifecycleMergeTest, FurtherAlongLegalIncomingWins) {

@@ -357,5 +357,69 @@ TEST_F(WorkflowEngineTest, TeamMembershipDecidesScope) {
   EXPECT_TRUE(scope->Contains(a_) && scope->Contains(b_));
 }
 
+
+TEST_F(WorkflowEngineTest, AStalePassNeverClosesAFindingALaterVerificationReopened) {
+  // To RECTIFIED through a notice.
+  uint64_t li_mid = 1, wang_mid = 1;
+  std::string f = ids_.NewUuidV7();
+  ASSERT_EQ(Push(li_, testing::CreateFinding(kLiClient, li_mid++, f, FindingAt(a_))).outcome(), v1::APPLIED);
+  std::string notice = ids_.NewUuidV7();
+  v1::RecordBody nb;
+  nb.mutable_notice()->set_site_id(a_);
+  nb.mutable_notice()->add_finding_ids(f);
+  nb.mutable_notice()->set_deadline_ms(testing::kTestNowMs + 14 * kDay);
+  OfficeCreate("notices", nb, notice);
+  v1::Finding to = Get("findings", f).body().finding();
+  to.set_status(v1::NOTIFIED);
+  to.set_deadline_ms(testing::kTestNowMs + 14 * kDay);
+  to.set_notice_id(notice);
+  ASSERT_EQ(Move(office_, kOfficeClient, &office_mid_, f, to, {"status", "deadline_ms", "notice_id"}).outcome(),
+            v1::APPLIED);
+  for (v1::FindingStatus s : {v1::IN_RECTIFICATION, v1::RECTIFIED}) {
+    to.set_status(s);
+    ASSERT_EQ(Move(office_, kOfficeClient, &office_mid_, f, to, {"status"}).outcome(), v1::APPLIED);
+  }
+  v1::Record rectified = Get("findings", f);
+
+  // Li checks and passes it, offline; meanwhile Wang's check fails it, the
+  // school starts over and reports it fixed again.
+  std::string pass = Verification(li_, kLiClient, &li_mid, f, v1::PASSED);
+  std::string fail = Verification(wang_, kWangClient, &wang_mid, f, v1::FAILED, testing::kTestNowMs + 30 * kDay);
+  to.set_status(v1::REOPENED);
+  to.set_verification_id(fail);
+  to.set_deadline_ms(testing::kTestNowMs + 30 * kDay);
+  ASSERT_EQ(Move(wang_, kWangClient, &wang_mid, f, to, {"status", "verification_id", "deadline_ms"}).outcome(),
+            v1::APPLIED);
+  for (v1::FindingStatus s : {v1::IN_RECTIFICATION, v1::RECTIFIED}) {
+    to.set_status(s);
+    ASSERT_EQ(Move(office_, kOfficeClient, &office_mid_, f, to, {"status"}).outcome(), v1::APPLIED);
+  }
+
+  // Li's pass, made on the first round's RECTIFIED, arrives: the status is
+  // RECTIFIED again, but the second round has not been verified.
+  v1::RecordBody closed = rectified.body();
+  closed.mutable_finding()->set_status(v1::CLOSED);
+  closed.mutable_finding()->set_verification_id(pass);
+  v1::MutationResult r = Push(li_, PatchRecord(kLiClient, li_mid++, "findings", f, rectified.version(),
+                                               rectified.body(), closed, {"status", "verification_id"}));
+  EXPECT_EQ(r.outcome(), v1::CONFLICT) << r.reason();
+  EXPECT_EQ(Get("findings", f).body().finding().status(), v1::RECTIFIED);
+  bool kept = false;
+  for (const auto& c : r.conflicts())
+    if (c.field() == "status") {
+      kept = true;
+      EXPECT_EQ(c.loser_value().finding().status(), v1::CLOSED);
+      EXPECT_EQ(c.winner_value().finding().status(), v1::RECTIFIED);
+    }
+  EXPECT_TRUE(kept) << "the stale pass is kept as the conflict's loser";
+
+  // A verification of the second round closes it.
+  std::string second = Verification(wang_, kWangClient, &wang_mid, f, v1::PASSED);
+  v1::Finding now = Get("findings", f).body().finding();
+  now.set_status(v1::CLOSED);
+  now.set_verification_id(second);
+  EXPECT_EQ(Move(wang_, kWangClient, &wang_mid, f, now, {"status", "verification_id"}).outcome(), v1::APPLIED);
+}
+
 }  // namespace
 }  // namespace inspectsync::server
