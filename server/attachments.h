@@ -53,8 +53,11 @@ class AttachmentEngine {
     virtual StatusOr<v1::UploadResult> Finish() = 0;
   };
   // INVALID_ARGUMENT (bad hash, size, media type, offset), PERMISSION_DENIED
-  // (a finding the caller may not see or change), RESOURCE_EXHAUSTED naming
-  // the limit (size, device quota).
+  // (a finding the caller may not see or change), FAILED_PRECONDITION (the
+  // finding is not on the server yet: push it first), RESOURCE_EXHAUSTED
+  // naming the limit (size, device quota), ABORTED (another upload of the
+  // hash is in progress). Finish: DATA_LOSS when the bytes do not match the
+  // hash (nothing is kept: upload again from 0).
   virtual StatusOr<std::unique_ptr<Upload>> BeginUpload(const Caller& caller, const v1::AttachmentMeta& meta,
                                                         uint64_t offset) = 0;
   virtual StatusOr<v1::AttachmentStatusResponse> Status(const Caller& caller, const std::string& sha256) = 0;
