@@ -140,8 +140,10 @@ ALTER TABLE mutation_results_v7 RENAME TO mutation_results;
 )sql",
       // 8: photo evidence (issue 7; storage/attachment_store.h): which
       // finding each photo was attached to, and what each device was charged.
+      // IF NOT EXISTS: tests that rewind user_version to rebuild older tables
+      // leave these in place.
       R"sql(
-CREATE TABLE attachments (
+CREATE TABLE IF NOT EXISTS attachments (
   sha256 TEXT NOT NULL,
   finding_id TEXT NOT NULL,
   size INTEGER NOT NULL,
@@ -152,13 +154,13 @@ CREATE TABLE attachments (
   created_ms INTEGER NOT NULL,
   PRIMARY KEY (sha256, finding_id)
 );
-CREATE TABLE attachment_usage (
+CREATE TABLE IF NOT EXISTS attachment_usage (
   device TEXT NOT NULL,
   sha256 TEXT NOT NULL,
   size INTEGER NOT NULL,
   PRIMARY KEY (device, sha256)
 ) WITHOUT ROWID;
-CREATE INDEX attachment_usage_by_hash ON attachment_usage(sha256);
+CREATE INDEX IF NOT EXISTS attachment_usage_by_hash ON attachment_usage(sha256);
 )sql",
   };
   return m;
