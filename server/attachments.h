@@ -3,9 +3,11 @@
 // AttachmentService is a thin adapter and the simulation drives this very
 // engine in-process, as it does the SyncEngine.
 //
-// Blobs are content-addressed by SHA-256: assembled in a temporary file,
-// verified, fsynced and renamed to <dir>/<aa>/<sha256>; identical photos are
-// stored once. Metadata rows (which finding, which version, capture time,
+// Blobs are content-addressed by SHA-256: assembled in a temporary file
+// (<dir>/partial/<sha256>, which is also the resumable partial upload),
+// verified, fsynced and renamed to <dir>/<aa>/<bb>/<sha256>; identical photos
+// are stored once. Uploads of one hash are serialised: a second upload of a
+// hash while one is in progress gets ABORTED (ask Status, then retry). Metadata rows (which finding, which version, capture time,
 // position, who uploaded) live in the store. A partial upload is kept so a
 // dropped connection resumes where it stopped. Blobs no finding references
 // are collected after a grace period.
@@ -51,8 +53,11 @@ class AttachmentEngine {
     virtual StatusOr<v1::UploadResult> Finish() = 0;
   };
   // INVALID_ARGUMENT (bad hash, size, media type, offset), PERMISSION_DENIED
-  // (a finding the caller may not see or change), RESOURCE_EXHAUSTED naming
-  // the limit (size, device quota).
+  // (a finding the caller may not see or change), FAILED_PRECONDITION (the
+  // finding is not on the server yet: push it first), RESOURCE_EXHAUSTED
+  // naming the limit (size, device quota), ABORTED (another upload of the
+  // hash is in progress). Finish: DATA_LOSS when the bytes do not match the
+  // hash (nothing is kept: upload again from 0).
   virtual StatusOr<std::unique_ptr<Upload>> BeginUpload(const Caller& caller, const v1::AttachmentMeta& meta,
                                                         uint64_t offset) = 0;
   virtual StatusOr<v1::AttachmentStatusResponse> Status(const Caller& caller, const std::string& sha256) = 0;
@@ -61,6 +66,15 @@ class AttachmentEngine {
   // finding in the caller's scope: indistinguishable from NOT_FOUND's words).
   virtual inspectsync::Status Download(const Caller& caller, const v1::DownloadRequest& req,
                                        const std::function<inspectsync::Status(const v1::DownloadChunk&)>& on_chunk) = 0;
+  // The same, one chunk at a time, for callers that write asynchronously
+  // (the gRPC reactor). Next() returns false once the last chunk was given.
+  class DownloadStream {
+   public:
+    virtual ~DownloadStream() = default;
+    virtual StatusOr<bool> Next(v1::DownloadChunk* chunk) = 0;
+  };
+  virtual StatusOr<std::unique_ptr<DownloadStream>> BeginDownload(const Caller& caller,
+                                                                  const v1::DownloadRequest& req) = 0;
 
   struct GcReport {
     uint64_t blobs_removed = 0, bytes_removed = 0, partials_removed = 0, blobs_kept = 0;

@@ -4,8 +4,12 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <condition_variable>
+#include <cstdio>
 #include <mutex>
+#include <thread>
 
+#include "server/attachment_service.h"
 #include "server/auth/certs.h"
 #include "server/office_service.h"
 #include "server/sync_service.h"
@@ -19,9 +23,35 @@ struct Server::Impl {
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<SyncServiceImpl> service;
   std::unique_ptr<OfficeServiceImpl> office;
+  std::unique_ptr<AttachmentEngine> attachments;
+  std::unique_ptr<AttachmentServiceImpl> attachment_service;
   std::unique_ptr<grpc::Server> grpc_server;
   int port = 0;
   std::once_flag shutdown_once;
+
+  // Photo GC, every options.gc_interval_ms, until Shutdown.
+  std::mutex gc_mu;
+  std::condition_variable gc_cv;
+  bool gc_stop = false;
+  std::thread gc_thread;
+
+  void GcLoop() {
+    const auto interval = std::chrono::milliseconds(options.gc_interval_ms);
+    std::unique_lock<std::mutex> lock(gc_mu);
+    while (!gc_cv.wait_for(lock, interval, [&] { return gc_stop; })) {
+      lock.unlock();
+      auto report = attachments->CollectGarbage();
+      if (!report.ok()) {
+        std::fprintf(stderr, "inspectsync server: photo GC: %s\n", report.status().ToString().c_str());
+      } else if (report->blobs_removed + report->partials_removed > 0) {
+        std::fprintf(stderr, "inspectsync server: photo GC removed %llu photos (%llu bytes), %llu stale partial uploads\n",
+                     static_cast<unsigned long long>(report->blobs_removed),
+                     static_cast<unsigned long long>(report->bytes_removed),
+                     static_cast<unsigned long long>(report->partials_removed));
+      }
+      lock.lock();
+    }
+  }
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -73,6 +103,17 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->engine = std::make_unique<SyncEngine>(impl->store.get(), options.engine);
   impl->service = std::make_unique<SyncServiceImpl>(impl->engine.get(), impl->authenticator.get());
   impl->office = std::make_unique<OfficeServiceImpl>(impl->engine.get(), impl->authenticator.get());
+  AttachmentOptions att = options.attachments;
+  if (att.dir.empty()) {
+    auto slash = options.db_path.rfind('/');
+    att.dir = (slash == std::string::npos ? std::string(".") : options.db_path.substr(0, slash)) + "/blobs";
+  }
+  att.clock = options.engine.clock;
+  auto attachments = AttachmentEngine::Open(impl->engine.get(), att);
+  if (!attachments.ok()) return attachments.status();
+  impl->attachments = std::move(*attachments);
+  impl->attachment_service = std::make_unique<AttachmentServiceImpl>(impl->attachments.get(),
+                                                                     impl->authenticator.get(), att.chunk_bytes);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -80,12 +121,17 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   builder.AddListeningPort(options.listen, creds, &impl->port);
   builder.RegisterService(impl->service.get());
   builder.RegisterService(impl->office.get());
+  builder.RegisterService(impl->attachment_service.get());
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   impl->grpc_server = builder.BuildAndStart();
   if (!impl->grpc_server || impl->port == 0)
     return Unavailable("cannot listen on " + options.listen + " (address in use or not valid?)");
   impl->grpc_server->GetHealthCheckService()->SetServingStatus(true);
+  if (options.gc_interval_ms > 0) {
+    Impl* raw = impl.get();
+    impl->gc_thread = std::thread([raw] { raw->GcLoop(); });
+  }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -97,14 +143,23 @@ std::string Server::address() const {
 }
 
 SyncEngine* Server::engine() { return impl_->engine.get(); }
+AttachmentEngine* Server::attachments() { return impl_->attachments.get(); }
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
   std::call_once(impl_->shutdown_once, [&] {
+    {
+      std::lock_guard<std::mutex> lock(impl_->gc_mu);
+      impl_->gc_stop = true;
+    }
+    impl_->gc_cv.notify_all();
+    if (impl_->gc_thread.joinable()) impl_->gc_thread.join();
     if (impl_->grpc_server) {
       impl_->grpc_server->GetHealthCheckService()->SetServingStatus(false);
       impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
       impl_->grpc_server->Wait();
     }
+    impl_->attachment_service.reset();
+    impl_->attachments.reset();
     impl_->engine.reset();
     impl_->store.reset();  // closes the database: WAL checkpointed, files consistent
   });

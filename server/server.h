@@ -11,6 +11,7 @@
 #include <string>
 
 #include "inspectsync/status.h"
+#include "server/attachments.h"
 #include "server/sync_engine.h"
 
 namespace inspectsync::server {
@@ -30,6 +31,12 @@ struct ServerOptions {
   EngineOptions engine;
   storage::SqliteStoreOptions store;
   int max_message_bytes = 16 * 1024 * 1024;
+  // Photo evidence. attachments.dir "" = "blobs" beside db_path; its clock
+  // is engine.clock (one clock per server).
+  AttachmentOptions attachments;
+  // How often a background thread collects unreferenced photos; 0 = never
+  // (tests call attachments()->CollectGarbage() themselves).
+  int64_t gc_interval_ms = 3600 * 1000;
 };
 
 class Server {
@@ -44,6 +51,7 @@ class Server {
   // cancels the rest, then closes the database. Idempotent.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(10));
   SyncEngine* engine();
+  AttachmentEngine* attachments();
 
  private:
   struct Impl;

@@ -25,6 +25,8 @@
 
 namespace inspectsync::storage {
 
+class AttachmentStore;  // storage/attachment_store.h
+
 struct StoredRecord {
   std::string collection;
   std::string id;
@@ -133,6 +135,8 @@ class ServerStore {
   virtual Status ReadHistory(uint64_t after, size_t limit, std::vector<VersionRow>* out) = 0;
   virtual Status ListConflicts(const ConflictFilter& filter, std::vector<v1::Conflict>* out) = 0;
   virtual StatusOr<uint64_t> CountRecords(const std::string& collection) = 0;
+  // Photo evidence metadata in the same database (never null; owned by the store).
+  virtual AttachmentStore* attachments() = 0;
 };
 
 struct SqliteStoreOptions {

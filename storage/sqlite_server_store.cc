@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/schema.h"
+#include "storage/attachment_store.h"
 #include "storage/server_store.h"
 #include "storage/sqlite_util.h"
 
@@ -136,6 +137,30 @@ INSERT INTO mutation_results_v7(client_id, mutation_id, result)
   SELECT client_id, mutation_id, result FROM mutation_results ORDER BY client_id, mutation_id;
 DROP TABLE mutation_results;
 ALTER TABLE mutation_results_v7 RENAME TO mutation_results;
+)sql",
+      // 8: photo evidence (issue 7; storage/attachment_store.h): which
+      // finding each photo was attached to, and what each device was charged.
+      // IF NOT EXISTS: tests that rewind user_version to rebuild older tables
+      // leave these in place.
+      R"sql(
+CREATE TABLE IF NOT EXISTS attachments (
+  sha256 TEXT NOT NULL,
+  finding_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  media_type TEXT NOT NULL,
+  meta BLOB NOT NULL,
+  uploader_user TEXT NOT NULL,
+  uploader_device TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (sha256, finding_id)
+);
+CREATE TABLE IF NOT EXISTS attachment_usage (
+  device TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  PRIMARY KEY (device, sha256)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS attachment_usage_by_hash ON attachment_usage(sha256);
 )sql",
   };
   return m;
@@ -517,8 +542,9 @@ class SqliteWriteTxn : public ServerWriteTxn {
 class SqliteServerStore : public ServerStore {
  public:
   SqliteServerStore(std::unique_ptr<SQLite::Database> writer, std::vector<std::unique_ptr<SQLite::Database>> readers,
-                    std::unique_ptr<SQLite::Database> checkpointer)
-      : writer_(std::move(writer)),
+                    std::unique_ptr<SQLite::Database> checkpointer, std::unique_ptr<AttachmentStore> attachments)
+      : attachments_(std::move(attachments)),
+        writer_(std::move(writer)),
         stmts_(*writer_),
         readers_(std::move(readers)),
         checkpointer_(std::move(checkpointer)) {
@@ -725,6 +751,8 @@ class SqliteServerStore : public ServerStore {
     });
   }
 
+  AttachmentStore* attachments() override { return attachments_.get(); }
+
   StatusOr<uint64_t> CountRecords(const std::string& collection) override {
     uint64_t n = 0;
     Status st = WithReader("count records", [&](SQLite::Database& db) -> Status {
@@ -868,6 +896,8 @@ class SqliteServerStore : public ServerStore {
   std::mutex heads_mu_;
   std::map<std::string, uint64_t> collection_heads_;
 
+  std::unique_ptr<AttachmentStore> attachments_;  // its own connection to this file
+
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<QueuedWrite*> queue_;  // waiting for the next group
@@ -911,9 +941,12 @@ StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& 
   }
   auto checkpointer = OpenDatabase(path, options.synchronous_full);
   if (!checkpointer.ok()) return checkpointer.status();
+  auto attachments = OpenSqliteAttachmentStore(path, options.synchronous_full);
+  if (!attachments.ok()) return attachments.status();
   std::unique_ptr<ServerStore> store;
   Status st = Guard("open server store", [&]() -> Status {
-    store = std::make_unique<SqliteServerStore>(std::move(*writer), std::move(readers), std::move(*checkpointer));
+    store = std::make_unique<SqliteServerStore>(std::move(*writer), std::move(readers), std::move(*checkpointer),
+                                                std::move(*attachments));
     return Status::Ok();
   });
   if (!st.ok()) return st;

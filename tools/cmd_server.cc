@@ -18,6 +18,8 @@ const char* kUsage =
     "                          [--token-keys F] [--insecure] [--max-batch N] [--page-size N]\n"
     "                          [--max-clock-drift-s S] [--grace-s S] [--max-page-size N]\n"
     "                          [--max-message-bytes N] [--max-string-bytes N] [--max-call-s S]\n"
+    "                          [--blob-dir DIR] [--max-attachment-mb N] [--device-quota-mb N]\n"
+    "                          [--gc-grace-h H] [--gc-interval-min M]\n"
     "  --listen      address to serve on (default 127.0.0.1:7443; port 0 picks one)\n"
     "  --db          SQLite database file (default var/inspectsync.db; created if missing)\n"
     "  --certs       directory of the development CA and server certificate, created on\n"
@@ -33,13 +35,19 @@ const char* kUsage =
     "  --max-string-bytes   cap on every text value, below each field's own limit (default: none)\n"
     "  --max-call-s         a pull still streaming after this is ended; the tablet resumes (default 600)\n"
     "  --max-clock-drift-s  how far ahead a tablet's clock may be (default 900)\n"
-    "  --grace-s            on SIGTERM, how long in-flight calls may finish (default 10)\n";
+    "  --grace-s            on SIGTERM, how long in-flight calls may finish (default 10)\n"
+    "photo evidence (issue 7):\n"
+    "  --blob-dir           where photos are stored, by SHA-256 (default: blobs/ beside --db)\n"
+    "  --max-attachment-mb  largest photo (default 25); more is RESOURCE_EXHAUSTED\n"
+    "  --device-quota-mb    photos one device may upload in all (default 2048)\n"
+    "  --gc-grace-h         photos no finding references are removed after this (default 168)\n"
+    "  --gc-interval-min    how often to look for them (default 60; 0 = never)\n";
 }
 
 int CmdServer(const std::vector<std::string>& args) {
   Flags flags({"listen", "db", "certs", "tls-cert", "tls-key", "token-keys", "insecure", "max-batch", "page-size",
                "max-clock-drift-s", "grace-s", "max-page-size", "max-message-bytes", "max-string-bytes", "max-call-s",
-               "help"},
+               "blob-dir", "max-attachment-mb", "device-quota-mb", "gc-grace-h", "gc-interval-min", "help"},
               {"help", "insecure"});
   if (!flags.Parse(args) || !flags.positional().empty()) {
     std::fprintf(stderr, "inspectsync server: %s\n%s", flags.error().empty() ? "unexpected argument" : flags.error().c_str(), kUsage);
@@ -58,6 +66,7 @@ int CmdServer(const std::vector<std::string>& args) {
   opts.token_keys_file = flags.Get("token-keys", opts.token_keys_file);
   opts.insecure = flags.Has("insecure");
   long long max_batch, page_size, drift_s, grace_s, max_page, max_msg, max_str, max_call_s;
+  long long max_att_mb, quota_mb, gc_grace_h, gc_interval_min;
   if (!flags.GetInt("max-batch", 1000, &max_batch) || max_batch <= 0 || max_batch > 100000 ||
       !flags.GetInt("page-size", 500, &page_size) || page_size <= 0 ||
       !flags.GetInt("max-page-size", 5000, &max_page) || max_page < page_size || max_page > 1000000 ||
@@ -65,10 +74,14 @@ int CmdServer(const std::vector<std::string>& args) {
       !flags.GetInt("max-string-bytes", 0, &max_str) || max_str < 0 || max_str > (1LL << 30) ||
       !flags.GetInt("max-call-s", 600, &max_call_s) || max_call_s < 0 ||
       !flags.GetInt("max-clock-drift-s", 900, &drift_s) || drift_s < 0 ||
-      !flags.GetInt("grace-s", 10, &grace_s) || grace_s < 0) {
+      !flags.GetInt("grace-s", 10, &grace_s) || grace_s < 0 ||
+      !flags.GetInt("max-attachment-mb", 25, &max_att_mb) || max_att_mb <= 0 || max_att_mb > 4096 ||
+      !flags.GetInt("device-quota-mb", 2048, &quota_mb) || quota_mb <= 0 ||
+      !flags.GetInt("gc-grace-h", 168, &gc_grace_h) || gc_grace_h < 0 ||
+      !flags.GetInt("gc-interval-min", 60, &gc_interval_min) || gc_interval_min < 0) {
     std::fprintf(stderr,
                  "inspectsync server: a limit flag is not a whole number in its range (max-batch 1..100000, "
-                 "max-page-size >= page-size, max-message-bytes 4096..1 GiB)\n%s",
+                 "max-page-size >= page-size, max-message-bytes 4096..1 GiB, max-attachment-mb 1..4096)\n%s",
                  kUsage);
     return 2;
   }
@@ -79,6 +92,11 @@ int CmdServer(const std::vector<std::string>& args) {
   opts.engine.limits.max_string_bytes = static_cast<uint32_t>(max_str);
   opts.engine.max_call_ms = max_call_s * 1000;
   opts.engine.limits.max_clock_drift_ms = drift_s * 1000;
+  opts.attachments.dir = flags.Get("blob-dir");  // "" = beside the database
+  opts.attachments.max_attachment_bytes = static_cast<uint64_t>(max_att_mb) << 20;
+  opts.attachments.device_quota_bytes = static_cast<uint64_t>(quota_mb) << 20;
+  opts.attachments.gc_grace_ms = gc_grace_h * 3600 * 1000;
+  opts.gc_interval_ms = gc_interval_min * 60 * 1000;
   for (const std::string& file : {opts.db_path, opts.token_keys_file}) {
     std::filesystem::path p(file);
     std::error_code ec;
