@@ -207,7 +207,8 @@ StatusOr<std::string> Client::Impl::AttachStaged(const std::string& finding_id, 
       // Refused: leave no file behind unless a row needs it.
       auto known = store->attachments().GetBlob(staged.sha256);
       if (!had_file && known.ok() && !known->has_value()) blobs->Remove(staged.sha256);
-      return applied.status();
+      return Status(applied.status().code(),
+                    "cannot attach the photo to finding " + finding_id + ": " + applied.status().message());
     }
     return Status::Ok();
   }();
@@ -370,7 +371,10 @@ Status Client::Impl::DownloadLocked(const std::string& sha256) {
     std::filesystem::remove(part, ec);
     return bad;
   }
-  if (!st.ok()) return st;  // the part stays for the next attempt
+  if (!st.ok()) {
+    if (offset == 0) std::filesystem::remove(part, ec);  // nothing to resume from
+    return st;  // the part stays for the next attempt
+  }
   INSPECTSYNC_RETURN_IF_ERROR(synced);
   INSPECTSYNC_RETURN_IF_ERROR(blobs->Commit(part, sha256));
   std::lock_guard<std::mutex> lock(mu);
