@@ -193,8 +193,10 @@ Status DeviceAttachments::TouchBlob(const std::string& sha256, int64_t now_ms) {
 
 Status DeviceAttachments::ForgetBlob(const std::string& sha256) {
   return Guard("forget attachment blob", [&]() -> Status {
-    static const std::string kSql = std::string("DELETE FROM attachment_blobs AS b WHERE sha256 = ? AND NOT ") + kPinned;
-    impl_->ExecForHash(kSql.c_str(), sha256);
+    impl_->ExecForHash(
+        "DELETE FROM attachment_blobs WHERE sha256 = ? AND NOT EXISTS "
+        "(SELECT 1 FROM attachment_uploads u WHERE u.sha256 = attachment_blobs.sha256)",
+        sha256);
     return Status::Ok();
   });
 }

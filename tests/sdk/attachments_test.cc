@@ -313,6 +313,13 @@ TEST_F(AttachmentsTest, FetchVerifiesTheHashAndResumesACutDownload) {
   ASSERT_OK(c->FetchAttachment(sha));
   EXPECT_EQ(att_->download_offsets().size(), downloads);
 
+  // A cached copy deleted behind the SDK's back is fetched again.
+  fs::remove(*path);
+  auto again = c->FetchAttachment(sha);
+  ASSERT_OK(again);
+  EXPECT_EQ(ReadFile(*again), photo);
+  EXPECT_EQ(att_->download_offsets().size(), downloads + 1);
+
   EXPECT_EQ(c->FetchAttachment(std::string(64, 'a')).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(c->FetchAttachment("not-a-hash").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(c->FetchAttachment(std::string(64, 'A')).status().code(), StatusCode::kInvalidArgument);
