@@ -74,8 +74,8 @@ StatusOr<std::vector<AttachmentUpload>> DeviceAttachments::ListUploads(bool reje
   std::vector<AttachmentUpload> out;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("list attachment uploads", [&]() -> Status {
     SQLite::Statement q(*impl_->db,
-                        "SELECT seq, meta, queued_at_ms, rejected, code, reason, rejected_at_ms FROM attachment_uploads "
-                        "WHERE rejected = ? AND seq <= ? ORDER BY seq");
+                        "SELECT seq, meta, queued_at_ms, rejected, code, reason, rejected_at_ms "
+                        "FROM attachment_uploads WHERE rejected = ? AND seq <= ? ORDER BY seq");
     q.bind(1, rejected ? 1 : 0);
     q.bind(2, through > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : I64(through));
     while (q.executeStep()) out.push_back(ReadUpload(q));
@@ -87,7 +87,8 @@ StatusOr<std::vector<AttachmentUpload>> DeviceAttachments::ListUploads(bool reje
 StatusOr<uint64_t> DeviceAttachments::LastUploadSeq() {
   uint64_t seq = 0;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("read attachment queue", [&]() -> Status {
-    seq = static_cast<uint64_t>(impl_->db->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM attachment_uploads").getInt64());
+    seq = static_cast<uint64_t>(
+        impl_->db->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM attachment_uploads").getInt64());
     return Status::Ok();
   }));
   return seq;

@@ -7,8 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <vector>
 
 namespace inspectsync::sdk_internal {
 
@@ -69,7 +67,9 @@ bool IsSha256Hex(std::string_view s) {
 }
 
 std::string DetectMediaType(std::string_view h) {
-  auto at = [&](size_t pos, std::string_view magic) { return h.size() >= pos + magic.size() && h.substr(pos, magic.size()) == magic; };
+  auto at = [&](size_t pos, std::string_view magic) {
+    return h.size() >= pos + magic.size() && h.substr(pos, magic.size()) == magic;
+  };
   if (at(0, "\xFF\xD8\xFF")) return "image/jpeg";
   if (at(0, "\x89PNG\r\n\x1A\n")) return "image/png";
   if (at(0, "RIFF") && at(8, "WEBP")) return "image/webp";
@@ -145,22 +145,5 @@ bool BlobDir::Has(const std::string& sha256) const {
 }
 
 void BlobDir::Remove(const std::string& sha256) const { ::unlink(PathOf(sha256).c_str()); }
-
-StatusOr<std::string> HashFile(const std::string& path, uint64_t* size) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot read '" + path + "'");
-  Sha256 hash;
-  std::vector<char> buf(256 << 10);
-  *size = 0;
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    hash.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
-    *size += static_cast<uint64_t>(n);
-  }
-  if (in.bad()) return Internal("cannot read '" + path + "'");
-  return hash.HexDigest();
-}
 
 }  // namespace inspectsync::sdk_internal

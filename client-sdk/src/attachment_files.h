@@ -71,10 +71,6 @@ class BlobDir {
   std::string root_;
 };
 
-// Streams the file at `path` through a SHA-256 (a download resumed from a
-// partial file); *size gets its length. NOT_FOUND when it cannot be read.
-StatusOr<std::string> HashFile(const std::string& path, uint64_t* size);
-
 }  // namespace inspectsync::sdk_internal
 
 #endif  // INSPECTSYNC_CLIENT_SDK_SRC_ATTACHMENT_FILES_H_
