@@ -156,7 +156,6 @@ StatusOr<std::string> Client::Impl::AttachBytes(const std::string& finding_id, c
 StatusOr<std::string> Client::Impl::AttachStaged(const std::string& finding_id, const StagedBlob& staged,
                                                  const AttachOptions& o) {
   const std::string& findings = FindingsCollection();
-  size_t stored = 0;
   std::unique_lock<std::mutex> lock(mu);
   Status st = [&]() -> Status {
     auto view = store->GetView(findings, finding_id);
@@ -166,8 +165,8 @@ StatusOr<std::string> Client::Impl::AttachStaged(const std::string& finding_id, 
     const v1::Finding& current = (*view)->body.finding();
 
     // The evidence edit, through the one path every write takes (checked as
-    // the server will check it: a full list is INVALID_ARGUMENT naming
-    // max_items). Already listed: no edit, the upload is still ensured.
+    // the server will check it: a full list is INVALID_ARGUMENT naming the
+    // max_items limit). Already listed: no edit, the upload is still ensured.
     Edit edit;
     edit.op = Edit::Op::kUpdate;
     edit.collection = findings;
@@ -202,7 +201,7 @@ StatusOr<std::string> Client::Impl::AttachStaged(const std::string& finding_id, 
     } else {
       INSPECTSYNC_RETURN_IF_ERROR(blobs->Commit(staged.tmp, staged.sha256));
     }
-    auto applied = ApplyLocked({edit}, nullptr, &stored, &upload);
+    auto applied = ApplyLocked({edit}, nullptr, /*stored=*/nullptr, &upload);
     if (!applied.ok()) {
       // Refused: leave no file behind unless a row needs it.
       auto known = store->attachments().GetBlob(staged.sha256);
@@ -217,7 +216,6 @@ StatusOr<std::string> Client::Impl::AttachStaged(const std::string& finding_id, 
   std::filesystem::remove(staged.tmp, ec);  // whatever happened, no temp file stays
   if (!st.ok()) return st;
   NoteLocalWrite();  // the upload is a reason to sync even with no edit stored
-  (void)stored;
   return staged.sha256;
 }
 

@@ -72,7 +72,11 @@ TEST_F(AttachmentsTest, OfflineAttachThenSyncUploadsItAfterTheFinding) {
   auto c = OpenAtt();
   std::string id = NewFinding(*c);
   const std::string photo = Jpeg(100'000);
-  auto sha = c->AttachPhotoBytes(id, photo);
+  AttachOptions where;
+  where.has_position = true;
+  where.latitude = 39.9042;
+  where.longitude = 116.4074;
+  auto sha = c->AttachPhotoBytes(id, photo, where);
   ASSERT_OK(sha);
   EXPECT_EQ(*sha, FakeAttachmentServer::Hash(photo));
 
@@ -99,7 +103,16 @@ TEST_F(AttachmentsTest, OfflineAttachThenSyncUploadsItAfterTheFinding) {
   EXPECT_EQ(att_->blob(*sha), photo);
   ASSERT_EQ(att_->uploads().size(), 1u);
   EXPECT_EQ(att_->finding_known_at_upload(), std::vector<bool>{true});
-  EXPECT_EQ(att_->uploads()[0].meta.finding_id(), id);
+  const v1::AttachmentMeta meta = att_->uploads()[0].meta;  // a copy: uploads() returns by value
+  EXPECT_EQ(meta.finding_id(), id);
+  EXPECT_EQ(meta.finding_version(), 0u);  // attached before the finding was ever synced
+  EXPECT_EQ(meta.size(), photo.size());
+  EXPECT_EQ(meta.media_type(), "image/jpeg");
+  EXPECT_EQ(meta.capture_device_ms(), clock_.NowMillis());
+  EXPECT_GT(meta.capture_hlc(), 0u);
+  EXPECT_TRUE(meta.has_position());
+  EXPECT_DOUBLE_EQ(meta.latitude(), 39.9042);
+  EXPECT_DOUBLE_EQ(meta.longitude(), 116.4074);
   EXPECT_EQ(att_->Find("findings", id)->body().finding().evidence(0), *sha);
   EXPECT_TRUE(Pending(*c).empty());
   // The device keeps its copy (now ordinary cache).
