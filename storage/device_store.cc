@@ -56,6 +56,17 @@ const std::vector<std::string>& Migrations() {
           WHERE s.collection = local_view.collection AND s.id = local_view.id
             AND s.version = local_view.version AND s.deleted = local_view.deleted);
       )sql",
+      // v3: photo evidence (storage/device_attachments.h). AUTOINCREMENT:
+      // a seq is never reused, so "queued before this sync's push" holds.
+      R"sql(
+      CREATE TABLE attachment_blobs (
+        sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, media_type TEXT NOT NULL,
+        last_used_ms INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE attachment_uploads (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, sha256 TEXT NOT NULL UNIQUE, meta BLOB NOT NULL,
+        queued_at_ms INTEGER NOT NULL, rejected INTEGER NOT NULL DEFAULT 0, code INTEGER NOT NULL DEFAULT 0,
+        reason TEXT NOT NULL DEFAULT '', rejected_at_ms INTEGER NOT NULL DEFAULT 0);
+      )sql",
   };
   return *m;
 }
@@ -167,6 +178,7 @@ class DeviceStore::Impl {
   // (a sync's push results, a pull page, a local edit) never waits for a
   // checkpoint's copy and fsync. Declared after db: stopped before it closes.
   std::unique_ptr<WalCheckpointer> checkpointer;
+  std::unique_ptr<DeviceAttachments> attachments;  // on `db`
 
   // Prepared once, reused for the life of the store.
   SQLite::Statement& Stmt(const char* sql) {
@@ -394,6 +406,7 @@ StatusOr<std::unique_ptr<DeviceStore>> DeviceStore::Open(const std::string& path
   if (!db.ok()) return db.status();
   auto impl = std::make_unique<Impl>();
   impl->db = std::move(*db);
+  impl->attachments.reset(new DeviceAttachments(impl->db.get()));
   INSPECTSYNC_RETURN_IF_ERROR(Migrate(*impl->db, Migrations(), "device database '" + path + "'"));
   INSPECTSYNC_RETURN_IF_ERROR(Guard("load device state", [&]() -> Status {
     impl->Load(new_client_id);
@@ -413,6 +426,7 @@ const std::string& DeviceStore::client_id() const { return impl_->client_id; }
 uint64_t DeviceStore::next_mutation_id() const { return impl_->next_mutation_id; }
 uint64_t DeviceStore::cursor() const { return impl_->cursor; }
 uint64_t DeviceStore::last_hlc() const { return impl_->hlc; }
+DeviceAttachments& DeviceStore::attachments() { return *impl_->attachments; }
 
 StatusOr<std::optional<ViewRecord>> DeviceStore::GetView(const std::string& collection, const std::string& id) {
   std::optional<ViewRecord> out;
@@ -562,8 +576,9 @@ StatusOr<std::vector<DeadLetter>> DeviceStore::ListRejected() {
 
 Status DeviceStore::AppendMutation(const v1::Mutation& m, uint64_t hlc) { return AppendMutations({m}, hlc); }
 
-Status DeviceStore::AppendMutations(const std::vector<v1::Mutation>& ms, uint64_t hlc) {
-  if (ms.empty()) return Status::Ok();
+Status DeviceStore::AppendMutations(const std::vector<v1::Mutation>& ms, uint64_t hlc,
+                                    const AttachmentUpload* upload) {
+  if (ms.empty() && upload == nullptr) return Status::Ok();
   uint64_t new_hlc = std::max(impl_->hlc, hlc);
   for (size_t i = 0; i < ms.size(); ++i) {
     const uint64_t expected = impl_->next_mutation_id + i;
@@ -572,7 +587,7 @@ Status DeviceStore::AppendMutations(const std::vector<v1::Mutation>& ms, uint64_
                       std::to_string(expected));
     new_hlc = std::max(new_hlc, ms[i].hlc());
   }
-  const uint64_t next_id = ms.back().mutation_id() + 1;
+  const uint64_t next_id = ms.empty() ? impl_->next_mutation_id : ms.back().mutation_id() + 1;
   const int64_t rows_before = impl_->outbox_rows;
   Status st = Guard("append mutation", [&]() -> Status {
     impl_->outbox_rows = rows_before;
@@ -595,6 +610,7 @@ Status DeviceStore::AppendMutations(const std::vector<v1::Mutation>& ms, uint64_
     std::set<std::pair<std::string, std::string>> records;
     for (const v1::Mutation& m : ms) records.emplace(m.collection(), m.record_id());
     for (const auto& [collection, id] : records) impl_->Recompute(collection, id);
+    if (upload != nullptr) impl_->attachments->QueueInTransaction(*upload);
     txn.commit();
     return Status::Ok();
   });

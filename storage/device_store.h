@@ -10,6 +10,8 @@
 //     nothing pending shows its server state, whose body is stored once (in
 //     the server state; the view row points to it);
 //   - the dead letter: rejected mutations with their reason (nothing vanishes);
+//   - photo evidence: the attachment upload queue and the blobs held
+//     (attachments(), storage/device_attachments.h);
 // plus the device's identity and counters (client_id, next mutation_id, pull
 // cursor, last HLC).
 //
@@ -36,6 +38,7 @@
 
 #include "inspectsync/status.h"
 #include "inspectsync/v1/sync.pb.h"
+#include "storage/device_attachments.h"
 
 namespace inspectsync::storage {
 
@@ -83,6 +86,8 @@ class DeviceStore {
   // The scope the server last sent (PullResponse.scope); nullptr before the
   // first one. Sent back with each pull so the server backfills what it gained.
   const v1::ScopeSet* synced_scope() const;
+  // The upload queue and blob cache, on the same database.
+  DeviceAttachments& attachments();
 
   // ---- Reads ----
   // nullopt when the view has no row (never seen, or a rejected create).
@@ -110,8 +115,12 @@ class DeviceStore {
   Status AppendMutation(const v1::Mutation& m, uint64_t hlc);
   // Appends several local mutations in ONE transaction (all or none) and
   // recomputes their records' views. REQUIRES: their mutation ids are
-  // next_mutation_id(), next_mutation_id() + 1, ... in order.
-  Status AppendMutations(const std::vector<v1::Mutation>& ms, uint64_t hlc);
+  // next_mutation_id(), next_mutation_id() + 1, ... in order. With
+  // `upload`, the same transaction queues that photo's upload (a photo and
+  // the edit adding it to a finding's evidence are stored together); `ms`
+  // may then be empty (the finding already lists the photo).
+  Status AppendMutations(const std::vector<v1::Mutation>& ms, uint64_t hlc,
+                         const AttachmentUpload* upload = nullptr);
   // Stores the results of one push batch: removes each answered outbox row,
   // keeps the returned record as server state when it is newer, moves
   // REJECTED mutations to the dead letter, recomputes the affected views.

@@ -158,6 +158,8 @@ StatusOr<std::unique_ptr<Client>> Client::Open(ClientOptions options) {
   impl->store = std::move(*store);
   impl->client_id = impl->store->client_id();
   impl->hlc = std::make_unique<core::Hlc>(impl->clock, impl->store->last_hlc());
+  impl->blobs = std::make_unique<sdk_internal::BlobDir>(
+      options.attachment_dir.empty() ? options.db_path + ".attachments" : options.attachment_dir);
 
   if (options.transport) {
     impl->transport = options.transport;

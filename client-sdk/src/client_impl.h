@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "client-sdk/src/attachment_files.h"
 #include "core/clock.h"
 #include "core/hlc.h"
 #include "core/ids.h"
@@ -32,6 +33,7 @@ class Client::Impl {
   std::unique_ptr<core::IdGenerator> ids;
   std::shared_ptr<Transport> transport;    // null: offline only
   std::string client_id;                   // immutable after Open
+  std::unique_ptr<sdk_internal::BlobDir> blobs;  // the attachment directory; immutable after Open
 
   // Guards `store` and `hlc` (the HLC is persisted in the store's write
   // transactions, so it advances under the same lock).
@@ -73,6 +75,19 @@ class Client::Impl {
   StatusOr<v1::ProblemPage> Problems(const v1::ProblemQuery& query);
   StatusOr<v1::ProblemReport> CountProblems(const v1::ProblemQuery& query);
 
+  // ---- photo evidence (attachments.cc) ----
+  StatusOr<std::string> AttachFile(const std::string& finding_id, const std::string& path, const AttachOptions& o);
+  StatusOr<std::string> AttachBytes(const std::string& finding_id, const std::string& bytes, const AttachOptions& o);
+  StatusOr<std::string> Fetch(const std::string& sha256);
+  // Uploads the queued photos with seq <= through, oldest first. Stops at
+  // the first transient failure (the rest wait for the next sync); a
+  // permanent refusal moves that photo to the dead letter and goes on.
+  // REQUIRES: sync_mu held.
+  Status UploadQueued(uint64_t through, SyncReport* report);
+  // Trims the download cache to options.attachment_cache_bytes, never
+  // `keep`. REQUIRES: mu held.
+  Status EvictLocked(const std::string& keep);
+
   // ---- sync (sync.cc) ----
   StatusOr<SyncReport> Sync();
   Status StartBackground(BackgroundSyncOptions opts);
@@ -103,8 +118,21 @@ class Client::Impl {
   // none. An error names the edit as "<label> i: " unless label is null.
   // Returns the record ids, in order; *stored (optional) gets the number of
   // mutations stored (an update to equal values stores none). REQUIRES: mu held.
+  // With `upload`, the same transaction queues that photo (AttachPhoto).
   StatusOr<std::vector<std::string>> ApplyLocked(const std::vector<Edit>& edits, const char* label,
-                                                 size_t* stored = nullptr);
+                                                 size_t* stored = nullptr,
+                                                 const storage::AttachmentUpload* upload = nullptr);
+  // A photo written to a synced temporary file, not yet attached.
+  struct StagedBlob {
+    std::string tmp;  // removed by AttachStaged, whatever happens
+    std::string sha256;
+    uint64_t size = 0;
+    std::string media_type;
+  };
+  StatusOr<std::string> AttachStaged(const std::string& finding_id, const StagedBlob& staged, const AttachOptions& o);
+  // Checks the finding exists before any bytes are copied. Takes mu.
+  Status CheckAttachable(const std::string& finding_id);
+  Status DownloadLocked(const std::string& sha256);
   struct Batch;  // the state of one ApplyLocked (edits.cc)
   Status PlanCreate(Batch& batch, const Edit& e, std::string* id);
   Status PlanUpdate(Batch& batch, const Edit& e);

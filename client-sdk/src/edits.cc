@@ -64,7 +64,8 @@ struct Client::Impl::Batch : public core::RecordLookup {
 };
 
 StatusOr<std::vector<std::string>> Client::Impl::ApplyLocked(const std::vector<Edit>& edits, const char* label,
-                                                             size_t* stored) {
+                                                             size_t* stored,
+                                                             const storage::AttachmentUpload* upload) {
   Batch batch(store.get());
   std::vector<std::string> ids_out;
   ids_out.reserve(edits.size());
@@ -84,7 +85,7 @@ StatusOr<std::vector<std::string>> Client::Impl::ApplyLocked(const std::vector<E
     }
     ids_out.push_back(std::move(id));
   }
-  INSPECTSYNC_RETURN_IF_ERROR(store->AppendMutations(batch.mutations, hlc->last()));
+  INSPECTSYNC_RETURN_IF_ERROR(store->AppendMutations(batch.mutations, hlc->last(), upload));
   if (stored != nullptr) *stored = batch.mutations.size();
   return ids_out;
 }

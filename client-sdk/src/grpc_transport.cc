@@ -1,15 +1,20 @@
-// The gRPC Transport. The only file of the SDK that sees gRPC types.
+// The gRPC Transport (SyncService and AttachmentService). The only file of
+// the SDK that sees gRPC types.
 #include <grpcpp/grpcpp.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "inspectsync/transport.h"
+#include "inspectsync/v1/attachments.grpc.pb.h"
 #include "inspectsync/v1/sync.grpc.pb.h"
 
 namespace inspectsync {
 
 namespace {
+
+// Bytes per upload message: the proto's contract (a server may refuse more).
+constexpr size_t kUploadChunkBytes = 256 << 10;
 
 // grpc::StatusCode and inspectsync::StatusCode both carry google.rpc.Code
 // values, so the mapping is the identity; the server's message is kept.
@@ -36,6 +41,7 @@ class GrpcTransport : public Transport {
     args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 2 << 20);
     channel_ = grpc::CreateCustomChannel(address, std::move(creds), args);
     stub_ = v1::SyncService::NewStub(channel_);
+    attachments_ = v1::AttachmentService::NewStub(channel_);
     if (!options.token.empty()) bearer_ = "Bearer " + options.token;
   }
 
@@ -65,9 +71,73 @@ class GrpcTransport : public Transport {
     return FromGrpc(reader->Finish());
   }
 
+  StatusOr<v1::UploadResult> UploadAttachment(const v1::AttachmentMeta& meta, uint64_t offset,
+                                              const ChunkReader& read) override {
+    grpc::ClientContext context;
+    Prepare(&context, options_.attachment_deadline);
+    v1::UploadResult result;
+    std::unique_ptr<grpc::ClientWriter<v1::UploadChunk>> writer = attachments_->Upload(&context, &result);
+    v1::UploadChunk first;
+    *first.mutable_meta() = meta;
+    first.set_offset(offset);
+    // One chunk in memory at a time. A failed Write means the server ended
+    // the call (a refusal, or the link dropped): Finish says which.
+    bool open = writer->Write(first);
+    Status local;
+    while (open) {
+      v1::UploadChunk chunk;
+      local = read(kUploadChunkBytes, chunk.mutable_data());
+      if (!local.ok()) {
+        context.TryCancel();
+        break;
+      }
+      if (chunk.data().empty()) break;
+      open = writer->Write(chunk);
+    }
+    if (open && local.ok()) writer->WritesDone();
+    grpc::Status st = writer->Finish();
+    if (!local.ok()) return local;  // our own read failed: that is the error that matters
+    if (!st.ok()) return FromGrpc(st);
+    return result;
+  }
+
+  StatusOr<v1::AttachmentStatusResponse> AttachmentStatus(const std::string& sha256) override {
+    grpc::ClientContext context;
+    Prepare(&context, options_.call_deadline);
+    v1::AttachmentStatusRequest request;
+    request.set_sha256(sha256);
+    v1::AttachmentStatusResponse response;
+    grpc::Status st = attachments_->Status(&context, request, &response);
+    if (!st.ok()) return FromGrpc(st);
+    return response;
+  }
+
+  Status DownloadAttachment(const std::string& sha256, uint64_t offset,
+                            const std::function<Status(const v1::DownloadChunk&)>& on_chunk) override {
+    grpc::ClientContext context;
+    Prepare(&context, options_.attachment_deadline);
+    v1::DownloadRequest request;
+    request.set_sha256(sha256);
+    request.set_offset(offset);
+    std::unique_ptr<grpc::ClientReader<v1::DownloadChunk>> reader = attachments_->Download(&context, request);
+    v1::DownloadChunk chunk;
+    while (reader->Read(&chunk)) {
+      Status st = on_chunk(chunk);
+      if (!st.ok()) {
+        context.TryCancel();
+        while (reader->Read(&chunk)) {
+        }
+        reader->Finish();
+        return st;
+      }
+    }
+    return FromGrpc(reader->Finish());
+  }
+
  private:
-  void Prepare(grpc::ClientContext* context) const {
-    context->set_deadline(std::chrono::system_clock::now() + options_.call_deadline);
+  void Prepare(grpc::ClientContext* context) const { Prepare(context, options_.call_deadline); }
+  void Prepare(grpc::ClientContext* context, std::chrono::milliseconds deadline) const {
+    context->set_deadline(std::chrono::system_clock::now() + deadline);
     if (!bearer_.empty()) context->AddMetadata("authorization", bearer_);
   }
 
@@ -75,6 +145,7 @@ class GrpcTransport : public Transport {
   std::string bearer_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
+  std::unique_ptr<v1::AttachmentService::Stub> attachments_;
 };
 
 }  // namespace

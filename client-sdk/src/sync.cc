@@ -36,12 +36,28 @@ StatusOr<SyncReport> Client::Impl::Sync() {
 }
 
 Status Client::Impl::SyncLocked(SyncReport* report, Events* events) {
+  // Photos queued before the push began: their evidence edits are older
+  // than any mutation PushAll reads, so once it returns OK the server has
+  // them (a photo attached during this sync waits for the next one, or its
+  // upload could reach the server before the finding it belongs to).
+  uint64_t uploads_through;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto last = store->attachments().LastUploadSeq();
+    if (!last.ok()) return last.status();
+    uploads_through = *last;
+  }
   INSPECTSYNC_RETURN_IF_ERROR(PushAll(report, events));
   INSPECTSYNC_RETURN_IF_ERROR(PullAll(report));
+  // After the pull: a slow upload never holds back the records.
+  if (uploads_through > 0) INSPECTSYNC_RETURN_IF_ERROR(UploadQueued(uploads_through, report));
   std::lock_guard<std::mutex> lock(mu);
   auto pending = store->OutboxCount();
   if (!pending.ok()) return pending.status();
   report->pending = *pending;
+  auto queued = store->attachments().ListUploads(/*rejected=*/false);
+  if (!queued.ok()) return queued.status();
+  report->attachments_pending = queued->size();
   report->cursor = store->cursor();
   return Status::Ok();
 }

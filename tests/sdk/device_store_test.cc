@@ -441,12 +441,14 @@ TEST_F(DeviceStoreTest, MigratesAVersion1FileKeepingWhatTheAppSees) {
     SQLite::Statement q(db, "UPDATE local_view SET body = ?");
     q.bind(1, body.data(), static_cast<int>(body.size()));
     ASSERT_EQ(q.exec(), 1);
+    // ... and without what later versions added.
+    db.exec("DROP TABLE attachment_uploads; DROP TABLE attachment_blobs");
     db.exec("PRAGMA user_version=1");
   }
   auto s = OpenStore();
   EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "pulled");
   SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 3);  // and on through the later migrations
   EXPECT_EQ(db.execAndGet("SELECT length(body) FROM local_view").getInt(), 0);
 }
 

@@ -34,6 +34,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -88,6 +89,32 @@ struct SyncReport {
   uint64_t pull_pages = 0;
   uint64_t cursor = 0;     // pull cursor after the sync
   uint64_t pending = 0;    // mutations still in the outbox (e.g. written during the sync)
+  uint64_t attachments_uploaded = 0;       // photos the server confirmed holding
+  uint64_t attachment_bytes_uploaded = 0;  // bytes sent for them (a resumed upload sends the rest only)
+  uint64_t attachments_rejected = 0;       // photos refused for good (see RejectedAttachments())
+  uint64_t attachments_pending = 0;        // photos still queued after the sync
+};
+
+// How to attach a photo (Client::AttachPhoto).
+struct AttachOptions {
+  // "" = detected from the bytes. Given, it must agree with them.
+  std::string media_type;
+  bool has_position = false;  // where it was taken, if the device knows
+  double latitude = 0;
+  double longitude = 0;
+};
+
+// A photo attached on this device that the server has not confirmed yet
+// (queued), or has refused for good (the dead letter: code and reason set).
+struct AttachmentUploadInfo {
+  std::string sha256;      // lowercase hex: the photo's name everywhere
+  std::string finding_id;  // the finding it was first attached to
+  uint64_t size = 0;
+  std::string media_type;
+  int64_t queued_at_ms = 0;  // device clock
+  StatusCode code = StatusCode::kOk;  // refused: the server's code...
+  std::string reason;                 // ... and words
+  int64_t rejected_at_ms = 0;
 };
 
 // One edit of an atomic batch (Client::Apply).
@@ -155,6 +182,14 @@ struct ClientOptions {
   size_t push_batch_bytes = 1 << 20;    // and about this many bytes (gRPC's default limit is 4 MiB)
   uint32_t pull_page_size = 500;        // records per pull page
   uint64_t rng_seed = 0;                // record ids and jitter; 0 = random
+  // Photo evidence. Attached photos and downloaded ones live, named by
+  // their SHA-256, in this directory; "" = db_path + ".attachments".
+  std::string attachment_dir;
+  uint64_t max_attachment_bytes = 25ull << 20;     // larger photos are refused (the server's default limit)
+  // Downloaded photos (and uploaded ones) beyond this many bytes are evicted,
+  // least recently used first. Photos still queued for upload are never
+  // evicted and do not count.
+  uint64_t attachment_cache_bytes = 256ull << 20;
 };
 
 class Client {
@@ -241,9 +276,47 @@ class Client {
   StatusOr<v1::ProblemPage> Problems(const v1::ProblemQuery& query);
   StatusOr<v1::ProblemReport> CountProblems(const v1::ProblemQuery& query);
 
+  // ---- Photo evidence ----
+  // Attaches a photo to a finding, offline: copies it into the attachment
+  // directory (named by its SHA-256; the same bytes are stored once) and, in
+  // ONE local transaction, queues its upload and adds the hash to the
+  // finding's `evidence` (an ordinary edit, synced like UpdateFinding's).
+  // Returns the hash. Sync() uploads it after pushing the finding.
+  // JPEG, PNG, WebP, HEIC and PDF, recognised by their bytes; anything else
+  // is INVALID_ARGUMENT, as is a finding whose evidence list is full.
+  // NOT_FOUND for a finding this device does not hold (or an unreadable
+  // file); RESOURCE_EXHAUSTED for a photo over max_attachment_bytes. A
+  // refusal stores nothing. Memory stays bounded for a file: it is read in
+  // chunks. (Bytes in memory: AttachPhotoBytes; a distinct name because two
+  // std::string overloads would be ambiguous.)
+  StatusOr<std::string> AttachPhoto(const std::string& finding_id, const std::filesystem::path& path,
+                                    const AttachOptions& options = AttachOptions());
+  StatusOr<std::string> AttachPhotoBytes(const std::string& finding_id, const std::string& bytes,
+                                         const AttachOptions& options = AttachOptions());
+  // The queue of photos not yet confirmed by the server, oldest first.
+  StatusOr<std::vector<AttachmentUploadInfo>> PendingAttachments();
+  // Photos the server refused for good (INVALID_ARGUMENT, PERMISSION_DENIED,
+  // RESOURCE_EXHAUSTED), with its reason; they stay until dismissed, and
+  // their bytes stay on the device. Retry puts one back in the queue (e.g.
+  // after the office raised a quota). NOT_FOUND if there is none.
+  StatusOr<std::vector<AttachmentUploadInfo>> RejectedAttachments();
+  Status DismissRejectedAttachment(const std::string& sha256);
+  Status RetryRejectedAttachment(const std::string& sha256);
+  // A local file holding the photo `sha256`: this device's own copy, or
+  // downloaded from the server (resuming a cut download) into the cache,
+  // its hash verified before it becomes visible. INVALID_ARGUMENT for a
+  // malformed hash, DATA_LOSS for a download whose bytes do not match it
+  // (nothing is kept), the server's NOT_FOUND / PERMISSION_DENIED, or
+  // FAILED_PRECONDITION offline without a copy. Waits for a running Sync.
+  // The path stays valid until a later download evicts the photo from the
+  // cache: open it promptly (an open file survives eviction).
+  StatusOr<std::string> FetchAttachment(const std::string& sha256);
+
   // ---- Sync ----
-  // Pushes the outbox, then pulls until caught up. On error, everything
-  // stored before it stays stored and calling Sync() again is safe.
+  // Pushes the outbox, then pulls until caught up, then uploads the photos
+  // queued before the sync began (each resumed from what the server holds).
+  // On error, everything stored before it stays stored and calling Sync()
+  // again is safe.
   StatusOr<SyncReport> Sync();
   StatusOr<uint64_t> PendingCount();
   StatusOr<std::vector<RejectedMutation>> Rejected();

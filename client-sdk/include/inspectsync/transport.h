@@ -11,6 +11,10 @@
 //     returns an error, the transport stops reading and returns that error.
 //   - Status codes follow google.rpc.Code; UNAVAILABLE, DEADLINE_EXCEEDED and
 //     other transient() codes are retried by background sync with backoff.
+//   - The attachment calls (photo evidence, AttachmentService) have default
+//     implementations that return UNIMPLEMENTED, so a transport that does not
+//     carry attachments still compiles; the Client then keeps its photos
+//     queued (UNIMPLEMENTED is not a refusal of the photo).
 //
 // Thread-safety: a Client calls its Transport from one thread at a time, but
 // not always the same thread. The gRPC transport is safe for concurrent use.
@@ -23,6 +27,7 @@
 #include <string>
 
 #include "inspectsync/status.h"
+#include "inspectsync/v1/attachments.pb.h"
 #include "inspectsync/v1/sync.pb.h"
 
 namespace inspectsync {
@@ -33,6 +38,35 @@ class Transport {
   virtual Status Push(const v1::PushRequest& request, v1::PushResponse* response) = 0;
   virtual Status Pull(const v1::PullRequest& request,
                       const std::function<Status(const v1::PullResponse&)>& on_page) = 0;
+
+  // ---- Attachments (photo evidence) ----
+  // Fills *out with the next bytes of an upload, at most `max` of them; an
+  // empty *out means the end. Called in order from the upload's offset.
+  using ChunkReader = std::function<Status(size_t max, std::string* out)>;
+  // Uploads the blob described by `meta` from `offset` (what
+  // AttachmentStatus said the server holds), pulling the bytes from `read`
+  // in chunks of at most 256 KiB, so memory stays bounded whatever the size.
+  // A non-OK Status leaves whatever the server received as a partial upload
+  // to resume from. INVALID_ARGUMENT, PERMISSION_DENIED and
+  // RESOURCE_EXHAUSTED are the server refusing this blob for good.
+  virtual StatusOr<v1::UploadResult> UploadAttachment(const v1::AttachmentMeta& meta, uint64_t offset,
+                                                      const ChunkReader& read) {
+    (void)meta, (void)offset, (void)read;
+    return Status(StatusCode::kUnimplemented, "this transport does not carry attachments");
+  }
+  // How many bytes of the blob the server holds, and whether it is complete.
+  virtual StatusOr<v1::AttachmentStatusResponse> AttachmentStatus(const std::string& sha256) {
+    (void)sha256;
+    return Status(StatusCode::kUnimplemented, "this transport does not carry attachments");
+  }
+  // Streams the blob from `offset`, calling `on_chunk` for each chunk in
+  // order (the first carries the meta); stops at on_chunk's first error and
+  // returns it.
+  virtual Status DownloadAttachment(const std::string& sha256, uint64_t offset,
+                                    const std::function<Status(const v1::DownloadChunk&)>& on_chunk) {
+    (void)sha256, (void)offset, (void)on_chunk;
+    return Status(StatusCode::kUnimplemented, "this transport does not carry attachments");
+  }
 };
 
 struct GrpcTransportOptions {
@@ -40,6 +74,10 @@ struct GrpcTransportOptions {
   // DEADLINE_EXCEEDED; every page received before that is already stored, so
   // the next sync resumes from there.
   std::chrono::milliseconds call_deadline{30'000};
+  // Deadline of one attachment upload or download (25 MiB over a poor
+  // mobile link takes minutes). A call cut by it resumes from the bytes the
+  // other side holds.
+  std::chrono::milliseconds attachment_deadline{600'000};
   // Largest response accepted (a pull page of big findings can exceed gRPC's
   // 4 MiB default).
   int max_receive_bytes = 64 << 20;
