@@ -33,7 +33,7 @@ namespace {
 constexpr size_t kMagicBytes = 12;  // the longest signature we check (WebP, HEIC)
 
 const char* const kMediaTypes = "image/jpeg (FF D8 FF), image/png (89 50 4E 47), image/webp (RIFF....WEBP), "
-                                "image/heic (....ftypheic/heix/mif1), application/pdf (%PDF-)";
+                                "image/heic (....ftyp heic/heix/hevc/hevx/heim/heis/mif1/msf1), application/pdf (%PDF-)";
 
 bool IsSha256Hex(const std::string& s) {
   if (s.size() != 64) return false;
@@ -54,7 +54,9 @@ std::string SniffMediaType(std::string_view head) {
   if (head.size() >= 12 && starts("RIFF") && head.substr(8, 4) == "WEBP") return "image/webp";
   if (head.size() >= 12 && head.substr(4, 4) == "ftyp") {
     std::string_view brand = head.substr(8, 4);
-    if (brand == "heic" || brand == "heix" || brand == "mif1") return "image/heic";
+    // The HEIF brands cameras write; the SDK accepts the same set (attachment_files.cc).
+    for (std::string_view b : {"heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"})
+      if (brand == b) return "image/heic";
   }
   if (starts("%PDF-")) return "application/pdf";
   return "";
