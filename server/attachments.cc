@@ -463,7 +463,8 @@ class Engine final : public AttachmentEngine {
     if (!rec.ok()) return rec.status();
     if (!rec->has_value())
       return FailedPrecondition("finding " + finding_id +
-                                " is not on the server yet: sync it first, then upload its photo");
+                                " is not on the server: push it before its photos (if its create was refused, the photo "
+                                "cannot attach to it)");
     auto scope = engine_->ScopeOf(caller);
     if (!scope.ok()) return scope.status();
     if (!scope->Sees((*rec)->scope))

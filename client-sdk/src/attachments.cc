@@ -33,9 +33,12 @@ const std::string& FindingsCollection() {
 }
 
 // The server refused this blob for good: retrying unchanged cannot help.
+// FAILED_PRECONDITION is the server saying the finding is not there: photos
+// upload only after the push that carried their finding, so its create was
+// refused (it is in Rejected()) and the photo can never attach to it.
 bool PermanentRefusal(const Status& s) {
   return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kPermissionDenied ||
-         s.code() == StatusCode::kResourceExhausted;
+         s.code() == StatusCode::kResourceExhausted || s.code() == StatusCode::kFailedPrecondition;
 }
 
 Status TooBig(uint64_t size, uint64_t limit) {

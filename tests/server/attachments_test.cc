@@ -369,7 +369,7 @@ TEST_F(AttachmentsTest, BadInputIsRefusedWithTheRightCodeAndChangesNothing) {
   bad(m, li_, StatusCode::kInvalidArgument, "past meta.size", photo.size() + 1);
   auto unknown = m;
   unknown.set_finding_id(core::NewUuidV7());
-  bad(unknown, li_, StatusCode::kFailedPrecondition, "not on the server yet");
+  bad(unknown, li_, StatusCode::kFailedPrecondition, "is not on the server: push it before its photos");
   bad(m, wang_, StatusCode::kPermissionDenied, "not assigned");
   bad(m, integration_, StatusCode::kPermissionDenied, "integration");
   bad(m, Caller("u-x", "janitor", "d"), StatusCode::kPermissionDenied, "unknown role");

@@ -309,3 +309,50 @@ std::string CheckWorkflow(World& w) {
 }
 
 }  // namespace inspectsync::sim
+
+namespace inspectsync::sim {
+
+std::string CheckAttachments(World& w) {
+  SimStats& stats = w.result().stats;
+  std::set<std::string> dead;  // hashes some tablet holds in its photo dead letter
+  for (SimTablet& t : w.tablets()) {
+    auto pending = t.client->PendingAttachments();
+    if (!pending.ok()) return "tablet " + std::to_string(t.index) + ": " + pending.status().ToString();
+    if (!pending->empty())
+      return "tablet " + std::to_string(t.index) + " still queues photo " + (*pending)[0].sha256 + " after the heal";
+    auto rejected = t.client->RejectedAttachments();
+    if (!rejected.ok()) return "tablet " + std::to_string(t.index) + ": " + rejected.status().ToString();
+    for (const auto& r : *rejected) {
+      if (r.reason.empty()) return "photo " + r.sha256 + " was refused without a reason";
+      dead.insert(r.sha256);
+      ++stats.photos_rejected;
+      w.Trace("tablet " + std::to_string(t.index) + " photo " + r.sha256.substr(0, 8) + " refused: " + r.reason);
+    }
+  }
+  std::map<std::string, v1::Finding> findings;
+  if (Status st = LiveOnServer(w, "findings", &findings); !st.ok()) return "cannot read the server: " + st.ToString();
+  std::set<std::string> stored;
+  for (const auto& [id, f] : findings)
+    for (const std::string& sha : f.evidence()) {
+      // Evidence may also be other references (the sim's edits add some).
+      if (sha.size() != 64 || sha.find_first_not_of("0123456789abcdef") != std::string::npos) continue;
+      auto held = w.server().attachments()->Status(server::Caller(), sha);
+      if (!held.ok()) return "server status of photo " + sha + ": " + held.status().ToString();
+      if (held->complete()) {
+        stored.insert(sha);
+      } else if (!dead.count(sha)) {
+        return "finding " + id + " names photo " + sha.substr(0, 8) +
+               ", which the server does not hold and no tablet lists as refused: a photo lost silently";
+      }
+    }
+  stats.photos_on_server = stored.size();
+  // Whoever may see a finding fetches its photos back, verified.
+  SimTablet& office = w.tablets()[0];
+  for (const std::string& sha : stored) {
+    auto got = office.client->FetchAttachment(sha);
+    if (!got.ok()) return "tablet 0 cannot fetch stored photo " + sha.substr(0, 8) + ": " + got.status().ToString();
+  }
+  return "";
+}
+
+}  // namespace inspectsync::sim

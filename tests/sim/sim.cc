@@ -234,6 +234,33 @@ void EditResponses(World& w, SimTablet& t, const LocalInspection& in) {
     ++w.result().stats.response_edits;
 }
 
+// Photo evidence: attach one of a few photos (so the same bytes recur on
+// other findings and tablets) to a finding the tablet holds, or fetch one a
+// finding names.
+void Photos(World& w, SimTablet& t) {
+  auto list = Findings(t);
+  if (list.empty()) return;
+  const LocalFinding& f = list[w.Rand(list.size())];
+  if (f.value.evidence_size() > 0 && w.Chance(40)) {
+    std::string sha = f.value.evidence(static_cast<int>(w.Rand(static_cast<uint64_t>(f.value.evidence_size()))));
+    auto got = t.client->FetchAttachment(sha);
+    w.Trace("tablet " + std::to_string(t.index) + " fetch photo " + sha.substr(0, 8) + ": " +
+            (got.ok() ? "ok" : got.status().ToString()));
+    if (got.ok()) {
+      ++w.result().stats.photos_fetched;
+    } else if (got.status().code() == StatusCode::kDataLoss) {
+      w.Fail("a fetched photo did not match its hash: " + got.status().ToString());
+    }
+    return;
+  }
+  uint64_t k = w.Rand(6);
+  std::string bytes("\xFF\xD8\xFF\xE0", 4);
+  bytes.resize(2000 + k * 15000, static_cast<char>('a' + k));
+  if (Write(w, t, "attach photo " + std::to_string(k) + " to " + Short(f.id),
+            [&] { return t.client->AttachPhotoBytes(f.id, bytes).status(); }))
+    ++w.result().stats.photos_attached;
+}
+
 void Step(World& w, int step) {
   auto& tablets = w.tablets();
   SimTablet& t = tablets[w.Rand(tablets.size())];
@@ -241,7 +268,9 @@ void Step(World& w, int step) {
   uint64_t pick = w.Rand(100);
   std::string tn = "tablet " + std::to_string(t.index);
   (void)step;
-  if (pick < 16) {
+  if (pick < 3) {
+    Photos(w, t);
+  } else if (pick < 16) {
     v1::Finding f;
     f.set_site_id(PickSite(w, t));
     f.set_category("safety");
@@ -327,7 +356,7 @@ void Quiesce(World& w) {
         w.Fail("tablet " + std::to_string(t.index) + " cannot sync after heal: " + r.status().ToString());
         return;
       }
-      moved |= r->pushed > 0 || r->pulled > 0;
+      moved |= r->pushed > 0 || r->pulled > 0 || r->attachments_uploaded > 0 || r->attachments_rejected > 0;
     }
     if (!moved) return;
   }
@@ -360,7 +389,8 @@ SimResult RunSimulation(const SimOptions& options) {
     } else {
       for (int step = 0; step < options.steps && !w.failed(); ++step) Step(w, step);
       if (!w.failed()) Quiesce(w);
-      for (auto check : {CheckHistory, CheckConvergence, CheckAcknowledged, CheckConflicts, CheckWorkflow}) {
+      for (auto check :
+           {CheckHistory, CheckConvergence, CheckAcknowledged, CheckConflicts, CheckWorkflow, CheckAttachments}) {
         if (w.failed()) break;
         std::string bad = check(w);
         if (!bad.empty()) w.Fail(bad);

@@ -55,6 +55,12 @@ struct SimStats {
   uint64_t closed = 0;           // findings CLOSED (each through a PASSED verification)
   uint64_t reopened_now = 0;     // findings REOPENED at the end
   uint64_t templated_inspections = 0;
+  // Photo evidence.
+  uint64_t photos_attached = 0;   // AttachPhotoBytes calls the tablets recorded
+  uint64_t photos_uploaded = 0;   // uploads the server finished (resumes included)
+  uint64_t photos_fetched = 0;    // FetchAttachment calls that returned verified bytes
+  uint64_t photos_rejected = 0;   // in tablets' photo dead letters at the end, each with its reason
+  uint64_t photos_on_server = 0;  // distinct hashes stored on the server at the end
 };
 
 struct SimResult {

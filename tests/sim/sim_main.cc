@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
     total.closed += r.stats.closed;
     total.reopened_now += r.stats.reopened_now;
     total.templated_inspections += r.stats.templated_inspections;
+    total.photos_attached += r.stats.photos_attached;
+    total.photos_uploaded += r.stats.photos_uploaded;
+    total.photos_fetched += r.stats.photos_fetched;
+    total.photos_rejected += r.stats.photos_rejected;
+    total.photos_on_server += r.stats.photos_on_server;
     if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
       std::printf("%llu seeds ok: %llu writes, %llu results, %llu rejected, %llu conflicts, %llu faults, "
                   "%llu server and %llu tablet crashes, %llu reassignments\n",
@@ -79,6 +84,12 @@ int main(int argc, char** argv) {
                   (unsigned long long)total.server_notices, (unsigned long long)total.server_verifications,
                   (unsigned long long)total.closed, (unsigned long long)total.reopened_now,
                   (unsigned long long)total.templated_inspections);
+    if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
+      std::printf("  photos: %llu attached, %llu uploads finished, %llu fetched; at the end %llu on the server, "
+                  "%llu in tablets' dead letters with a reason\n",
+                  (unsigned long long)total.photos_attached, (unsigned long long)total.photos_uploaded,
+                  (unsigned long long)total.photos_fetched, (unsigned long long)total.photos_on_server,
+                  (unsigned long long)total.photos_rejected);
     std::fflush(stdout);
   }
   return 0;

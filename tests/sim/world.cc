@@ -25,11 +25,18 @@ Status SimServer::Open() {
   // repeat those made before it at the same simulated millisecond.
   eo.id_seed = seed_ * 7919 + static_cast<uint64_t>(restarts_) + 1;
   engine_ = std::make_unique<server::SyncEngine>(store_.get(), eo);
+  server::AttachmentOptions ao;
+  ao.dir = db_path_ + ".blobs";
+  ao.clock = clock_;
+  auto att = server::AttachmentEngine::Open(engine_.get(), ao);
+  if (!att.ok()) return att.status();
+  attachments_ = std::move(*att);
   return Status::Ok();
 }
 
 void SimServer::Crash() {
   ++restarts_;
+  attachments_.reset();
   engine_.reset();
   store_.reset();
 }
@@ -107,6 +114,48 @@ Status SimTransport::Pull(const v1::PullRequest& request,
     INSPECTSYNC_RETURN_IF_ERROR(on_page(*page));
     if (plan->done) return Status::Ok();
   }
+}
+
+StatusOr<v1::UploadResult> SimTransport::UploadAttachment(const v1::AttachmentMeta& meta, uint64_t offset,
+                                                          const ChunkReader& read) {
+  World& w = *world_;
+  SimTablet& t = w.tablets_[tablet_];
+  if (t.partitioned) return Unavailable("partitioned (sim)");
+  auto up = w.server_.attachments()->BeginUpload(t.caller, meta, offset);
+  if (!up.ok()) return up.status();
+  // Small chunks, so a cut lands mid-photo and the next sync resumes it.
+  int cut_after = w.faults_on_ && w.Chance(w.options_.fault_percent) ? static_cast<int>(w.Rand(3)) : -1;
+  for (int n = 0;; ++n) {
+    std::string chunk;
+    INSPECTSYNC_RETURN_IF_ERROR(read(16 << 10, &chunk));
+    if (chunk.empty()) break;
+    if (n == cut_after) {
+      ++w.result_.stats.faults;
+      w.Trace("  net: tablet " + std::to_string(tablet_) + " upload of " + meta.sha256().substr(0, 8) + " cut after " +
+              std::to_string(n) + " chunks");
+      return Unavailable("upload cut (sim)");
+    }
+    INSPECTSYNC_RETURN_IF_ERROR((*up)->Append(chunk));
+  }
+  auto r = (*up)->Finish();
+  if (r.ok()) ++w.result_.stats.photos_uploaded;
+  return r;
+}
+
+StatusOr<v1::AttachmentStatusResponse> SimTransport::AttachmentStatus(const std::string& sha256) {
+  World& w = *world_;
+  if (w.tablets_[tablet_].partitioned) return Unavailable("partitioned (sim)");
+  return w.server_.attachments()->Status(w.tablets_[tablet_].caller, sha256);
+}
+
+Status SimTransport::DownloadAttachment(const std::string& sha256, uint64_t offset,
+                                        const std::function<Status(const v1::DownloadChunk&)>& on_chunk) {
+  World& w = *world_;
+  if (w.tablets_[tablet_].partitioned) return Unavailable("partitioned (sim)");
+  v1::DownloadRequest req;
+  req.set_sha256(sha256);
+  req.set_offset(offset);
+  return w.server_.attachments()->Download(w.tablets_[tablet_].caller, req, on_chunk);
 }
 
 // ---------------------------------------------------------------- world

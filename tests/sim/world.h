@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "inspectsync/client.h"
+#include "server/attachments.h"
 #include "server/sync_engine.h"
 #include "tests/sim/sim.h"
 
@@ -34,6 +35,7 @@ class SimServer {
   Status Open();
   void Crash();
   server::SyncEngine* engine() { return engine_.get(); }
+  server::AttachmentEngine* attachments() { return attachments_.get(); }
   storage::ServerStore* store() { return store_.get(); }
   int restarts() const { return restarts_; }
 
@@ -44,6 +46,7 @@ class SimServer {
   int restarts_ = 0;
   std::unique_ptr<storage::ServerStore> store_;
   std::unique_ptr<server::SyncEngine> engine_;
+  std::unique_ptr<server::AttachmentEngine> attachments_;
 };
 
 // A tablet's link to the server, with faults drawn from the world's RNG.
@@ -53,6 +56,12 @@ class SimTransport : public Transport {
   Status Push(const v1::PushRequest& request, v1::PushResponse* response) override;
   Status Pull(const v1::PullRequest& request,
               const std::function<Status(const v1::PullResponse&)>& on_page) override;
+  // Photos over the server's AttachmentEngine; an upload may be cut midway.
+  StatusOr<v1::UploadResult> UploadAttachment(const v1::AttachmentMeta& meta, uint64_t offset,
+                                              const ChunkReader& read) override;
+  StatusOr<v1::AttachmentStatusResponse> AttachmentStatus(const std::string& sha256) override;
+  Status DownloadAttachment(const std::string& sha256, uint64_t offset,
+                            const std::function<Status(const v1::DownloadChunk&)>& on_chunk) override;
 
  private:
   World* world_;
@@ -143,6 +152,10 @@ std::string CheckConflicts(World& w);
 // ones a PASSED / FAILED verification of them; notices and verifications name
 // findings of their own site; inspections use published template items.
 std::string CheckWorkflow(World& w);
+// Photo evidence: nothing queued after the heal; every hash a server finding
+// names is stored on the server or in a tablet's photo dead letter with a
+// reason; stored photos fetch back with their hash verified.
+std::string CheckAttachments(World& w);
 
 }  // namespace inspectsync::sim
 

@@ -296,7 +296,8 @@ class Client {
   // The queue of photos not yet confirmed by the server, oldest first.
   StatusOr<std::vector<AttachmentUploadInfo>> PendingAttachments();
   // Photos the server refused for good (INVALID_ARGUMENT, PERMISSION_DENIED,
-  // RESOURCE_EXHAUSTED), with its reason; they stay until dismissed, and
+  // RESOURCE_EXHAUSTED, FAILED_PRECONDITION: its finding's create was
+  // refused), with its reason; they stay until dismissed, and
   // their bytes stay on the device. Retry puts one back in the queue (e.g.
   // after the office raised a quota). NOT_FOUND if there is none.
   StatusOr<std::vector<AttachmentUploadInfo>> RejectedAttachments();
