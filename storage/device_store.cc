@@ -453,21 +453,8 @@ StatusOr<std::optional<ViewRecord>> DeviceStore::GetView(const std::string& coll
 
 StatusOr<std::vector<ViewRecord>> DeviceStore::ListView(const std::string& collection) {
   std::vector<ViewRecord> out;
-  INSPECTSYNC_RETURN_IF_ERROR(Guard("list view", [&]() -> Status {
-    static const std::string kSql = std::string("SELECT v.id, v.version, v.pending, v.body, s.record") + kViewFrom +
-                                    " WHERE v.collection = ? AND v.deleted = 0 ORDER BY v.id";
-    Use q(impl_->Stmt(kSql.c_str()));
-    q->bind(1, collection);
-    while (q->executeStep()) {
-      ViewRecord r;
-      r.collection = collection;
-      r.id = q->getColumn(0).getString();
-      r.version = U64(q->getColumn(1));
-      r.pending = q->getColumn(2).getInt() != 0;
-      if (!ParseViewBody(q->getColumn(3), q->getColumn(4), &r.body))
-        return DataLoss("corrupt view row " + collection + "/" + r.id);
-      out.push_back(std::move(r));
-    }
+  INSPECTSYNC_RETURN_IF_ERROR(ForEachView(collection, [&](ViewRecord&& r) -> Status {
+    out.push_back(std::move(r));
     return Status::Ok();
   }));
   return out;
