@@ -11,7 +11,10 @@
 
 #include "server/attachment_service.h"
 #include "server/auth/certs.h"
+#include "server/change_feed.h"
+#include "server/integration_service.h"
 #include "server/office_service.h"
+#include "server/webhooks.h"
 #include "server/sync_service.h"
 
 namespace inspectsync::server {
@@ -25,6 +28,9 @@ struct Server::Impl {
   std::unique_ptr<OfficeServiceImpl> office;
   std::unique_ptr<AttachmentEngine> attachments;
   std::unique_ptr<AttachmentServiceImpl> attachment_service;
+  std::unique_ptr<ChangeFeed> feed;
+  std::unique_ptr<Webhooks> webhooks;
+  std::unique_ptr<IntegrationServiceImpl> integration;
   std::unique_ptr<grpc::Server> grpc_server;
   int port = 0;
   std::once_flag shutdown_once;
@@ -114,6 +120,10 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->attachments = std::move(*attachments);
   impl->attachment_service = std::make_unique<AttachmentServiceImpl>(impl->attachments.get(),
                                                                      impl->authenticator.get(), att.chunk_bytes);
+  impl->feed = std::make_unique<ChangeFeed>(impl->engine.get());
+  impl->webhooks = std::make_unique<Webhooks>(impl->engine.get(), options.webhooks);
+  impl->integration = std::make_unique<IntegrationServiceImpl>(impl->engine.get(), impl->authenticator.get(),
+                                                               impl->feed.get(), impl->webhooks.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -122,12 +132,14 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   builder.RegisterService(impl->service.get());
   builder.RegisterService(impl->office.get());
   builder.RegisterService(impl->attachment_service.get());
+  builder.RegisterService(impl->integration.get());
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   impl->grpc_server = builder.BuildAndStart();
   if (!impl->grpc_server || impl->port == 0)
     return Unavailable("cannot listen on " + options.listen + " (address in use or not valid?)");
   impl->grpc_server->GetHealthCheckService()->SetServingStatus(true);
+  impl->webhooks->Start();
   if (options.gc_interval_ms > 0) {
     Impl* raw = impl.get();
     impl->gc_thread = std::thread([raw] { raw->GcLoop(); });
@@ -144,6 +156,7 @@ std::string Server::address() const {
 
 SyncEngine* Server::engine() { return impl_->engine.get(); }
 AttachmentEngine* Server::attachments() { return impl_->attachments.get(); }
+Webhooks* Server::webhooks() { return impl_->webhooks.get(); }
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
   std::call_once(impl_->shutdown_once, [&] {
@@ -153,11 +166,15 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     }
     impl_->gc_cv.notify_all();
     if (impl_->gc_thread.joinable()) impl_->gc_thread.join();
+    if (impl_->webhooks) impl_->webhooks->Stop();
     if (impl_->grpc_server) {
       impl_->grpc_server->GetHealthCheckService()->SetServingStatus(false);
       impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
       impl_->grpc_server->Wait();
     }
+    impl_->integration.reset();
+    impl_->webhooks.reset();
+    impl_->feed.reset();
     impl_->attachment_service.reset();
     impl_->attachments.reset();
     impl_->engine.reset();

@@ -13,6 +13,7 @@
 #include "inspectsync/status.h"
 #include "server/attachments.h"
 #include "server/sync_engine.h"
+#include "server/webhooks.h"
 
 namespace inspectsync::server {
 
@@ -37,6 +38,9 @@ struct ServerOptions {
   // How often a background thread collects unreferenced photos; 0 = never
   // (tests call attachments()->CollectGarbage() themselves).
   int64_t gc_interval_ms = 3600 * 1000;
+  // Webhook delivery (issue 8): endpoints are registered through the
+  // IntegrationService; these are the deliverer's settings.
+  WebhookOptions webhooks;
 };
 
 class Server {
@@ -52,6 +56,7 @@ class Server {
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(10));
   SyncEngine* engine();
   AttachmentEngine* attachments();
+  Webhooks* webhooks();
 
  private:
   struct Impl;

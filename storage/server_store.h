@@ -26,6 +26,8 @@
 namespace inspectsync::storage {
 
 class AttachmentStore;  // storage/attachment_store.h
+class ConsumerStore;    // storage/consumer_store.h
+class WebhookStore;     // storage/webhook_store.h
 
 struct StoredRecord {
   std::string collection;
@@ -137,6 +139,9 @@ class ServerStore {
   virtual StatusOr<uint64_t> CountRecords(const std::string& collection) = 0;
   // Photo evidence metadata in the same database (never null; owned by the store).
   virtual AttachmentStore* attachments() = 0;
+  // The change feed's consumer cursors and the webhooks' outbox, likewise.
+  virtual ConsumerStore* consumers() = 0;
+  virtual WebhookStore* webhooks() = 0;
 };
 
 struct SqliteStoreOptions {

@@ -14,7 +14,9 @@
 
 #include "core/schema.h"
 #include "storage/attachment_store.h"
+#include "storage/consumer_store.h"
 #include "storage/server_store.h"
+#include "storage/webhook_store.h"
 #include "storage/sqlite_util.h"
 
 namespace inspectsync::storage {
@@ -161,6 +163,50 @@ CREATE TABLE IF NOT EXISTS attachment_usage (
   PRIMARY KEY (device, sha256)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attachment_usage_by_hash ON attachment_usage(sha256);
+)sql",
+      // 9: the integration surface (issue 8): the change feed's named
+      // consumer cursors (storage/consumer_store.h); webhooks, their durable
+      // outbox, how far the event source has read history and conflicts, and
+      // which finding deadlines were announced overdue (storage/webhook_store.h).
+      R"sql(
+CREATE TABLE IF NOT EXISTS feed_consumers (
+  name TEXT PRIMARY KEY,
+  cursor INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhooks (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  event_mask INTEGER NOT NULL,
+  active INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  description TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_outbox (
+  event_id TEXT NOT NULL,
+  webhook_id TEXT NOT NULL,
+  event INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  delivered_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  PRIMARY KEY (event_id, webhook_id)
+);
+CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox(state, next_attempt_ms);
+CREATE TABLE IF NOT EXISTS webhook_sources (
+  name TEXT PRIMARY KEY,
+  position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS overdue_announced (
+  finding_id TEXT PRIMARY KEY,
+  deadline_ms INTEGER NOT NULL
+);
 )sql",
   };
   return m;
@@ -542,8 +588,11 @@ class SqliteWriteTxn : public ServerWriteTxn {
 class SqliteServerStore : public ServerStore {
  public:
   SqliteServerStore(std::unique_ptr<SQLite::Database> writer, std::vector<std::unique_ptr<SQLite::Database>> readers,
-                    std::unique_ptr<SQLite::Database> checkpointer, std::unique_ptr<AttachmentStore> attachments)
+                    std::unique_ptr<SQLite::Database> checkpointer, std::unique_ptr<AttachmentStore> attachments,
+                    std::unique_ptr<ConsumerStore> consumers, std::unique_ptr<WebhookStore> webhooks)
       : attachments_(std::move(attachments)),
+        consumers_(std::move(consumers)),
+        webhooks_(std::move(webhooks)),
         writer_(std::move(writer)),
         stmts_(*writer_),
         readers_(std::move(readers)),
@@ -752,6 +801,8 @@ class SqliteServerStore : public ServerStore {
   }
 
   AttachmentStore* attachments() override { return attachments_.get(); }
+  ConsumerStore* consumers() override { return consumers_.get(); }
+  WebhookStore* webhooks() override { return webhooks_.get(); }
 
   StatusOr<uint64_t> CountRecords(const std::string& collection) override {
     uint64_t n = 0;
@@ -897,6 +948,8 @@ class SqliteServerStore : public ServerStore {
   std::map<std::string, uint64_t> collection_heads_;
 
   std::unique_ptr<AttachmentStore> attachments_;  // its own connection to this file
+  std::unique_ptr<ConsumerStore> consumers_;      // likewise
+  std::unique_ptr<WebhookStore> webhooks_;        // likewise
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -943,10 +996,15 @@ StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& 
   if (!checkpointer.ok()) return checkpointer.status();
   auto attachments = OpenSqliteAttachmentStore(path, options.synchronous_full);
   if (!attachments.ok()) return attachments.status();
+  auto consumers = OpenSqliteConsumerStore(path, options.synchronous_full);
+  if (!consumers.ok()) return consumers.status();
+  auto webhooks = OpenSqliteWebhookStore(path, options.synchronous_full);
+  if (!webhooks.ok()) return webhooks.status();
   std::unique_ptr<ServerStore> store;
   Status st = Guard("open server store", [&]() -> Status {
     store = std::make_unique<SqliteServerStore>(std::move(*writer), std::move(readers), std::move(*checkpointer),
-                                                std::move(*attachments));
+                                                std::move(*attachments), std::move(*consumers),
+                                                std::move(*webhooks));
     return Status::Ok();
   });
   if (!st.ok()) return st;

@@ -7,6 +7,7 @@
 #include "server/auth/token.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/integration.h"
 #include "tools/office.h"
 
 namespace inspectsync::tools {
@@ -57,11 +58,13 @@ int64_t ParseTtl(const std::string& s) {
 
 int CmdAdmin(const std::vector<std::string>& args) {
   if (IsOfficeCommand(args)) return CmdOffice(args);
+  if (IsIntegrationCommand(args)) return CmdIntegration(args);
   Flags fl({"keys", "user", "role", "device", "ttl", "help"}, {"help"});
   if (!fl.Parse(args)) return Usage(kAdminUsage, fl.error());
   if (fl.Has("help")) {
     std::fputs(kAdminUsage, stdout);
     std::fputs(kOfficeUsage, stdout);
+    std::fputs(kIntegrationUsage, stdout);
     return 0;
   }
   const auto& pos = fl.positional();
