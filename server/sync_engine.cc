@@ -147,8 +147,18 @@ Status SyncEngine::CheckProtocol(uint32_t v) const {
 }
 
 StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Caller& caller) {
+  return PushImpl(req, caller, /*all_or_nothing=*/false, nullptr);
+}
+
+StatusOr<v1::PushResponse> SyncEngine::PushAllOrNothing(const v1::PushRequest& req, const Caller& caller,
+                                                        bool* committed) {
+  return PushImpl(req, caller, /*all_or_nothing=*/true, committed);
+}
+
+StatusOr<v1::PushResponse> SyncEngine::PushImpl(const v1::PushRequest& req, const Caller& caller, bool all_or_nothing,
+                                                bool* committed) {
   INSPECTSYNC_RETURN_IF_ERROR(CheckProtocol(req.protocol_version()));
-  if (static_cast<size_t>(req.mutations_size()) > options_.max_batch)
+  if (!all_or_nothing && static_cast<size_t>(req.mutations_size()) > options_.max_batch)
     return InvalidArgument("push of " + std::to_string(req.mutations_size()) + " mutations exceeds the limit of " +
                            std::to_string(options_.max_batch) + " per call (max_batch); send smaller batches");
   std::map<std::string, uint64_t> seen;
@@ -172,8 +182,10 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
   if (!scope.ok()) return scope.status();
 
   v1::PushResponse resp;
+  bool rolled_back = false;
   Status st = store_->Write([&](storage::ServerWriteTxn& txn) -> Status {
     resp.clear_results();
+    rolled_back = false;
     if (!caller.device.empty()) {
       // A client id (one install's outbox) belongs to the device that first
       // used it: another device's token cannot push under it, nor make its
@@ -218,9 +230,16 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
       uint64_t through = std::min<uint64_t>(req.ack_through(), req.mutations(0).mutation_id() - 1);
       INSPECTSYNC_RETURN_IF_ERROR(txn.ForgetResultsThrough(ack_client, through));
     }
+    if (all_or_nothing)
+      for (const auto& r : resp.results())
+        if (r.outcome() == v1::REJECTED) {
+          rolled_back = true;
+          return Status(StatusCode::kAborted, "a mutation was rejected; nothing written");
+        }
     return Status::Ok();
   });
-  if (!st.ok()) return st;
+  if (committed) *committed = st.ok();
+  if (!st.ok() && !rolled_back) return st;
   resp.set_server_hlc(hlc_.Now());
   return resp;
 }

@@ -80,6 +80,11 @@ class SyncEngine {
   // (protocol, batch size, client ids out of order) fail the call and change
   // nothing; a problem with one mutation is that mutation's REJECTED result.
   StatusOr<v1::PushResponse> Push(const v1::PushRequest& req, const Caller& caller);
+  // Push for the server's own bulk writes (IntegrationService.Import): ONE
+  // transaction, all or nothing — if any mutation would be REJECTED nothing
+  // is written and the results say why (*committed = false). No max_batch
+  // limit: the caller bounds the batch.
+  StatusOr<v1::PushResponse> PushAllOrNothing(const v1::PushRequest& req, const Caller& caller, bool* committed);
 
   // Validates a pull, resolves the caller's scope and plans the stream.
   StatusOr<PullPlan> StartPull(const v1::PullRequest& req, const Caller& caller);
@@ -95,6 +100,8 @@ class SyncEngine {
   storage::ServerStore* store() { return store_; }
 
  private:
+  StatusOr<v1::PushResponse> PushImpl(const v1::PushRequest& req, const Caller& caller, bool all_or_nothing,
+                                      bool* committed);
   StatusOr<v1::MutationResult> Apply(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
                                      Role role, const Scope& scope, int64_t now_ms);
   StatusOr<v1::MutationResult> ApplyCreate(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,

@@ -131,6 +131,11 @@ class ServerStore {
   // order; stops at the first error `fn` returns.
   virtual Status ScanCollection(const std::string& collection,
                                 const std::function<Status(const StoredRecord&)>& fn) = 0;
+  // A page of ScanCollection: records with id > `after_id` ("" = from the
+  // start), at most `limit`, in id order. Long readers (exports) page with it
+  // so a page resumes where the last ended and no read stays open between.
+  virtual Status ScanCollectionAfter(const std::string& collection, const std::string& after_id, size_t limit,
+                                     const std::function<Status(const StoredRecord&)>& fn) = 0;
   virtual StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) = 0;
   virtual Status History(const std::string& collection, const std::string& id, std::vector<VersionRow>* out) = 0;
   // Every version with seq > after, ascending, at most limit (audit, checks).

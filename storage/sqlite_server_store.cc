@@ -742,6 +742,20 @@ class SqliteServerStore : public ServerStore {
     });
   }
 
+  Status ScanCollectionAfter(const std::string& collection, const std::string& after_id, size_t limit,
+                             const std::function<Status(const StoredRecord&)>& fn) override {
+    return WithReader("scan collection", [&](SQLite::Database& db) -> Status {
+      SQLite::Statement& q = Cached(
+          db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id>? ORDER BY id LIMIT ?");
+      Reset reset{q};
+      q.bind(1, collection);
+      q.bind(2, after_id);
+      q.bind(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+      while (q.executeStep()) INSPECTSYNC_RETURN_IF_ERROR(fn(RecordFromRow(q)));
+      return Status::Ok();
+    });
+  }
+
   StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) override {
     std::optional<StoredRecord> out;
     Status st = WithReader("read record", [&](SQLite::Database& db) -> Status {

@@ -1,0 +1,342 @@
+#include "core/office_import.h"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+#include "core/csv.h"
+#include "core/ids.h"
+#include "core/schema.h"
+#include "core/validate.h"
+
+namespace inspectsync::core {
+
+namespace {
+
+std::string Trim(std::string_view s) {
+  size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
+  return a == std::string_view::npos ? std::string() : std::string(s.substr(a, b - a + 1));
+}
+
+std::string Upper(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// Collects the problems of one plan.
+struct Checker {
+  std::vector<ImportProblem>* problems;
+  void Error(int64_t line, const std::string& what) { problems->push_back({line, what}); }
+
+  // Required fields; false (with problems) if one is empty.
+  bool Need(const ImportRow& r, std::initializer_list<const char*> columns) {
+    bool ok = true;
+    for (const char* c : columns)
+      if (r.Get(c).empty()) {
+        Error(r.line, std::string(c) + " is empty");
+        ok = false;
+      }
+    return ok;
+  }
+  // Codes must be unique within the file.
+  bool Unique(std::map<std::string, int64_t>& seen, const std::string& code, int64_t line) {
+    auto [it, fresh] = seen.emplace(code, line);
+    if (!fresh) Error(line, "code '" + code + "' is already used on line " + std::to_string(it->second));
+    return fresh;
+  }
+  // The record's own limits (lengths, enums), as the server checks them.
+  void Fields(int64_t line, const std::string& collection, const v1::RecordBody& body) {
+    const CollectionSpec* spec = FindCollection(collection);
+    if (Status st = ValidateFields(*spec, spec->Get(body)); !st.ok()) Error(line, st.message());
+  }
+};
+
+bool ParseKind(const std::string& s, v1::SiteKind* out) {
+  std::string u = Upper(s);
+  if (u == "PRIMARY") u = "PRIMARY_SCHOOL";
+  if (u == "MIDDLE") u = "MIDDLE_SCHOOL";
+  return v1::SiteKind_Parse(u, out) && *out != v1::SITE_KIND_UNSPECIFIED;
+}
+
+bool ParseBool(const std::string& s, bool* out) {
+  std::string u = Upper(s);
+  if (u == "" || u == "TRUE" || u == "YES" || u == "1") *out = true;
+  else if (u == "FALSE" || u == "NO" || u == "0") *out = false;
+  else return false;
+  return true;
+}
+
+// The id `ref` names in `collection`, if it exists (a problem otherwise).
+StatusOr<bool> Known(Checker& c, ImportLookup& lookup, int64_t line, const char* what, const std::string& collection,
+                     const std::string& ref, std::string* id) {
+  *id = ResolveImportRef(collection, ref);
+  auto exists = lookup.Exists(collection, *id);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) c.Error(line, std::string(what) + " '" + ref + "' does not exist (import " + collection + " first)");
+  return *exists;
+}
+
+std::string JsonValueText(const google::protobuf::Value& v, bool* ok) {
+  *ok = true;
+  switch (v.kind_case()) {
+    case google::protobuf::Value::kStringValue: return v.string_value();
+    case google::protobuf::Value::kBoolValue: return v.bool_value() ? "true" : "false";
+    case google::protobuf::Value::kNullValue: return "";
+    case google::protobuf::Value::kNumberValue: {
+      double d = v.number_value();
+      char buf[64];
+      if (std::floor(d) == d && std::fabs(d) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", d);
+      else std::snprintf(buf, sizeof buf, "%.17g", d);
+      return buf;
+    }
+    default: *ok = false; return "";
+  }
+}
+
+}  // namespace
+
+StatusOr<ImportKind> ParseImportKind(const std::string& name) {
+  if (name == "zones") return ImportKind::kZones;
+  if (name == "sites") return ImportKind::kSites;
+  if (name == "users") return ImportKind::kUsers;
+  if (name == "assignments") return ImportKind::kAssignments;
+  return InvalidArgument("import zones, sites, users or assignments, not '" + name + "'");
+}
+
+const char* ImportKindName(ImportKind kind) {
+  switch (kind) {
+    case ImportKind::kZones: return "zones";
+    case ImportKind::kSites: return "sites";
+    case ImportKind::kUsers: return "users";
+    case ImportKind::kAssignments: return "assignments";
+  }
+  return "";
+}
+
+void ImportColumns(ImportKind kind, std::vector<std::string>* required, std::vector<std::string>* optional) {
+  switch (kind) {
+    case ImportKind::kZones: *required = {"code", "name"}, *optional = {}; break;
+    case ImportKind::kSites: *required = {"code", "name", "kind", "zone"}, *optional = {"address"}; break;
+    case ImportKind::kUsers: *required = {"code", "name", "role"}, *optional = {"active"}; break;
+    case ImportKind::kAssignments: *required = {"user"}, *optional = {"site", "zone", "from", "to"}; break;
+  }
+}
+
+std::string ImportRow::Get(const std::string& column) const {
+  auto it = values.find(column);
+  return it == values.end() ? std::string() : it->second;
+}
+
+std::string ImportProblem::ToString() const {
+  return line > 0 ? "line " + std::to_string(line) + ": " + what : what;
+}
+
+ImportTable ReadCsvTable(std::istream& in, const std::vector<std::string>& required,
+                         const std::vector<std::string>& optional) {
+  ImportTable t;
+  CsvReader reader(in);
+  CsvRecord rec;
+  auto first = reader.Next(&rec);
+  if (!first.ok() || !*first) {
+    t.problems.push_back({0, first.ok() ? "the file is empty (it needs a header row)" : first.status().message()});
+    return t;
+  }
+  auto header = CsvHeader::Parse(rec.fields, required, optional);
+  if (!header.ok()) {
+    t.problems.push_back({rec.line, header.status().message()});
+    return t;
+  }
+  std::vector<std::string> columns = required;
+  columns.insert(columns.end(), optional.begin(), optional.end());
+  for (;;) {
+    auto more = reader.Next(&rec);
+    if (!more.ok()) {
+      t.problems.push_back({0, more.status().message()});  // the reader names the line
+      break;
+    }
+    if (!*more) break;
+    if (Status st = header->CheckWidth(rec); !st.ok()) {
+      t.problems.push_back({rec.line, st.message()});
+      continue;
+    }
+    ImportRow row;
+    row.line = rec.line;
+    for (const auto& c : columns) row.values[c] = Trim(header->Get(rec.fields, c));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+ImportTable ReadJsonLinesTable(std::istream& in, const std::vector<std::string>& required,
+                               const std::vector<std::string>& optional) {
+  ImportTable t;
+  std::set<std::string> known(required.begin(), required.end());
+  known.insert(optional.begin(), optional.end());
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (Trim(line).empty()) continue;
+    google::protobuf::Struct obj;
+    if (!google::protobuf::util::JsonStringToMessage(line, &obj).ok()) {
+      t.problems.push_back({n, "not a JSON object (each line is one object: {\"code\": \"...\", ...})"});
+      continue;
+    }
+    ImportRow row;
+    row.line = n;
+    bool ok = true;
+    for (const auto& [key, value] : obj.fields()) {
+      std::string column = CsvHeader::Normalize(key);
+      if (!known.count(column)) {
+        std::string names;
+        for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+        t.problems.push_back({n, "key '" + key + "' is not a column of this import (known: " + names + ")"});
+        ok = false;
+        continue;
+      }
+      bool scalar = false;
+      std::string text = JsonValueText(value, &scalar);
+      if (!scalar) {
+        t.problems.push_back({n, "key '" + key + "' must be a string, number or boolean"});
+        ok = false;
+        continue;
+      }
+      row.values[column] = Trim(text);
+    }
+    if (ok) t.rows.push_back(std::move(row));
+  }
+  if (in.bad()) t.problems.push_back({0, "the input could not be read"});
+  if (t.rows.empty() && t.problems.empty()) t.problems.push_back({0, "the file has no objects"});
+  return t;
+}
+
+std::string ResolveImportRef(const std::string& collection, const std::string& ref) {
+  return IsUuid(ref) ? ref : ImportRecordId(collection, ref);
+}
+
+bool ParseIsoDay(const std::string& s, bool end, int64_t* ms) {
+  int y, m, d;
+  char tail;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return false;
+  if (m < 1 || m > 12 || d < 1 || d > 31) return false;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = m - 1;
+  tm.tm_mday = d;
+  *ms = static_cast<int64_t>(timegm(&tm)) * 1000 + (end ? 86'400'000 : 0);
+  return true;
+}
+
+StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, ImportLookup& lookup) {
+  ImportPlan plan;
+  Checker c{&plan.problems};
+  std::map<std::string, int64_t> seen;
+  const std::string collection = ImportKindName(kind);
+  for (const ImportRow& r : table.rows) {
+    PlannedRecord rec;
+    rec.line = r.line;
+    rec.collection = collection;
+    switch (kind) {
+      case ImportKind::kZones: {
+        if (!c.Need(r, {"code", "name"})) continue;
+        rec.code = r.Get("code");
+        if (!c.Unique(seen, rec.code, r.line)) continue;
+        rec.body.mutable_zone()->set_name(r.Get("name"));
+        rec.body.mutable_zone()->set_code(rec.code);
+        break;
+      }
+      case ImportKind::kSites: {
+        if (!c.Need(r, {"code", "name", "kind", "zone"})) continue;
+        rec.code = r.Get("code");
+        bool ok = c.Unique(seen, rec.code, r.line);
+        v1::SiteKind site_kind;
+        if (!ParseKind(r.Get("kind"), &site_kind)) {
+          c.Error(r.line, "kind '" + r.Get("kind") + "' is not one of PRIMARY_SCHOOL, MIDDLE_SCHOOL, KINDERGARTEN");
+          ok = false;
+        }
+        std::string zone;
+        auto known = Known(c, lookup, r.line, "zone", "zones", r.Get("zone"), &zone);
+        if (!known.ok()) return known.status();
+        if (!ok || !*known) continue;
+        v1::Site* s = rec.body.mutable_site();
+        s->set_name(r.Get("name"));
+        s->set_kind(site_kind);
+        s->set_zone_id(zone);
+        s->set_address(r.Get("address"));
+        break;
+      }
+      case ImportKind::kUsers: {
+        if (!c.Need(r, {"code", "name", "role"})) continue;
+        rec.code = r.Get("code");
+        bool ok = c.Unique(seen, rec.code, r.line);
+        v1::Role role;
+        if (!v1::Role_Parse(Upper(r.Get("role")), &role) || role == v1::ROLE_UNSPECIFIED) {
+          c.Error(r.line, "role '" + r.Get("role") + "' is not one of inspector, zone_director, office, integration");
+          ok = false;
+        }
+        bool active = true;
+        if (!ParseBool(r.Get("active"), &active)) {
+          c.Error(r.line, "active '" + r.Get("active") + "' is not true or false");
+          ok = false;
+        }
+        if (!ok) continue;
+        rec.body.mutable_user()->set_name(r.Get("name"));
+        rec.body.mutable_user()->set_role(role);
+        rec.body.mutable_user()->set_active(active);
+        break;
+      }
+      case ImportKind::kAssignments: {
+        if (!c.Need(r, {"user"})) continue;
+        std::string site_ref = r.Get("site"), zone_ref = r.Get("zone");
+        if (site_ref.empty() == zone_ref.empty()) {
+          c.Error(r.line, "give exactly one of site and zone");
+          continue;
+        }
+        std::string user, key;
+        auto u = Known(c, lookup, r.line, "user", "users", r.Get("user"), &user);
+        if (!u.ok()) return u.status();
+        auto k = site_ref.empty() ? Known(c, lookup, r.line, "zone", "zones", zone_ref, &key)
+                                  : Known(c, lookup, r.line, "site", "sites", site_ref, &key);
+        if (!k.ok()) return k.status();
+        bool ok = *u && *k;
+        int64_t from = 0, to = 0;
+        if (!r.Get("from").empty() && !ParseIsoDay(r.Get("from"), false, &from)) {
+          c.Error(r.line, "from '" + r.Get("from") + "' is not a date YYYY-MM-DD");
+          ok = false;
+        }
+        if (!r.Get("to").empty() && !ParseIsoDay(r.Get("to"), true, &to)) {
+          c.Error(r.line, "to '" + r.Get("to") + "' is not a date YYYY-MM-DD");
+          ok = false;
+        }
+        if (ok && to != 0 && to <= from) {
+          c.Error(r.line, "to is before from");
+          ok = false;
+        }
+        if (!ok) continue;
+        // The same row imported again is the same assignment.
+        rec.code = user + (site_ref.empty() ? "/zone/" : "/site/") + key + "/" + r.Get("from") + "/" + r.Get("to");
+        if (!c.Unique(seen, rec.code, r.line)) continue;
+        rec.id = ImportRecordId("assignments", rec.code);
+        v1::Assignment* a = rec.body.mutable_assignment();
+        a->set_user_id(user);
+        (site_ref.empty() ? a->set_zone_id(key) : a->set_site_id(key));
+        a->set_starts_at_ms(from);
+        a->set_ends_at_ms(to);
+        break;
+      }
+    }
+    if (rec.id.empty()) rec.id = ResolveImportRef(collection, rec.code);
+    size_t before = plan.problems.size();
+    c.Fields(r.line, collection, rec.body);
+    if (plan.problems.size() == before) plan.records.push_back(std::move(rec));
+  }
+  return plan;
+}
+
+}  // namespace inspectsync::core

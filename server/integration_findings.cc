@@ -1,0 +1,422 @@
+#include "server/integration_findings.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/export.h"
+#include "core/hlc.h"
+#include "core/lifecycle.h"
+#include "core/office_import.h"
+
+namespace inspectsync::server {
+
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+constexpr char kTokenPrefix[] = "f1.";
+constexpr size_t kMaxProblemsListed = 100;
+
+std::atomic<size_t> peak_pending{0};
+std::atomic<size_t> peak_page{0};
+
+void RaisePeak(std::atomic<size_t>& peak, size_t v) {
+  size_t cur = peak.load();
+  while (v > cur && !peak.compare_exchange_weak(cur, v)) {
+  }
+}
+
+std::string Hex(const std::string& s) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+// The page token: the last finding id of the page, hex-encoded so it is
+// opaque and checkable.
+std::string EncodeToken(const std::string& id) { return kTokenPrefix + Hex(id); }
+
+StatusOr<std::string> DecodeToken(const std::string& token) {
+  auto bad = [&] {
+    return InvalidArgument("page_token '" + token.substr(0, 80) + "' is not a token this list gave out");
+  };
+  if (token.rfind(kTokenPrefix, 0) != 0) return bad();
+  std::string hex = token.substr(sizeof(kTokenPrefix) - 1);
+  if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 256) return bad();
+  std::string id;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    auto nibble = [](char c) {
+      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return bad();
+    id.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return id;
+}
+
+// The query's filters as a problem-list query (so both lists share one
+// matcher), with "every status" spelled out.
+v1::ProblemQuery AsProblemQuery(const v1::FindingQuery& q) {
+  v1::ProblemQuery p;
+  *p.mutable_zone_ids() = q.zone_ids();
+  *p.mutable_site_ids() = q.site_ids();
+  *p.mutable_categories() = q.categories();
+  *p.mutable_severities() = q.severities();
+  p.set_overdue_only(q.overdue_only());
+  if (q.statuses().empty()) {
+    for (int s = v1::FindingStatus_MIN; s <= v1::FindingStatus_MAX; ++s)
+      if (v1::FindingStatus_IsValid(s) && s != v1::FINDING_STATUS_UNSPECIFIED) p.add_statuses(static_cast<v1::FindingStatus>(s));
+  } else {
+    *p.mutable_statuses() = q.statuses();
+  }
+  return p;
+}
+
+StatusOr<core::SiteDirectory> ReadSites(storage::ServerStore* store) {
+  core::SiteDirectory sites;
+  Status st = store->ScanCollection("sites", [&](const storage::StoredRecord& r) -> Status {
+    if (r.deleted) return Status::Ok();
+    v1::Site site;
+    if (!site.ParseFromString(r.body)) return DataLoss("stored site " + r.id + " is corrupt");
+    sites[r.id] = core::SiteInfo{site.zone_id(), site.name()};
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return sites;
+}
+
+// A UUIDv7's time: the tablet made the finding's id when it created it.
+int64_t CreatedMillis(const std::string& id) {
+  if (!core::IsUuid(id) || id[14] != '7') return 0;
+  std::string hex = id.substr(0, 8) + id.substr(9, 4);
+  return static_cast<int64_t>(std::stoull(hex, nullptr, 16));
+}
+
+// Filters and renders the findings of one query.
+class FindingMatcher {
+ public:
+  FindingMatcher(const v1::FindingQuery& q, int64_t now_ms, const core::SiteDirectory* sites)
+      : q_(q), problem_(AsProblemQuery(q)), now_ms_(now_ms), sites_(sites) {}
+
+  // Whether the stored finding passes; fills *row if so.
+  StatusOr<bool> Match(const storage::StoredRecord& r, v1::FindingRow* row) {
+    if (r.deleted) return false;
+    if (q_.updated_after_seq() > 0 && r.version <= q_.updated_after_seq()) return false;
+    int64_t updated_ms = core::Hlc::Millis(r.meta.hlc());
+    if (q_.updated_after_ms() > 0 && updated_ms <= q_.updated_after_ms()) return false;
+    v1::Finding* f = row->mutable_finding();
+    if (!f->ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
+    auto site = sites_->find(f->site_id());
+    const core::SiteInfo* info = site == sites_->end() ? nullptr : &site->second;
+    const std::string zone = info ? info->zone_id : std::string();
+    if (!core::MatchesProblem(problem_, *f, zone, now_ms_)) return false;
+    row->set_finding_id(r.id);
+    row->set_version(r.version);
+    row->set_zone_id(zone);
+    row->set_site_name(info ? info->name : std::string());
+    bool overdue = core::IsOverdue(*f, now_ms_);
+    row->set_overdue(overdue);
+    row->set_overdue_days(overdue ? (now_ms_ - f->deadline_ms()) / kDayMs : 0);
+    row->set_updated_ms(updated_ms);
+    row->set_updated_by(r.meta.author());
+    row->set_created_ms(CreatedMillis(r.id));
+    return true;
+  }
+
+ private:
+  v1::FindingQuery q_;
+  v1::ProblemQuery problem_;
+  int64_t now_ms_;
+  const core::SiteDirectory* sites_;
+};
+
+// Reads the current records for the import planner.
+class StoreLookup : public core::ImportLookup {
+ public:
+  explicit StoreLookup(storage::ServerStore* store) : store_(store) {}
+  StatusOr<bool> Exists(const std::string& collection, const std::string& id) override {
+    auto rec = store_->GetRecord(collection, id);
+    if (!rec.ok()) return rec.status();
+    return rec->has_value() && !(*rec)->deleted;
+  }
+
+ private:
+  storage::ServerStore* store_;
+};
+
+Status ProblemsStatus(std::vector<core::ImportProblem> problems) {
+  std::stable_sort(problems.begin(), problems.end(),
+                   [](const core::ImportProblem& a, const core::ImportProblem& b) { return a.line < b.line; });
+  std::string msg = "the import has " + std::to_string(problems.size()) + " problem" +
+                    (problems.size() == 1 ? "" : "s") + "; nothing was written: ";
+  for (size_t i = 0; i < problems.size() && i < kMaxProblemsListed; ++i)
+    msg += (i ? "; " : "") + problems[i].ToString();
+  if (problems.size() > kMaxProblemsListed)
+    msg += "; ... and " + std::to_string(problems.size() - kMaxProblemsListed) + " more";
+  return InvalidArgument(msg);
+}
+
+}  // namespace
+
+Status CheckFindingQuery(const v1::FindingQuery& q, bool paged) {
+  for (int s : q.statuses())
+    if (!v1::FindingStatus_IsValid(s) || s == v1::FINDING_STATUS_UNSPECIFIED)
+      return InvalidArgument("statuses: " + std::to_string(s) + " is not a finding status");
+  for (int s : q.severities())
+    if (!v1::Severity_IsValid(s) || s == v1::SEVERITY_UNSPECIFIED)
+      return InvalidArgument("severities: " + std::to_string(s) + " is not a severity (LOW, MEDIUM, HIGH, CRITICAL)");
+  if (q.updated_after_ms() < 0) return InvalidArgument("updated_after_ms must not be negative");
+  if (!paged) return Status::Ok();
+  if (q.page_size() > core::kMaxProblemPageSize)
+    return InvalidArgument("page_size " + std::to_string(q.page_size()) + " is over the limit of " +
+                           std::to_string(core::kMaxProblemPageSize));
+  if (!q.page_token().empty()) {
+    auto id = DecodeToken(q.page_token());
+    if (!id.ok()) return id.status();
+  }
+  return Status::Ok();
+}
+
+StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuery& q) {
+  INSPECTSYNC_RETURN_IF_ERROR(CheckFindingQuery(q, /*paged=*/true));
+  std::string after;
+  if (!q.page_token().empty()) after = *DecodeToken(q.page_token());
+  const size_t page_size = q.page_size() == 0 ? core::kDefaultProblemPageSize : q.page_size();
+  auto sites = ReadSites(engine->store());
+  if (!sites.ok()) return sites.status();
+  v1::FindingPage page;
+  page.set_as_of_ms(engine->options().clock->NowMillis());
+  FindingMatcher matcher(q, page.as_of_ms(), &*sites);
+  bool more = false, end = false;
+  while (!more && !end) {
+    size_t read = 0;
+    v1::FindingRow row;
+    Status st = engine->store()->ScanCollectionAfter(
+        "findings", after, kExportPageRecords, [&](const storage::StoredRecord& r) -> Status {
+          ++read;
+          if (more) return Status::Ok();  // the rest of this store page is not needed
+          after = r.id;
+          row.Clear();
+          auto m = matcher.Match(r, &row);
+          if (!m.ok()) return m.status();
+          if (!*m) return Status::Ok();
+          if (static_cast<size_t>(page.findings_size()) == page_size) {
+            more = true;
+            return Status::Ok();
+          }
+          *page.add_findings() = std::move(row);
+          return Status::Ok();
+        });
+    if (!st.ok()) return st;
+    end = read < kExportPageRecords;
+  }
+  if (more) page.set_next_page_token(EncodeToken(page.findings(page.findings_size() - 1).finding_id()));
+  return page;
+}
+
+// ---------------------------------------------------------------- export
+
+FindingExporter::FindingExporter(SyncEngine* engine, const v1::ExportRequest& req) : engine_(engine), req_(req) {}
+
+StatusOr<std::unique_ptr<FindingExporter>> FindingExporter::Start(SyncEngine* engine, const v1::ExportRequest& req) {
+  if (req.format() != v1::CSV && req.format() != v1::JSON_LINES)
+    return InvalidArgument("format must be CSV or JSON_LINES");
+  INSPECTSYNC_RETURN_IF_ERROR(CheckFindingQuery(req.query(), /*paged=*/false));
+  std::unique_ptr<FindingExporter> e(new FindingExporter(engine, req));
+  e->now_ms_ = engine->options().clock->NowMillis();
+  auto sites = ReadSites(engine->store());
+  if (!sites.ok()) return sites.status();
+  e->sites_ = std::move(*sites);
+  if (req.format() == v1::CSV) core::AppendFindingCsvHeader(&e->pending_);
+  return e;
+}
+
+Status FindingExporter::Fill() {
+  FindingMatcher matcher(req_.query(), now_ms_, &sites_);
+  v1::FindingRow row;
+  while (!scanned_ && pending_.size() < kExportChunkBytes) {
+    size_t read = 0;
+    Status st = engine_->store()->ScanCollectionAfter(
+        "findings", after_, kExportPageRecords, [&](const storage::StoredRecord& r) -> Status {
+          ++read;
+          after_ = r.id;
+          row.Clear();
+          auto m = matcher.Match(r, &row);
+          if (!m.ok()) return m.status();
+          if (!*m) return Status::Ok();
+          if (req_.format() == v1::CSV) core::AppendFindingCsv(row, &pending_);
+          else core::AppendFindingJson(row, &pending_);
+          ++rows_;
+          return Status::Ok();
+        });
+    if (!st.ok()) return st;
+    RaisePeak(peak_page, read);
+    RaisePeak(peak_pending, pending_.size());
+    scanned_ = read < kExportPageRecords;
+  }
+  return Status::Ok();
+}
+
+StatusOr<v1::ExportChunk> FindingExporter::Next() {
+  INSPECTSYNC_RETURN_IF_ERROR(Fill());
+  v1::ExportChunk chunk;
+  size_t n = std::min(pending_.size(), kExportChunkBytes);
+  chunk.set_data(pending_.substr(0, n));
+  pending_.erase(0, n);
+  if (scanned_ && pending_.empty()) {
+    chunk.set_last(true);
+    chunk.set_rows(rows_);
+    done_ = true;
+    pending_.shrink_to_fit();
+  }
+  return chunk;
+}
+
+size_t FindingExporter::PeakPendingBytes() { return peak_pending.load(); }
+size_t FindingExporter::PeakPageRecords() { return peak_page.load(); }
+
+// ---------------------------------------------------------------- import
+
+StatusOr<v1::ImportResponse> RunImport(SyncEngine* engine, const Caller& caller, const v1::ImportRequest& req) {
+  core::ImportKind kind;
+  switch (req.kind()) {
+    case v1::IMPORT_ZONES: kind = core::ImportKind::kZones; break;
+    case v1::IMPORT_SITES: kind = core::ImportKind::kSites; break;
+    case v1::IMPORT_USERS: kind = core::ImportKind::kUsers; break;
+    case v1::IMPORT_ASSIGNMENTS: kind = core::ImportKind::kAssignments; break;
+    default: return InvalidArgument("kind must be IMPORT_ZONES, IMPORT_SITES, IMPORT_USERS or IMPORT_ASSIGNMENTS");
+  }
+  if (req.format() != v1::CSV && req.format() != v1::JSON_LINES)
+    return InvalidArgument("format must be CSV or JSON_LINES");
+  std::vector<std::string> required, optional;
+  core::ImportColumns(kind, &required, &optional);
+  std::istringstream in(req.data());
+  core::ImportTable table = req.format() == v1::CSV ? core::ReadCsvTable(in, required, optional)
+                                                    : core::ReadJsonLinesTable(in, required, optional);
+  if (table.rows.size() > kMaxImportRows)
+    return InvalidArgument("the import has " + std::to_string(table.rows.size()) + " rows; at most " +
+                           std::to_string(kMaxImportRows) + " per call");
+  StoreLookup lookup(engine->store());
+  auto plan = core::PlanImport(kind, table, lookup);
+  if (!plan.ok()) return plan.status();
+  std::vector<core::ImportProblem> problems = table.problems;
+  problems.insert(problems.end(), plan->problems.begin(), plan->problems.end());
+  if (!problems.empty()) return ProblemsStatus(std::move(problems));
+
+  v1::ImportResponse resp;
+  resp.set_rows(table.rows.size());
+  v1::PushRequest push;
+  push.set_protocol_version(kMaxProtocolVersion);
+  const std::string client = core::NewUuidV7();  // a fresh outbox: mutation ids 1..n
+  std::vector<int64_t> lines;                     // of each mutation
+  for (const auto& rec : plan->records) {
+    auto exists = lookup.Exists(rec.collection, rec.id);
+    if (!exists.ok()) return exists.status();
+    if (*exists) {
+      resp.set_unchanged(resp.unchanged() + 1);
+      continue;
+    }
+    v1::Mutation* m = push.add_mutations();
+    m->set_client_id(client);
+    m->set_mutation_id(push.mutations_size());
+    m->set_collection(rec.collection);
+    m->set_record_id(rec.id);
+    m->set_op(v1::CREATE);
+    *m->mutable_body() = rec.body;
+    m->set_hlc(engine->NowHlc());
+    lines.push_back(rec.line);
+  }
+  resp.set_created(push.mutations_size());
+  if (req.dry_run() || push.mutations().empty()) return resp;
+
+  // The office's write, by the engine's own rules (an integration token may
+  // not push, but Import is the office's operation): an in-process caller
+  // with the token's user as author.
+  bool committed = false;
+  auto pushed = engine->PushAllOrNothing(push, Caller(caller.user, "", caller.device), &committed);
+  if (!pushed.ok()) return pushed.status();
+  if (!committed) {
+    std::vector<core::ImportProblem> refused;
+    bool raced = false;
+    for (int i = 0; i < pushed->results_size(); ++i) {
+      const auto& r = pushed->results(i);
+      if (r.outcome() != v1::REJECTED) continue;
+      raced |= r.reject_code() == v1::ALREADY_EXISTS;
+      refused.push_back({lines[i], r.reason()});
+    }
+    if (raced)
+      return Status(StatusCode::kAborted,
+                    "records of this import were created by someone else meanwhile; nothing was written (import again)");
+    return ProblemsStatus(std::move(refused));
+  }
+  uint64_t seq = 0;
+  for (const auto& r : pushed->results()) seq = std::max(seq, r.record().version());
+  resp.set_seq(seq);
+  return resp;
+}
+
+// ---------------------------------------------------------------- summary
+
+StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryRequest& req) {
+  v1::FindingQuery q;
+  *q.mutable_zone_ids() = req.zone_ids();
+  *q.mutable_categories() = req.categories();
+  int64_t now = engine->options().clock->NowMillis();
+  auto sites = ReadSites(engine->store());
+  if (!sites.ok()) return sites.status();
+  core::ProblemCounter counter(AsProblemQuery(q), now);
+  v1::Finding f;
+  INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ScanCollection("findings", [&](const storage::StoredRecord& r) -> Status {
+    if (r.deleted) return Status::Ok();
+    if (!f.ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
+    auto site = sites->find(f.site_id());
+    counter.Offer(f, site == sites->end() ? nullptr : &site->second);
+    return Status::Ok();
+  }));
+  v1::ProblemReport counted = counter.Finish();
+  v1::SummaryReport report;
+  report.set_as_of_ms(now);
+  *report.mutable_counts() = counted.counts();
+  report.set_findings(counted.findings());
+  report.set_overdue(counted.overdue());
+
+  // Conflicts by the zone of their record's site (or the zone itself for a
+  // zone-scoped record; "" for reference data).
+  storage::ConflictFilter filter;
+  filter.limit = static_cast<size_t>(INT64_MAX);  // every conflict
+  std::vector<v1::Conflict> conflicts;
+  INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ListConflicts(filter, &conflicts));
+  std::set<std::string> zones(req.zone_ids().begin(), req.zone_ids().end());
+  std::map<std::pair<std::string, std::string>, std::string> zone_of;  // (collection, id) -> zone
+  std::map<std::string, v1::ConflictCount> by_zone;
+  for (const auto& c : conflicts) {
+    auto key = std::make_pair(c.collection(), c.record_id());
+    auto it = zone_of.find(key);
+    if (it == zone_of.end()) {
+      auto rec = engine->store()->GetRecord(c.collection(), c.record_id());
+      if (!rec.ok()) return rec.status();
+      std::string scope = rec->has_value() ? (*rec)->scope : std::string();
+      auto site = sites->find(scope);
+      it = zone_of.emplace(key, site != sites->end() ? site->second.zone_id : scope).first;
+    }
+    if (!zones.empty() && !zones.count(it->second)) continue;
+    v1::ConflictCount& cc = by_zone[it->second];
+    cc.set_zone_id(it->second);
+    if (c.state() == v1::CONFLICT_OPEN) cc.set_open(cc.open() + 1);
+    else if (c.state() == v1::CONFLICT_RESOLVED) cc.set_resolved(cc.resolved() + 1);
+    else if (c.state() == v1::CONFLICT_AUTO_RESOLVED) cc.set_auto_resolved(cc.auto_resolved() + 1);
+  }
+  for (auto& [zone, cc] : by_zone) {
+    report.set_open_conflicts(report.open_conflicts() + cc.open());
+    *report.add_conflicts() = std::move(cc);
+  }
+  return report;
+}
+
+}  // namespace inspectsync::server
