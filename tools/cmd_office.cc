@@ -23,7 +23,10 @@ const char* kOfficeUsage =
     "office commands: inspectsync admin <command> [--db OFFICE.db] [--server HOST:PORT --ca FILE\n"
     "                 (--token-file F | --token T) [--insecure]]   acting as an office device; with\n"
     "                 --server it syncs before reading and after writing, without it works offline\n"
-    "  import zones|sites|users|assignments FILE.csv   all rows checked first; nothing written if one is bad\n"
+    "  import zones|sites|users|assignments FILE [--format csv|jsonl]   all rows checked first; nothing\n"
+    "        written if one is bad. With --db (or offline) as the office device; with --server and no --db\n"
+    "        through the server's Import (office or integration token; --dry-run checks only)\n"
+    "        JSON Lines: one object per line, keys as the CSV columns (.jsonl files default to jsonl)\n"
     "        zones.csv:       code,name\n"
     "        sites.csv:       code,name,kind,zone[,address]   kind PRIMARY_SCHOOL|MIDDLE_SCHOOL|KINDERGARTEN\n"
     "        users.csv:       code,name,role[,active]         role inspector|zone_director|office|integration\n"
@@ -507,8 +510,8 @@ int CmdOffice(const std::vector<std::string>& args) {
   Flags fl({"db", "server", "ca", "token", "token-file", "insecure", "key", "title", "name", "kind", "from", "to",
             "template", "campaign", "schools", "kindergartens", "seed", "team", "user", "site", "findings",
             "all-open", "deadline", "ref", "text", "zone", "status", "category", "severity", "overdue", "json",
-            "help"},
-           {"insecure", "all-open", "overdue", "json", "help"});
+            "format", "dry-run", "help"},
+           {"insecure", "all-open", "overdue", "json", "dry-run", "help"});
   if (!fl.Parse(args)) return OfficeUsage(fl.error());
   if (fl.Has("help")) {
     std::fputs(kOfficeUsage, stdout);
@@ -516,9 +519,10 @@ int CmdOffice(const std::vector<std::string>& args) {
   }
   const auto& pos = fl.positional();
   std::string what = pos[0], verb = pos.size() > 1 ? pos[1] : "";
+  if (what == "import" && ImportGoesToServer(fl)) return CmdImport(nullptr, fl, pos);
   OfficeDevice dev(fl);
   if (!dev.error().empty()) return OfficeUsage(dev.error());
-  if (what == "import") return CmdImport(dev, fl, pos);
+  if (what == "import") return CmdImport(&dev, fl, pos);
   if (what == "template" && verb == "publish") return CmdTemplatePublish(dev, fl, pos);
   if (what == "campaign" && verb == "create") return CampaignCreate(dev, fl);
   if (what == "sample" && verb == "draw") return SampleDraw(dev, fl);

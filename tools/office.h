@@ -67,7 +67,10 @@ std::vector<std::string> SplitList(const std::string& s);
 // Protobuf message as one line of JSON (field names as in the .proto).
 std::string ToJson(const google::protobuf::Message& m);
 
-int CmdImport(OfficeDevice& dev, const Flags& fl, const std::vector<std::string>& pos);
+// `import`: as the office device `dev`, or through the server's Import RPC
+// when `dev` is null (ImportGoesToServer: --server without --db).
+bool ImportGoesToServer(const Flags& fl);
+int CmdImport(OfficeDevice* dev, const Flags& fl, const std::vector<std::string>& pos);
 int CmdTemplatePublish(OfficeDevice& dev, const Flags& fl, const std::vector<std::string>& pos);
 
 }  // namespace inspectsync::tools
