@@ -1,12 +1,195 @@
 // inspectsync admin: integration commands (findings); see tools/integration.h.
+//   findings [filters] [--json]                  every page of ListFindings, as a table or JSON lines
+//   export --format csv|jsonl [--out FILE] [filters]   ExportFindings, written as the chunks arrive
+//   summary [--zone Z]... [--category C]... [--json]   Summary as tables
+// Zones and sites are named by id or by the code they were imported with.
+#include <cstdio>
+#include <fstream>
+
+#include "core/export.h"
+#include "core/office_import.h"
 #include "tools/integration.h"
+#include "tools/office.h"
+#include "tools/render.h"
 
 namespace inspectsync::tools {
 
-int CmdFindings(const std::vector<std::string>&) { return IntegrationUsage("not yet"); }
+namespace {
 
-int CmdExport(const std::vector<std::string>&) { return IntegrationUsage("not yet"); }
+std::set<std::string> WithConnection(std::set<std::string> own) {
+  for (const auto& f : ConnectionFlags()) own.insert(f);
+  return own;
+}
 
-int CmdSummary(const std::vector<std::string>&) { return IntegrationUsage("not yet"); }
+std::vector<std::string> Values(const Flags& fl, const std::string& name) {
+  std::vector<std::string> out;
+  for (const auto& v : fl.GetAll(name))
+    for (auto& part : SplitList(v)) out.push_back(std::move(part));
+  return out;
+}
+
+// The filters of `findings` and `export`; "" or what is wrong.
+std::string ParseQuery(const Flags& fl, v1::FindingQuery* q) {
+  for (const auto& z : Values(fl, "zone")) q->add_zone_ids(core::ResolveImportRef("zones", z));
+  for (const auto& s : Values(fl, "site")) q->add_site_ids(core::ResolveImportRef("sites", s));
+  for (const auto& c : Values(fl, "category")) q->add_categories(c);
+  for (const auto& s : Values(fl, "status")) {
+    v1::FindingStatus st;
+    if (!ParseStatus(s, &st)) return "--status '" + s + "' is not a finding status (open, notified, rectified, ...)";
+    q->add_statuses(st);
+  }
+  for (const auto& s : Values(fl, "severity")) {
+    v1::Severity sev;
+    if (!ParseSeverity(s, &sev)) return "--severity '" + s + "' is not one of low, medium, high, critical";
+    q->add_severities(sev);
+  }
+  q->set_overdue_only(fl.Has("overdue"));
+  if (fl.Has("updated-after")) {
+    std::string v = fl.Get("updated-after");
+    int64_t ms = 0;
+    if (core::ParseIsoDay(v, false, &ms)) {
+      q->set_updated_after_ms(ms - 1);  // changed on that day or later
+    } else if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) {
+      q->set_updated_after_seq(std::stoull(v));
+    } else {
+      return "--updated-after takes a date YYYY-MM-DD or a commit seq, not '" + v + "'";
+    }
+  }
+  return "";
+}
+
+const std::set<std::string> kFilterFlags = {"zone", "site", "status", "category", "severity", "overdue",
+                                            "updated-after"};
+
+void PrintRow(const v1::FindingRow& r) {
+  const v1::Finding& f = r.finding();
+  std::string site = r.site_name().empty() ? f.site_id() : r.site_name();
+  std::printf("%-36s  %-24.24s  %-12.12s  %-20.20s  %-8s  %-10s  %-10s  %s\n", r.finding_id().c_str(), site.c_str(),
+              r.zone_id().substr(0, 12).c_str(), f.category().c_str(), v1::Severity_Name(f.severity()).c_str(),
+              v1::FindingStatus_Name(f.status()).c_str(), FormatDate(f.deadline_ms()).c_str(),
+              r.overdue() ? ("yes, " + std::to_string(r.overdue_days()) + "d").c_str() : "");
+}
+
+}  // namespace
+
+int CmdFindings(const std::vector<std::string>& args) {
+  std::set<std::string> own = kFilterFlags;
+  Flags fl(WithConnection(own), {"insecure", "json", "help", "overdue"});
+  if (!fl.Parse(args)) return IntegrationUsage(fl.error());
+  if (fl.positional().size() != 1) return IntegrationUsage("findings takes flags only");
+  v1::FindingQuery q;
+  if (std::string why = ParseQuery(fl, &q); !why.empty()) return IntegrationUsage(why);
+  auto conn = ConnectIntegration(fl);
+  if (!conn.ok()) return IntegrationFail(conn.status());
+  q.set_page_size(1000);
+  bool json = fl.Has("json");
+  uint64_t n = 0;
+  for (;;) {
+    grpc::ClientContext ctx;
+    conn->Prepare(&ctx);
+    v1::FindingPage page;
+    grpc::Status st = conn->stub->ListFindings(&ctx, q, &page);
+    if (!st.ok()) return IntegrationFail(st);
+    if (!json && q.page_token().empty())  // the first page: the header once the call worked
+      std::printf("%-36s  %-24s  %-12s  %-20s  %-8s  %-10s  %-10s  %s\n", "FINDING", "SITE", "ZONE", "CATEGORY",
+                  "SEVERITY", "STATUS", "DEADLINE", "OVERDUE");
+    for (const auto& r : page.findings()) {
+      ++n;
+      if (json) std::printf("%s\n", MessageToJsonLine(r).c_str());
+      else PrintRow(r);
+    }
+    if (page.next_page_token().empty()) break;
+    q.set_page_token(page.next_page_token());
+  }
+  if (!json) std::printf("%llu finding%s\n", static_cast<unsigned long long>(n), n == 1 ? "" : "s");
+  return 0;
+}
+
+int CmdExport(const std::vector<std::string>& args) {
+  std::set<std::string> own = kFilterFlags;
+  own.insert({"format", "out"});
+  Flags fl(WithConnection(own), {"insecure", "json", "help", "overdue"});
+  if (!fl.Parse(args)) return IntegrationUsage(fl.error());
+  if (fl.positional().size() != 1) return IntegrationUsage("export takes flags only");
+  v1::ExportRequest req;
+  std::string format = fl.Get("format");
+  if (format == "csv") req.set_format(v1::CSV);
+  else if (format == "jsonl") req.set_format(v1::JSON_LINES);
+  else return IntegrationUsage("export needs --format csv or --format jsonl");
+  if (std::string why = ParseQuery(fl, req.mutable_query()); !why.empty()) return IntegrationUsage(why);
+  auto conn = ConnectIntegration(fl);
+  if (!conn.ok()) return IntegrationFail(conn.status());
+
+  // To a temporary file renamed at the end, so a failed export never leaves
+  // a file that looks complete.
+  std::string out_path = fl.Get("out"), tmp_path = out_path + ".part";
+  std::ofstream file;
+  if (!out_path.empty()) {
+    file.open(tmp_path, std::ios::binary | std::ios::trunc);
+    if (!file) return IntegrationFail(FailedPrecondition("cannot write " + tmp_path));
+  }
+  grpc::ClientContext ctx;
+  conn->Prepare(&ctx, /*streaming=*/true);
+  auto reader = conn->stub->ExportFindings(&ctx, req);
+  v1::ExportChunk chunk;
+  uint64_t rows = 0, bytes = 0;
+  bool last = false;
+  while (reader->Read(&chunk)) {
+    bytes += chunk.data().size();
+    if (file.is_open()) file.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
+    else std::fwrite(chunk.data().data(), 1, chunk.data().size(), stdout);
+    if (chunk.last()) last = true, rows = chunk.rows();
+  }
+  grpc::Status st = reader->Finish();
+  if (file.is_open()) file.close();
+  if (st.ok() && !last) st = grpc::Status(grpc::StatusCode::DATA_LOSS, "the export ended without its last chunk");
+  if (!st.ok() || (file.fail() && !out_path.empty())) {
+    if (!out_path.empty()) std::remove(tmp_path.c_str());
+    return st.ok() ? IntegrationFail(DataLoss("writing " + out_path + " failed")) : IntegrationFail(st);
+  }
+  if (!out_path.empty()) {
+    if (std::rename(tmp_path.c_str(), out_path.c_str()) != 0)
+      return IntegrationFail(FailedPrecondition("cannot rename " + tmp_path + " to " + out_path));
+    std::fprintf(stderr, "exported %llu findings (%llu bytes) to %s\n", static_cast<unsigned long long>(rows),
+                 static_cast<unsigned long long>(bytes), out_path.c_str());
+  }
+  return 0;
+}
+
+int CmdSummary(const std::vector<std::string>& args) {
+  Flags fl(WithConnection({"zone", "category"}), ConnectionSwitches());
+  if (!fl.Parse(args)) return IntegrationUsage(fl.error());
+  if (fl.positional().size() != 1) return IntegrationUsage("summary takes flags only");
+  v1::SummaryRequest req;
+  for (const auto& z : Values(fl, "zone")) req.add_zone_ids(core::ResolveImportRef("zones", z));
+  for (const auto& c : Values(fl, "category")) req.add_categories(c);
+  auto conn = ConnectIntegration(fl);
+  if (!conn.ok()) return IntegrationFail(conn.status());
+  grpc::ClientContext ctx;
+  conn->Prepare(&ctx);
+  v1::SummaryReport report;
+  grpc::Status st = conn->stub->Summary(&ctx, req, &report);
+  if (!st.ok()) return IntegrationFail(st);
+  if (fl.Has("json")) {
+    std::printf("%s\n", MessageToJsonLine(report).c_str());
+    return 0;
+  }
+  std::printf("findings as of %s: %llu, overdue %llu\n\n", FormatDate(report.as_of_ms()).c_str(),
+              static_cast<unsigned long long>(report.findings()), static_cast<unsigned long long>(report.overdue()));
+  std::printf("%-36s  %-24s  %-10s  %8s  %8s\n", "ZONE", "CATEGORY", "STATUS", "FINDINGS", "OVERDUE");
+  for (const auto& c : report.counts())
+    std::printf("%-36s  %-24.24s  %-10s  %8llu  %8llu\n", c.zone_id().empty() ? "(unknown)" : c.zone_id().c_str(),
+                c.category().c_str(), v1::FindingStatus_Name(c.status()).c_str(),
+                static_cast<unsigned long long>(c.findings()), static_cast<unsigned long long>(c.overdue()));
+  std::printf("\nconflicts: %llu open\n", static_cast<unsigned long long>(report.open_conflicts()));
+  if (report.conflicts_size() > 0) {
+    std::printf("%-36s  %8s  %8s  %13s\n", "ZONE", "OPEN", "RESOLVED", "AUTO_RESOLVED");
+    for (const auto& c : report.conflicts())
+      std::printf("%-36s  %8llu  %8llu  %13llu\n", c.zone_id().empty() ? "(reference data)" : c.zone_id().c_str(),
+                  static_cast<unsigned long long>(c.open()), static_cast<unsigned long long>(c.resolved()),
+                  static_cast<unsigned long long>(c.auto_resolved()));
+  }
+  return 0;
+}
 
 }  // namespace inspectsync::tools
