@@ -255,7 +255,7 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
         if (!c.Need(r, {"code", "name", "kind", "zone"})) continue;
         rec.code = r.Get("code");
         bool ok = c.Unique(seen, rec.code, r.line);
-        v1::SiteKind site_kind;
+        v1::SiteKind site_kind = v1::SITE_KIND_UNSPECIFIED;
         if (!ParseKind(r.Get("kind"), &site_kind)) {
           c.Error(r.line, "kind '" + r.Get("kind") + "' is not one of PRIMARY_SCHOOL, MIDDLE_SCHOOL, KINDERGARTEN");
           ok = false;
@@ -275,7 +275,7 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
         if (!c.Need(r, {"code", "name", "role"})) continue;
         rec.code = r.Get("code");
         bool ok = c.Unique(seen, rec.code, r.line);
-        v1::Role role;
+        v1::Role role = v1::ROLE_UNSPECIFIED;
         if (!v1::Role_Parse(Upper(r.Get("role")), &role) || role == v1::ROLE_UNSPECIFIED) {
           c.Error(r.line, "role '" + r.Get("role") + "' is not one of inspector, zone_director, office, integration");
           ok = false;
