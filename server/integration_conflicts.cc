@@ -115,6 +115,7 @@ StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& calle
   storage::ConflictFilter f;
   f.collection = q.collection();
   f.record_id = q.record_id();
+  f.id = q.conflict_id();
   f.opened_before_ms = q.opened_before_ms();
   for (int s : q.states()) {
     if (!v1::ConflictState_IsValid(s) || s == v1::CONFLICT_STATE_UNSPECIFIED)

@@ -82,6 +82,7 @@ struct ConflictFilter {
   bool only_open = false;
   size_t limit = 1000;
   // Conflict review (server/integration_conflicts.h). All combine with AND.
+  std::string id;  // empty = all
   std::vector<v1::ConflictState> states;  // empty = any (only_open narrows it to OPEN)
   // Only conflicts on records whose scope key is one of these.
   bool filter_scopes = false;

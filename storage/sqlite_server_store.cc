@@ -870,6 +870,7 @@ class SqliteServerStore : public ServerStore {
           "LEFT JOIN records r ON r.collection=c.collection AND r.id=c.record_id WHERE 1=1";
       if (!f.collection.empty()) sql += " AND c.collection=:c";
       if (!f.record_id.empty()) sql += " AND c.record_id=:r";
+      if (!f.id.empty()) sql += " AND c.id=:id";
       if (f.only_open) sql += " AND c.state=" + std::to_string(static_cast<int>(v1::CONFLICT_OPEN));
       if (!f.states.empty()) {
         sql += " AND c.state IN (";
@@ -883,6 +884,7 @@ class SqliteServerStore : public ServerStore {
       SQLite::Statement q(db, sql);
       if (!f.collection.empty()) q.bind(":c", f.collection);
       if (!f.record_id.empty()) q.bind(":r", f.record_id);
+      if (!f.id.empty()) q.bind(":id", f.id);
       if (f.filter_scopes) q.bind(":s", JsonArray(f.scopes));
       if (f.opened_before_ms != 0) q.bind(":o", static_cast<int64_t>(f.opened_before_ms));
       if (f.after_version != 0 || !f.after_id.empty()) {
