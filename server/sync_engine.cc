@@ -517,10 +517,10 @@ StatusOr<std::vector<v1::MutationResult>> SyncEngine::WriteAll(std::vector<v1::M
       results.push_back(std::move(*r));
     }
     if (extra) INSPECTSYNC_RETURN_IF_ERROR(extra(txn, results));
-    // commit notification: call NotifyCommitted() here once the feed lands
     return Status::Ok();
   });
   if (!st.ok()) return st;
+  // commit notification: call NotifyCommitted() here once the feed lands
   return results;
 }
 
