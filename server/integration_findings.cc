@@ -311,10 +311,8 @@ StatusOr<v1::ImportResponse> RunImport(SyncEngine* engine, const Caller& caller,
 
   v1::ImportResponse resp;
   resp.set_rows(table.rows.size());
-  v1::PushRequest push;
-  push.set_protocol_version(kMaxProtocolVersion);
-  const std::string client = core::NewUuidV7();  // a fresh outbox: mutation ids 1..n
-  std::vector<int64_t> lines;                     // of each mutation
+  std::vector<v1::Mutation> creates;
+  std::vector<int64_t> lines;  // of each mutation
   for (const auto& rec : plan->records) {
     auto exists = lookup.Exists(rec.collection, rec.id);
     if (!exists.ok()) return exists.status();
@@ -322,41 +320,32 @@ StatusOr<v1::ImportResponse> RunImport(SyncEngine* engine, const Caller& caller,
       resp.set_unchanged(resp.unchanged() + 1);
       continue;
     }
-    v1::Mutation* m = push.add_mutations();
-    m->set_client_id(client);
-    m->set_mutation_id(push.mutations_size());
-    m->set_collection(rec.collection);
-    m->set_record_id(rec.id);
-    m->set_op(v1::CREATE);
-    *m->mutable_body() = rec.body;
-    m->set_hlc(engine->NowHlc());
+    v1::Mutation& m = creates.emplace_back();
+    m.set_collection(rec.collection);
+    m.set_record_id(rec.id);
+    m.set_op(v1::CREATE);
+    *m.mutable_body() = rec.body;
     lines.push_back(rec.line);
   }
-  resp.set_created(push.mutations_size());
-  if (req.dry_run() || push.mutations().empty()) return resp;
+  resp.set_created(creates.size());
+  if (req.dry_run() || creates.empty()) return resp;
 
-  // The office's write, by the engine's own rules (an integration token may
-  // not push, but Import is the office's operation): an in-process caller
-  // with the token's user as author.
-  bool committed = false;
-  auto pushed = engine->PushAllOrNothing(push, Caller(caller.user, "", caller.device), &committed);
-  if (!pushed.ok()) return pushed.status();
-  if (!committed) {
-    std::vector<core::ImportProblem> refused;
-    bool raced = false;
-    for (int i = 0; i < pushed->results_size(); ++i) {
-      const auto& r = pushed->results(i);
-      if (r.outcome() != v1::REJECTED) continue;
-      raced |= r.reject_code() == v1::ALREADY_EXISTS;
-      refused.push_back({lines[i], r.reason()});
-    }
-    if (raced)
+  // The office's write, by the engine's own rules, in one transaction.
+  size_t refused = 0;
+  WriteOptions options;
+  options.max_mutations = kMaxImportRows;
+  options.refused_index = &refused;
+  auto written = engine->WriteAll(std::move(creates), caller, nullptr, options);
+  if (!written.ok()) {
+    if (written.status().code() == StatusCode::kAlreadyExists)
       return Status(StatusCode::kAborted,
                     "records of this import were created by someone else meanwhile; nothing was written (import again)");
-    return ProblemsStatus(std::move(refused));
+    if (refused < lines.size())
+      return ProblemsStatus({core::ImportProblem{lines[refused], written.status().message()}});
+    return written.status();
   }
   uint64_t seq = 0;
-  for (const auto& r : pushed->results()) seq = std::max(seq, r.record().version());
+  for (const auto& r : *written) seq = std::max(seq, r.record().version());
   resp.set_seq(seq);
   return resp;
 }

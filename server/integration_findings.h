@@ -16,7 +16,7 @@
 //
 // Import checks a whole file with core/office_import.h against the server's
 // records, and writes every new record in ONE transaction
-// (SyncEngine::PushAllOrNothing) or nothing.
+// (SyncEngine::WriteAll) or nothing.
 //
 // Thread-safety: as the engine (calls run concurrently); a FindingExporter
 // is used by one thread at a time.

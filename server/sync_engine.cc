@@ -147,18 +147,8 @@ Status SyncEngine::CheckProtocol(uint32_t v) const {
 }
 
 StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Caller& caller) {
-  return PushImpl(req, caller, /*all_or_nothing=*/false, nullptr);
-}
-
-StatusOr<v1::PushResponse> SyncEngine::PushAllOrNothing(const v1::PushRequest& req, const Caller& caller,
-                                                        bool* committed) {
-  return PushImpl(req, caller, /*all_or_nothing=*/true, committed);
-}
-
-StatusOr<v1::PushResponse> SyncEngine::PushImpl(const v1::PushRequest& req, const Caller& caller, bool all_or_nothing,
-                                                bool* committed) {
   INSPECTSYNC_RETURN_IF_ERROR(CheckProtocol(req.protocol_version()));
-  if (!all_or_nothing && static_cast<size_t>(req.mutations_size()) > options_.max_batch)
+  if (static_cast<size_t>(req.mutations_size()) > options_.max_batch)
     return InvalidArgument("push of " + std::to_string(req.mutations_size()) + " mutations exceeds the limit of " +
                            std::to_string(options_.max_batch) + " per call (max_batch); send smaller batches");
   std::map<std::string, uint64_t> seen;
@@ -182,10 +172,8 @@ StatusOr<v1::PushResponse> SyncEngine::PushImpl(const v1::PushRequest& req, cons
   if (!scope.ok()) return scope.status();
 
   v1::PushResponse resp;
-  bool rolled_back = false;
   Status st = store_->Write([&](storage::ServerWriteTxn& txn) -> Status {
     resp.clear_results();
-    rolled_back = false;
     if (!caller.device.empty()) {
       // A client id (one install's outbox) belongs to the device that first
       // used it: another device's token cannot push under it, nor make its
@@ -230,16 +218,9 @@ StatusOr<v1::PushResponse> SyncEngine::PushImpl(const v1::PushRequest& req, cons
       uint64_t through = std::min<uint64_t>(req.ack_through(), req.mutations(0).mutation_id() - 1);
       INSPECTSYNC_RETURN_IF_ERROR(txn.ForgetResultsThrough(ack_client, through));
     }
-    if (all_or_nothing)
-      for (const auto& r : resp.results())
-        if (r.outcome() == v1::REJECTED) {
-          rolled_back = true;
-          return Status(StatusCode::kAborted, "a mutation was rejected; nothing written");
-        }
     return Status::Ok();
   });
-  if (committed) *committed = st.ok();
-  if (!st.ok() && !rolled_back) return st;
+  if (!st.ok()) return st;
   resp.set_server_hlc(hlc_.Now());
   return resp;
 }
@@ -381,12 +362,12 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyPatch(storage::ServerWriteTxn& txn
     *c.mutable_winner() = fc.incoming_won ? in_meta : cur_meta;
     *c.mutable_loser() = fc.incoming_won ? cur_meta : in_meta;
     c.set_version(rec.version);
-    INSPECTSYNC_RETURN_IF_ERROR(txn.AddConflict(c));
+    INSPECTSYNC_RETURN_IF_ERROR(RecordConflict(txn, &c));
     *r.add_conflicts() = std::move(c);
   }
   if (restored) {
     v1::Conflict c = DeleteConflict(ids_.NewUuidV7(), m, spec, *mr.merged, in_meta, cur.meta, rec.version);
-    INSPECTSYNC_RETURN_IF_ERROR(txn.AddConflict(c));
+    INSPECTSYNC_RETURN_IF_ERROR(RecordConflict(txn, &c));
     *r.add_conflicts() = std::move(c);
   }
 
@@ -425,7 +406,7 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyDelete(storage::ServerWriteTxn& tx
       if (!current.ok()) return current.status();
       v1::Conflict c =
           DeleteConflict(ids_.NewUuidV7(), m, spec, **current, cur.meta, MetaOf(m, caller), cur.version);
-      INSPECTSYNC_RETURN_IF_ERROR(txn.AddConflict(c));
+      INSPECTSYNC_RETURN_IF_ERROR(RecordConflict(txn, &c));
       *r.add_conflicts() = std::move(c);
       r.set_outcome(v1::CONFLICT);
       INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(cur, r.mutable_record()));
@@ -441,6 +422,128 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyDelete(storage::ServerWriteTxn& tx
   r.set_outcome(v1::APPLIED);
   INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(rec, r.mutable_record()));
   return r;
+}
+
+Status SyncEngine::RecordConflict(storage::ServerWriteTxn& txn, v1::Conflict* c) {
+  c->set_opened_ms(options_.clock->NowMillis());
+  for (v1::VersionMeta* side : {c->mutable_winner(), c->mutable_loser()}) {
+    if (!side->author().empty() || side->device_id().empty()) continue;
+    // The side already on the server is known by its field clock (the
+    // writer's client id and HLC): its author is in that version's meta.
+    auto meta = txn.WriterMeta(c->collection(), c->record_id(), side->device_id(), side->hlc());
+    if (!meta.ok()) return meta.status();
+    if (meta->has_value()) side->set_author((*meta)->author());
+  }
+  return txn.AddConflict(*c);
+}
+
+namespace {
+
+// The status a refused server-side write fails with.
+StatusCode WriteRefusalCode(const v1::MutationResult& r) {
+  if (r.outcome() == v1::CONFLICT) return StatusCode::kAborted;
+  switch (r.reject_code()) {
+    case v1::INVALID:
+    case v1::UNKNOWN_COLLECTION: return StatusCode::kInvalidArgument;
+    case v1::NOT_FOUND: return StatusCode::kNotFound;
+    case v1::ALREADY_EXISTS: return StatusCode::kAlreadyExists;
+    case v1::PERMISSION_DENIED: return StatusCode::kPermissionDenied;
+    default: return StatusCode::kFailedPrecondition;  // lifecycle, workflow, immutable, ...
+  }
+}
+
+}  // namespace
+
+StatusOr<std::vector<v1::MutationResult>> SyncEngine::WriteAll(std::vector<v1::Mutation> mutations,
+                                                               const Caller& caller, const WriteExtra& extra,
+                                                               const WriteOptions& write_options) {
+  if (mutations.empty()) return InvalidArgument("nothing to write");
+  const size_t limit = write_options.max_mutations > 0 ? write_options.max_mutations : options_.max_batch;
+  if (mutations.size() > limit)
+    return InvalidArgument("a server-side write of " + std::to_string(mutations.size()) +
+                           " changes exceeds the limit of " + std::to_string(limit));
+  auto role = ParseRole(caller.role);
+  if (!role.ok()) return role.status();
+  int64_t now_ms = options_.clock->NowMillis();
+  auto scope = scopes_.Resolve(*role, caller.user, now_ms);
+  if (!scope.ok()) return scope.status();
+  const std::string client = ids_.NewUuidV7();  // this call's own client id
+  // These are the office's integration operations: what the integration
+  // role may not push from a device, it may do through them.
+  const Role write_role = *role == Role::kIntegration ? Role::kOffice : *role;
+
+  std::vector<v1::MutationResult> results;
+  Status st = store_->Write([&](storage::ServerWriteTxn& txn) -> Status {
+    results.clear();
+    for (size_t i = 0; i < mutations.size(); ++i) {
+      v1::Mutation& m = mutations[i];
+      m.set_client_id(client);
+      m.set_mutation_id(i + 1);
+      m.set_hlc(hlc_.Now());
+      std::string what = "change " + std::to_string(i + 1) + " of " + std::to_string(mutations.size()) + " (" +
+                         v1::MutationOp_Name(m.op()) + " " + m.collection() + "/" + m.record_id() + ")";
+      const core::CollectionSpec* spec = core::FindCollection(m.collection());
+      uint64_t base_version = 0;
+      if (spec != nullptr && m.op() != v1::CREATE) {
+        // The edit is made on the record as it is now.
+        auto cur = txn.GetRecord(m.collection(), m.record_id());
+        if (!cur.ok()) return cur.status();
+        if (cur->has_value()) {
+          const storage::StoredRecord& rec = **cur;
+          if (rec.deleted && m.op() == v1::PATCH)
+            return FailedPrecondition(what + ": the record is deleted; a server-side edit does not bring it back");
+          base_version = rec.version;
+          m.set_base_version(rec.version);
+          m.clear_base_body();
+          if (m.op() == v1::PATCH) {
+            auto body = ParseBody(*spec, rec);
+            if (!body.ok()) return body.status();
+            pb::Message* base = spec->Mutable(m.mutable_base_body());
+            auto mask = core::ResolveMask(*spec, m.mask());
+            if (mask.ok())  // a bad mask is refused by validation below
+              for (const core::FieldSpec* fs : *mask) core::CopyField(**body, fs->field, base);
+          }
+        }
+      }
+      auto r = Apply(txn, m, caller, write_role, *scope, now_ms);
+      if (!r.ok()) return r.status();
+      if (r->outcome() != v1::APPLIED && r->outcome() != v1::MERGED) {
+        std::string why = r->outcome() == v1::CONFLICT
+                              ? "it conflicted with a concurrent change"
+                              : v1::RejectCode_Name(r->reject_code()) + ": " + r->reason();
+        if (write_options.refused_index != nullptr) *write_options.refused_index = i;
+        return Status(WriteRefusalCode(*r), what + " was refused (" + why + "); nothing was written");
+      }
+      if (write_options.version_unchanged && m.op() == v1::PATCH && r->record().version() == base_version)
+        INSPECTSYNC_RETURN_IF_ERROR(AppendUnchanged(txn, m, caller, &*r));
+      results.push_back(std::move(*r));
+    }
+    if (extra) INSPECTSYNC_RETURN_IF_ERROR(extra(txn, results));
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  // commit notification: call NotifyCommitted() here once the feed lands
+  return results;
+}
+
+Status SyncEngine::AppendUnchanged(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
+                                   v1::MutationResult* r) {
+  const core::CollectionSpec& spec = *core::FindCollection(m.collection());
+  auto cur = txn.GetRecord(m.collection(), m.record_id());
+  if (!cur.ok()) return cur.status();
+  if (!cur->has_value()) return Internal("record " + m.record_id() + " vanished inside its transaction");
+  storage::StoredRecord rec = **cur;
+  v1::FieldClocks clocks;
+  clocks.ParseFromString(rec.clocks);
+  auto mask = core::ResolveMask(spec, m.mask());
+  if (!mask.ok()) return mask.status();
+  for (const core::FieldSpec* fs : *mask) core::StampField(&clocks, fs->field->number(), core::Writer{m.hlc(), m.client_id()});
+  rec.clocks = clocks.SerializeAsString();
+  v1::VersionMeta meta = MetaOf(m, caller);
+  meta.set_created_version(rec.meta.created_version());
+  rec.meta = meta;
+  INSPECTSYNC_RETURN_IF_ERROR(txn.AppendVersion(&rec, m.client_id(), m.mutation_id(), v1::PATCH));
+  return ToWireRecord(rec, r->mutable_record());
 }
 
 StatusOr<PullPlan> SyncEngine::StartPull(const v1::PullRequest& req, const Caller& caller) {

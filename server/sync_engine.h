@@ -9,8 +9,10 @@
 #define INSPECTSYNC_SERVER_SYNC_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/hlc.h"
@@ -54,6 +56,25 @@ struct Caller {
   std::string device;
 };
 
+// How WriteAll treats its mutations.
+struct WriteOptions {
+  // A PATCH that changes nothing still writes a version (same body, the
+  // caller as its author, the masked fields stamped with the server's clock):
+  // a decision to keep what is there is recorded in history and reaches the
+  // tablets like any change.
+  bool version_unchanged = false;
+  // Most mutations one call may write; 0 = EngineOptions::max_batch. Imports
+  // of a district's register raise it (their rows are bounded by the import).
+  size_t max_mutations = 0;
+  // When a mutation is refused, receives its index (imports map it to the
+  // line of their file).
+  size_t* refused_index = nullptr;
+};
+
+// Runs inside WriteAll's transaction after every mutation applied, with
+// their results; an error rolls everything back.
+using WriteExtra = std::function<Status(storage::ServerWriteTxn&, const std::vector<v1::MutationResult>&)>;
+
 // A pull in progress: what the caller may see and how far the stream got.
 // First older records of scopes the device newly gained (backfill), then the
 // changes after its cursor (feed); the first feed page carries the scope.
@@ -80,11 +101,25 @@ class SyncEngine {
   // (protocol, batch size, client ids out of order) fail the call and change
   // nothing; a problem with one mutation is that mutation's REJECTED result.
   StatusOr<v1::PushResponse> Push(const v1::PushRequest& req, const Caller& caller);
-  // Push for the server's own bulk writes (IntegrationService.Import): ONE
-  // transaction, all or nothing — if any mutation would be REJECTED nothing
-  // is written and the results say why (*committed = false). No max_batch
-  // limit: the caller bounds the batch.
-  StatusOr<v1::PushResponse> PushAllOrNothing(const v1::PushRequest& req, const Caller& caller, bool* committed);
+  // Server-side writes (the office resolving a conflict, imports): `mutations` go
+  // through the same validation, access rules, workflow rules and merge as a
+  // push, in ONE durable transaction that commits only if every one is
+  // APPLIED or MERGED; otherwise nothing is written and the error names the
+  // refused mutation and why (INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED,
+  // FAILED_PRECONDITION for lifecycle and workflow rules, ABORTED for a
+  // conflict). The server fills in what a device would: a client id of its
+  // own per call (a fresh UUIDv7, so the idempotency ledger of devices is
+  // untouched and history names each call), mutation ids 1..n and HLCs from
+  // the engine's clock. An edit is made on the record as it is now: a PATCH's
+  // or DELETE's base_version and base_body are taken from the current record
+  // inside the transaction (what the caller passed there is ignored), so it
+  // applies as written. A PATCH of a deleted record is FAILED_PRECONDITION
+  // (a server-side edit does not bring a record back). `extra` runs last in
+  // the same transaction. Results are not kept in the ledger: nobody replays
+  // them.
+  StatusOr<std::vector<v1::MutationResult>> WriteAll(std::vector<v1::Mutation> mutations, const Caller& caller,
+                                                     const WriteExtra& extra = nullptr,
+                                                     const WriteOptions& write_options = {});
 
   // Validates a pull, resolves the caller's scope and plans the stream.
   StatusOr<PullPlan> StartPull(const v1::PullRequest& req, const Caller& caller);
@@ -100,8 +135,6 @@ class SyncEngine {
   storage::ServerStore* store() { return store_; }
 
  private:
-  StatusOr<v1::PushResponse> PushImpl(const v1::PushRequest& req, const Caller& caller, bool all_or_nothing,
-                                      bool* committed);
   StatusOr<v1::MutationResult> Apply(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
                                      Role role, const Scope& scope, int64_t now_ms);
   StatusOr<v1::MutationResult> ApplyCreate(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
@@ -112,6 +145,13 @@ class SyncEngine {
                                           const Scope& scope);
   StatusOr<v1::MutationResult> ApplyDelete(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
                                            const core::CollectionSpec& spec, const storage::StoredRecord& cur);
+
+  // Stores a conflict the merge found, with the server's time and the
+  // author of each side (the current side knows only its writer's device).
+  Status RecordConflict(storage::ServerWriteTxn& txn, v1::Conflict* c);
+  // WriteAll: a version of an unchanged record, by the caller (WriteOptions::version_unchanged).
+  Status AppendUnchanged(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
+                         v1::MutationResult* r);
 
   storage::ServerStore* store_;
   EngineOptions options_;

@@ -81,6 +81,22 @@ struct ConflictFilter {
   std::string record_id;    // empty = all
   bool only_open = false;
   size_t limit = 1000;
+  // Conflict review (server/integration_conflicts.h). All combine with AND.
+  std::string id;  // empty = all
+  std::vector<v1::ConflictState> states;  // empty = any (only_open narrows it to OPEN)
+  // Only conflicts on records whose scope key is one of these.
+  bool filter_scopes = false;
+  std::vector<std::string> scopes;
+  int64_t opened_before_ms = 0;  // 0 = any age
+  // Resume after this (version, id), in the list's order.
+  uint64_t after_version = 0;
+  std::string after_id;
+};
+
+// A stored conflict with what the review list needs of its record.
+struct ConflictEntry {
+  v1::Conflict conflict;  // opened_ms always set
+  std::string scope;      // the record's scope key ("" if unscoped or gone)
 };
 
 // The operations available inside one write transaction.
@@ -110,6 +126,14 @@ class ServerWriteTxn {
   // The client has what it needs of results <= mutation_id; drop them.
   virtual Status ForgetResultsThrough(const std::string& client_id, uint64_t mutation_id) = 0;
   virtual Status AddConflict(const v1::Conflict& c) = 0;
+  // Conflict review: read one conflict, and rewrite one (its state and body).
+  virtual StatusOr<std::optional<v1::Conflict>> GetConflict(const std::string& id) = 0;
+  virtual Status UpdateConflict(const v1::Conflict& c) = 0;
+  // The meta of the latest version of a record written by `client_id` with
+  // HLC `hlc` (who wrote a field's current value, for a conflict's side);
+  // nullopt if none.
+  virtual StatusOr<std::optional<v1::VersionMeta>> WriterMeta(const std::string& collection, const std::string& id,
+                                                              const std::string& client_id, uint64_t hlc) = 0;
 };
 
 class ServerStore {
@@ -141,6 +165,11 @@ class ServerStore {
   // Every version with seq > after, ascending, at most limit (audit, checks).
   virtual Status ReadHistory(uint64_t after, size_t limit, std::vector<VersionRow>* out) = 0;
   virtual Status ListConflicts(const ConflictFilter& filter, std::vector<v1::Conflict>* out) = 0;
+  // Calls `fn` with the conflicts matching `filter` in (version, id) order,
+  // at most filter.limit, until `fn` returns false or an error.
+  virtual Status ScanConflicts(const ConflictFilter& filter,
+                               const std::function<StatusOr<bool>(const ConflictEntry&)>& fn) = 0;
+  virtual StatusOr<std::optional<ConflictEntry>> GetConflict(const std::string& id) = 0;
   virtual StatusOr<uint64_t> CountRecords(const std::string& collection) = 0;
   // Photo evidence metadata in the same database (never null; owned by the store).
   virtual AttachmentStore* attachments() = 0;

@@ -208,6 +208,15 @@ CREATE TABLE IF NOT EXISTS overdue_announced (
   deadline_ms INTEGER NOT NULL
 );
 )sql",
+      // 10: conflict review (issue 8; server/integration_conflicts.h): when
+      // the server recorded each conflict, for filtering by age in SQL. The
+      // body carries it too (Conflict.opened_ms); conflicts recorded before
+      // take the time of their version's HLC, the best there is.
+      R"sql(
+ALTER TABLE conflicts ADD COLUMN opened_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE conflicts SET opened_ms = inspectsync_hlc_ms((SELECT meta FROM history WHERE seq = conflicts.version));
+CREATE INDEX IF NOT EXISTS conflicts_by_version ON conflicts(version, id);
+)sql",
   };
   return m;
 }
@@ -230,6 +239,18 @@ void ScopeSqlFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
       scope = spec->ScopeOf(*msg, id);
   }
   sqlite3_result_text(ctx, scope.data(), static_cast<int>(scope.size()), SQLITE_TRANSIENT);
+}
+
+// SQL function inspectsync_hlc_ms(meta) -> the wall time (ms) of a stored
+// VersionMeta's HLC (0 if unreadable), for migration 10.
+void HlcMsSqlFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (argc != 1) return sqlite3_result_error(ctx, "inspectsync_hlc_ms takes 1 argument", -1);
+  v1::VersionMeta meta;
+  int64_t ms = 0;
+  if (sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
+      meta.ParseFromArray(sqlite3_value_blob(argv[0]), sqlite3_value_bytes(argv[0])))
+    ms = static_cast<int64_t>(meta.hlc() >> 16);  // core::Hlc::Millis
+  sqlite3_result_int64(ctx, ms);
 }
 
 // The keys as a JSON array of strings, for `IN (SELECT value FROM json_each(?))`.
@@ -284,7 +305,8 @@ constexpr const char* kRecordColumns =
 // Prepared statements of the writer connection, reused across transactions.
 struct WriterStatements {
   explicit WriterStatements(SQLite::Database& db)
-      : get_record(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id=?"),
+      : database(db),
+        get_record(db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id=?"),
         upsert_record(db,
                       "INSERT INTO records(collection, id, version, deleted, body, clocks, meta, last_client, scope) "
                       "VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(collection, id) DO UPDATE SET version=excluded.version, "
@@ -308,9 +330,10 @@ struct WriterStatements {
         put_result(db, "INSERT OR REPLACE INTO mutation_results(client_id, mutation_id, result) VALUES(?,?,?)"),
         forget_results(db, "DELETE FROM mutation_results WHERE client_id=? AND mutation_id<=?"),
         insert_conflict(db,
-                        "INSERT INTO conflicts(id, collection, record_id, field, state, version, body) "
-                        "VALUES(?,?,?,?,?,?,?)") {}
+                        "INSERT INTO conflicts(id, collection, record_id, field, state, version, body, opened_ms) "
+                        "VALUES(?,?,?,?,?,?,?,?)") {}
 
+  SQLite::Database& database;  // for statements prepared per call (rare ones)
   SQLite::Statement get_record, upsert_record, insert_history, foreign_since, bodies_since, last_mutation, client_device, bind_client,
       upsert_client,
       get_result, get_version, put_result, forget_results, insert_conflict;
@@ -549,9 +572,61 @@ class SqliteWriteTxn : public ServerWriteTxn {
       q.bind(5, static_cast<int>(c.state()));
       q.bind(6, static_cast<int64_t>(c.version()));
       q.bind(7, blob.data(), static_cast<int>(blob.size()));
+      q.bind(8, static_cast<int64_t>(c.opened_ms()));
       q.exec();
       return Status::Ok();
     });
+  }
+
+  // Conflict review is rare next to pushes: these statements are prepared per call.
+  StatusOr<std::optional<v1::Conflict>> GetConflict(const std::string& id) override {
+    std::optional<v1::Conflict> out;
+    Status st = Guard("read conflict", [&]() -> Status {
+      SQLite::Statement q(s_.database, "SELECT body, opened_ms FROM conflicts WHERE id=?");
+      q.bind(1, id);
+      if (!q.executeStep()) return Status::Ok();
+      v1::Conflict c;
+      if (!c.ParseFromString(Blob(q.getColumn(0)))) return DataLoss("stored conflict " + id + " is corrupt");
+      if (c.opened_ms() == 0) c.set_opened_ms(q.getColumn(1).getInt64());
+      out = std::move(c);
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  Status UpdateConflict(const v1::Conflict& c) override {
+    return Guard("write conflict", [&]() -> Status {
+      std::string blob = c.SerializeAsString();
+      SQLite::Statement q(s_.database, "UPDATE conflicts SET state=?, body=? WHERE id=?");
+      q.bind(1, static_cast<int>(c.state()));
+      q.bind(2, blob.data(), static_cast<int>(blob.size()));
+      q.bind(3, c.id());
+      if (q.exec() != 1) return NotFound("no conflict " + c.id());
+      return Status::Ok();
+    });
+  }
+
+  StatusOr<std::optional<v1::VersionMeta>> WriterMeta(const std::string& collection, const std::string& id,
+                                                      const std::string& client_id, uint64_t hlc) override {
+    std::optional<v1::VersionMeta> out;
+    Status st = Guard("read history", [&]() -> Status {
+      SQLite::Statement q(s_.database,
+                          "SELECT meta FROM history WHERE collection=? AND id=? AND client_id=? ORDER BY seq DESC");
+      q.bind(1, collection);
+      q.bind(2, id);
+      q.bind(3, client_id);
+      while (q.executeStep()) {
+        v1::VersionMeta meta;
+        if (meta.ParseFromString(Blob(q.getColumn(0))) && meta.hlc() == hlc) {
+          out = std::move(meta);
+          break;
+        }
+      }
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return out;
   }
 
  private:
@@ -795,23 +870,72 @@ class SqliteServerStore : public ServerStore {
   }
 
   Status ListConflicts(const ConflictFilter& f, std::vector<v1::Conflict>* out) override {
+    return ScanConflicts(f, [&](const ConflictEntry& e) -> StatusOr<bool> {
+      out->push_back(e.conflict);
+      return true;
+    });
+  }
+
+  Status ScanConflicts(const ConflictFilter& f,
+                       const std::function<StatusOr<bool>(const ConflictEntry&)>& fn) override {
     return WithReader("list conflicts", [&](SQLite::Database& db) -> Status {
-      std::string sql = "SELECT body FROM conflicts WHERE 1=1";
-      if (!f.collection.empty()) sql += " AND collection=:c";
-      if (!f.record_id.empty()) sql += " AND record_id=:r";
-      if (f.only_open) sql += " AND state=" + std::to_string(static_cast<int>(v1::CONFLICT_OPEN));
-      sql += " ORDER BY version, id LIMIT :n";
+      std::string sql =
+          "SELECT c.body, c.opened_ms, COALESCE(r.scope, '') FROM conflicts c "
+          "LEFT JOIN records r ON r.collection=c.collection AND r.id=c.record_id WHERE 1=1";
+      if (!f.collection.empty()) sql += " AND c.collection=:c";
+      if (!f.record_id.empty()) sql += " AND c.record_id=:r";
+      if (!f.id.empty()) sql += " AND c.id=:id";
+      if (f.only_open) sql += " AND c.state=" + std::to_string(static_cast<int>(v1::CONFLICT_OPEN));
+      if (!f.states.empty()) {
+        sql += " AND c.state IN (";
+        for (size_t i = 0; i < f.states.size(); ++i) sql += (i ? "," : "") + std::to_string(static_cast<int>(f.states[i]));
+        sql += ")";
+      }
+      if (f.filter_scopes) sql += " AND r.scope IN (SELECT value FROM json_each(:s))";
+      if (f.opened_before_ms != 0) sql += " AND c.opened_ms<:o";
+      if (f.after_version != 0 || !f.after_id.empty()) sql += " AND (c.version>:v OR (c.version=:v AND c.id>:i))";
+      sql += " ORDER BY c.version, c.id LIMIT :n";
       SQLite::Statement q(db, sql);
       if (!f.collection.empty()) q.bind(":c", f.collection);
       if (!f.record_id.empty()) q.bind(":r", f.record_id);
+      if (!f.id.empty()) q.bind(":id", f.id);
+      if (f.filter_scopes) q.bind(":s", JsonArray(f.scopes));
+      if (f.opened_before_ms != 0) q.bind(":o", static_cast<int64_t>(f.opened_before_ms));
+      if (f.after_version != 0 || !f.after_id.empty()) {
+        q.bind(":v", static_cast<int64_t>(f.after_version));
+        q.bind(":i", f.after_id);
+      }
       q.bind(":n", static_cast<int64_t>(f.limit));
       while (q.executeStep()) {
-        v1::Conflict c;
-        if (!c.ParseFromString(Blob(q.getColumn(0)))) return DataLoss("a stored conflict is corrupt");
-        out->push_back(std::move(c));
+        ConflictEntry e;
+        if (!e.conflict.ParseFromString(Blob(q.getColumn(0)))) return DataLoss("a stored conflict is corrupt");
+        if (e.conflict.opened_ms() == 0) e.conflict.set_opened_ms(q.getColumn(1).getInt64());
+        e.scope = q.getColumn(2).getString();
+        auto more = fn(e);
+        if (!more.ok()) return more.status();
+        if (!*more) break;
       }
       return Status::Ok();
     });
+  }
+
+  StatusOr<std::optional<ConflictEntry>> GetConflict(const std::string& id) override {
+    std::optional<ConflictEntry> out;
+    Status st = WithReader("read conflict", [&](SQLite::Database& db) -> Status {
+      SQLite::Statement q(db,
+                          "SELECT c.body, c.opened_ms, COALESCE(r.scope, '') FROM conflicts c "
+                          "LEFT JOIN records r ON r.collection=c.collection AND r.id=c.record_id WHERE c.id=?");
+      q.bind(1, id);
+      if (!q.executeStep()) return Status::Ok();
+      ConflictEntry e;
+      if (!e.conflict.ParseFromString(Blob(q.getColumn(0)))) return DataLoss("stored conflict " + id + " is corrupt");
+      if (e.conflict.opened_ms() == 0) e.conflict.set_opened_ms(q.getColumn(1).getInt64());
+      e.scope = q.getColumn(2).getString();
+      out = std::move(e);
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return out;
   }
 
   AttachmentStore* attachments() override { return attachments_.get(); }
@@ -999,6 +1123,8 @@ StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& 
   if (options.soft_heap_limit_bytes > 0) sqlite3_soft_heap_limit64(options.soft_heap_limit_bytes);
   sqlite3_create_function((*writer)->getHandle(), "inspectsync_scope", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                           &ScopeSqlFunction, nullptr, nullptr);
+  sqlite3_create_function((*writer)->getHandle(), "inspectsync_hlc_ms", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                          &HlcMsSqlFunction, nullptr, nullptr);
   INSPECTSYNC_RETURN_IF_ERROR(Migrate(**writer, Migrations(), "server store '" + path + "'"));
   std::vector<std::unique_ptr<SQLite::Database>> readers;
   for (int i = 0; i < std::max(1, options.reader_connections); ++i) {

@@ -1,8 +1,8 @@
 // The integration findings engine (server/integration_findings.h) over a real
 // SQLite store without gRPC: pages that neither repeat nor skip while
 // findings are added between them, exports cut into chunks that add up to
-// the whole file, imports all or nothing (PushAllOrNothing rolls back a batch
-// with one rejected mutation), and the shared import planner's formats.
+// the whole file, imports in one transaction (SyncEngine::WriteAll, all or
+// nothing), and the shared import planner's formats.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -112,7 +112,9 @@ TEST_F(IntegrationFindingsEngineTest, ExportChunksAddUpToTheFile) {
       ASSERT_LE(chunk->data().size(), kExportChunkBytes);
       data += chunk->data();
       ++chunks;
-      if (chunk->last()) EXPECT_EQ(chunk->rows(), 700u);
+      if (chunk->last()) {
+        EXPECT_EQ(chunk->rows(), 700u);
+      }
     }
     // Rendered row by row, the same bytes.
     std::string want;
@@ -130,27 +132,6 @@ TEST_F(IntegrationFindingsEngineTest, ExportChunksAddUpToTheFile) {
   }
   v1::ExportRequest bad;
   EXPECT_EQ(FindingExporter::Start(engine_.get(), bad).status().code(), StatusCode::kInvalidArgument);
-}
-
-TEST_F(IntegrationFindingsEngineTest, PushAllOrNothingRollsBackABatchWithOneRejection) {
-  v1::Finding ok = testing::FindingAt("site-1"), bad = ok;
-  bad.set_title(std::string(500, 't'));  // over the title's limit
-  uint64_t head = *store_->Head();
-  bool committed = true;
-  auto resp = engine_->PushAllOrNothing(
-      testing::Batch({testing::CreateFinding(kClient, 1, Id(1), ok), testing::CreateFinding(kClient, 2, Id(2), bad)}),
-      Caller("u"), &committed);
-  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
-  EXPECT_FALSE(committed);
-  EXPECT_EQ(resp->results(1).outcome(), v1::REJECTED);
-  EXPECT_EQ(*store_->Head(), head);
-  EXPECT_FALSE(store_->GetRecord("findings", Id(1))->has_value());
-  // The same mutation ids are free again: nothing of the batch was recorded.
-  resp = engine_->PushAllOrNothing(testing::Batch({testing::CreateFinding(kClient, 1, Id(1), ok)}), Caller("u"),
-                                   &committed);
-  ASSERT_TRUE(resp.ok());
-  EXPECT_TRUE(committed);
-  EXPECT_EQ(resp->results(0).outcome(), v1::APPLIED);
 }
 
 TEST_F(IntegrationFindingsEngineTest, ImportWritesOneTransactionAndCountsWhatIsThere) {

@@ -122,7 +122,9 @@ std::string CheckAcknowledged(World& w) {
   std::set<std::pair<std::string, uint64_t>> in_history;
   for (const auto& r : rows) in_history.insert({r.client_id, r.mutation_id});
   std::vector<v1::Conflict> conflicts;
-  if (Status st = w.server().store()->ListConflicts({"", "", false, 1u << 30}, &conflicts); !st.ok())
+  storage::ConflictFilter every;
+  every.limit = 1u << 30;
+  if (Status st = w.server().store()->ListConflicts(every, &conflicts); !st.ok())
     return st.ToString();
   std::set<std::string> conflict_ids;
   for (const auto& c : conflicts) conflict_ids.insert(c.id());
@@ -183,7 +185,9 @@ std::string CheckAcknowledged(World& w) {
 
 std::string CheckConflicts(World& w) {
   std::vector<v1::Conflict> conflicts;
-  if (Status st = w.server().store()->ListConflicts({"", "", false, 1u << 30}, &conflicts); !st.ok())
+  storage::ConflictFilter every;
+  every.limit = 1u << 30;
+  if (Status st = w.server().store()->ListConflicts(every, &conflicts); !st.ok())
     return st.ToString();
   for (const auto& c : conflicts) {
     const core::CollectionSpec* spec = core::FindCollection(c.collection());

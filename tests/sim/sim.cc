@@ -7,6 +7,7 @@
 
 #include "core/lifecycle.h"
 #include "core/workflow.h"
+#include "tests/sim/office_actor.h"
 #include "tests/sim/world.h"
 
 namespace inspectsync::sim {
@@ -284,7 +285,11 @@ void Step(World& w, int step) {
   } else if (pick < 42) {
     MoveStatus(w, t);
   } else if (pick < 50) {
-    OfficeStep(w);
+    if (w.Chance(40)) {
+      ReviewConflicts(w);  // the office's conflict review (office_actor.cc)
+    } else {
+      OfficeStep(w);
+    }
   } else if (pick < 55) {
     v1::Inspection in;
     in.set_site_id(PickSite(w, t));
@@ -390,7 +395,8 @@ SimResult RunSimulation(const SimOptions& options) {
       for (int step = 0; step < options.steps && !w.failed(); ++step) Step(w, step);
       if (!w.failed()) Quiesce(w);
       for (auto check :
-           {CheckHistory, CheckConvergence, CheckAcknowledged, CheckConflicts, CheckWorkflow, CheckAttachments}) {
+           {CheckHistory, CheckConvergence, CheckAcknowledged, CheckConflicts, CheckWorkflow, CheckAttachments,
+            CheckResolutions}) {
         if (w.failed()) break;
         std::string bad = check(w);
         if (!bad.empty()) w.Fail(bad);

@@ -37,6 +37,7 @@ struct SimStats {
   uint64_t acked = 0;            // mutation results delivered to tablets
   uint64_t rejected = 0;
   uint64_t conflicts = 0;
+  uint64_t conflicts_resolved = 0;  // by the office's review (office_actor.cc), at the end
   uint64_t faults = 0;
   uint64_t server_crashes = 0;
   uint64_t tablet_crashes = 0;

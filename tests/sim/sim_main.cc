@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     total.local_writes += r.stats.local_writes;
     total.acked += r.stats.acked;
     total.conflicts += r.stats.conflicts;
+    total.conflicts_resolved += r.stats.conflicts_resolved;
     total.faults += r.stats.faults;
     total.server_crashes += r.stats.server_crashes;
     total.tablet_crashes += r.stats.tablet_crashes;
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
                   (unsigned long long)total.photos_attached, (unsigned long long)total.photos_uploaded,
                   (unsigned long long)total.photos_fetched, (unsigned long long)total.photos_on_server,
                   (unsigned long long)total.photos_rejected);
+    if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
+      std::printf("  conflict review: %llu conflicts resolved by the office\n",
+                  (unsigned long long)total.conflicts_resolved);
     std::fflush(stdout);
   }
   return 0;

@@ -110,6 +110,8 @@ class World {
 
   // The office tablet publishes the checklist template once (sim.cc).
   bool template_published = false;
+  // Conflicts the office resolved (office_actor.cc).
+  std::vector<std::string> resolved_conflicts;
 
   std::vector<Acked>& acked() { return acked_; }
   SimResult& result() { return result_; }

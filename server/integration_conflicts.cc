@@ -1,0 +1,273 @@
+#include "server/integration_conflicts.h"
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "core/ids.h"
+#include "core/patch.h"
+#include "core/schema.h"
+
+namespace inspectsync::server {
+
+namespace {
+
+constexpr char kTokenPrefix[] = "c1.";
+constexpr int64_t kDayMs = 24LL * 60 * 60 * 1000;
+
+Status CheckCaller(const Caller& caller) {
+  auto role = ParseRole(caller.role);
+  if (!role.ok()) return role.status();
+  if (*role == Role::kSystem || *role == Role::kOffice || *role == Role::kIntegration) return Status::Ok();
+  return Status(StatusCode::kPermissionDenied,
+                "conflict review is for the office and its systems (roles office and integration); this caller's "
+                "role is " + caller.role);
+}
+
+// site id -> zone id, deleted sites included: a conflict on a record of a
+// site removed since still belongs to its zone.
+StatusOr<std::map<std::string, std::string>> SiteZones(storage::ServerStore* store) {
+  std::map<std::string, std::string> out;
+  Status st = store->ScanCollection("sites", [&](const storage::StoredRecord& r) -> Status {
+    v1::Site site;
+    if (!site.ParseFromString(r.body)) return DataLoss("stored site " + r.id + " is corrupt");
+    out[r.id] = site.zone_id();
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+std::string FormatTime(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+size_t Utf8Chars(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+v1::ConflictRow MakeRow(const storage::ConflictEntry& e, const std::map<std::string, std::string>& sites,
+                        int64_t now_ms) {
+  v1::ConflictRow row;
+  *row.mutable_conflict() = e.conflict;
+  if (!e.scope.empty()) {
+    auto it = sites.find(e.scope);
+    if (it != sites.end()) {
+      row.set_site_id(e.scope);
+      row.set_zone_id(it->second);
+    } else {
+      row.set_zone_id(e.scope);  // zone-scoped records
+    }
+  }
+  row.set_opened_ms(e.conflict.opened_ms());
+  row.set_age_days(now_ms > e.conflict.opened_ms() ? (now_ms - e.conflict.opened_ms()) / kDayMs : 0);
+  row.set_resolved_by(e.conflict.resolved_by());
+  row.set_resolved_ms(e.conflict.resolved_ms());
+  row.set_resolved_version(e.conflict.resolved_version());
+  row.set_resolution_note(e.conflict.resolution_note());
+  return row;
+}
+
+bool SideIs(const v1::Conflict& c, const std::string& user) {
+  return c.winner().author() == user || c.loser().author() == user;
+}
+
+Status DecodeToken(const std::string& token, storage::ConflictFilter* f) {
+  auto bad = [&] { return InvalidArgument("page_token '" + token.substr(0, 80) + "' is not a token this list gave out"); };
+  if (token.rfind(kTokenPrefix, 0) != 0) return bad();
+  size_t a = sizeof(kTokenPrefix) - 1;
+  size_t dot = token.find('.', a);
+  if (dot == std::string::npos || dot == a) return bad();
+  uint64_t version = 0;
+  for (size_t i = a; i < dot; ++i) {
+    if (token[i] < '0' || token[i] > '9' || version > (UINT64_MAX - 9) / 10) return bad();
+    version = version * 10 + static_cast<uint64_t>(token[i] - '0');
+  }
+  std::string id = token.substr(dot + 1);
+  if (!core::IsUuid(id)) return bad();
+  f->after_version = version;
+  f->after_id = id;
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string EncodeConflictToken(uint64_t version, const std::string& id) {
+  return kTokenPrefix + std::to_string(version) + "." + id;
+}
+
+StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& caller, const v1::ConflictQuery& q) {
+  INSPECTSYNC_RETURN_IF_ERROR(CheckCaller(caller));
+  if (q.page_size() > kMaxConflictPage)
+    return InvalidArgument("page_size " + std::to_string(q.page_size()) + " exceeds the limit of " +
+                           std::to_string(kMaxConflictPage));
+  if (q.opened_before_ms() < 0) return InvalidArgument("opened_before_ms must not be negative");
+  if (!q.collection().empty() && core::FindCollection(q.collection()) == nullptr)
+    return InvalidArgument("unknown collection '" + q.collection() + "'; this server knows: " + core::CollectionNames());
+  storage::ConflictFilter f;
+  f.collection = q.collection();
+  f.record_id = q.record_id();
+  f.id = q.conflict_id();
+  f.opened_before_ms = q.opened_before_ms();
+  for (int s : q.states()) {
+    if (!v1::ConflictState_IsValid(s) || s == v1::CONFLICT_STATE_UNSPECIFIED)
+      return InvalidArgument("states holds " + std::to_string(s) +
+                             ", not a conflict state (CONFLICT_OPEN, CONFLICT_AUTO_RESOLVED, CONFLICT_RESOLVED)");
+    f.states.push_back(static_cast<v1::ConflictState>(s));
+  }
+  if (f.states.empty()) f.states.push_back(v1::CONFLICT_OPEN);
+  if (!q.page_token().empty()) INSPECTSYNC_RETURN_IF_ERROR(DecodeToken(q.page_token(), &f));
+
+  auto sites = SiteZones(engine->store());
+  if (!sites.ok()) return sites.status();
+  if (q.site_ids_size() > 0 || q.zone_ids_size() > 0) {
+    // The scope keys to list: the sites named, the sites of the zones named
+    // (and the zones themselves), or where both are given, what both allow.
+    std::set<std::string> by_site(q.site_ids().begin(), q.site_ids().end());
+    std::set<std::string> by_zone(q.zone_ids().begin(), q.zone_ids().end());
+    for (const auto& [site, zone] : *sites)
+      if (q.zone_ids_size() > 0 && std::count(q.zone_ids().begin(), q.zone_ids().end(), zone) > 0) by_zone.insert(site);
+    f.filter_scopes = true;
+    for (const auto& k : q.site_ids_size() > 0 ? by_site : by_zone)
+      if (q.site_ids_size() == 0 || q.zone_ids_size() == 0 || by_zone.count(k)) f.scopes.push_back(k);
+  }
+
+  const size_t page = q.page_size() ? q.page_size() : kDefaultConflictPage;
+  // Without an inspector filter SQL stops at the page; with one the scan
+  // reads on until it has found a page (authors live in the conflict body).
+  f.limit = q.inspector().empty() ? page + 1 : SIZE_MAX >> 2;
+  const int64_t now = engine->options().clock->NowMillis();
+  v1::ConflictPage out;
+  out.set_as_of_ms(now);
+  bool more = false;
+  Status st = engine->store()->ScanConflicts(f, [&](const storage::ConflictEntry& e) -> StatusOr<bool> {
+    if (!q.inspector().empty() && !SideIs(e.conflict, q.inspector())) return true;
+    if (static_cast<size_t>(out.conflicts_size()) == page) {
+      more = true;
+      return false;
+    }
+    *out.add_conflicts() = MakeRow(e, *sites, now);
+    return true;
+  });
+  if (!st.ok()) return st;
+  if (more) {
+    const v1::Conflict& last = out.conflicts(out.conflicts_size() - 1).conflict();
+    out.set_next_page_token(EncodeConflictToken(last.version(), last.id()));
+  }
+  return out;
+}
+
+StatusOr<v1::ResolveConflictResponse> ResolveConflict(SyncEngine* engine, const Caller& caller,
+                                                      const v1::ResolveConflictRequest& req) {
+  INSPECTSYNC_RETURN_IF_ERROR(CheckCaller(caller));
+  if (req.conflict_id().empty()) return InvalidArgument("conflict_id is missing: name the conflict to resolve");
+  if (!core::IsUuid(req.conflict_id()))
+    return InvalidArgument("conflict_id '" + req.conflict_id().substr(0, 80) + "' is not a conflict id (a lowercase UUID)");
+  bool chosen = (req.choice_case() == v1::ResolveConflictRequest::kKeepWinner && req.keep_winner()) ||
+                (req.choice_case() == v1::ResolveConflictRequest::kTakeLoser && req.take_loser()) ||
+                req.choice_case() == v1::ResolveConflictRequest::kValue;
+  if (!chosen) return InvalidArgument("choose how to resolve it: keep_winner, take_loser or a new value");
+  if (Utf8Chars(req.note()) > kMaxResolutionNoteChars)
+    return InvalidArgument("note is " + std::to_string(Utf8Chars(req.note())) + " characters; the limit is " +
+                           std::to_string(kMaxResolutionNoteChars));
+
+  auto entry = engine->store()->GetConflict(req.conflict_id());
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value()) return NotFound("no conflict with id " + req.conflict_id());
+  const v1::Conflict& c = (*entry)->conflict;
+  auto already = [&](const v1::Conflict& r) {
+    return FailedPrecondition("conflict " + r.id() + " was already resolved by " + r.resolved_by() + " at " +
+                              FormatTime(r.resolved_ms()) + " (version " + std::to_string(r.resolved_version()) + ")");
+  };
+  if (c.state() == v1::CONFLICT_RESOLVED) return already(c);
+  const core::CollectionSpec* spec = core::FindCollection(c.collection());
+  if (spec == nullptr) return Internal("conflict " + c.id() + " is on unknown collection '" + c.collection() + "'");
+  if (c.field() == "deleted")
+    return FailedPrecondition("conflict " + c.id() + " records an update racing a delete, settled for audit (the update " +
+                              "won and the record was kept); there is no value to choose. To remove the record, " +
+                              "delete or void it as usual");
+  const core::FieldSpec* fs = spec->FindField(c.field());
+  if (fs == nullptr) return Internal("conflict " + c.id() + " names '" + c.field() + "', not a field of " + c.collection());
+
+  v1::RecordBody value;
+  switch (req.choice_case()) {
+    case v1::ResolveConflictRequest::kKeepWinner: value = c.winner_value(); break;
+    case v1::ResolveConflictRequest::kTakeLoser: value = c.loser_value(); break;
+    default: {
+      value = req.value();
+      const core::CollectionSpec* of = core::CollectionOf(value);
+      if (of != spec)
+        return InvalidArgument("value must be a " + spec->descriptor()->name() + " (collection " + c.collection() +
+                               ") with only '" + c.field() + "' set; it holds " +
+                               (of ? "a " + of->descriptor()->name() : std::string("nothing")));
+      std::vector<const google::protobuf::FieldDescriptor*> set;
+      spec->Get(value).GetReflection()->ListFields(spec->Get(value), &set);
+      for (const google::protobuf::FieldDescriptor* f : set)
+        if (f != fs->field)
+          return InvalidArgument("value sets '" + f->name() + "'; conflict " + c.id() + " is about '" + c.field() +
+                                 "' only: set just that field");
+      std::vector<const core::FieldSpec*> only{fs};
+      if (Status s = core::ValidateFields(*spec, spec->Get(value), &only, engine->options().limits.max_string_bytes);
+          !s.ok())
+        return InvalidArgument("value: " + s.message());
+    }
+  }
+  if (!spec->Holds(value)) spec->Mutable(&value);  // a stored side without the field set: the empty value
+
+  auto rec = engine->store()->GetRecord(c.collection(), c.record_id());
+  if (!rec.ok()) return rec.status();
+  if (!rec->has_value() || (*rec)->deleted)
+    return FailedPrecondition(c.collection() + " record " + c.record_id() + " of conflict " + c.id() +
+                              (rec->has_value() ? " is deleted" : " is not on the server") + "; there is nothing to resolve");
+
+  v1::Mutation m;
+  m.set_collection(c.collection());
+  m.set_record_id(c.record_id());
+  m.set_op(v1::PATCH);
+  m.mutable_mask()->add_paths(c.field());
+  core::CopyField(spec->Get(value), fs->field, spec->Mutable(m.mutable_body()));
+
+  const int64_t now = engine->options().clock->NowMillis();
+  v1::Conflict resolved;
+  WriteOptions wo;
+  wo.version_unchanged = true;  // keeping what is there is a decision too: a version records it
+  auto results = engine->WriteAll(
+      {m}, caller,
+      [&](storage::ServerWriteTxn& txn, const std::vector<v1::MutationResult>& rs) -> Status {
+        // Read again inside the transaction: another resolution may have won the race.
+        auto cur = txn.GetConflict(c.id());
+        if (!cur.ok()) return cur.status();
+        if (!cur->has_value()) return NotFound("no conflict with id " + c.id());
+        if ((*cur)->state() == v1::CONFLICT_RESOLVED) return already(**cur);
+        resolved = **cur;
+        resolved.set_state(v1::CONFLICT_RESOLVED);
+        resolved.set_resolved_by(caller.user);
+        resolved.set_resolved_ms(now);
+        resolved.set_resolved_version(rs.at(0).record().version());
+        resolved.set_resolution_note(req.note());
+        return txn.UpdateConflict(resolved);
+      },
+      wo);
+  if (!results.ok()) return results.status();
+
+  auto sites = SiteZones(engine->store());
+  if (!sites.ok()) return sites.status();
+  storage::ConflictEntry e;
+  e.conflict = resolved;
+  if (e.conflict.opened_ms() == 0) e.conflict.set_opened_ms((*entry)->conflict.opened_ms());
+  e.scope = (*entry)->scope;
+  v1::ResolveConflictResponse out;
+  *out.mutable_conflict() = MakeRow(e, *sites, now);
+  *out.mutable_record() = results->at(0).record();
+  return out;
+}
+
+}  // namespace inspectsync::server

@@ -1,0 +1,25 @@
+// The office's conflict review in the simulation: now and then the office
+// lists open conflicts through the engine-level API
+// (server/integration_conflicts.h) and resolves one, keeping the winner,
+// taking the loser or writing a new value, while the tablets go on editing
+// offline. At quiescence every RESOLVED conflict must have its resolution
+// version in history, by the office, on its record.
+#ifndef INSPECTSYNC_TESTS_SIM_OFFICE_ACTOR_H_
+#define INSPECTSYNC_TESTS_SIM_OFFICE_ACTOR_H_
+
+#include <string>
+
+#include "tests/sim/world.h"
+
+namespace inspectsync::sim {
+
+void ReviewConflicts(World& w);
+
+// Every conflict the office resolved is RESOLVED (not OPEN) with who, when
+// and the version; that version is in history, on the conflict's record, by
+// the resolver; and every resolution the actor saw succeed is among them.
+std::string CheckResolutions(World& w);
+
+}  // namespace inspectsync::sim
+
+#endif  // INSPECTSYNC_TESTS_SIM_OFFICE_ACTOR_H_
