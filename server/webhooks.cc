@@ -383,6 +383,15 @@ StatusOr<size_t> Webhooks::RunEventSourceOnce() {
 StatusOr<size_t> Webhooks::ScanOverdueOnce() {
   std::lock_guard<std::mutex> source_lock(source_mu_);
   int64_t now = Now();
+  last_overdue_scan_ms_ = now;
+  // A scan reads every finding: only worth it when someone listens. (So a
+  // webhook registered later hears of the findings overdue by then.)
+  std::vector<storage::WebhookRow> hooks;
+  INSPECTSYNC_RETURN_IF_ERROR(store_->List(&hooks));
+  if (std::none_of(hooks.begin(), hooks.end(), [](const storage::WebhookRow& h) {
+        return h.active && (h.event_mask & (1u << v1::FINDING_OVERDUE)) != 0;
+      }))
+    return size_t{0};
   std::vector<std::pair<std::string, int64_t>> marks;
   INSPECTSYNC_RETURN_IF_ERROR(store_->OverdueAnnounced(&marks));
   std::unordered_map<std::string, int64_t> announced(marks.begin(), marks.end());
@@ -422,7 +431,6 @@ StatusOr<size_t> Webhooks::ScanOverdueOnce() {
   });
   INSPECTSYNC_RETURN_IF_ERROR(st);
   INSPECTSYNC_RETURN_IF_ERROR(flush());
-  last_overdue_scan_ms_ = now;
   return added;
 }
 

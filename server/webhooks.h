@@ -43,7 +43,7 @@ struct WebhookOptions {
   bool enabled = true;  // false: no background threads (tests drive steps by hand)
   std::string ca_file;  // PEM bundle to verify endpoints with; "" = the system's
   int64_t timeout_ms = 10'000;          // one attempt, connect included
-  uint32_t max_attempts = 10;           // then FAILED (RedeliverEvent retries)
+  uint32_t max_attempts = 20;           // then FAILED (RedeliverEvent retries); ~4.5-9 h with the defaults
   int64_t backoff_base_ms = 1'000;      // the delay after the first failure; doubles each time
   int64_t backoff_cap_ms = 3'600'000;   // never longer than this
   int concurrency = 4;                  // endpoints delivered to at once

@@ -47,7 +47,7 @@ const char* kUsage =
     "webhooks (issue 8; endpoints are registered with `inspectsync admin webhook add`):\n"
     "  --webhook-ca            PEM bundle to verify endpoints' certificates (default: the system's)\n"
     "  --webhook-timeout-s     one delivery attempt, connecting included (default 10)\n"
-    "  --webhook-max-attempts  attempts before a delivery is FAILED (default 10)\n"
+    "  --webhook-max-attempts  attempts before a delivery is FAILED (default 20)\n"
     "  --webhook-backoff-ms    wait after the first failure; doubles each time, with jitter (default 1000)\n"
     "  --webhook-backoff-cap-s longest wait between attempts (default 3600)\n";
 }
@@ -108,7 +108,7 @@ int CmdServer(const std::vector<std::string>& args) {
   opts.gc_interval_ms = gc_interval_min * 60 * 1000;
   long long hook_timeout_s = 0, hook_attempts = 0, hook_backoff_ms = 0, hook_cap_s = 0;
   if (!flags.GetInt("webhook-timeout-s", 10, &hook_timeout_s) || hook_timeout_s < 1 || hook_timeout_s > 600 ||
-      !flags.GetInt("webhook-max-attempts", 10, &hook_attempts) || hook_attempts < 1 || hook_attempts > 1000 ||
+      !flags.GetInt("webhook-max-attempts", 20, &hook_attempts) || hook_attempts < 1 || hook_attempts > 1000 ||
       !flags.GetInt("webhook-backoff-ms", 1000, &hook_backoff_ms) || hook_backoff_ms < 1 ||
       !flags.GetInt("webhook-backoff-cap-s", 3600, &hook_cap_s) || hook_cap_s < 1 ||
       hook_cap_s * 1000 < hook_backoff_ms) {
