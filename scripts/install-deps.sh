@@ -8,6 +8,7 @@ PKGS=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsqlitecpp-dev libsqlite3-dev sqlite3
   libssl-dev openssl
+  libcurl4-openssl-dev       # webhook delivery (server/webhook_delivery.cc)
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
 )

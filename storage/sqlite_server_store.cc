@@ -198,7 +198,7 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
   last_error TEXT NOT NULL,
   PRIMARY KEY (event_id, webhook_id)
 );
-CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox(state, next_attempt_ms);
+CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox(webhook_id, state, next_attempt_ms);
 CREATE TABLE IF NOT EXISTS webhook_sources (
   name TEXT PRIMARY KEY,
   position INTEGER NOT NULL

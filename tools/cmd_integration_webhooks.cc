@@ -1,8 +1,206 @@
-// inspectsync admin: integration commands (webhooks); see tools/integration.h.
+// inspectsync admin webhook add|list|remove|deliveries|redeliver: the office's
+// webhook endpoints and their deliveries, over IntegrationService; see
+// tools/integration.h and docs/integration-webhooks.md.
+#include <cstdio>
+#include <ctime>
+
 #include "tools/integration.h"
 
 namespace inspectsync::tools {
 
-int CmdWebhook(const std::vector<std::string>&) { return IntegrationUsage("not yet"); }
+namespace {
+
+const std::pair<const char*, v1::WebhookEvent> kEvents[] = {
+    {"finding.created", v1::FINDING_CREATED},
+    {"finding.status_changed", v1::FINDING_STATUS_CHANGED},
+    {"finding.overdue", v1::FINDING_OVERDUE},
+    {"conflict.opened", v1::CONFLICT_OPENED},
+};
+
+std::string EventName(int e) {
+  for (const auto& [name, value] : kEvents)
+    if (value == e) return name;
+  return std::to_string(e);
+}
+
+std::string StateName(v1::DeliveryState s) {
+  switch (s) {
+    case v1::DELIVERY_PENDING: return "pending";
+    case v1::DELIVERY_DELIVERED: return "delivered";
+    case v1::DELIVERY_FAILED: return "failed";
+    default: return "?";
+  }
+}
+
+std::string Time(int64_t ms) {
+  if (ms <= 0) return "-";
+  time_t s = static_cast<time_t>(ms / 1000);
+  tm t{};
+  gmtime_r(&s, &t);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &t);
+  return buf;
+}
+
+std::string Events(const v1::Webhook& w) {
+  std::string out;
+  for (int e : w.events()) out += (out.empty() ? "" : ",") + EventName(e);
+  return out;
+}
+
+// Parses the command's flags and connects; returns an exit status on failure.
+int Connect(const std::vector<std::string>& args, std::set<std::string> extra, std::set<std::string> extra_switches,
+            Flags* fl, IntegrationConn* conn) {
+  std::set<std::string> known = ConnectionFlags(), switches = ConnectionSwitches();
+  known.insert(extra.begin(), extra.end());
+  known.insert(extra_switches.begin(), extra_switches.end());
+  switches.insert(extra_switches.begin(), extra_switches.end());
+  *fl = Flags(known, switches);
+  if (!fl->Parse(std::vector<std::string>(args.begin() + 2, args.end()))) return IntegrationUsage(fl->error());
+  auto c = ConnectIntegration(*fl);
+  if (!c.ok()) return IntegrationFail(c.status());
+  *conn = std::move(*c);
+  return -1;
+}
+
+int Add(const std::vector<std::string>& args) {
+  Flags fl({});
+  IntegrationConn conn;
+  if (int rc = Connect(args, {"url", "event", "secret", "description"}, {}, &fl, &conn); rc >= 0) return rc;
+  if (!fl.positional().empty()) return IntegrationUsage("webhook add takes no positional arguments");
+  v1::CreateWebhookRequest req;
+  req.set_url(fl.Get("url"));
+  for (const std::string& e : fl.GetAll("event")) {
+    bool known = false;
+    for (const auto& [name, value] : kEvents)
+      if (e == name) {
+        req.add_events(value);
+        known = true;
+      }
+    if (!known)
+      return IntegrationUsage("--event " + e +
+                              ": not an event (finding.created, finding.status_changed, finding.overdue, "
+                              "conflict.opened)");
+  }
+  req.set_secret(fl.Get("secret"));
+  req.set_description(fl.Get("description"));
+  grpc::ClientContext ctx;
+  conn.Prepare(&ctx);
+  v1::Webhook w;
+  grpc::Status st = conn.stub->CreateWebhook(&ctx, req, &w);
+  if (!st.ok()) return IntegrationFail(st);
+  if (fl.Has("json")) {
+    std::printf("%s\n", MessageToJsonLine(w).c_str());
+  } else {
+    std::printf("webhook %s\n  url     %s\n  events  %s\n  secret  %s\n", w.id().c_str(), w.url().c_str(),
+                Events(w).c_str(), w.secret().c_str());
+    std::printf("Keep the secret: it signs every delivery and is not shown again.\n");
+  }
+  return 0;
+}
+
+int List(const std::vector<std::string>& args) {
+  Flags fl({});
+  IntegrationConn conn;
+  if (int rc = Connect(args, {}, {}, &fl, &conn); rc >= 0) return rc;
+  grpc::ClientContext ctx;
+  conn.Prepare(&ctx);
+  v1::WebhookList list;
+  grpc::Status st = conn.stub->ListWebhooks(&ctx, {}, &list);
+  if (!st.ok()) return IntegrationFail(st);
+  if (fl.Has("json")) {
+    for (const auto& w : list.webhooks()) std::printf("%s\n", MessageToJsonLine(w).c_str());
+    return 0;
+  }
+  std::printf("%-36s  %-21s  %-40s  %s\n", "ID", "CREATED", "EVENTS", "URL");
+  for (const auto& w : list.webhooks())
+    std::printf("%-36s  %-21s  %-40s  %s\n", w.id().c_str(), Time(w.created_ms()).c_str(), Events(w).c_str(),
+                w.url().c_str());
+  std::printf("%d webhook(s)\n", list.webhooks_size());
+  return 0;
+}
+
+int Remove(const std::vector<std::string>& args) {
+  Flags fl({});
+  IntegrationConn conn;
+  if (int rc = Connect(args, {}, {}, &fl, &conn); rc >= 0) return rc;
+  if (fl.positional().size() != 1) return IntegrationUsage("webhook remove takes one webhook id");
+  v1::DeleteWebhookRequest req;
+  req.set_id(fl.positional()[0]);
+  grpc::ClientContext ctx;
+  conn.Prepare(&ctx);
+  v1::Webhook w;
+  grpc::Status st = conn.stub->DeleteWebhook(&ctx, req, &w);
+  if (!st.ok()) return IntegrationFail(st);
+  if (fl.Has("json")) std::printf("%s\n", MessageToJsonLine(w).c_str());
+  else std::printf("removed webhook %s (%s); its undelivered events are dropped\n", w.id().c_str(), w.url().c_str());
+  return 0;
+}
+
+int Deliveries(const std::vector<std::string>& args) {
+  Flags fl({});
+  IntegrationConn conn;
+  if (int rc = Connect(args, {"webhook", "limit"}, {"failed", "pending"}, &fl, &conn); rc >= 0) return rc;
+  v1::ListDeliveriesRequest req;
+  req.set_webhook_id(fl.Get("webhook"));
+  if (fl.Has("failed")) req.add_states(v1::DELIVERY_FAILED);
+  if (fl.Has("pending")) req.add_states(v1::DELIVERY_PENDING);
+  long long limit = 0;
+  if (!fl.GetInt("limit", 0, &limit) || limit < 0 || limit > 1000)
+    return IntegrationUsage("--limit: a number from 1 to 1000");
+  req.set_limit(static_cast<uint32_t>(limit));
+  grpc::ClientContext ctx;
+  conn.Prepare(&ctx);
+  v1::DeliveryList list;
+  grpc::Status st = conn.stub->ListDeliveries(&ctx, req, &list);
+  if (!st.ok()) return IntegrationFail(st);
+  if (fl.Has("json")) {
+    for (const auto& d : list.deliveries()) std::printf("%s\n", MessageToJsonLine(d).c_str());
+    return 0;
+  }
+  std::printf("%-36s  %-36s  %-22s  %-9s  %8s  %-21s  %s\n", "EVENT", "WEBHOOK", "TYPE", "STATE", "ATTEMPTS",
+              "NEXT/DELIVERED", "LAST ERROR");
+  for (const auto& d : list.deliveries()) {
+    int64_t when = d.state() == v1::DELIVERY_DELIVERED ? d.delivered_ms()
+                   : d.state() == v1::DELIVERY_PENDING ? d.next_attempt_ms()
+                                                       : 0;
+    std::printf("%-36s  %-36s  %-22s  %-9s  %8u  %-21s  %s\n", d.event_id().c_str(), d.webhook_id().c_str(),
+                EventName(d.event()).c_str(), StateName(d.state()).c_str(), d.attempts(), Time(when).c_str(),
+                d.last_error().c_str());
+  }
+  std::printf("%d deliver%s (newest first)\n", list.deliveries_size(), list.deliveries_size() == 1 ? "y" : "ies");
+  return 0;
+}
+
+int Redeliver(const std::vector<std::string>& args) {
+  Flags fl({});
+  IntegrationConn conn;
+  if (int rc = Connect(args, {}, {}, &fl, &conn); rc >= 0) return rc;
+  if (fl.positional().size() != 2) return IntegrationUsage("webhook redeliver takes WEBHOOK_ID EVENT_ID");
+  v1::RedeliverRequest req;
+  req.set_webhook_id(fl.positional()[0]);
+  req.set_event_id(fl.positional()[1]);
+  grpc::ClientContext ctx;
+  conn.Prepare(&ctx);
+  v1::Delivery d;
+  grpc::Status st = conn.stub->RedeliverEvent(&ctx, req, &d);
+  if (!st.ok()) return IntegrationFail(st);
+  if (fl.Has("json")) std::printf("%s\n", MessageToJsonLine(d).c_str());
+  else std::printf("event %s queued again for webhook %s\n", d.event_id().c_str(), d.webhook_id().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int CmdWebhook(const std::vector<std::string>& args) {
+  if (args.size() < 2) return IntegrationUsage("webhook: add, list, remove, deliveries or redeliver?");
+  const std::string& sub = args[1];
+  if (sub == "add") return Add(args);
+  if (sub == "list") return List(args);
+  if (sub == "remove") return Remove(args);
+  if (sub == "deliveries") return Deliveries(args);
+  if (sub == "redeliver") return Redeliver(args);
+  return IntegrationUsage("webhook " + sub + ": not a webhook command");
+}
 
 }  // namespace inspectsync::tools

@@ -20,6 +20,8 @@ const char* kUsage =
     "                          [--max-message-bytes N] [--max-string-bytes N] [--max-call-s S]\n"
     "                          [--blob-dir DIR] [--max-attachment-mb N] [--device-quota-mb N]\n"
     "                          [--gc-grace-h H] [--gc-interval-min M]\n"
+    "                          [--webhook-ca F] [--webhook-timeout-s S] [--webhook-max-attempts N]\n"
+    "                          [--webhook-backoff-ms MS] [--webhook-backoff-cap-s S]\n"
     "  --listen      address to serve on (default 127.0.0.1:7443; port 0 picks one)\n"
     "  --db          SQLite database file (default var/inspectsync.db; created if missing)\n"
     "  --certs       directory of the development CA and server certificate, created on\n"
@@ -41,13 +43,20 @@ const char* kUsage =
     "  --max-attachment-mb  largest photo (default 25); more is RESOURCE_EXHAUSTED\n"
     "  --device-quota-mb    photos one device may upload in all (default 2048)\n"
     "  --gc-grace-h         photos no finding references are removed after this (default 168)\n"
-    "  --gc-interval-min    how often to look for them (default 60; 0 = never)\n";
+    "  --gc-interval-min    how often to look for them (default 60; 0 = never)\n"
+    "webhooks (issue 8; endpoints are registered with `inspectsync admin webhook add`):\n"
+    "  --webhook-ca            PEM bundle to verify endpoints' certificates (default: the system's)\n"
+    "  --webhook-timeout-s     one delivery attempt, connecting included (default 10)\n"
+    "  --webhook-max-attempts  attempts before a delivery is FAILED (default 20)\n"
+    "  --webhook-backoff-ms    wait after the first failure; doubles each time, with jitter (default 1000)\n"
+    "  --webhook-backoff-cap-s longest wait between attempts (default 3600)\n";
 }
 
 int CmdServer(const std::vector<std::string>& args) {
   Flags flags({"listen", "db", "certs", "tls-cert", "tls-key", "token-keys", "insecure", "max-batch", "page-size",
                "max-clock-drift-s", "grace-s", "max-page-size", "max-message-bytes", "max-string-bytes", "max-call-s",
-               "blob-dir", "max-attachment-mb", "device-quota-mb", "gc-grace-h", "gc-interval-min", "help"},
+               "blob-dir", "max-attachment-mb", "device-quota-mb", "gc-grace-h", "gc-interval-min", "webhook-ca", "webhook-timeout-s",
+               "webhook-max-attempts", "webhook-backoff-ms", "webhook-backoff-cap-s", "help"},
               {"help", "insecure"});
   if (!flags.Parse(args) || !flags.positional().empty()) {
     std::fprintf(stderr, "inspectsync server: %s\n%s", flags.error().empty() ? "unexpected argument" : flags.error().c_str(), kUsage);
@@ -97,6 +106,23 @@ int CmdServer(const std::vector<std::string>& args) {
   opts.attachments.device_quota_bytes = static_cast<uint64_t>(quota_mb) << 20;
   opts.attachments.gc_grace_ms = gc_grace_h * 3600 * 1000;
   opts.gc_interval_ms = gc_interval_min * 60 * 1000;
+  long long hook_timeout_s = 0, hook_attempts = 0, hook_backoff_ms = 0, hook_cap_s = 0;
+  if (!flags.GetInt("webhook-timeout-s", 10, &hook_timeout_s) || hook_timeout_s < 1 || hook_timeout_s > 600 ||
+      !flags.GetInt("webhook-max-attempts", 20, &hook_attempts) || hook_attempts < 1 || hook_attempts > 1000 ||
+      !flags.GetInt("webhook-backoff-ms", 1000, &hook_backoff_ms) || hook_backoff_ms < 1 ||
+      !flags.GetInt("webhook-backoff-cap-s", 3600, &hook_cap_s) || hook_cap_s < 1 ||
+      hook_cap_s * 1000 < hook_backoff_ms) {
+    std::fprintf(stderr,
+                 "inspectsync server: a webhook flag is not a whole number in its range (timeout-s 1..600, "
+                 "max-attempts 1..1000, backoff-ms >= 1, backoff-cap-s >= backoff)\n%s",
+                 kUsage);
+    return 2;
+  }
+  opts.webhooks.ca_file = flags.Get("webhook-ca");
+  opts.webhooks.timeout_ms = hook_timeout_s * 1000;
+  opts.webhooks.max_attempts = static_cast<uint32_t>(hook_attempts);
+  opts.webhooks.backoff_base_ms = hook_backoff_ms;
+  opts.webhooks.backoff_cap_ms = hook_cap_s * 1000;
   for (const std::string& file : {opts.db_path, opts.token_keys_file}) {
     std::filesystem::path p(file);
     std::error_code ec;
