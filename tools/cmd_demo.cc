@@ -34,6 +34,7 @@
 #include "server/auth/token.h"
 #include "server/server.h"
 #include "tools/commands.h"
+#include "tools/demo_integration.h"
 #include "tools/flags.h"
 #include "tools/render.h"
 
@@ -646,6 +647,36 @@ int CmdDemo(const std::vector<std::string>& args) {
   if (!late_site.empty() && overdue == 0) {
     std::printf("  expected an overdue finding at the late notice's site\n");
     ok = false;
+  }
+
+  // ---- the office's own systems: conflict review, change feed, export, summary ----
+  if (!conflict_note.empty()) {
+    v1::TokenClaims claims;
+    claims.set_user(core::NewUuidV7());
+    claims.set_role("integration");
+    claims.set_device("district-systems");
+    claims.set_issued_at_s(static_cast<int64_t>(std::time(nullptr)));
+    claims.set_expires_at_s(claims.issued_at_s() + 3600);
+    auto token = ring->Sign(claims);
+    DEMO_OK(token.status(), "issue token");
+    DemoIntegration di;
+    di.address = (*srv)->address();
+    di.ca_file = so.certs_dir + "/ca.pem";
+    di.token = *token;
+    di.export_path = (dir / "findings.csv").string();
+    di.followed_finding = *followed;
+    di.merged_description = "Gas alarm unserviced since 2024; its battery is missing; a technician is booked.";
+    di.sync_tablets = [&]() { return sync_all(nullptr); };
+    di.check_tablets = [&]() -> std::string {
+      std::string diff;
+      for (auto& t : tablets) {
+        auto f = t.client->GetFinding(*followed);
+        if (!f.ok()) continue;  // outside this tablet's scope
+        if (f->value.description() != di.merged_description) diff += t.name + " still shows the old text; ";
+      }
+      return diff;
+    };
+    ok &= RunDemoIntegration(di);
   }
 
   for (auto& t : tablets) t.client.reset();
