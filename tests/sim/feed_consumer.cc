@@ -64,6 +64,7 @@ bool FeedConsumers::Read(World& w, Consumer& c) {
     c.watch = std::move(*watch);
     c.watch_restarts = w.server().restarts();
     c.cursor = c.watch->cursor;
+    c.knows_cursor = true;
   }
   auto batch = feed.Next(&*c.watch);
   if (!batch.ok()) {
@@ -86,6 +87,7 @@ bool FeedConsumers::Read(World& w, Consumer& c) {
 }
 
 void FeedConsumers::Ack(World& w, Consumer& c) {
+  if (!c.knows_cursor) return;  // just restarted: nothing processed to ack
   server::ChangeFeed feed(w.server().engine(), Options());
   v1::AckCursorRequest req;
   req.set_consumer(c.name);
@@ -116,6 +118,7 @@ void FeedConsumers::Step(World& w) {
     c.watch.reset();
     c.pending.clear();
     c.cursor = 0;
+    c.knows_cursor = false;
   } else {
     c.watch.reset();  // a dropped connection: reconnect from where it got to, maybe another page size
   }

@@ -39,6 +39,7 @@ class FeedConsumers {
     std::optional<server::Watch> watch;  // the open "connection"
     int watch_restarts = -1;             // server incarnation the watch belongs to
     uint64_t cursor = 0;                 // processed up to here (in memory)
+    bool knows_cursor = true;            // false after a crash, until a watch reads the stored one
     std::vector<uint64_t> pending;       // processed, not acked
     std::vector<uint64_t> acked;         // processed and acked: the durable outcome
   };
