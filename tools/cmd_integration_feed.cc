@@ -70,12 +70,13 @@ int CmdWatch(const std::vector<std::string>& args) {
   grpc::ClientContext ctx;
   conn->Prepare(&ctx, /*streaming=*/true);
   auto reader = conn->stub->WatchChanges(&ctx, req);
-  if (!json) std::printf("%-10s %-14s %-36s %-7s %-36s %s\n", "SEQ", "COLLECTION", "RECORD", "OP", "SITE", "AUTHOR");
-  std::fflush(stdout);
   v1::ChangeBatch batch;
   uint64_t acked = 0;
   bool rewind = from > 0;  // replaying from --from: the first ack may move back
+  bool header = !json;  // printed with the first batch, not before a refusal
   while (reader->Read(&batch)) {
+    if (header) std::printf("%-10s %-14s %-36s %-7s %-36s %s\n", "SEQ", "COLLECTION", "RECORD", "OP", "SITE", "AUTHOR");
+    header = false;
     for (const auto& c : batch.changes()) {
       if (json) {
         std::printf("%s\n", MessageToJsonLine(c).c_str());
