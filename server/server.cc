@@ -120,7 +120,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->attachments = std::move(*attachments);
   impl->attachment_service = std::make_unique<AttachmentServiceImpl>(impl->attachments.get(),
                                                                      impl->authenticator.get(), att.chunk_bytes);
-  impl->feed = std::make_unique<ChangeFeed>(impl->engine.get());
+  impl->feed = std::make_unique<ChangeFeed>(impl->engine.get(), options.feed);
   impl->webhooks = std::make_unique<Webhooks>(impl->engine.get(), options.webhooks);
   impl->integration = std::make_unique<IntegrationServiceImpl>(impl->engine.get(), impl->authenticator.get(),
                                                                impl->feed.get(), impl->webhooks.get());
@@ -167,6 +167,9 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     impl_->gc_cv.notify_all();
     if (impl_->gc_thread.joinable()) impl_->gc_thread.join();
     if (impl_->webhooks) impl_->webhooks->Stop();
+    // Open watches never finish on their own: end them (UNAVAILABLE, with the
+    // cursor to resume from) so the shutdown below need not wait out its grace.
+    if (impl_->feed) impl_->feed->Stop();
     if (impl_->grpc_server) {
       impl_->grpc_server->GetHealthCheckService()->SetServingStatus(false);
       impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);

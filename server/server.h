@@ -12,6 +12,7 @@
 
 #include "inspectsync/status.h"
 #include "server/attachments.h"
+#include "server/change_feed.h"
 #include "server/sync_engine.h"
 #include "server/webhooks.h"
 
@@ -41,6 +42,8 @@ struct ServerOptions {
   // Webhook delivery (issue 8): endpoints are registered through the
   // IntegrationService; these are the deliverer's settings.
   WebhookOptions webhooks;
+  // The integration change feed (heartbeat interval, batch limits).
+  FeedOptions feed;
 };
 
 class Server {

@@ -221,8 +221,26 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
     return Status::Ok();
   });
   if (!st.ok()) return st;
+  NotifyCommitted();
   resp.set_server_hlc(hlc_.Now());
   return resp;
+}
+
+uint64_t SyncEngine::AddCommitListener(std::function<void()> fn) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  uint64_t id = next_listener_++;
+  listeners_.emplace(id, std::move(fn));
+  return id;
+}
+
+void SyncEngine::RemoveCommitListener(uint64_t id) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  listeners_.erase(id);
+}
+
+void SyncEngine::NotifyCommitted() {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  for (auto& [id, fn] : listeners_) fn();
 }
 
 StatusOr<v1::MutationResult> SyncEngine::Apply(storage::ServerWriteTxn& txn, const v1::Mutation& m,
@@ -522,7 +540,7 @@ StatusOr<std::vector<v1::MutationResult>> SyncEngine::WriteAll(std::vector<v1::M
     return Status::Ok();
   });
   if (!st.ok()) return st;
-  // commit notification: call NotifyCommitted() here once the feed lands
+  NotifyCommitted();
   return results;
 }
 

@@ -10,7 +10,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -130,6 +132,14 @@ class SyncEngine {
   // The scope `caller` has now.
   StatusOr<Scope> ScopeOf(const Caller& caller);
 
+  // Commit notification, so the change feed follows commits within
+  // milliseconds instead of polling: `fn` runs on the writing thread after
+  // every successful write (the store's head already includes it). Keep it
+  // short and do not call back into the engine from it.
+  uint64_t AddCommitListener(std::function<void()> fn);
+  // After this returns, the listener is not running and never runs again.
+  void RemoveCommitListener(uint64_t id);
+
   uint64_t NowHlc() { return hlc_.Now(); }
   const EngineOptions& options() const { return options_; }
   storage::ServerStore* store() { return store_; }
@@ -152,9 +162,15 @@ class SyncEngine {
   // WriteAll: a version of an unchanged record, by the caller (WriteOptions::version_unchanged).
   Status AppendUnchanged(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
                          v1::MutationResult* r);
+  // Tells the commit listeners. Every successful store Write of the engine
+  // calls it (Push; any other write path must too).
+  void NotifyCommitted();
 
   storage::ServerStore* store_;
   EngineOptions options_;
+  std::mutex listeners_mu_;
+  std::map<uint64_t, std::function<void()>> listeners_;
+  uint64_t next_listener_ = 1;
   core::Hlc hlc_;
   core::IdGenerator ids_;
   ScopeResolver scopes_;

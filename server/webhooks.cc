@@ -177,6 +177,12 @@ Webhooks::~Webhooks() { Stop(); }
 
 void Webhooks::Start() {
   if (!options_.enabled || !threads_.empty()) return;
+  // New history wakes the source at once instead of at its next poll.
+  commit_listener_ = engine_->AddCommitListener([this] {
+    std::lock_guard<std::mutex> lock(mu_);
+    committed_ = true;
+    cv_.notify_all();
+  });
   threads_.emplace_back([this] { SourceLoop(); });
   for (int i = 0; i < options_.concurrency; ++i) threads_.emplace_back([this] { DeliverLoop(); });
 }
@@ -188,6 +194,8 @@ void Webhooks::Stop() {
   }
   abort_ = true;
   cv_.notify_all();
+  if (commit_listener_ != 0) engine_->RemoveCommitListener(commit_listener_);
+  commit_listener_ = 0;
   for (auto& t : threads_) t.join();
   threads_.clear();
 }
@@ -457,7 +465,9 @@ void Webhooks::SourceLoop() {
       work_ = true;
       cv_.notify_all();
     }
-    cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms), [this] { return stopping_; });
+    cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms),
+                 [this] { return stopping_ || committed_; });
+    committed_ = false;
   }
 }
 

@@ -123,6 +123,8 @@ class Webhooks {
   size_t next_hook_ = 0;        // where the next claim starts looking (fairness)
   bool stopping_ = false;
   bool work_ = false;           // the source added rows since the deliverers looked
+  bool committed_ = false;      // the engine committed since the source looked
+  uint64_t commit_listener_ = 0;
   std::mt19937_64 rng_;         // backoff jitter; under mu_
   std::atomic<bool> abort_{false};
   std::vector<std::thread> threads_;

@@ -76,6 +76,23 @@ struct VersionRow {
   v1::MutationOp op = v1::MUTATION_OP_UNSPECIFIED;
 };
 
+// A page of history for the change feed: versions with after < seq <= upto,
+// ascending, at most `limit`, of these collections and record scopes. The
+// range bounds the rows scanned, so a narrow filter over a long history
+// still costs at most upto - after rows per call.
+struct FeedQuery {
+  uint64_t after = 0;
+  uint64_t upto = 0;
+  size_t limit = 500;
+  std::vector<std::string> collections;  // empty = all
+  ScopeFilter scope;                     // on the record's scope (fixed at creation)
+};
+
+// One history row and the scope of its record.
+struct FeedRow : VersionRow {
+  std::string scope;
+};
+
 struct ConflictFilter {
   std::string collection;   // empty = all
   std::string record_id;    // empty = all
@@ -164,6 +181,8 @@ class ServerStore {
   virtual Status History(const std::string& collection, const std::string& id, std::vector<VersionRow>* out) = 0;
   // Every version with seq > after, ascending, at most limit (audit, checks).
   virtual Status ReadHistory(uint64_t after, size_t limit, std::vector<VersionRow>* out) = 0;
+  // History for the change feed (see FeedQuery).
+  virtual Status ReadFeed(const FeedQuery& q, std::vector<FeedRow>* out) = 0;
   virtual Status ListConflicts(const ConflictFilter& filter, std::vector<v1::Conflict>* out) = 0;
   // Calls `fn` with the conflicts matching `filter` in (version, id) order,
   // at most filter.limit, until `fn` returns false or an error.

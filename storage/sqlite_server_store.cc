@@ -869,6 +869,51 @@ class SqliteServerStore : public ServerStore {
     });
   }
 
+  // Walks history by seq (the outer loop: LEFT JOIN keeps it there) and
+  // looks each row's record up by primary key for its scope.
+  Status ReadFeed(const FeedQuery& fq, std::vector<FeedRow>* out) override {
+    return WithReader("read change feed", [&](SQLite::Database& db) -> Status {
+      const ScopeFilter& sf = fq.scope;
+      std::string sql =
+          "SELECT h.seq, h.collection, h.id, h.deleted, h.body, h.meta, h.client_id, h.mutation_id, h.op, "
+          "COALESCE(r.scope, '') FROM history h LEFT JOIN records r ON r.collection=h.collection AND r.id=h.id "
+          "WHERE h.seq>? AND h.seq<=?";
+      if (!fq.collections.empty()) {
+        sql += " AND h.collection IN (";
+        for (size_t i = 0; i < fq.collections.size(); ++i) sql += i ? ",?" : "?";
+        sql += ")";
+      }
+      const char* unscoped = sf.include_unscoped ? "COALESCE(r.scope,'')='' OR " : "COALESCE(r.scope,'')<>'' AND ";
+      switch (sf.mode) {
+        case ScopeFilter::kAll:
+          if (!sf.include_unscoped) sql += " AND COALESCE(r.scope,'')<>''";
+          break;
+        case ScopeFilter::kOnly:
+          sql += std::string(" AND (") + unscoped + "r.scope IN (SELECT value FROM json_each(?)))";
+          break;
+        case ScopeFilter::kAllExcept:
+          sql += std::string(" AND (") + unscoped + "r.scope NOT IN (SELECT value FROM json_each(?)))";
+          break;
+      }
+      sql += " ORDER BY h.seq LIMIT ?";
+      SQLite::Statement& q = Cached(db, sql);
+      Reset reset{q};
+      int i = 1;
+      q.bind(i++, static_cast<int64_t>(fq.after));
+      q.bind(i++, static_cast<int64_t>(fq.upto));
+      for (const auto& c : fq.collections) q.bind(i++, c);
+      if (sf.mode != ScopeFilter::kAll) q.bind(i++, JsonArray(sf.keys));
+      q.bind(i++, static_cast<int64_t>(fq.limit));
+      while (q.executeStep()) {
+        FeedRow row;
+        static_cast<VersionRow&>(row) = VersionFromRow(q);
+        row.scope = q.getColumn(9).getString();
+        out->push_back(std::move(row));
+      }
+      return Status::Ok();
+    });
+  }
+
   Status ListConflicts(const ConflictFilter& f, std::vector<v1::Conflict>* out) override {
     return ScanConflicts(f, [&](const ConflictEntry& e) -> StatusOr<bool> {
       out->push_back(e.conflict);

@@ -1,5 +1,5 @@
 // inspectsync admin conflicts list|resolve: conflict review over the
-// IntegrationService (see tools/integration.h and docs/integration-conflicts.md).
+// IntegrationService (see tools/integration.h and docs/integration/conflicts.md).
 #include <cerrno>
 #include <chrono>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // inspectsync admin webhook add|list|remove|deliveries|redeliver: the office's
 // webhook endpoints and their deliveries, over IntegrationService; see
-// tools/integration.h and docs/integration-webhooks.md.
+// tools/integration.h and docs/integration/webhooks.md.
 #include <cstdio>
 #include <ctime>
 

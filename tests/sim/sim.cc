@@ -8,6 +8,7 @@
 #include "core/lifecycle.h"
 #include "core/workflow.h"
 #include "tests/sim/office_actor.h"
+#include "tests/sim/feed_consumer.h"
 #include "tests/sim/world.h"
 
 namespace inspectsync::sim {
@@ -392,8 +393,16 @@ SimResult RunSimulation(const SimOptions& options) {
     if (Status st = w.Start(); !st.ok()) {
       w.Fail("start: " + st.ToString());
     } else {
-      for (int step = 0; step < options.steps && !w.failed(); ++step) Step(w, step);
+      FeedConsumers feed(options.seed);
+      for (int step = 0; step < options.steps && !w.failed(); ++step) {
+        Step(w, step);
+        if (!w.failed()) feed.Step(w);
+      }
       if (!w.failed()) Quiesce(w);
+      if (!w.failed()) {
+        std::string bad = feed.Check(w);
+        if (!bad.empty()) w.Fail(bad);
+      }
       for (auto check :
            {CheckHistory, CheckConvergence, CheckAcknowledged, CheckConflicts, CheckWorkflow, CheckAttachments,
             CheckResolutions}) {

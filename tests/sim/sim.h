@@ -62,6 +62,10 @@ struct SimStats {
   uint64_t photos_fetched = 0;    // FetchAttachment calls that returned verified bytes
   uint64_t photos_rejected = 0;   // in tablets' photo dead letters at the end, each with its reason
   uint64_t photos_on_server = 0;  // distinct hashes stored on the server at the end
+  // The integration change feed (feed_consumer.h).
+  uint64_t feed_batches = 0;      // batches the office systems read
+  uint64_t feed_changes = 0;      // changes in them (redeliveries after a crash included)
+  uint64_t feed_crashes = 0;      // consumer crashes that forgot unacked changes
 };
 
 struct SimResult {

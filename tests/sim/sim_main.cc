@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
     total.photos_fetched += r.stats.photos_fetched;
     total.photos_rejected += r.stats.photos_rejected;
     total.photos_on_server += r.stats.photos_on_server;
+    total.feed_batches += r.stats.feed_batches;
+    total.feed_changes += r.stats.feed_changes;
+    total.feed_crashes += r.stats.feed_crashes;
     if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
       std::printf("%llu seeds ok: %llu writes, %llu results, %llu rejected, %llu conflicts, %llu faults, "
                   "%llu server and %llu tablet crashes, %llu reassignments\n",
@@ -91,9 +94,13 @@ int main(int argc, char** argv) {
                   (unsigned long long)total.photos_attached, (unsigned long long)total.photos_uploaded,
                   (unsigned long long)total.photos_fetched, (unsigned long long)total.photos_on_server,
                   (unsigned long long)total.photos_rejected);
-    if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
+    if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds) {
       std::printf("  conflict review: %llu conflicts resolved by the office\n",
                   (unsigned long long)total.conflicts_resolved);
+      std::printf("  change feed: %llu batches, %llu changes read, %llu consumer crashes\n",
+                  (unsigned long long)total.feed_batches, (unsigned long long)total.feed_changes,
+                  (unsigned long long)total.feed_crashes);
+    }
     std::fflush(stdout);
   }
   return 0;
