@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/schema.h"
+#include "server/site_directory.h"
 #include "storage/consumer_store.h"
 
 namespace inspectsync::server {
@@ -104,13 +105,9 @@ StatusOr<std::shared_ptr<const ChangeFeed::Directory>> ChangeFeed::CurrentDirect
   // Read outside the lock; a racing reader builds the same thing.
   auto dir = std::make_shared<Directory>();
   dir->version = *version;
-  Status st = engine_->store()->ScanCollection("sites", [&](const storage::StoredRecord& r) -> Status {
-    v1::Site site;
-    if (!site.ParseFromString(r.body)) return DataLoss("stored site " + r.id + " is corrupt");
-    dir->zone_of_site[r.id] = site.zone_id();
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
+  auto sites = ReadSiteDirectory(engine_->store(), /*include_deleted=*/true);
+  if (!sites.ok()) return sites.status();
+  for (auto& [id, info] : *sites) dir->zone_of_site[id] = std::move(info.zone_id);
   std::lock_guard<std::mutex> lock(dir_mu_);
   if (!dir_ || dir_->version <= dir->version) dir_ = dir;
   return std::shared_ptr<const Directory>(dir);

@@ -8,6 +8,7 @@
 #include "core/ids.h"
 #include "core/patch.h"
 #include "core/schema.h"
+#include "server/site_directory.h"
 
 namespace inspectsync::server {
 
@@ -25,20 +26,6 @@ Status CheckCaller(const Caller& caller) {
                 "role is " + caller.role);
 }
 
-// site id -> zone id, deleted sites included: a conflict on a record of a
-// site removed since still belongs to its zone.
-StatusOr<std::map<std::string, std::string>> SiteZones(storage::ServerStore* store) {
-  std::map<std::string, std::string> out;
-  Status st = store->ScanCollection("sites", [&](const storage::StoredRecord& r) -> Status {
-    v1::Site site;
-    if (!site.ParseFromString(r.body)) return DataLoss("stored site " + r.id + " is corrupt");
-    out[r.id] = site.zone_id();
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return out;
-}
-
 std::string FormatTime(int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
@@ -54,7 +41,7 @@ size_t Utf8Chars(const std::string& s) {
   return n;
 }
 
-v1::ConflictRow MakeRow(const storage::ConflictEntry& e, const std::map<std::string, std::string>& sites,
+v1::ConflictRow MakeRow(const storage::ConflictEntry& e, const core::SiteDirectory& sites,
                         int64_t now_ms) {
   v1::ConflictRow row;
   *row.mutable_conflict() = e.conflict;
@@ -62,7 +49,7 @@ v1::ConflictRow MakeRow(const storage::ConflictEntry& e, const std::map<std::str
     auto it = sites.find(e.scope);
     if (it != sites.end()) {
       row.set_site_id(e.scope);
-      row.set_zone_id(it->second);
+      row.set_zone_id(it->second.zone_id);
     } else {
       row.set_zone_id(e.scope);  // zone-scoped records
     }
@@ -126,15 +113,16 @@ StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& calle
   if (f.states.empty()) f.states.push_back(v1::CONFLICT_OPEN);
   if (!q.page_token().empty()) INSPECTSYNC_RETURN_IF_ERROR(DecodeToken(q.page_token(), &f));
 
-  auto sites = SiteZones(engine->store());
+  auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/true);
   if (!sites.ok()) return sites.status();
   if (q.site_ids_size() > 0 || q.zone_ids_size() > 0) {
     // The scope keys to list: the sites named, the sites of the zones named
     // (and the zones themselves), or where both are given, what both allow.
     std::set<std::string> by_site(q.site_ids().begin(), q.site_ids().end());
     std::set<std::string> by_zone(q.zone_ids().begin(), q.zone_ids().end());
-    for (const auto& [site, zone] : *sites)
-      if (q.zone_ids_size() > 0 && std::count(q.zone_ids().begin(), q.zone_ids().end(), zone) > 0) by_zone.insert(site);
+    for (const auto& [site, info] : *sites)
+      if (q.zone_ids_size() > 0 && std::count(q.zone_ids().begin(), q.zone_ids().end(), info.zone_id) > 0)
+        by_zone.insert(site);
     f.filter_scopes = true;
     for (const auto& k : q.site_ids_size() > 0 ? by_site : by_zone)
       if (q.site_ids_size() == 0 || q.zone_ids_size() == 0 || by_zone.count(k)) f.scopes.push_back(k);
@@ -258,7 +246,7 @@ StatusOr<v1::ResolveConflictResponse> ResolveConflict(SyncEngine* engine, const 
       wo);
   if (!results.ok()) return results.status();
 
-  auto sites = SiteZones(engine->store());
+  auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/true);
   if (!sites.ok()) return sites.status();
   storage::ConflictEntry e;
   e.conflict = resolved;

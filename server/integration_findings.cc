@@ -9,6 +9,7 @@
 #include "core/hlc.h"
 #include "core/lifecycle.h"
 #include "core/office_import.h"
+#include "server/site_directory.h"
 
 namespace inspectsync::server {
 
@@ -76,19 +77,6 @@ v1::ProblemQuery AsProblemQuery(const v1::FindingQuery& q) {
     *p.mutable_statuses() = q.statuses();
   }
   return p;
-}
-
-StatusOr<core::SiteDirectory> ReadSites(storage::ServerStore* store) {
-  core::SiteDirectory sites;
-  Status st = store->ScanCollection("sites", [&](const storage::StoredRecord& r) -> Status {
-    if (r.deleted) return Status::Ok();
-    v1::Site site;
-    if (!site.ParseFromString(r.body)) return DataLoss("stored site " + r.id + " is corrupt");
-    sites[r.id] = core::SiteInfo{site.zone_id(), site.name()};
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return sites;
 }
 
 // A UUIDv7's time: the tablet made the finding's id when it created it.
@@ -188,7 +176,7 @@ StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuer
   std::string after;
   if (!q.page_token().empty()) after = *DecodeToken(q.page_token());
   const size_t page_size = q.page_size() == 0 ? core::kDefaultProblemPageSize : q.page_size();
-  auto sites = ReadSites(engine->store());
+  auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
   v1::FindingPage page;
   page.set_as_of_ms(engine->options().clock->NowMillis());
@@ -230,7 +218,7 @@ StatusOr<std::unique_ptr<FindingExporter>> FindingExporter::Start(SyncEngine* en
   INSPECTSYNC_RETURN_IF_ERROR(CheckFindingQuery(req.query(), /*paged=*/false));
   std::unique_ptr<FindingExporter> e(new FindingExporter(engine, req));
   e->now_ms_ = engine->options().clock->NowMillis();
-  auto sites = ReadSites(engine->store());
+  auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
   e->sites_ = std::move(*sites);
   if (req.format() == v1::CSV) core::AppendFindingCsvHeader(&e->pending_);
@@ -357,7 +345,7 @@ StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryReque
   *q.mutable_zone_ids() = req.zone_ids();
   *q.mutable_categories() = req.categories();
   int64_t now = engine->options().clock->NowMillis();
-  auto sites = ReadSites(engine->store());
+  auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
   core::ProblemCounter counter(AsProblemQuery(q), now);
   v1::Finding f;

@@ -1,6 +1,7 @@
 #include "server/office_service.h"
 
 #include "core/problems.h"
+#include "server/site_directory.h"
 #include "server/sync_service.h"
 
 namespace inspectsync::server {
@@ -18,18 +19,6 @@ StatusOr<Scope> ProblemScope(SyncEngine* engine, const Caller& caller) {
   return engine->ScopeOf(caller);
 }
 
-StatusOr<core::SiteDirectory> ReadSites(storage::ServerStore* store) {
-  core::SiteDirectory sites;
-  Status st = store->ScanCollection("sites", [&](const storage::StoredRecord& r) -> Status {
-    if (r.deleted) return Status::Ok();
-    v1::Site site;
-    if (!site.ParseFromString(r.body)) return DataLoss("stored site " + r.id + " is corrupt");
-    sites[r.id] = core::SiteInfo{site.zone_id(), site.name()};
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return sites;
-}
 
 // Calls `offer` with every live finding the caller may see, and its site.
 Status ForEachVisibleFinding(SyncEngine* engine, const Scope& scope, const core::SiteDirectory& sites,
@@ -53,7 +42,7 @@ StatusOr<v1::ProblemPage> ListProblems(SyncEngine* engine, const Caller& caller,
   INSPECTSYNC_RETURN_IF_ERROR(core::CheckProblemQuery(query));
   auto scope = ProblemScope(engine, caller);
   if (!scope.ok()) return scope.status();
-  auto sites = ReadSites(engine->store());
+  auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
   core::ProblemPager pager(query, engine->options().clock->NowMillis());
   INSPECTSYNC_RETURN_IF_ERROR(ForEachVisibleFinding(
@@ -68,7 +57,7 @@ StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& call
   INSPECTSYNC_RETURN_IF_ERROR(core::CheckProblemQuery(query));
   auto scope = ProblemScope(engine, caller);
   if (!scope.ok()) return scope.status();
-  auto sites = ReadSites(engine->store());
+  auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
   core::ProblemCounter counter(query, engine->options().clock->NowMillis());
   INSPECTSYNC_RETURN_IF_ERROR(ForEachVisibleFinding(

@@ -11,6 +11,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "core/export.h"  // JsonQuote
 #include "core/ids.h"
 #include "core/lifecycle.h"
 #include "inspectsync/v1/records.pb.h"
@@ -23,28 +24,6 @@ namespace {
 constexpr const char* kHistorySource = "history";
 constexpr const char* kConflictSource = "conflicts";
 
-std::string Quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string ToJson(const google::protobuf::Message& m) {
   google::protobuf::util::JsonPrintOptions o;
   o.preserve_proto_field_names = true;
@@ -56,10 +35,10 @@ std::string ToJson(const google::protobuf::Message& m) {
 // Members of a JSON object, in the order added.
 class JsonObject {
  public:
-  JsonObject& Str(const std::string& k, const std::string& v) { return Raw(k, Quote(v)); }
+  JsonObject& Str(const std::string& k, const std::string& v) { return Raw(k, core::JsonQuote(v)); }
   JsonObject& Int(const std::string& k, int64_t v) { return Raw(k, std::to_string(v)); }
   JsonObject& Raw(const std::string& k, const std::string& json) {
-    body_ += (body_.empty() ? "" : ",") + Quote(k) + ":" + json;
+    body_ += (body_.empty() ? "" : ",") + core::JsonQuote(k) + ":" + json;
     return *this;
   }
   std::string str() const { return "{" + body_ + "}"; }

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "core/office_import.h"
 #include "core/sampling.h"
 #include "tools/device_creates.h"
 #include "tools/office.h"
@@ -471,11 +472,7 @@ std::string ResolveRef(const std::string& collection, const std::string& ref) {
 
 StatusOr<std::vector<LocalRecord>> ListLive(Client& c, const std::string& collection) { return c.List(collection); }
 
-bool ParseDay(const std::string& s, bool end, int64_t* ms) {
-  if (!ParseDate(s, ms)) return false;
-  if (end) *ms += kDayMs;
-  return true;
-}
+bool ParseDay(const std::string& s, bool end, int64_t* ms) { return core::ParseIsoDay(s, end, ms); }
 
 std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;

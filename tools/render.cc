@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/export.h"          // IsoDate
+#include "core/office_import.h"   // ParseIsoDay
 #include "core/patch.h"
 #include "core/schema.h"
 
@@ -27,28 +29,9 @@ bool ParseStatus(const std::string& s, v1::FindingStatus* out) {
   return v1::FindingStatus_Parse(Upper(s), out) && *out != v1::FINDING_STATUS_UNSPECIFIED;
 }
 
-bool ParseDate(const std::string& s, int64_t* ms) {
-  int y, m, d;
-  char tail;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return false;
-  if (m < 1 || m > 12 || d < 1 || d > 31) return false;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = m - 1;
-  tm.tm_mday = d;
-  *ms = static_cast<int64_t>(timegm(&tm)) * 1000;
-  return true;
-}
+bool ParseDate(const std::string& s, int64_t* ms) { return core::ParseIsoDay(s, /*end=*/false, ms); }
 
-std::string FormatDate(int64_t ms) {
-  if (ms <= 0) return "-";
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string FormatDate(int64_t ms) { return ms <= 0 ? "-" : core::IsoDate(ms); }
 
 std::string VersionText(uint64_t version, bool pending) {
   return (version ? "v" + std::to_string(version) : std::string("new")) + (pending ? "*" : "");
