@@ -140,14 +140,19 @@ std::string JsonQuote(const std::string& s) {
   return out;
 }
 
-std::string IsoDate(int64_t ms) {
+namespace {
+std::string Utc(int64_t ms, const char* format) {
   if (ms <= 0) return "";
   std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
+}  // namespace
+
+std::string IsoDate(int64_t ms) { return Utc(ms, "%Y-%m-%d"); }
+std::string IsoTime(int64_t ms) { return Utc(ms, "%Y-%m-%d %H:%M:%SZ"); }
 
 }  // namespace inspectsync::core

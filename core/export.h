@@ -36,6 +36,8 @@ void AppendFindingJson(const v1::FindingRow& row, std::string* out);
 std::string JsonQuote(const std::string& s);
 // "2026-05-01" (UTC) for unix ms; "" for 0.
 std::string IsoDate(int64_t ms);
+// "2026-05-01 08:30:00Z" (UTC) for unix ms; "" for 0.
+std::string IsoTime(int64_t ms);
 
 }  // namespace inspectsync::core
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/export.h"  // IsoTime
 #include "core/ids.h"
 #include "core/patch.h"
 #include "core/schema.h"
@@ -26,14 +27,7 @@ Status CheckCaller(const Caller& caller) {
                 "role is " + caller.role);
 }
 
-std::string FormatTime(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
+std::string FormatTime(int64_t ms) { return core::IsoTime(ms); }
 
 size_t Utf8Chars(const std::string& s) {
   size_t n = 0;

@@ -10,6 +10,7 @@
 // the first ack may move the consumer's cursor back (a rewind).
 #include <cstdio>
 
+#include "core/export.h"  // IsoTime
 #include "tools/integration.h"
 
 namespace inspectsync::tools {
@@ -128,11 +129,10 @@ int CmdConsumers(const std::vector<std::string>& args) {
     for (const auto& c : list.consumers()) std::printf("%s\n", MessageToJsonLine(c).c_str());
     return 0;
   }
-  std::printf("%-32s %10s %10s %-24s %s\n", "CONSUMER", "CURSOR", "BEHIND", "ACKED BY", "ACKED AT (ms)");
+  std::printf("%-32s %10s %10s %-24s %s\n", "CONSUMER", "CURSOR", "BEHIND", "ACKED BY", "ACKED AT (UTC)");
   for (const auto& c : list.consumers())
-    std::printf("%-32s %10llu %10llu %-24s %lld\n", c.consumer().c_str(), static_cast<unsigned long long>(c.cursor()),
-                static_cast<unsigned long long>(c.behind()), c.updated_by().c_str(),
-                static_cast<long long>(c.updated_ms()));
+    std::printf("%-32s %10llu %10llu %-24s %s\n", c.consumer().c_str(), static_cast<unsigned long long>(c.cursor()),
+                static_cast<unsigned long long>(c.behind()), c.updated_by().c_str(), core::IsoTime(c.updated_ms()).c_str());
   std::printf("head %llu\n", static_cast<unsigned long long>(list.head()));
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/export.h"  // IsoTime
 #include "tools/integration.h"
 
 namespace inspectsync::tools {
@@ -32,15 +33,7 @@ std::string StateName(v1::DeliveryState s) {
   }
 }
 
-std::string Time(int64_t ms) {
-  if (ms <= 0) return "-";
-  time_t s = static_cast<time_t>(ms / 1000);
-  tm t{};
-  gmtime_r(&s, &t);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &t);
-  return buf;
-}
+std::string Time(int64_t ms) { return ms <= 0 ? "-" : core::IsoTime(ms); }
 
 std::string Events(const v1::Webhook& w) {
   std::string out;
