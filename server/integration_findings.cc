@@ -364,31 +364,26 @@ StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryReque
   report.set_overdue(counted.overdue());
 
   // Conflicts by the zone of their record's site (or the zone itself for a
-  // zone-scoped record; "" for reference data).
+  // zone-scoped record; "" for reference data), streamed from the store one
+  // at a time with their record's scope.
   storage::ConflictFilter filter;
   filter.limit = static_cast<size_t>(INT64_MAX);  // every conflict
-  std::vector<v1::Conflict> conflicts;
-  INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ListConflicts(filter, &conflicts));
   std::set<std::string> zones(req.zone_ids().begin(), req.zone_ids().end());
-  std::map<std::pair<std::string, std::string>, std::string> zone_of;  // (collection, id) -> zone
   std::map<std::string, v1::ConflictCount> by_zone;
-  for (const auto& c : conflicts) {
-    auto key = std::make_pair(c.collection(), c.record_id());
-    auto it = zone_of.find(key);
-    if (it == zone_of.end()) {
-      auto rec = engine->store()->GetRecord(c.collection(), c.record_id());
-      if (!rec.ok()) return rec.status();
-      std::string scope = rec->has_value() ? (*rec)->scope : std::string();
-      auto site = sites->find(scope);
-      it = zone_of.emplace(key, site != sites->end() ? site->second.zone_id : scope).first;
+  INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ScanConflicts(filter, [&](const storage::ConflictEntry& e) -> StatusOr<bool> {
+    auto site = sites->find(e.scope);
+    const std::string& zone = site != sites->end() ? site->second.zone_id : e.scope;
+    if (!zones.empty() && !zones.count(zone)) return true;
+    v1::ConflictCount& cc = by_zone[zone];
+    cc.set_zone_id(zone);
+    switch (e.conflict.state()) {
+      case v1::CONFLICT_OPEN: cc.set_open(cc.open() + 1); break;
+      case v1::CONFLICT_RESOLVED: cc.set_resolved(cc.resolved() + 1); break;
+      case v1::CONFLICT_AUTO_RESOLVED: cc.set_auto_resolved(cc.auto_resolved() + 1); break;
+      default: break;
     }
-    if (!zones.empty() && !zones.count(it->second)) continue;
-    v1::ConflictCount& cc = by_zone[it->second];
-    cc.set_zone_id(it->second);
-    if (c.state() == v1::CONFLICT_OPEN) cc.set_open(cc.open() + 1);
-    else if (c.state() == v1::CONFLICT_RESOLVED) cc.set_resolved(cc.resolved() + 1);
-    else if (c.state() == v1::CONFLICT_AUTO_RESOLVED) cc.set_auto_resolved(cc.auto_resolved() + 1);
-  }
+    return true;
+  }));
   for (auto& [zone, cc] : by_zone) {
     report.set_open_conflicts(report.open_conflicts() + cc.open());
     *report.add_conflicts() = std::move(cc);
