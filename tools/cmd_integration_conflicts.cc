@@ -92,15 +92,15 @@ int List(const Flags& fl, const IntegrationConn& conn) {
   }
   bool json = fl.Has("json");
   size_t n = 0;
-  if (!json)
-    std::printf("%-36s  %-11s %-8s  %-18s %-14s %5s  %-8s %s\n", "ID", "COLLECTION", "RECORD", "FIELD", "SITE/ZONE",
-                "AGE", "STATE", "WINNER vs LOSER");
-  for (;;) {
+  for (bool first = true;; first = false) {
     grpc::ClientContext ctx;
     conn.Prepare(&ctx);
     v1::ConflictPage page;
     grpc::Status st = conn.stub->ListConflicts(&ctx, q, &page);
     if (!st.ok()) return IntegrationFail(st);
+    if (first && !json)  // after the first answer: a refusal prints no table
+      std::printf("%-36s  %-11s %-8s  %-18s %-14s %5s  %-8s %s\n", "ID", "COLLECTION", "RECORD", "FIELD",
+                  "SITE/ZONE", "AGE", "STATE", "WINNER vs LOSER");
     for (const auto& row : page.conflicts()) {
       ++n;
       if (json) {
