@@ -30,13 +30,13 @@ Status CheckValue(const FieldSpec& fs, const pb::Message& m, uint32_t max_string
   const pb::FieldDescriptor* f = fs.field;
   const pb::Reflection* r = m.GetReflection();
   const std::string& name = f->name();
-  // The limit that applies, and its name, so the message says which to raise.
-  uint32_t max_len = fs.max_len;
-  std::string limit_name = "max_len of " + f->full_name();
-  if (max_string_bytes != 0 && max_string_bytes < max_len) {
-    max_len = max_string_bytes;
-    limit_name = "the server's max_string_bytes";
-  }
+  // The limit that applies, and (named only for a refusal: this runs for
+  // every field of every mutation) which one to raise.
+  const bool server_limit = max_string_bytes != 0 && max_string_bytes < fs.max_len;
+  const uint32_t max_len = server_limit ? max_string_bytes : fs.max_len;
+  auto limit_name = [&]() -> std::string {
+    return server_limit ? "the server's max_string_bytes" : "max_len of " + f->full_name();
+  };
   if (f->is_repeated()) {
     int n = r->FieldSize(m, f);
     if (static_cast<uint32_t>(n) > fs.max_items)
@@ -44,18 +44,19 @@ Status CheckValue(const FieldSpec& fs, const pb::Message& m, uint32_t max_string
                              std::to_string(fs.max_items));
     for (int i = 0; i < n; ++i) {
       if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
-        const std::string& s = r->GetRepeatedString(m, f, i);
+        std::string scratch;
+        const std::string& s = r->GetRepeatedStringReference(m, f, i, &scratch);
         if (s.size() > max_len)
           return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "' is " +
                                  std::to_string(s.size()) + " bytes; the limit is " + std::to_string(max_len) + " (" +
-                                 limit_name + ")");
+                                 limit_name() + ")");
         if (s.empty()) return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "' is empty");
       } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
         const pb::Message& e = r->GetRepeatedMessage(m, f, i);
         size_t bytes = e.ByteSizeLong();
         if (bytes > max_len)
           return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "' is " + std::to_string(bytes) +
-                                 " bytes encoded; the limit is " + std::to_string(max_len) + " (" + limit_name + ")");
+                                 " bytes encoded; the limit is " + std::to_string(max_len) + " (" + limit_name() + ")");
         if (Status s = CheckNestedEnums(e); !s.ok())
           return InvalidArgument("item " + std::to_string(i) + " of field '" + name + "': " + s.message());
       } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
@@ -68,10 +69,11 @@ Status CheckValue(const FieldSpec& fs, const pb::Message& m, uint32_t max_string
     return Status::Ok();
   }
   if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
-    const std::string& s = r->GetString(m, f);
+    std::string scratch;  // GetStringReference avoids copying the value
+    const std::string& s = r->GetStringReference(m, f, &scratch);
     if (s.size() > max_len)
       return InvalidArgument("field '" + name + "' is " + std::to_string(s.size()) + " bytes; the limit is " +
-                             std::to_string(max_len) + " (" + limit_name + ")");
+                             std::to_string(max_len) + " (" + limit_name() + ")");
   } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
     int v = r->GetEnumValue(m, f);
     if (!f->enum_type()->FindValueByNumber(v))
@@ -130,10 +132,10 @@ Status ValidateFields(const CollectionSpec& spec, const pb::Message& record, con
   }
   for (const FieldSpec& fs : spec.fields()) {
     if (fs.server_only) {
-      std::vector<const pb::FieldDescriptor*> set;
-      record.GetReflection()->ListFields(record, &set);
-      for (auto* f : set)
-        if (f == fs.field) return InvalidArgument("field '" + f->name() + "' is set by the server only");
+      // Set = what ListFields would list: non-empty, or non-default for proto3 scalars.
+      const pb::Reflection* r = record.GetReflection();
+      bool set = fs.field->is_repeated() ? r->FieldSize(record, fs.field) > 0 : r->HasField(record, fs.field);
+      if (set) return InvalidArgument("field '" + fs.field->name() + "' is set by the server only");
     }
     INSPECTSYNC_RETURN_IF_ERROR(CheckValue(fs, record, max_string_bytes));
   }
