@@ -67,6 +67,18 @@ const std::vector<std::string>& Migrations() {
         queued_at_ms INTEGER NOT NULL, rejected INTEGER NOT NULL DEFAULT 0, code INTEGER NOT NULL DEFAULT 0,
         reason TEXT NOT NULL DEFAULT '', rejected_at_ms INTEGER NOT NULL DEFAULT 0);
       )sql",
+      // v4: local_view holds a row only for a record whose view differs from
+      // its server state, i.e. one with pending edits that show (pending = 1,
+      // its own body); any other record's view IS its server_records row, and
+      // reads fall back to it. A pull of N records then writes N rows, not 2N.
+      // Rows that only pointed at the server state (v2's empty body), and any
+      // row of a record with nothing in the outbox (its view is the server
+      // state by construction), go.
+      R"sql(
+      DELETE FROM local_view
+        WHERE pending = 0 OR NOT EXISTS (
+          SELECT 1 FROM outbox o WHERE o.collection = local_view.collection AND o.record_id = local_view.id);
+      )sql",
   };
   return *m;
 }
@@ -88,7 +100,8 @@ bool ParseBlob(const SQLite::Column& c, Msg* out) {
 }
 
 // The columns a view read selects, joined with the record's server state for
-// rows that keep their body there (schema v2).
+// rows that keep their body there (schema v2 and v3 rows; v4 writes a view row
+// only with its own body, and reads fall back to server_records without one).
 constexpr char kViewFrom[] =
     " FROM local_view v LEFT JOIN server_records s ON s.collection = v.collection AND s.id = v.id";
 
@@ -237,30 +250,40 @@ class DeviceStore::Impl {
     return q->executeStep();
   }
 
-  // `body` null: the view is the server state as stored in server_records
-  // (nothing pending), so the body is not stored a second time.
-  void WriteView(const std::string& collection, const std::string& id, uint64_t version, bool deleted, bool pending,
-                 const v1::RecordBody* body) {
-    std::string blob = body != nullptr ? body->SerializeAsString() : std::string();
+  // A view row with its own body: the record has pending edits that show.
+  void WriteView(const std::string& collection, const std::string& id, uint64_t version, bool deleted,
+                 const v1::RecordBody& body) {
+    std::string blob = body.SerializeAsString();
     Use q(Stmt(
-        "INSERT OR REPLACE INTO local_view (collection, id, version, deleted, pending, body) VALUES (?, ?, ?, ?, ?, ?)"));
+        "INSERT OR REPLACE INTO local_view (collection, id, version, deleted, pending, body) VALUES (?, ?, ?, ?, 1, ?)"));
     q->bind(1, collection);
     q->bind(2, id);
     q->bind(3, I64(version));
     q->bind(4, deleted ? 1 : 0);
-    q->bind(5, pending ? 1 : 0);
-    q->bind(6, blob.data(), static_cast<int>(blob.size()));
+    q->bind(5, blob.data(), static_cast<int>(blob.size()));
     q->exec();
   }
 
-  // The one place a view row is derived: server state with the pending
-  // mutations re-applied (FoldView). `server` is the record's server state
-  // when the caller holds it in hand (it just stored it), which saves reading
-  // back and re-parsing what was just written; with nothing pending the view
-  // is that state as it is, without a fold.
+  // The record's view is its server state as stored (or nothing, without
+  // one): no view row (schema v4).
+  void DropView(const std::string& collection, const std::string& id) {
+    Use q(Stmt("DELETE FROM local_view WHERE collection = ? AND id = ?"));
+    q->bind(1, collection);
+    q->bind(2, id);
+    q->exec();
+  }
+
+  // The one place a view is derived: server state with the pending mutations
+  // re-applied (FoldView). Only a view with pending edits that show gets a
+  // row of its own; otherwise the view is the server_records row and the
+  // record's view row goes. Invariant (schema v4): every local_view row
+  // belongs to a record with an outbox row, so an empty outbox means an empty
+  // local_view. `server` is the record's server state when the caller holds
+  // it in hand (it just stored it), which saves reading back and re-parsing
+  // what was just written.
   void Recompute(const std::string& collection, const std::string& id, const v1::Record* server = nullptr) {
-    if (server != nullptr && !HasPending(collection, id)) {
-      WriteView(collection, id, server->version(), server->deleted(), false, nullptr);
+    if (!HasPending(collection, id)) {
+      DropView(collection, id);
       return;
     }
     ViewRecord loaded;
@@ -275,18 +298,12 @@ class DeviceStore::Impl {
     } else if (LoadServer(collection, id, &loaded)) {
       base = &loaded;
     }
-    std::vector<v1::Mutation> pending;
-    if (HasPending(collection, id)) pending = LoadPending(collection, id);
-    std::optional<ViewRecord> view = FoldView(collection, id, base, pending);
-    if (!view) {
-      Use q(Stmt("DELETE FROM local_view WHERE collection = ? AND id = ?"));
-      q->bind(1, collection);
-      q->bind(2, id);
-      q->exec();
+    std::optional<ViewRecord> view = FoldView(collection, id, base, LoadPending(collection, id));
+    if (!view || !view->pending) {
+      DropView(collection, id);  // nothing that shows: the view is the server state (or nothing)
       return;
     }
-    WriteView(collection, id, view->version, view->deleted, view->pending,
-              view->pending || base == nullptr ? &view->body : nullptr);
+    WriteView(collection, id, view->version, view->deleted, view->body);
   }
 
   // Keeps `rec` as server state unless the device already holds a version at
@@ -434,18 +451,36 @@ StatusOr<std::optional<ViewRecord>> DeviceStore::GetView(const std::string& coll
     static const std::string kSql =
         std::string("SELECT v.version, v.deleted, v.pending, v.body, s.record") + kViewFrom +
         " WHERE v.collection = ? AND v.id = ?";
-    Use q(impl_->Stmt(kSql.c_str()));
+    {
+      Use q(impl_->Stmt(kSql.c_str()));
+      q->bind(1, collection);
+      q->bind(2, id);
+      if (q->executeStep()) {
+        out.emplace();
+        out->collection = collection;
+        out->id = id;
+        out->version = U64(q->getColumn(0));
+        out->deleted = q->getColumn(1).getInt() != 0;
+        out->pending = q->getColumn(2).getInt() != 0;
+        if (!ParseViewBody(q->getColumn(3), q->getColumn(4), &out->body))
+          return DataLoss("corrupt view row " + collection + "/" + id);
+        return Status::Ok();
+      }
+    }
+    // No view row: the view is the server state (schema v4).
+    Use q(impl_->Stmt("SELECT version, deleted, record FROM server_records WHERE collection = ? AND id = ?"));
     q->bind(1, collection);
     q->bind(2, id);
     if (!q->executeStep()) return Status::Ok();
+    v1::Record rec;
+    if (!ParseBlob(q->getColumn(2), &rec)) return DataLoss("corrupt server record " + collection + "/" + id);
     out.emplace();
     out->collection = collection;
     out->id = id;
     out->version = U64(q->getColumn(0));
     out->deleted = q->getColumn(1).getInt() != 0;
-    out->pending = q->getColumn(2).getInt() != 0;
-    if (!ParseViewBody(q->getColumn(3), q->getColumn(4), &out->body))
-      return DataLoss("corrupt view row " + collection + "/" + id);
+    out->pending = false;
+    out->body = std::move(*rec.mutable_body());
     return Status::Ok();
   }));
   return out;
@@ -462,19 +497,52 @@ StatusOr<std::vector<ViewRecord>> DeviceStore::ListView(const std::string& colle
 
 Status DeviceStore::ForEachView(const std::string& collection, const std::function<Status(ViewRecord&&)>& fn) {
   return Guard("scan view", [&]() -> Status {
-    static const std::string kSql = std::string("SELECT v.id, v.version, v.pending, v.body, s.record") + kViewFrom +
-                                    " WHERE v.collection = ? AND v.deleted = 0 ORDER BY v.id";
-    Use q(impl_->Stmt(kSql.c_str()));
-    q->bind(1, collection);
-    while (q->executeStep()) {
+    // Two scans in id order (both tables are keyed by (collection, id)),
+    // merged: a view row (pending edits, tombstones included) stands for its
+    // record; every other record's view is its server row (schema v4).
+    // SQLite's BINARY order of TEXT is std::string's order.
+    static const std::string kViews = std::string("SELECT v.id, v.version, v.deleted, v.pending, v.body, s.record") +
+                                      kViewFrom + " WHERE v.collection = ? ORDER BY v.id";
+    Use views(impl_->Stmt(kViews.c_str()));
+    Use servers(impl_->Stmt(
+        "SELECT id, version, deleted, record FROM server_records WHERE collection = ? ORDER BY id"));
+    views->bind(1, collection);
+    servers->bind(1, collection);
+    bool has_view = views->executeStep();
+    bool has_server = servers->executeStep();
+    std::string view_id = has_view ? views->getColumn(0).getString() : std::string();
+    std::string server_id;
+    while (has_view || has_server) {
+      if (has_server) server_id = servers->getColumn(0).getString();
+      const int order = !has_view ? 1 : !has_server ? -1 : view_id.compare(server_id);
       ViewRecord r;
       r.collection = collection;
-      r.id = q->getColumn(0).getString();
-      r.version = U64(q->getColumn(1));
-      r.pending = q->getColumn(2).getInt() != 0;
-      if (!ParseViewBody(q->getColumn(3), q->getColumn(4), &r.body))
-        return DataLoss("corrupt view row " + collection + "/" + r.id);
-      INSPECTSYNC_RETURN_IF_ERROR(fn(std::move(r)));
+      bool live = false;
+      if (order <= 0) {  // the view row (and, if equal, the server row it stands for)
+        live = views->getColumn(2).getInt() == 0;
+        if (live) {
+          r.id = view_id;
+          r.version = U64(views->getColumn(1));
+          r.pending = views->getColumn(3).getInt() != 0;
+          if (!ParseViewBody(views->getColumn(4), views->getColumn(5), &r.body))
+            return DataLoss("corrupt view row " + collection + "/" + view_id);
+        }
+        has_view = views->executeStep();
+        if (has_view) view_id = views->getColumn(0).getString();
+        if (order == 0) has_server = servers->executeStep();
+      } else {
+        live = servers->getColumn(2).getInt() == 0;
+        if (live) {
+          v1::Record rec;
+          if (!ParseBlob(servers->getColumn(3), &rec))
+            return DataLoss("corrupt server record " + collection + "/" + server_id);
+          r.id = server_id;
+          r.version = U64(servers->getColumn(1));
+          r.body = std::move(*rec.mutable_body());
+        }
+        has_server = servers->executeStep();
+      }
+      if (live) INSPECTSYNC_RETURN_IF_ERROR(fn(std::move(r)));
     }
     return Status::Ok();
   });
@@ -618,10 +686,9 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
   const int64_t rows_before = impl_->outbox_rows;
   // What this batch did to one record: the server state it stored last (the
   // record's current server row, since older versions are never stored over
-  // newer ones) and whether every result for it was APPLIED.
+  // newer ones).
   struct Touched {
     const v1::Record* stored = nullptr;
-    bool all_applied = true;
   };
   bool evict_check = false;  // a stored record lies outside the synced scope
   Status st = Guard("store push results", [&]() -> Status {
@@ -659,7 +726,6 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
       }
       --impl_->outbox_rows;
       Touched& t = touched[{collection, record_id}];
-      t.all_applied = t.all_applied && r.outcome() == v1::APPLIED;
       // Only a record that is the one the mutation names may become server state.
       if (r.has_record() && r.record().collection() == collection && r.record().id() == record_id &&
           impl_->UpsertServer(r.record())) {
@@ -691,22 +757,9 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
       }
       applied.processed.push_back(i);
     }
-    for (const auto& [key, t] : touched) {
-      const auto& [collection, id] = key;
-      if (t.stored != nullptr && t.all_applied && !impl_->HasPending(collection, id)) {
-        // APPLIED means the server took the edits as the device made them on
-        // the state it showed, so the view already holds this body: only its
-        // version and pending flag move (no re-serialized body rewritten).
-        Use q(impl_->Stmt(
-            "UPDATE local_view SET version = ?, deleted = ?, pending = 0, body = x'' WHERE collection = ? AND id = ?"));
-        q->bind(1, I64(t.stored->version()));
-        q->bind(2, t.stored->deleted() ? 1 : 0);
-        q->bind(3, collection);
-        q->bind(4, id);
-        if (q->exec() > 0) continue;
-      }
-      impl_->Recompute(collection, id, t.stored);
-    }
+    // A record with nothing left pending loses its view row (its view is
+    // the server state now); one with more edits pending is folded again.
+    for (const auto& [key, t] : touched) impl_->Recompute(key.first, key.second, t.stored);
     impl_->PutKv(kHlc, I64(new_hlc));
     if (evict_check && !impl_->evict_pending) impl_->PutKv(kEvictPending, 1);
     txn.commit();
@@ -741,8 +794,11 @@ Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     for (const v1::Record& rec : page.records()) {
       if (rec.collection().empty() || rec.id().empty()) continue;
-      // Unchanged server state and an untouched outbox: the view row stands.
+      // Unchanged server state and an untouched outbox: the view stands.
       if (!impl_->UpsertServer(rec)) continue;
+      // An empty outbox means no view rows (schema v4): the view of every
+      // record is the server state just stored. An initial sync stops here.
+      if (impl_->outbox_rows == 0) continue;
       impl_->Recompute(rec.collection(), rec.id(), &rec);
     }
     if (scope_changed) {

@@ -6,9 +6,9 @@
 //   - the outbox: local mutations not yet acknowledged, in mutation_id order;
 //   - the view: what the app reads = server state + pending outbox mutations
 //     re-applied in order. A view row is recomputed whenever its server state
-//     or its pending set changes, inside the same transaction. A record with
-//     nothing pending shows its server state, whose body is stored once (in
-//     the server state; the view row points to it);
+//     or its pending set changes, inside the same transaction. Only a record
+//     whose pending edits show has a view row of its own; any other record's
+//     view is its server state as stored (no second row, no second body);
 //   - the dead letter: rejected mutations with their reason (nothing vanishes);
 //   - photo evidence: the attachment upload queue and the blobs held
 //     (attachments(), storage/device_attachments.h);

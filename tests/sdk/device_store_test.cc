@@ -389,43 +389,95 @@ TEST_F(DeviceStoreTest, PulledRecordsFoldPendingEditsAlsoAfterReopen) {
   EXPECT_EQ((*v)->version, 8u);
 }
 
-// Schema v2: with nothing pending, the body is stored once (in the server
-// state) and reads take it from there; a pending edit stores its own body.
-TEST_F(DeviceStoreTest, BodiesAreStoredOnceUnlessAnEditIsPending) {
+// Schema v4: with nothing pending, a record has no view row at all (its view
+// is its server state, body stored once); a pending edit gets a row with its
+// own body, which goes again once the edit is acknowledged.
+TEST_F(DeviceStoreTest, OnlyRecordsWithPendingEditsHaveAViewRow) {
   auto s = OpenStore();
+  auto view_rows = [&] {
+    SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT COUNT(*) FROM local_view").getInt();
+  };
   auto body_bytes = [&] {
     SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
-    return db.execAndGet("SELECT length(body) FROM local_view").getInt();
+    return db.execAndGet("SELECT COALESCE(SUM(length(body)), 0) FROM local_view").getInt();
   };
   v1::PullResponse page;
   *page.add_records() = ServerRecord(4, "pulled");
   page.set_next_cursor(4);
   ASSERT_OK(s->ApplyPullPage(page, 0));
-  EXPECT_EQ(body_bytes(), 0);
+  EXPECT_EQ(view_rows(), 0);
   EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "pulled");
+  EXPECT_EQ((*s->GetView("findings", kId))->version, 4u);
+  EXPECT_FALSE((*s->GetView("findings", kId))->pending);
   auto listed = s->ListView("findings");
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].body.finding().title(), "pulled");
   EXPECT_EQ((*listed)[0].body.finding().description(), ServerRecord(4, "x").body().finding().description());
 
   ASSERT_OK(s->AppendMutation(PatchTitle(1, "local"), 1));
+  EXPECT_EQ(view_rows(), 1);
   EXPECT_GT(body_bytes(), 0);
   EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "local");
+  listed = s->ListView("findings");
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].body.finding().title(), "local");
+  EXPECT_TRUE((*listed)[0].pending);
 
   v1::MutationResult r;
   r.set_mutation_id(1);
   r.set_outcome(v1::APPLIED);
   *r.mutable_record() = ServerRecord(6, "local");
   ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
-  EXPECT_EQ(body_bytes(), 0);
+  EXPECT_EQ(view_rows(), 0);
   auto v = s->GetView("findings", kId);
   EXPECT_EQ((*v)->body.finding().title(), "local");
   EXPECT_EQ((*v)->version, 6u);
   EXPECT_FALSE((*v)->pending);
 }
 
-// A v1 file (every view row with its own body) opens, reads the same, and
-// its rows that equal the server state lose their copy.
+// ListView merges view rows and server rows in id order: a pending edit
+// stands for its record, a pending delete hides it, a local create shows
+// without a server row, a server tombstone does not show.
+TEST_F(DeviceStoreTest, ListViewMergesViewRowsWithServerState) {
+  auto s = OpenStore();
+  auto rec = [](const std::string& id, uint64_t version, const std::string& title, bool deleted = false) {
+    v1::Record r = ServerRecord(version, title, deleted);
+    r.set_id(id);
+    return r;
+  };
+  auto with_id = [](v1::Mutation m, const std::string& id) {
+    m.set_record_id(id);
+    return m;
+  };
+  const std::string a = "01890a5d-ac96-774b-bcce-b302099a8a01", b = "01890a5d-ac96-774b-bcce-b302099a8a02",
+                    c = "01890a5d-ac96-774b-bcce-b302099a8a03", d = "01890a5d-ac96-774b-bcce-b302099a8a04",
+                    e = "01890a5d-ac96-774b-bcce-b302099a8a05", f = "01890a5d-ac96-774b-bcce-b302099a8a06";
+  v1::PullResponse page;
+  *page.add_records() = rec(a, 1, "a");
+  *page.add_records() = rec(b, 2, "b");
+  *page.add_records() = rec(d, 3, "d", /*deleted=*/true);
+  *page.add_records() = rec(e, 4, "e");
+  *page.add_records() = rec(f, 5, "f");
+  page.set_next_cursor(5);
+  ASSERT_OK(s->ApplyPullPage(page, 0));
+  v1::Mutation del = with_id(Create(3, v1::Finding()), e);
+  del.set_op(v1::DELETE);
+  del.clear_body();
+  ASSERT_OK(s->AppendMutations({with_id(PatchTitle(1, "b edited"), b), with_id(Create(2, Finding("c new")), c), del},
+                               3));
+  auto listed = s->ListView("findings");
+  ASSERT_TRUE(listed.ok());
+  std::vector<std::string> got;
+  for (const ViewRecord& r : *listed) got.push_back(r.id + "=" + r.body.finding().title() + (r.pending ? "*" : ""));
+  EXPECT_EQ(got, (std::vector<std::string>{a + "=a", b + "=b edited*", c + "=c new*", f + "=f"}));
+  EXPECT_TRUE((*s->GetView("findings", e))->deleted);
+  EXPECT_TRUE((*s->GetView("findings", d))->deleted);
+  EXPECT_FALSE((*s->GetView("findings", "01890a5d-ac96-774b-bcce-b302099a8a09")).has_value());
+}
+
+// A v1 file (every view row with its own body) opens and reads the same; its
+// rows that equal the server state go (v2, then v4).
 TEST_F(DeviceStoreTest, MigratesAVersion1FileKeepingWhatTheAppSees) {
   {
     auto s = OpenStore();
@@ -435,10 +487,12 @@ TEST_F(DeviceStoreTest, MigratesAVersion1FileKeepingWhatTheAppSees) {
     ASSERT_OK(s->ApplyPullPage(page, 0));
   }
   {
-    // Back to what v1 wrote: a literal body in every row.
+    // Back to what v1 wrote: a view row with a literal body for every record.
     SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READWRITE);
     std::string body = ServerRecord(4, "pulled").body().SerializeAsString();
-    SQLite::Statement q(db, "UPDATE local_view SET body = ?");
+    SQLite::Statement q(db,
+                        "INSERT INTO local_view (collection, id, version, deleted, pending, body) "
+                        "SELECT collection, id, version, deleted, 0, ? FROM server_records");
     q.bind(1, body.data(), static_cast<int>(body.size()));
     ASSERT_EQ(q.exec(), 1);
     // ... and without what later versions added.
@@ -448,8 +502,73 @@ TEST_F(DeviceStoreTest, MigratesAVersion1FileKeepingWhatTheAppSees) {
   auto s = OpenStore();
   EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "pulled");
   SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 3);  // and on through the later migrations
-  EXPECT_EQ(db.execAndGet("SELECT length(body) FROM local_view").getInt(), 0);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 4);  // and on through the later migrations
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM local_view").getInt(), 0);
+}
+
+// A v3 file (a view row for every record: pointers with an empty body when
+// nothing is pending, a literal body for pending edits) migrates to v4: the
+// pointer rows go, the pending rows stay, and the app sees the same views
+// before and after, pending edits and their later results included.
+TEST_F(DeviceStoreTest, MigratesAVersion3FileKeepingWhatTheAppSees) {
+  const std::string other = "01890a5d-ac96-774b-bcce-b302099a8b01";
+  std::vector<ViewRecord> before;
+  {
+    auto s = OpenStore();
+    v1::PullResponse page;
+    *page.add_records() = ServerRecord(4, "pulled");
+    v1::Record o = ServerRecord(5, "other");
+    o.set_id(other);
+    *page.add_records() = o;
+    v1::Record gone = ServerRecord(6, "tombstone", /*deleted=*/true);
+    gone.set_id("01890a5d-ac96-774b-bcce-b302099a8b02");
+    *page.add_records() = gone;
+    page.set_next_cursor(6);
+    ASSERT_OK(s->ApplyPullPage(page, 0));
+    ASSERT_OK(s->AppendMutation(PatchTitle(1, "local"), 1));
+    before = *s->ListView("findings");
+  }
+  {
+    // Back to what v3 wrote: a pointer row (empty body) for every record
+    // with nothing pending; the pending row (literal body) is v3's too.
+    SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READWRITE);
+    ASSERT_EQ(db.exec("INSERT INTO local_view (collection, id, version, deleted, pending, body) "
+                      "SELECT collection, id, version, deleted, 0, x'' FROM server_records s WHERE NOT EXISTS "
+                      "(SELECT 1 FROM local_view v WHERE v.collection = s.collection AND v.id = s.id)"),
+              2);
+    db.exec("PRAGMA user_version=3");
+  }
+  auto s = OpenStore();
+  {
+    SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 4);
+    EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM local_view").getInt(), 1);
+    EXPECT_EQ(db.execAndGet("SELECT id FROM local_view").getString(), kId);
+  }
+  auto after = s->ListView("findings");
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), before.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ((*after)[i].id, before[i].id);
+    EXPECT_EQ((*after)[i].version, before[i].version);
+    EXPECT_EQ((*after)[i].pending, before[i].pending);
+    EXPECT_EQ((*after)[i].body.SerializeAsString(), before[i].body.SerializeAsString());
+  }
+  EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "local");
+  EXPECT_EQ((*s->GetView("findings", other))->body.finding().title(), "other");
+  EXPECT_TRUE((*s->GetView("findings", "01890a5d-ac96-774b-bcce-b302099a8b02"))->deleted);
+  // The pending edit's result lands on the migrated file as on a new one.
+  v1::MutationResult r;
+  r.set_mutation_id(1);
+  r.set_outcome(v1::APPLIED);
+  *r.mutable_record() = ServerRecord(7, "local");
+  ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  auto v = s->GetView("findings", kId);
+  EXPECT_EQ((*v)->body.finding().title(), "local");
+  EXPECT_EQ((*v)->version, 7u);
+  EXPECT_FALSE((*v)->pending);
+  SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM local_view").getInt(), 0);
 }
 
 }  // namespace
