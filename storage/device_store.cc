@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 
 #include "core/patch.h"
@@ -176,7 +177,10 @@ std::optional<ViewRecord> FoldView(const std::string& collection, const std::str
 class DeviceStore::Impl {
  public:
   std::unique_ptr<SQLite::Database> db;
-  std::map<std::string, std::unique_ptr<SQLite::Statement>> stmts;
+  // Keyed by the SQL text's address: every caller passes a string literal or
+  // a static string, so a lookup hashes a pointer, not the text.
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> stmts;
+  std::string record_blob;  // UpsertServer's serialization buffer, reused
   std::string client_id;
   uint64_t next_mutation_id = 1;
   uint64_t cursor = 0;
@@ -310,16 +314,18 @@ class DeviceStore::Impl {
   // least as new (a push result and a pull page may carry the same record).
   // Returns whether it was stored.
   bool UpsertServer(const v1::Record& rec) {
-    std::string blob = rec.SerializeAsString();
+    std::string& blob = record_blob;
+    rec.SerializeToString(&blob);
     Use q(Stmt(
         "INSERT INTO server_records (collection, id, version, deleted, record) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, "
         "record = excluded.record WHERE excluded.version > server_records.version"));
-    q->bind(1, rec.collection());
-    q->bind(2, rec.id());
+    // Bound without copies: every parameter is bound again before each step.
+    q->bindNoCopy(1, rec.collection());
+    q->bindNoCopy(2, rec.id());
     q->bind(3, I64(rec.version()));
     q->bind(4, rec.deleted() ? 1 : 0);
-    q->bind(5, blob.data(), static_cast<int>(blob.size()));
+    q->bindNoCopy(5, blob.data(), static_cast<int>(blob.size()));
     return q->exec() > 0;
   }
 
