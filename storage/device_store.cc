@@ -80,6 +80,21 @@ const std::vector<std::string>& Migrations() {
         WHERE pending = 0 OR NOT EXISTS (
           SELECT 1 FROM outbox o WHERE o.collection = local_view.collection AND o.record_id = local_view.id);
       )sql",
+      // v5: server_records as a rowid table with its key in a unique index.
+      // As a WITHOUT ROWID table its ~700-byte rows (five to a page) made
+      // SQLite rebalance three sibling pages every other insert; rows now
+      // append to the table (a pull stores records in the order the server
+      // wrote them) and only the small key entries go into a B-tree by key.
+      R"sql(
+      CREATE TABLE server_records_v5 (
+        collection TEXT NOT NULL, id TEXT NOT NULL,
+        version INTEGER NOT NULL, deleted INTEGER NOT NULL, record BLOB NOT NULL);
+      INSERT INTO server_records_v5 (collection, id, version, deleted, record)
+        SELECT collection, id, version, deleted, record FROM server_records;
+      DROP TABLE server_records;
+      ALTER TABLE server_records_v5 RENAME TO server_records;
+      CREATE UNIQUE INDEX server_records_by_key ON server_records (collection, id);
+      )sql",
   };
   return *m;
 }

@@ -476,6 +476,16 @@ TEST_F(DeviceStoreTest, ListViewMergesViewRowsWithServerState) {
   EXPECT_FALSE((*s->GetView("findings", "01890a5d-ac96-774b-bcce-b302099a8a09")).has_value());
 }
 
+// server_records as schema v1-v4 had it (WITHOUT ROWID, keyed by its primary key).
+void BackToServerRecordsWithoutRowid(SQLite::Database& db) {
+  db.exec(
+      "CREATE TABLE server_records_old (collection TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, "
+      "deleted INTEGER NOT NULL, record BLOB NOT NULL, PRIMARY KEY (collection, id)) WITHOUT ROWID;"
+      "INSERT INTO server_records_old SELECT collection, id, version, deleted, record FROM server_records;"
+      "DROP TABLE server_records;"
+      "ALTER TABLE server_records_old RENAME TO server_records;");
+}
+
 // A v1 file (every view row with its own body) opens and reads the same; its
 // rows that equal the server state go (v2, then v4).
 TEST_F(DeviceStoreTest, MigratesAVersion1FileKeepingWhatTheAppSees) {
@@ -497,12 +507,13 @@ TEST_F(DeviceStoreTest, MigratesAVersion1FileKeepingWhatTheAppSees) {
     ASSERT_EQ(q.exec(), 1);
     // ... and without what later versions added.
     db.exec("DROP TABLE attachment_uploads; DROP TABLE attachment_blobs");
+    BackToServerRecordsWithoutRowid(db);
     db.exec("PRAGMA user_version=1");
   }
   auto s = OpenStore();
   EXPECT_EQ((*s->GetView("findings", kId))->body.finding().title(), "pulled");
   SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 4);  // and on through the later migrations
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 5);  // and on through the later migrations
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM local_view").getInt(), 0);
 }
 
@@ -536,14 +547,16 @@ TEST_F(DeviceStoreTest, MigratesAVersion3FileKeepingWhatTheAppSees) {
                       "SELECT collection, id, version, deleted, 0, x'' FROM server_records s WHERE NOT EXISTS "
                       "(SELECT 1 FROM local_view v WHERE v.collection = s.collection AND v.id = s.id)"),
               2);
+    BackToServerRecordsWithoutRowid(db);
     db.exec("PRAGMA user_version=3");
   }
   auto s = OpenStore();
   {
     SQLite::Database db(dir_.File("store.db"), SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 4);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 5);
     EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM local_view").getInt(), 1);
     EXPECT_EQ(db.execAndGet("SELECT id FROM local_view").getString(), kId);
+    EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM server_records").getInt(), 3);  // v5 copied every row
   }
   auto after = s->ListView("findings");
   ASSERT_TRUE(after.ok());
