@@ -433,7 +433,7 @@ void Webhooks::SourceLoop() {
     bool scan;
     {
       std::lock_guard<std::mutex> source_lock(source_mu_);
-      scan = Now() - last_overdue_scan_ms_ >= options_.overdue_scan_interval_ms;
+      scan = !last_overdue_scan_ms_ || Now() - *last_overdue_scan_ms_ >= options_.overdue_scan_interval_ms;
     }
     if (scan) {
       auto m = ScanOverdueOnce();

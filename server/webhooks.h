@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -112,7 +113,7 @@ class Webhooks {
   WebhookOptions options_;
 
   std::mutex source_mu_;  // one event source step at a time
-  int64_t last_overdue_scan_ms_ = INT64_MIN;
+  std::optional<int64_t> last_overdue_scan_ms_;  // none yet: the first look scans
 
   std::mutex mu_;
   std::condition_variable cv_;
