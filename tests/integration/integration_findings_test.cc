@@ -580,8 +580,12 @@ TEST_F(IntegrationFindingsTest, ExportOf100000FindingsInBoundedMemory) {
   // page of rows, nor read more than one page of records at a time.
   EXPECT_LE(server::FindingExporter::PeakPageRecords(), server::kExportPageRecords);
   EXPECT_LT(server::FindingExporter::PeakPendingBytes(), server::kExportChunkBytes + server::kExportPageRecords * 2048);
-  // And the process: far below the size of the export.
+  // And the process: far below the size of the export. Not under
+  // AddressSanitizer, whose quarantine keeps up to 256 MiB of freed memory
+  // resident by design; the structural bounds above hold there too.
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(rss_growth, 64LL << 20) << "peak RSS grew by " << rss_growth << " bytes for a " << bytes << "-byte export";
+#endif
   std::printf("export: %llu bytes in %llu chunks; peak pending %zu bytes; peak RSS growth %lld bytes\n",
               static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(chunks),
               server::FindingExporter::PeakPendingBytes(), static_cast<long long>(rss_growth));
