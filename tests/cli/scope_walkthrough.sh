@@ -6,18 +6,8 @@
 # Usage: scope_walkthrough.sh PATH/TO/inspectsync
 set -eu
 I="$1"
-T=$(mktemp -d)
-SERVER_PID=
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-cd "$T"
-
-"$I" server --listen 127.0.0.1:0 --db s.db --certs certs --token-keys keys > server.log 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do grep -q "listening on" server.log 2>/dev/null && break; sleep 0.05; done
-ADDR=$(grep -o "127.0.0.1:[0-9]*" server.log | head -1)
-[ -n "$ADDR" ] || fail "server did not start: $(cat server.log)"
+. "$(dirname "$0")/lib.sh"
+start_server
 
 "$I" admin token issue --user u-office --role office --device office-pc --keys keys > office.tok
 O="--server $ADDR --ca certs/ca.pem --token-file office.tok"
