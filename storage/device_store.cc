@@ -1,6 +1,7 @@
 #include "storage/device_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <map>
@@ -148,6 +149,23 @@ class Use {
 
 }  // namespace
 
+// One transaction of what the server can send again (push results, a pull
+// page): constructed before its SQLite::Transaction, so that it ends after
+// the commit or rollback. Commits with synchronous=NORMAL (written to the
+// WAL, ordered, no fdatasync) and marks the store as owing one fdatasync
+// (DeviceStore::MakeDurable). The connection goes back to FULL at the end:
+// a local edit must never commit without its fdatasync.
+class DeviceStore::DeferredCommit {
+ public:
+  explicit DeferredCommit(Impl& s);
+  ~DeferredCommit();
+  DeferredCommit(const DeferredCommit&) = delete;
+  DeferredCommit& operator=(const DeferredCommit&) = delete;
+
+ private:
+  Impl& s_;
+};
+
 std::optional<ViewRecord> FoldView(const std::string& collection, const std::string& id, const ViewRecord* server,
                                    const std::vector<v1::Mutation>& pending) {
   std::optional<ViewRecord> view;
@@ -211,6 +229,32 @@ class DeviceStore::Impl {
   // checkpoint's copy and fsync. Declared after db: stopped before it closes.
   std::unique_ptr<WalCheckpointer> checkpointer;
   std::unique_ptr<DeviceAttachments> attachments;  // on `db`
+
+  // Deferred durability (see "Durability of what the server sent" in
+  // device_store.h). `deferred`: a commit since the WAL's last fdatasync ran
+  // with synchronous=NORMAL. `durable_ack`: AckThrough() as the disk has it
+  // (taken before the first deferred push results since then), valid while
+  // `ack_snapshot`. `normal`: the connection is at synchronous=NORMAL now.
+  bool deferred = false;
+  bool ack_snapshot = false;
+  uint64_t durable_ack = 0;
+  bool normal = false;
+
+  // synchronous=FULL|NORMAL for the next transactions. A pragma that SQLite
+  // applies while preparing, so it is not a cached statement; never inside a
+  // transaction (SQLite refuses to change it there).
+  void SetNormal(bool on) {
+    if (normal == on) return;
+    db->exec(on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+    normal = on;
+  }
+  // The outbox's ack: every id below the oldest pending one has its result
+  // stored (or is a dead letter); with an empty outbox, every id handed out.
+  uint64_t CurrentAck() {
+    Use q(Stmt("SELECT MIN(mutation_id) FROM outbox"));
+    q->executeStep();
+    return q->getColumn(0).isNull() ? next_mutation_id - 1 : U64(q->getColumn(0)) - 1;
+  }
 
   // Prepared once, reused for the life of the store.
   SQLite::Statement& Stmt(const char* sql) {
@@ -436,6 +480,20 @@ class DeviceStore::Impl {
   }
 };
 
+DeviceStore::DeferredCommit::DeferredCommit(Impl& s) : s_(s) {
+  s_.SetNormal(true);
+  s_.deferred = true;  // from here on, until MakeDurable, something may not be on the disk
+}
+
+DeviceStore::DeferredCommit::~DeferredCommit() {
+  try {
+    s_.SetNormal(false);
+  } catch (...) {
+    // `normal` stays true: AppendMutations sets FULL again before its
+    // transaction (and fails rather than commit a local edit without it).
+  }
+}
+
 DeviceStore::DeviceStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DeviceStore::~DeviceStore() = default;
 
@@ -620,14 +678,31 @@ StatusOr<uint64_t> DeviceStore::OutboxCount() {
 StatusOr<uint64_t> DeviceStore::AckThrough() {
   uint64_t ack = 0;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("read ack", [&]() -> Status {
-    // Every id below the oldest pending one has its result stored (or is a
-    // dead letter); with an empty outbox, every id handed out so far has.
-    Use q(impl_->Stmt("SELECT MIN(mutation_id) FROM outbox"));
-    q->executeStep();
-    ack = q->getColumn(0).isNull() ? impl_->next_mutation_id - 1 : U64(q->getColumn(0)) - 1;
+    ack = impl_->CurrentAck();
+    // Results stored since the last fdatasync are not acknowledged yet: the
+    // server forgets what it is acknowledged, and a power cut could still
+    // take them (the mutations would then go out again, and only the
+    // server's ledger can answer them).
+    if (impl_->deferred && impl_->ack_snapshot) ack = std::min(ack, impl_->durable_ack);
     return Status::Ok();
   }));
   return ack;
+}
+
+Status DeviceStore::MakeDurable() {
+  if (!impl_->deferred) return Status::Ok();
+  // The WAL holds the deferred commits in order after every earlier one;
+  // one fdatasync of it makes them all durable (what a FULL commit does, on
+  // the same file handle, with the same flags).
+  sqlite3_file* wal = nullptr;
+  int rc = sqlite3_file_control(impl_->db->getHandle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+  if (rc == SQLITE_OK && wal != nullptr && wal->pMethods != nullptr) rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK)
+    return Status(StatusCode::kUnavailable,
+                  std::string("make synced state durable: fsync of the WAL failed: ") + sqlite3_errstr(rc));
+  impl_->deferred = false;
+  impl_->ack_snapshot = false;
+  return Status::Ok();
 }
 
 StatusOr<std::vector<DeadLetter>> DeviceStore::ListRejected() {
@@ -667,6 +742,7 @@ Status DeviceStore::AppendMutations(const std::vector<v1::Mutation>& ms, uint64_
   const int64_t rows_before = impl_->outbox_rows;
   Status st = Guard("append mutation", [&]() -> Status {
     impl_->outbox_rows = rows_before;
+    impl_->SetNormal(false);  // a local edit is durable when this returns: synchronous=FULL
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     std::string blob;
     for (const v1::Mutation& m : ms) {
@@ -695,6 +771,10 @@ Status DeviceStore::AppendMutations(const std::vector<v1::Mutation>& ms, uint64_
     return st;
   }
   // Only after the commit: a failed transaction leaves the cache as it was.
+  // The commit's fdatasync of the WAL made every deferred commit before it
+  // durable too.
+  impl_->deferred = false;
+  impl_->ack_snapshot = false;
   impl_->next_mutation_id = next_id;
   impl_->hlc = new_hlc;
   return Status::Ok();
@@ -716,6 +796,12 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
     applied = PushApplied();
     evict_check = false;
     impl_->outbox_rows = rows_before;
+    // What the disk holds is acknowledged until MakeDurable (AckThrough).
+    if (!impl_->ack_snapshot) {
+      impl_->durable_ack = impl_->CurrentAck();
+      impl_->ack_snapshot = true;
+    }
+    DeferredCommit deferred(*impl_);
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     std::map<std::pair<std::string, std::string>, Touched> touched;
     for (size_t i = 0; i < results.size(); ++i) {
@@ -812,6 +898,7 @@ Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
   if (page.records_size() == 0 && new_cursor == impl_->cursor && !scope_changed) return Status::Ok();
   bool evict_pending = impl_->evict_pending || backfilled;
   INSPECTSYNC_RETURN_IF_ERROR(Guard("store pull page", [&]() -> Status {
+    DeferredCommit deferred(*impl_);
     SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     for (const v1::Record& rec : page.records()) {
       if (rec.collection().empty() || rec.id().empty()) continue;

@@ -21,6 +21,32 @@
 // same mutation_id after a crash. The file runs in WAL mode with
 // synchronous=FULL: a committed local edit survives power loss.
 //
+// Durability of what the server sent (push results, pull pages): those
+// transactions commit with synchronous=NORMAL, i.e. into the WAL without an
+// fdatasync, and MakeDurable() later syncs the WAL once for all of them (a
+// tablet sync pays one fdatasync instead of one per batch and per page).
+// Why nothing is lost, window by window:
+//   - a process crash (kill -9) at any instant: a NORMAL commit is in the
+//     WAL file (the OS page cache) when Commit returns and the next open
+//     recovers it exactly like a FULL one; nothing differs;
+//   - a power cut: the WAL is recovered up to its first frame that did not
+//     reach the disk (frames carry cumulative checksums), so what survives
+//     is a PREFIX of the commits, in order: never a later commit without an
+//     earlier one, never half of one. Each local edit's FULL commit syncs
+//     the whole WAL, so every deferred commit before it is durable too; only
+//     deferred commits after the last fdatasync can be lost, and they hold
+//     only what the server still has and will send again:
+//       * lost push results put their outbox rows back: the mutations go out
+//         again with the same ids and the server answers them from its
+//         ledger, which still has them because AckThrough() never covers a
+//         result that is not durable (the server forgets what is acked);
+//       * lost pull pages put the cursor back: the next pull sends them again
+//         (the server's change feed keeps no per-device state);
+//   - a checkpoint copies only frames it has synced first (the checkpoint
+//     connection is FULL), so the main file never holds unsynced state.
+// The SDK calls MakeDurable() before Sync() returns and before its
+// listeners run: what the app or the inspector acts on is on the disk.
+//
 // This layer does not validate edits (the client does, with core/); it only
 // checks that mutation ids are allocated in order.
 //
@@ -105,7 +131,8 @@ class DeviceStore {
   StatusOr<std::vector<v1::Mutation>> OutboxBatch(uint64_t after, uint64_t through, size_t max_count,
                                                    size_t max_bytes);
   StatusOr<uint64_t> OutboxCount();
-  // Highest X such that every mutation_id <= X has been processed durably.
+  // Highest X such that every mutation_id <= X has been processed durably:
+  // results stored since the last MakeDurable() are not counted yet.
   StatusOr<uint64_t> AckThrough();
   StatusOr<std::vector<DeadLetter>> ListRejected();
 
@@ -121,16 +148,20 @@ class DeviceStore {
   // may then be empty (the finding already lists the photo).
   Status AppendMutations(const std::vector<v1::Mutation>& ms, uint64_t hlc,
                          const AttachmentUpload* upload = nullptr);
-  // Stores the results of one push batch: removes each answered outbox row,
+  // Stores the results of one push batch (durable at MakeDurable()): removes each answered outbox row,
   // keeps the returned record as server state when it is newer, moves
   // REJECTED mutations to the dead letter, recomputes the affected views.
   StatusOr<PushApplied> ApplyPushResults(const std::vector<v1::MutationResult>& results, uint64_t hlc,
                                          int64_t now_ms);
-  // Stores one pull page: upserts server state (tombstones included) where
+  // Stores one pull page (durable at MakeDurable()): upserts server state (tombstones included) where
   // newer, recomputes views, advances the cursor to page.next_cursor. A page
   // carrying the scope stores it and removes local records outside it, except
   // those with unsent edits (kept until those are pushed or rejected).
   Status ApplyPullPage(const v1::PullResponse& page, uint64_t hlc);
+  // Makes every push result and pull page stored so far durable: one
+  // fdatasync of the WAL, none when nothing is owed (a local edit's commit
+  // already synced everything before it).
+  Status MakeDurable();
   // Removes a dead letter the app has dealt with. NOT_FOUND if absent.
   Status DismissRejected(uint64_t mutation_id);
   // Persists a newer HLC (e.g. after observing the server's clock).
@@ -138,6 +169,7 @@ class DeviceStore {
 
  private:
   class Impl;
+  class DeferredCommit;
   explicit DeviceStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -148,6 +148,9 @@ TEST_F(DeviceStoreTest, AckThroughCoversOnlyProcessedPrefix) {
   r.set_outcome(v1::APPLIED);
   *r.mutable_record() = ServerRecord(10, "t");
   ASSERT_OK(s->ApplyPushResults({r}, 0, 0));
+  // Stored, but not acknowledged before it is durable (the server would forget it).
+  EXPECT_EQ(*s->AckThrough(), 0u);
+  ASSERT_OK(s->MakeDurable());
   EXPECT_EQ(*s->AckThrough(), 1u);
   // A duplicate answer for an already processed mutation changes nothing.
   auto again = s->ApplyPushResults({r}, 0, 0);
