@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <queue>
 #include <thread>
 
 #include "core/schema.h"
@@ -737,17 +738,20 @@ class SqliteServerStore : public ServerStore {
   Status ReadChanges(const ChangeQuery& cq, std::vector<StoredRecord>* out) override {
     return WithReader("read changes", [&](SQLite::Database& db) -> Status {
       const ScopeFilter& sf = cq.scope;
-      // A backfill (a few scopes, any age) walks the scope index; a feed
-      // (recent changes of many scopes) walks the version index and filters.
-      bool by_scope = sf.mode == ScopeFilter::kOnly && !sf.include_unscoped;
-      std::string sql = std::string("SELECT ") + kRecordColumns + " FROM records INDEXED BY " +
-                        (by_scope ? "records_by_scope" : "records_by_version") + " WHERE version>? AND version<=?";
-      if (!cq.skip_client.empty()) sql += " AND last_client<>?";
-      if (!cq.collections.empty()) {
-        sql += " AND collection IN (";
-        for (size_t i = 0; i < cq.collections.size(); ++i) sql += i ? ",?" : "?";
-        sql += ")";
+      if (sf.mode == ScopeFilter::kOnly) {
+        std::vector<std::string> scopes;
+        for (const auto& k : sf.keys)
+          if (!k.empty()) scopes.push_back(k);  // "" is reference data: only with include_unscoped
+        if (sf.include_unscoped) scopes.push_back("");
+        std::sort(scopes.begin(), scopes.end());
+        scopes.erase(std::unique(scopes.begin(), scopes.end()), scopes.end());
+        if (scopes.size() <= kMaxMergedScopes) return ReadScopesMerged(db, cq, scopes, out);
       }
+      // Everything, everything but some scopes, or more scopes than are worth
+      // a walk each: one walk of the version index, filtered.
+      std::string sql = std::string("SELECT ") + kRecordColumns +
+                        " FROM records INDEXED BY records_by_version WHERE version>? AND version<=?";
+      AppendChangeFilters(cq, &sql);
       const char* unscoped = sf.include_unscoped ? "scope='' OR " : "scope<>'' AND ";
       switch (sf.mode) {
         case ScopeFilter::kAll:
@@ -763,16 +767,80 @@ class SqliteServerStore : public ServerStore {
       sql += " ORDER BY version LIMIT ?";
       SQLite::Statement& q = Cached(db, sql);
       Reset reset{q};
-      int i = 1;
-      q.bind(i++, static_cast<int64_t>(cq.after));
-      q.bind(i++, static_cast<int64_t>(cq.upto));
-      if (!cq.skip_client.empty()) q.bind(i++, cq.skip_client);
-      for (const auto& c : cq.collections) q.bind(i++, c);
+      int i = BindChangeFilters(q, cq);
       if (sf.mode != ScopeFilter::kAll) q.bind(i++, JsonArray(sf.keys));
       q.bind(i++, static_cast<int64_t>(cq.limit));
       while (q.executeStep()) out->push_back(RecordFromRow(q));
       return Status::Ok();
     });
+  }
+
+  // A tablet's pull asks for a few scopes (its sites, and "" for reference
+  // data). Walking the version index would read every record any device
+  // changed since the tablet's cursor — with 200 tablets syncing, each pull
+  // read the other 199's changes to keep its own one or two (O(T^2) a round).
+  // Instead: one ordered walk of the scope index per scope, merged by
+  // version, stepping each walk only as its rows are taken, so a page reads
+  // what it returns plus one row per scope.
+  static constexpr size_t kMaxMergedScopes = 64;
+
+  Status ReadScopesMerged(SQLite::Database& db, const ChangeQuery& cq, const std::vector<std::string>& scopes,
+                          std::vector<StoredRecord>* out) {
+    std::string sql = std::string("SELECT ") + kRecordColumns +
+                      " FROM records INDEXED BY records_by_scope WHERE version>? AND version<=?";
+    AppendChangeFilters(cq, &sql);
+    sql += " AND scope=? ORDER BY version LIMIT ?";
+    // One statement per walk: they are open at the same time.
+    auto& cache = reader_stmts_.at(&db);
+    if (cache.size() + scopes.size() > kMaxCachedStatements + kMaxMergedScopes) cache.clear();
+    std::vector<SQLite::Statement*> walks;
+    struct ResetAll {
+      std::vector<SQLite::Statement*>& walks;
+      ~ResetAll() {
+        for (SQLite::Statement* q : walks) Reset{*q};
+      }
+    } reset_all{walks};
+    for (size_t w = 0; w < scopes.size(); ++w) {
+      std::string key = sql + " -- walk " + std::to_string(w);
+      auto it = cache.find(key);
+      if (it == cache.end()) it = cache.emplace(key, std::make_unique<SQLite::Statement>(db, sql)).first;
+      SQLite::Statement& q = *it->second;
+      int i = BindChangeFilters(q, cq);
+      q.bind(i++, scopes[w]);
+      q.bind(i++, static_cast<int64_t>(cq.limit));
+      walks.push_back(&q);
+    }
+    // (version of the walk's current row, walk), smallest version first.
+    using Head = std::pair<int64_t, size_t>;
+    std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
+    for (size_t w = 0; w < walks.size(); ++w)
+      if (walks[w]->executeStep()) heads.emplace(walks[w]->getColumn(2).getInt64(), w);
+    while (!heads.empty() && out->size() < cq.limit) {
+      size_t w = heads.top().second;
+      heads.pop();
+      out->push_back(RecordFromRow(*walks[w]));
+      if (walks[w]->executeStep()) heads.emplace(walks[w]->getColumn(2).getInt64(), w);
+    }
+    return Status::Ok();
+  }
+
+  static void AppendChangeFilters(const ChangeQuery& cq, std::string* sql) {
+    if (!cq.skip_client.empty()) *sql += " AND last_client<>?";
+    if (!cq.collections.empty()) {
+      *sql += " AND collection IN (";
+      for (size_t i = 0; i < cq.collections.size(); ++i) *sql += i ? ",?" : "?";
+      *sql += ")";
+    }
+  }
+  // Binds what AppendChangeFilters asked for (after the version bounds);
+  // returns the next parameter index.
+  static int BindChangeFilters(SQLite::Statement& q, const ChangeQuery& cq) {
+    int i = 1;
+    q.bind(i++, static_cast<int64_t>(cq.after));
+    q.bind(i++, static_cast<int64_t>(cq.upto));
+    if (!cq.skip_client.empty()) q.bind(i++, cq.skip_client);
+    for (const auto& c : cq.collections) q.bind(i++, c);
+    return i;
   }
 
   // Runs on every pull and push of a scoped caller: answered from memory
