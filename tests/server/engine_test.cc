@@ -786,9 +786,6 @@ TEST(ServerStoreTest, GroupedWritesFailAloneAndKeepTheSeqGapFree) {
   EXPECT_EQ(*store.CountRecords("findings"), static_cast<uint64_t>(ok + 1));
 }
 
-}  // namespace
-}  // namespace inspectsync::server
-
 // The gRPC service sends NextPageOut's pages (stored bodies moved in, never
 // parsed); a client reading them as PullResponse must see exactly NextPage's
 // pages (Chinese text included; tombstones: tests/sdk/pull_bytes_test.cc), and the plan must advance the
@@ -835,3 +832,6 @@ TEST(PullBytesTest, NextPageOutEncodesAsThePullResponseNextPageBuilds) {
   EXPECT_TRUE(bytes_plan->done);
   EXPECT_EQ(pages, 3);
 }
+
+}  // namespace
+}  // namespace inspectsync::server
