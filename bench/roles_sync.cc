@@ -42,19 +42,12 @@ class TimingTransport : public Transport {
 
   Status Pull(const v1::PullRequest& request,
               const std::function<Status(const v1::PullResponse&)>& on_page) override {
-    double t0 = NowSec();
-    if (first_pull_start < 0) first_pull_start = t0;
-    double last = t0;
-    Status s = inner_->Pull(request, [&](const v1::PullResponse& page) -> Status {
-      double got = NowSec();
-      page_wait.push_back(got - last);  // server + network + message parse
-      Status st = on_page(page);        // the SDK storing the page
-      last = NowSec();
-      page_store.push_back(last - got);
-      return st;
-    });
-    pull_calls.push_back(NowSec() - t0);
-    return s;
+    return Timed(on_page, [&](const auto& fn) { return inner_->Pull(request, fn); });
+  }
+  // What Client::Sync calls: the gRPC transport's pages with encoded records.
+  Status PullRaw(const v1::PullRequest& request,
+                 const std::function<Status(const v1::PullPageIn&)>& on_page) override {
+    return Timed(on_page, [&](const auto& fn) { return inner_->PullRaw(request, fn); });
   }
 
   void Clear() {
@@ -69,6 +62,24 @@ class TimingTransport : public Transport {
   double first_push_start = -1, first_pull_start = -1;
 
  private:
+  template <class Page, class Call>
+  Status Timed(const std::function<Status(const Page&)>& on_page, const Call& call) {
+    double t0 = NowSec();
+    if (first_pull_start < 0) first_pull_start = t0;
+    double last = t0;
+    std::function<Status(const Page&)> timed = [&](const Page& page) -> Status {
+      double got = NowSec();
+      page_wait.push_back(got - last);  // server + network + message parse
+      Status st = on_page(page);        // the SDK storing the page
+      last = NowSec();
+      page_store.push_back(last - got);
+      return st;
+    };
+    Status s = call(timed);
+    pull_calls.push_back(NowSec() - t0);
+    return s;
+  }
+
   std::unique_ptr<Transport> inner_;
 };
 

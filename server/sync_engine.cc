@@ -114,6 +114,31 @@ Status ToWireRecord(const storage::StoredRecord& stored, v1::Record* out) {
   return Status::Ok();
 }
 
+Status ToRecordOut(storage::StoredRecord&& stored, v1::RecordOut* out) {
+  const core::CollectionSpec* spec = core::FindCollection(stored.collection);
+  if (spec == nullptr) return Internal("stored record in unknown collection '" + stored.collection + "'");
+  // The RecordBodyBytes member numbered as the collection's RecordBody member.
+  static const auto* const body_fields = [] {
+    auto* m = new std::map<const core::CollectionSpec*, const pb::FieldDescriptor*>();
+    for (const core::CollectionSpec* c : core::AllCollections())
+      (*m)[c] = v1::RecordBodyBytes::descriptor()->FindFieldByNumber(c->body_field()->number());
+    return m;
+  }();
+  auto it = body_fields->find(spec);
+  if (it == body_fields->end() || it->second == nullptr)
+    return Internal("collection '" + stored.collection + "' has no member in RecordBodyBytes");
+  out->set_version(stored.version);
+  out->set_deleted(stored.deleted);
+  // Stored meta always has its author and device: never empty, so it is sent
+  // as PullResponse would send it.
+  stored.meta.SerializeToString(out->mutable_meta());
+  v1::RecordBodyBytes* body = out->mutable_body();
+  body->GetReflection()->SetString(body, it->second, std::move(stored.body));
+  out->set_collection(std::move(stored.collection));
+  out->set_id(std::move(stored.id));
+  return Status::Ok();
+}
+
 // The wire form of a record whose body the caller holds parsed (it just
 // serialized it, or parsed it to merge): saves parsing `stored.body` again.
 void WireRecordFrom(const storage::StoredRecord& stored, const core::CollectionSpec& spec, const pb::Message& body,
@@ -613,7 +638,8 @@ StatusOr<PullPlan> SyncEngine::StartPull(const v1::PullRequest& req, const Calle
   return plan;
 }
 
-StatusOr<v1::PullResponse> SyncEngine::NextPage(const v1::PullRequest& req, PullPlan* plan) {
+Status SyncEngine::ReadPage(const v1::PullRequest& req, PullPlan* plan, std::vector<storage::StoredRecord>* rows,
+                            bool* more) {
   if (plan->deadline_ms != 0 && options_.clock->NowMillis() > plan->deadline_ms)
     return Status(StatusCode::kDeadlineExceeded,
                   "the pull ran longer than the server's limit of " + std::to_string(options_.max_call_ms / 1000) +
@@ -636,41 +662,66 @@ StatusOr<v1::PullResponse> SyncEngine::NextPage(const v1::PullRequest& req, Pull
       q.scope.keys = plan->scope.keys;
     }
   }
-  std::vector<storage::StoredRecord> rows;
   size_t limit = q.limit;
   q.limit = limit + 1;
-  rows.reserve(limit + 1);
-  INSPECTSYNC_RETURN_IF_ERROR(store_->ReadChanges(q, &rows));
-  bool more = rows.size() > limit;
-  if (more) rows.resize(limit);
-  v1::PullResponse page;
-  for (const auto& row : rows) INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(row, page.add_records()));
-  page.set_head(plan->head);
-  page.set_server_hlc(hlc_.Now());
+  rows->reserve(limit + 1);
+  INSPECTSYNC_RETURN_IF_ERROR(store_->ReadChanges(q, rows));
+  *more = rows->size() > limit;
+  if (*more) rows->resize(limit);
+  return Status::Ok();
+}
+
+// The page's fields other than its records, and where the plan goes next.
+// `Page` is v1::PullResponse or its wire twin v1::PullPageOut.
+template <class Page>
+void SyncEngine::FinishPage(PullPlan* plan, uint64_t last_version, bool more, Page* page) {
+  page->set_head(plan->head);
+  page->set_server_hlc(hlc_.Now());
   if (plan->backfilling) {
     // The cursor stays: the feed after it has not been sent yet.
-    page.set_next_cursor(plan->cursor);
-    page.set_has_more(true);
-    page.set_backfill(true);
+    page->set_next_cursor(plan->cursor);
+    page->set_has_more(true);
+    page->set_backfill(true);
     if (more) {
-      plan->backfill_after = rows.back().version;
+      plan->backfill_after = last_version;
     } else {
       plan->backfilling = false;
     }
-    return page;
+    return;
   }
   if (!plan->scope_sent) {
-    plan->scope.ToProto(page.mutable_scope());
+    plan->scope.ToProto(page->mutable_scope());
     plan->scope_sent = true;
   }
-  page.set_has_more(more);
-  page.set_next_cursor(more ? rows.back().version : plan->head);
+  page->set_has_more(more);
+  page->set_next_cursor(more ? last_version : plan->head);
   if (more) {
-    plan->cursor = rows.back().version;
+    plan->cursor = last_version;
   } else {
     plan->done = true;
   }
+}
+
+StatusOr<v1::PullResponse> SyncEngine::NextPage(const v1::PullRequest& req, PullPlan* plan) {
+  std::vector<storage::StoredRecord> rows;
+  bool more = false;
+  INSPECTSYNC_RETURN_IF_ERROR(ReadPage(req, plan, &rows, &more));
+  v1::PullResponse page;
+  for (const auto& row : rows) INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(row, page.add_records()));
+  FinishPage(plan, rows.empty() ? 0 : rows.back().version, more, &page);
   return page;
+}
+
+Status SyncEngine::NextPageOut(const v1::PullRequest& req, PullPlan* plan, v1::PullPageOut* page) {
+  page->Clear();
+  std::vector<storage::StoredRecord> rows;
+  bool more = false;
+  INSPECTSYNC_RETURN_IF_ERROR(ReadPage(req, plan, &rows, &more));
+  uint64_t last = rows.empty() ? 0 : rows.back().version;
+  page->mutable_records()->Reserve(static_cast<int>(rows.size()));
+  for (auto& row : rows) INSPECTSYNC_RETURN_IF_ERROR(ToRecordOut(std::move(row), page->add_records()));
+  FinishPage(plan, last, more, page);
+  return Status::Ok();
 }
 
 }  // namespace inspectsync::server

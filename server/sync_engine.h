@@ -128,6 +128,10 @@ class SyncEngine {
   // The next page of `plan`; sets plan->done after the last one. Records
   // outside the caller's scope are never in a page, whatever the request says.
   StatusOr<v1::PullResponse> NextPage(const v1::PullRequest& req, PullPlan* plan);
+  // The same page as its wire twin (it encodes as the PullResponse NextPage
+  // returns), with every stored body moved in as it is, never parsed: what
+  // the gRPC service sends. `page` is cleared first (reuse one per call).
+  Status NextPageOut(const v1::PullRequest& req, PullPlan* plan, v1::PullPageOut* page);
 
   // The scope `caller` has now.
   StatusOr<Scope> ScopeOf(const Caller& caller);
@@ -145,6 +149,10 @@ class SyncEngine {
   storage::ServerStore* store() { return store_; }
 
  private:
+  // The rows of the next page of `plan`, and whether more follow.
+  Status ReadPage(const v1::PullRequest& req, PullPlan* plan, std::vector<storage::StoredRecord>* rows, bool* more);
+  template <class Page>
+  void FinishPage(PullPlan* plan, uint64_t last_version, bool more, Page* page);
   StatusOr<v1::MutationResult> Apply(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
                                      Role role, const Scope& scope, int64_t now_ms);
   StatusOr<v1::MutationResult> ApplyCreate(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
@@ -178,6 +186,8 @@ class SyncEngine {
 
 // A record as sent on the wire, from its stored form.
 Status ToWireRecord(const storage::StoredRecord& stored, v1::Record* out);
+// The same record as a RecordOut (its body moved out of `stored`, not parsed).
+Status ToRecordOut(storage::StoredRecord&& stored, v1::RecordOut* out);
 
 }  // namespace inspectsync::server
 

@@ -56,12 +56,14 @@ class ArenaPushAllocator final : public grpc::MessageAllocator<v1::PushRequest, 
 };
 
 // Streams pages one at a time: at most one page is in memory per call,
-// whatever the size of the change set.
-class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
+// whatever the size of the change set. A page is built as a PullPageOut (the
+// stored bodies moved in, never parsed) and serialized here into the buffer
+// gRPC sends: the bodies are copied once, not parsed and serialized again.
+class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  PullReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, const v1::PullRequest* req, const Caller& caller)
-      : engine_(engine), ctx_(ctx), req_(req) {
-    auto plan = engine_->StartPull(*req_, caller);
+  PullReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, v1::PullRequest req, const Caller& caller)
+      : engine_(engine), ctx_(ctx), req_(std::move(req)) {
+    auto plan = engine_->StartPull(req_, caller);
     if (!plan.ok()) {
       Finish(ToGrpc(plan.status()));
       return;
@@ -90,20 +92,33 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::PullResponse> {
       Finish(grpc::Status::CANCELLED);
       return;
     }
-    auto page = engine_->NextPage(*req_, &plan_);
-    if (!page.ok()) {
-      Finish(ToGrpc(page.status()));
+    if (Status st = engine_->NextPageOut(req_, &plan_, &page_); !st.ok()) {
+      Finish(ToGrpc(st));
       return;
     }
-    page_ = std::move(*page);
-    StartWrite(&page_);
+    buffer_.Clear();
+    bool own = false;
+    grpc::Status st = grpc::SerializationTraits<v1::PullPageOut>::Serialize(page_, &buffer_, &own);
+    if (!st.ok()) {
+      Finish(st);
+      return;
+    }
+    StartWrite(&buffer_);
   }
 
   SyncEngine* engine_;
   grpc::CallbackServerContext* ctx_;
-  const v1::PullRequest* req_;
-  v1::PullResponse page_;
+  const v1::PullRequest req_;
+  v1::PullPageOut page_;     // reused: its records keep their capacity
+  grpc::ByteBuffer buffer_;  // the page being written
   PullPlan plan_;
+};
+
+// A reactor that only reports an error.
+class RefusePull : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit RefusePull(const grpc::Status& s) { Finish(s); }
+  void OnDone() override { delete this; }
 };
 
 }  // namespace
@@ -132,19 +147,15 @@ grpc::ServerUnaryReactor* SyncServiceImpl::Push(grpc::CallbackServerContext* ctx
   return reactor;
 }
 
-grpc::ServerWriteReactor<v1::PullResponse>* SyncServiceImpl::Pull(grpc::CallbackServerContext* ctx,
-                                                                  const v1::PullRequest* req) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SyncServiceImpl::Pull(grpc::CallbackServerContext* ctx,
+                                                                  const grpc::ByteBuffer* req) {
   auto caller = Authenticate(authenticator_, ctx);
-  if (!caller.ok()) {
-    // A reactor that only reports the error.
-    class Refuse : public grpc::ServerWriteReactor<v1::PullResponse> {
-     public:
-      explicit Refuse(const grpc::Status& s) { Finish(s); }
-      void OnDone() override { delete this; }
-    };
-    return new Refuse(ToGrpc(caller.status()));
-  }
-  return new PullReactor(engine_, ctx, req, *caller);
+  if (!caller.ok()) return new RefusePull(ToGrpc(caller.status()));
+  v1::PullRequest request;
+  grpc::ByteBuffer copy(*req);  // Deserialize consumes its buffer; gRPC owns `req`
+  if (grpc::Status st = grpc::SerializationTraits<v1::PullRequest>::Deserialize(&copy, &request); !st.ok())
+    return new RefusePull(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the pull request does not parse"));
+  return new PullReactor(engine_, ctx, std::move(request), *caller);
 }
 
 }  // namespace inspectsync::server

@@ -13,14 +13,21 @@ namespace inspectsync::server {
 
 grpc::Status ToGrpc(const Status& s);
 
-class SyncServiceImpl final : public v1::SyncService::CallbackService {
+// Pull is a raw method: its pages go out as PullPageOut, the wire twin of
+// PullResponse whose records carry their stored bodies unparsed. Clients see
+// the PullResponse stream they always did.
+using SyncServiceBase =
+    v1::SyncService::WithCallbackMethod_Push<v1::SyncService::WithRawCallbackMethod_Pull<v1::SyncService::Service>>;
+
+class SyncServiceImpl final : public SyncServiceBase {
  public:
   SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator);
 
   grpc::ServerUnaryReactor* Push(grpc::CallbackServerContext* ctx, const v1::PushRequest* req,
                                  v1::PushResponse* resp) override;
-  grpc::ServerWriteReactor<v1::PullResponse>* Pull(grpc::CallbackServerContext* ctx,
-                                                   const v1::PullRequest* req) override;
+  // `req` is an encoded v1::PullRequest.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Pull(grpc::CallbackServerContext* ctx,
+                                                   const grpc::ByteBuffer* req) override;
 
  private:
   SyncEngine* engine_;

@@ -1,11 +1,15 @@
 #include "storage/device_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/stubs/common.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -116,6 +120,106 @@ bool ParseBlob(const SQLite::Column& c, Msg* out) {
   return out->ParseFromArray(c.getBlob(), c.getBytes());
 }
 
+// ---- Pull pages with encoded records (PullPageIn) ----
+// The store keeps a pulled record's encoding as it came (server_records.record
+// is an encoded v1::Record either way), so it reads only what it indexes and
+// checks that the record holds together; it never parses the body's fields.
+
+using WireFormat = google::protobuf::internal::WireFormatLite;
+
+// What the store needs of an encoded v1::Record: its key and state.
+struct EncodedRecord {
+  std::string_view collection;
+  std::string_view id;
+  uint64_t version = 0;
+  bool deleted = false;
+};
+
+// Whether `bytes` is a sequence of well-formed fields (nested messages are not
+// descended into: without the schema a message and a string look alike).
+bool WellFormed(std::string_view bytes) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  while (uint32_t tag = in.ReadTag()) {
+    if (WireFormat::GetTagFieldNumber(tag) == 0 || !WireFormat::SkipField(&in, tag)) return false;
+  }
+  // ReadTag's 0 is the end of the bytes at a field boundary, or an error.
+  return in.ConsumedEntireMessage();
+}
+
+// Reads the next length-delimited value of `in` over `bytes` into *out.
+bool ReadDelimited(google::protobuf::io::CodedInputStream* in, std::string_view bytes, std::string_view* out) {
+  uint32_t len = 0;
+  if (!in->ReadVarint32(&len)) return false;
+  size_t at = static_cast<size_t>(in->CurrentPosition());
+  if (len > bytes.size() - at) return false;
+  *out = bytes.substr(at, len);
+  return in->Skip(static_cast<int>(len));
+}
+
+bool ValidUtf8(std::string_view s) {
+  return google::protobuf::internal::IsStructurallyValidUTF8(s.data(), static_cast<int>(s.size()));
+}
+
+// Reads `bytes` as an encoded v1::Record: "" and *out filled, or what is wrong
+// with it. Checked: every field's framing (the record's, its body's, its
+// meta's), collection and id as UTF-8 (proto3 strings; a stored record that
+// does not parse back would break every later read of it), and a body that
+// carries its collection's message only (a collection this build does not
+// know is kept as the parsed path keeps it). The fields inside the body and
+// meta are the server's, validated when it accepted the edit, and parsed when
+// the record is read; not here.
+std::string ScanRecord(std::string_view bytes, EncodedRecord* out) {
+  *out = EncodedRecord();
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  std::string_view body, meta;
+  while (uint32_t tag = in.ReadTag()) {
+    int field = WireFormat::GetTagFieldNumber(tag);
+    WireFormat::WireType type = WireFormat::GetTagWireType(tag);
+    bool ok = true;
+    switch (field) {
+      case 1:  // collection
+      case 2:  // id
+      case 5:  // body
+      case 6:  // meta
+        ok = type == WireFormat::WIRETYPE_LENGTH_DELIMITED &&
+             ReadDelimited(&in, bytes, field == 1 ? &out->collection : field == 2 ? &out->id : field == 5 ? &body : &meta);
+        break;
+      case 3:  // version
+        ok = type == WireFormat::WIRETYPE_VARINT && in.ReadVarint64(&out->version);
+        break;
+      case 4: {  // deleted
+        uint64_t v = 0;
+        ok = type == WireFormat::WIRETYPE_VARINT && in.ReadVarint64(&v);
+        out->deleted = v != 0;
+        break;
+      }
+      default:  // a field of a newer server: kept in the stored encoding
+        ok = field != 0 && WireFormat::SkipField(&in, tag);
+    }
+    if (!ok) return "field " + std::to_string(field) + " is malformed";
+  }
+  // ReadTag's 0 is the end of the bytes at a field boundary, or an error.
+  if (!in.ConsumedEntireMessage()) return "it is truncated or malformed";
+  if (!ValidUtf8(out->collection) || !ValidUtf8(out->id)) return "its collection or id is not UTF-8";
+  if (!WellFormed(meta)) return "its meta is malformed";
+  // The body: RecordBody, one member (a oneof), its collection's.
+  const core::CollectionSpec* spec = core::FindCollection(out->collection);
+  google::protobuf::io::CodedInputStream b(reinterpret_cast<const uint8_t*>(body.data()),
+                                           static_cast<int>(body.size()));
+  while (uint32_t tag = b.ReadTag()) {
+    std::string_view member;
+    if (WireFormat::GetTagWireType(tag) != WireFormat::WIRETYPE_LENGTH_DELIMITED ||
+        !ReadDelimited(&b, body, &member) || !WellFormed(member))
+      return "its body is malformed";
+    if (spec != nullptr && WireFormat::GetTagFieldNumber(tag) != spec->body_field()->number())
+      return "its body is not a " + std::string(out->collection) + " record";
+  }
+  if (!b.ConsumedEntireMessage()) return "its body is truncated or malformed";
+  return "";
+}
+
 // The columns a view read selects, joined with the record's server state for
 // rows that keep their body there (schema v2 and v3 rows; v4 writes a view row
 // only with its own body, and reads fall back to server_records without one).
@@ -214,6 +318,8 @@ class DeviceStore::Impl {
   // a static string, so a lookup hashes a pointer, not the text.
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> stmts;
   std::string record_blob;  // UpsertServer's serialization buffer, reused
+  std::vector<EncodedRecord> page_heads;  // ApplyPullPage(PullPageIn)'s, reused
+  std::string key_collection, key_id;     // UpsertServer's key, bound from here
   std::string client_id;
   uint64_t next_mutation_id = 1;
   uint64_t cursor = 0;
@@ -375,17 +481,71 @@ class DeviceStore::Impl {
   bool UpsertServer(const v1::Record& rec) {
     std::string& blob = record_blob;
     rec.SerializeToString(&blob);
+    return UpsertServer(rec.collection(), rec.id(), rec.version(), rec.deleted(), blob);
+  }
+  // The same with the record already encoded (`record`, a v1::Record's
+  // encoding, whose key and state the other arguments are).
+  bool UpsertServer(std::string_view collection, std::string_view id, uint64_t version, bool deleted,
+                    std::string_view record) {
     Use q(Stmt(
         "INSERT INTO server_records (collection, id, version, deleted, record) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, "
         "record = excluded.record WHERE excluded.version > server_records.version"));
     // Bound without copies: every parameter is bound again before each step.
-    q->bindNoCopy(1, rec.collection());
-    q->bindNoCopy(2, rec.id());
-    q->bind(3, I64(rec.version()));
-    q->bind(4, rec.deleted() ? 1 : 0);
-    q->bindNoCopy(5, blob.data(), static_cast<int>(blob.size()));
+    // (SQLiteCpp binds text without a copy from a std::string only: the key
+    // goes through two reused buffers.)
+    key_collection.assign(collection);
+    key_id.assign(id);
+    q->bindNoCopy(1, key_collection);
+    q->bindNoCopy(2, key_id);
+    q->bind(3, I64(version));
+    q->bind(4, deleted ? 1 : 0);
+    q->bindNoCopy(5, record.data(), static_cast<int>(record.size()));
     return q->exec() > 0;
+  }
+
+  // One pull page in one transaction: `store_records` upserts the page's
+  // records and folds their views; then the scope, the cursor and the HLC.
+  // `Page` is v1::PullResponse or v1::PullPageIn (the same fields but records).
+  template <class Page>
+  Status ApplyPage(const Page& page, uint64_t page_hlc, const std::function<void()>& store_records) {
+    uint64_t new_hlc = std::max(hlc, page_hlc);
+    // The cursor never moves back: a stale or reordered page must not make the
+    // device fetch (or worse, skip) changes again.
+    uint64_t new_cursor = std::max(cursor, page.next_cursor());
+    // Nothing to store (a sync with nothing to do): no transaction, no fsync.
+    // The newer HLC is persisted with the next local write, which is what it
+    // must stay ahead of.
+    // The scope comes on one page of every pull; usually it has not changed.
+    bool scope_changed = page.has_scope() &&
+                         (!has_scope || evict_pending || page.scope().SerializeAsString() != scope.SerializeAsString());
+    // Backfilled records are checked against the next scope the device gets,
+    // whatever happens to this stream.
+    bool backfilled = page.backfill() && page.records_size() > 0;
+    if (page.records_size() == 0 && new_cursor == cursor && !scope_changed) return Status::Ok();
+    bool evict_next = evict_pending || backfilled;
+    INSPECTSYNC_RETURN_IF_ERROR(Guard("store pull page", [&]() -> Status {
+      DeferredCommit no_fsync(*this);  // durable at MakeDurable(): the server sends a lost page again
+      SQLite::Transaction txn(*db, SQLite::TransactionBehavior::IMMEDIATE);
+      store_records();
+      if (scope_changed) {
+        ApplyScope(page.scope(), &evict_next);
+      } else if (backfilled && !evict_pending) {
+        PutKv(kEvictPending, 1);
+      }
+      PutKv(kCursor, I64(new_cursor));
+      PutKv(kHlc, I64(new_hlc));
+      txn.commit();
+      return Status::Ok();
+    }));
+    if (scope_changed) {
+      scope = page.scope();
+      has_scope = true;
+    }
+    evict_pending = evict_next;
+    cursor = new_cursor;
+    hlc = new_hlc;
+    return Status::Ok();
   }
 
   // Stores the caller's scope and removes local records outside it. A record
@@ -882,24 +1042,7 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
 }
 
 Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
-  uint64_t new_hlc = std::max(impl_->hlc, hlc);
-  // The cursor never moves back: a stale or reordered page must not make the
-  // device fetch (or worse, skip) changes again.
-  uint64_t new_cursor = std::max(impl_->cursor, page.next_cursor());
-  // Nothing to store (a sync with nothing to do): no transaction, no fsync.
-  // The newer HLC is persisted with the next local write, which is what it
-  // must stay ahead of.
-  // The scope comes on one page of every pull; usually it has not changed.
-  bool scope_changed = page.has_scope() && (!impl_->has_scope || impl_->evict_pending ||
-                                            page.scope().SerializeAsString() != impl_->scope.SerializeAsString());
-  // Backfilled records are checked against the next scope the device gets,
-  // whatever happens to this stream.
-  bool backfilled = page.backfill() && page.records_size() > 0;
-  if (page.records_size() == 0 && new_cursor == impl_->cursor && !scope_changed) return Status::Ok();
-  bool evict_pending = impl_->evict_pending || backfilled;
-  INSPECTSYNC_RETURN_IF_ERROR(Guard("store pull page", [&]() -> Status {
-    DeferredCommit deferred(*impl_);
-    SQLite::Transaction txn(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+  return impl_->ApplyPage(page, hlc, [&] {
     for (const v1::Record& rec : page.records()) {
       if (rec.collection().empty() || rec.id().empty()) continue;
       // Unchanged server state and an untouched outbox: the view stands.
@@ -909,24 +1052,37 @@ Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
       if (impl_->outbox_rows == 0) continue;
       impl_->Recompute(rec.collection(), rec.id(), &rec);
     }
-    if (scope_changed) {
-      impl_->ApplyScope(page.scope(), &evict_pending);
-    } else if (backfilled && !impl_->evict_pending) {
-      impl_->PutKv(kEvictPending, 1);
-    }
-    impl_->PutKv(kCursor, I64(new_cursor));
-    impl_->PutKv(kHlc, I64(new_hlc));
-    txn.commit();
-    return Status::Ok();
-  }));
-  if (scope_changed) {
-    impl_->scope = page.scope();
-    impl_->has_scope = true;
+  });
+}
+
+Status DeviceStore::ApplyPullPage(const v1::PullPageIn& page, uint64_t hlc) {
+  // Every record is checked before anything is written: a page with a
+  // malformed record is refused whole, and the cursor stays where it was.
+  std::vector<EncodedRecord>& heads = impl_->page_heads;
+  heads.resize(static_cast<size_t>(page.records_size()));
+  for (int i = 0; i < page.records_size(); ++i) {
+    std::string why = ScanRecord(page.records(i), &heads[static_cast<size_t>(i)]);
+    if (!why.empty())
+      return DataLoss("pull page refused, nothing of it stored: record " + std::to_string(i + 1) + " of " +
+                      std::to_string(page.records_size()) + " is not a valid record: " + why);
   }
-  impl_->evict_pending = evict_pending;
-  impl_->cursor = new_cursor;
-  impl_->hlc = new_hlc;
-  return Status::Ok();
+  return impl_->ApplyPage(page, hlc, [&] {
+    v1::Record parsed;
+    for (int i = 0; i < page.records_size(); ++i) {
+      const EncodedRecord& h = heads[static_cast<size_t>(i)];
+      if (h.collection.empty() || h.id.empty()) continue;
+      // Unchanged server state and an untouched outbox: the view stands.
+      if (!impl_->UpsertServer(h.collection, h.id, h.version, h.deleted, page.records(i))) continue;
+      // An empty outbox means no view rows (schema v4): the view of every
+      // record is the server state just stored. An initial sync stops here.
+      if (impl_->outbox_rows == 0) continue;
+      // Pending edits to fold over it: only then is the record parsed.
+      if (!parsed.ParseFromString(page.records(i)))
+        throw std::runtime_error("pulled record " + std::string(h.collection) + "/" + std::string(h.id) +
+                                 " does not parse");
+      impl_->Recompute(parsed.collection(), parsed.id(), &parsed);
+    }
+  });
 }
 
 Status DeviceStore::DismissRejected(uint64_t mutation_id) {

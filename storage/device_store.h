@@ -158,6 +158,11 @@ class DeviceStore {
   // carrying the scope stores it and removes local records outside it, except
   // those with unsent edits (kept until those are pushed or rejected).
   Status ApplyPullPage(const v1::PullResponse& page, uint64_t hlc);
+  // The same, with each record as its encoding (what Client::Sync pulls): the
+  // encodings are stored as they came. A record that is not a well-formed
+  // v1::Record refuses the whole page (DATA_LOSS, naming it): nothing of the
+  // page is stored and the cursor stays.
+  Status ApplyPullPage(const v1::PullPageIn& page, uint64_t hlc);
   // Makes every push result and pull page stored so far durable: one
   // fdatasync of the WAL, none when nothing is owed (a local edit's commit
   // already synced everything before it).

@@ -41,6 +41,8 @@ class GrpcTransport : public Transport {
     args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 2 << 20);
     channel_ = grpc::CreateCustomChannel(address, std::move(creds), args);
     stub_ = v1::SyncService::NewStub(channel_);
+    pull_raw_ = std::make_unique<grpc::internal::RpcMethod>("/inspectsync.v1.SyncService/Pull",
+                                                            grpc::internal::RpcMethod::SERVER_STREAMING, channel_);
     attachments_ = v1::AttachmentService::NewStub(channel_);
     if (!options.token.empty()) bearer_ = "Bearer " + options.token;
   }
@@ -73,6 +75,31 @@ class GrpcTransport : public Transport {
         context.TryCancel();
         v1::PullResponse rest;
         while (reader->Read(&rest)) {
+        }
+        reader->Finish();
+        return st;
+      }
+    }
+    return FromGrpc(reader->Finish());
+  }
+
+  // SyncService.Pull read as PullPageIn, its wire twin, the way the generated
+  // stub reads it as PullResponse: each record arrives as its bytes, no field
+  // of it parsed or checked for UTF-8 (the store checks what it keeps). One
+  // page object serves the whole stream: clearing it keeps its strings'
+  // buffers, so steady-state pages allocate nothing per record.
+  Status PullRaw(const v1::PullRequest& request,
+                 const std::function<Status(const v1::PullPageIn&)>& on_page) override {
+    grpc::ClientContext context;
+    Prepare(&context);
+    std::unique_ptr<grpc::ClientReader<v1::PullPageIn>> reader(
+        grpc::internal::ClientReaderFactory<v1::PullPageIn>::Create(channel_.get(), *pull_raw_, &context, request));
+    v1::PullPageIn page;
+    while (reader->Read(&page)) {
+      Status st = on_page(page);
+      if (!st.ok()) {
+        context.TryCancel();
+        while (reader->Read(&page)) {
         }
         reader->Finish();
         return st;
@@ -155,6 +182,7 @@ class GrpcTransport : public Transport {
   std::string bearer_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
+  std::unique_ptr<grpc::internal::RpcMethod> pull_raw_;  // SyncService.Pull, registered on channel_
   std::unique_ptr<v1::AttachmentService::Stub> attachments_;
 };
 

@@ -202,7 +202,7 @@ Status Client::Impl::PullAll(SyncReport* report) {
     bool more = false;
     // Each page is stored as it arrives: a stream cut halfway keeps its
     // earlier pages, and the next pull resumes after them.
-    Status pulled = transport->Pull(request, [&](const v1::PullResponse& page) -> Status {
+    Status pulled = transport->PullRaw(request, [&](const v1::PullPageIn& page) -> Status {
       std::lock_guard<std::mutex> lock(mu);
       hlc->Observe(page.server_hlc());
       INSPECTSYNC_RETURN_IF_ERROR(store->ApplyPullPage(page, hlc->last()));
@@ -219,6 +219,23 @@ Status Client::Impl::PullAll(SyncReport* report) {
       return Internal("the server announced more changes after cursor " + std::to_string(cursor) +
                       " but sent none; stopping the pull");
   }
+}
+
+// Pull's pages with their records encoded, for transports that only parse.
+Status Transport::PullRaw(const v1::PullRequest& request,
+                          const std::function<Status(const v1::PullPageIn&)>& on_page) {
+  v1::PullPageIn raw;
+  return Pull(request, [&](const v1::PullResponse& page) -> Status {
+    raw.Clear();
+    for (const v1::Record& r : page.records()) r.SerializeToString(raw.add_records());
+    raw.set_next_cursor(page.next_cursor());
+    raw.set_has_more(page.has_more());
+    raw.set_head(page.head());
+    raw.set_server_hlc(page.server_hlc());
+    if (page.has_scope()) *raw.mutable_scope() = page.scope();
+    raw.set_backfill(page.backfill());
+    return on_page(raw);
+  });
 }
 
 void Client::Impl::Deliver(const Events& events) {

@@ -867,5 +867,52 @@ TEST(ServerStoreTest, GroupedWritesFailAloneAndKeepTheSeqGapFree) {
   EXPECT_EQ(*store.CountRecords("findings"), static_cast<uint64_t>(ok + 1));
 }
 
+// The gRPC service sends NextPageOut's pages (stored bodies moved in, never
+// parsed); a client reading them as PullResponse must see exactly NextPage's
+// pages (Chinese text included; tombstones: tests/sdk/pull_bytes_test.cc), and the plan must advance the
+// same way.
+TEST(PullBytesTest, NextPageOutEncodesAsThePullResponseNextPageBuilds) {
+  testing::TempDir dir;
+  auto store = storage::OpenSqliteServerStore(dir.File("server.db"));
+  ASSERT_TRUE(store.ok());
+  core::ManualClock clock;
+  EngineOptions o;
+  o.clock = &clock;
+  SyncEngine engine(store->get(), o);
+  core::IdGenerator ids(&clock, 9);
+  std::vector<v1::Mutation> batch;
+  std::vector<std::string> made;
+  for (int i = 0; i < 7; ++i) {
+    made.push_back(ids.NewUuidV7());
+    batch.push_back(CreateFinding(kA, static_cast<uint64_t>(i + 1), made.back(),
+                                  SampleFinding("消防通道堵塞 " + std::to_string(i))));
+  }
+  ASSERT_TRUE(engine.Push(Batch(batch), Caller{"tester"}).ok());
+
+  v1::PullRequest req;
+  req.set_protocol_version(1);
+  req.set_page_size(3);
+  auto parsed_plan = engine.StartPull(req, Caller{});
+  auto bytes_plan = engine.StartPull(req, Caller{});
+  ASSERT_TRUE(parsed_plan.ok() && bytes_plan.ok());
+  int pages = 0;
+  v1::PullPageOut out;
+  while (!parsed_plan->done) {
+    ASSERT_FALSE(bytes_plan->done);
+    auto parsed = engine.NextPage(req, &*parsed_plan);
+    ASSERT_TRUE(parsed.ok());
+    ASSERT_TRUE(engine.NextPageOut(req, &*bytes_plan, &out).ok());
+    v1::PullResponse read;
+    ASSERT_TRUE(read.ParseFromString(out.SerializeAsString()));
+    read.set_server_hlc(parsed->server_hlc());  // the engine's clock ticks between the two
+    EXPECT_EQ(read.DebugString(), parsed->DebugString()) << "page " << pages;
+    // Byte for byte, too: an old client parses what it always got.
+    EXPECT_EQ(read.SerializeAsString(), parsed->SerializeAsString());
+    ++pages;
+  }
+  EXPECT_TRUE(bytes_plan->done);
+  EXPECT_EQ(pages, 3);
+}
+
 }  // namespace
 }  // namespace inspectsync::server
