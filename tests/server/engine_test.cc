@@ -160,6 +160,12 @@ TEST_F(EngineTest, ReplaysOfEveryOutcomeMatchTheOriginalAfterReopenAndLedgerRows
     q.bind(1, description.data(), static_cast<int>(description.size()));
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getInt(), 0);  // no copy of the 400-byte description
+    // Nor of a conflict's values: the ledger names conflicts by id.
+    std::string loser = "School logistics office";
+    q.reset();
+    q.bind(1, loser.data(), static_cast<int>(loser.size()));
+    ASSERT_TRUE(q.executeStep());
+    EXPECT_EQ(q.getColumn(0).getInt(), 0);
     // Nor does the latest-version row: body and meta live in history only.
     EXPECT_EQ(db.execAndGet("SELECT MAX(length(body)) + MAX(length(meta)) FROM records").getInt(), 0);
   }
