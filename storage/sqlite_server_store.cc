@@ -352,7 +352,7 @@ constexpr const char* kGetRecordSql =
 struct WriterStatements {
   explicit WriterStatements(SQLite::Database& db)
       : database(db),
-        get_record(db, kGetRecordSql),
+        get_record(db, "SELECT collection, id, version, deleted, clocks, scope FROM records WHERE collection=? AND id=?"),
         upsert_record(db,
                       "INSERT INTO records(collection, id, version, deleted, body, clocks, meta, last_client, scope) "
                       "VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(collection, id) DO UPDATE SET version=excluded.version, "
@@ -411,10 +411,29 @@ class SqliteWriteTxn : public ServerWriteTxn {
   StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) override {
     std::optional<StoredRecord> out;
     Status st = Guard("read record", [&]() -> Status {
-      Reset r{s_.get_record};
-      s_.get_record.bind(1, collection);
-      s_.get_record.bind(2, id);
-      if (s_.get_record.executeStep()) out = RecordFromRow(s_.get_record);
+      // The records row, then (if there is one) its latest history row by
+      // seq: a create's miss never touches history, a hit reads its row once
+      // (kRecordColumns' two subqueries read it twice; a join costs a
+      // create's miss more than that saves).
+      auto& q = s_.get_record;
+      Reset r{q};
+      q.bind(1, collection);
+      q.bind(2, id);
+      if (!q.executeStep()) return Status::Ok();
+      StoredRecord rec;
+      rec.collection = q.getColumn(0).getString();
+      rec.id = q.getColumn(1).getString();
+      rec.version = static_cast<uint64_t>(q.getColumn(2).getInt64());
+      rec.deleted = q.getColumn(3).getInt() != 0;
+      rec.clocks = Blob(q.getColumn(4));
+      rec.scope = q.getColumn(5).getString();
+      Reset rv{s_.get_version};
+      s_.get_version.bind(1, static_cast<int64_t>(rec.version));
+      if (s_.get_version.executeStep()) {  // else as the subqueries gave: empty body and meta
+        rec.body = Blob(s_.get_version.getColumn(3));
+        rec.meta.ParseFromArray(s_.get_version.getColumn(4).getBlob(), s_.get_version.getColumn(4).getBytes());
+      }
+      out = std::move(rec);
       return Status::Ok();
     });
     if (!st.ok()) return st;
