@@ -216,7 +216,11 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
 
   Status inv = CheckRecordInvariants(spec, *r.merged);
   if (!inv.ok()) return reject(v1::INVALID, inv.message());
-  r.changed = ChangedFields(spec, current, *r.merged);
+  // Only masked fields can differ (merged began as a copy of current):
+  // comparing the others too was a third of the merge's cost.
+  for (const auto& f : spec.fields())
+    if (std::find(mask.begin(), mask.end(), &f) != mask.end() && !FieldEquals(current, *r.merged, f))
+      r.changed.push_back(&f);
   return r;
 }
 

@@ -133,6 +133,12 @@ int CmdServer(const std::vector<std::string>& args) {
   // core, and keeps what is freed in each: with gRPC's thread pool that is
   // tens of MiB of resident memory holding nothing. Two arenas bound it.
   mallopt(M_ARENA_MAX, 2);
+  // No fastbins (thread caches still serve small blocks): freed small blocks
+  // parked there had to be merged back (malloc_consolidate) every time
+  // SQLite asked for a page-sized block, which during a push is all the
+  // time. callgrind of the server over a 5,000-finding push: malloc and
+  // free 133M -> 124M instructions (malloc_consolidate's 17M gone).
+  mallopt(M_MXFAST, 0);
 
   // Block the stop signals in every thread (gRPC's included) and wait for them here.
   sigset_t stop;

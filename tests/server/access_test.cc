@@ -398,6 +398,9 @@ TEST(ScopeMigrationTest, AnOlderStoreGetsTheScopeOfItsRecordsFromTheirBodies) {
     // Turn it back into a version-3 store: no scope column.
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     db.exec("DROP INDEX records_by_scope; DROP INDEX IF EXISTS records_by_collection; ALTER TABLE records DROP COLUMN scope;"
+            // The ledger as it was then (migration 11 converts it).
+            "DROP TABLE push_results; CREATE TABLE mutation_results (client_id TEXT NOT NULL, mutation_id INTEGER "
+            "NOT NULL, result BLOB NOT NULL, PRIMARY KEY (client_id, mutation_id)) WITHOUT ROWID;"
             "PRAGMA user_version=3");
   }
   auto s = storage::OpenSqliteServerStore(path);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/ids.h"
+#include "inspectsync/storage/ledger.pb.h"
 #include "server/sync_engine.h"
 #include "tests/testing/mutations.h"
 #include "tests/testing/temp_dir.h"
@@ -81,6 +82,32 @@ class EngineTest : public ::testing::Test {
   core::IdGenerator ids_{&clock_, 7};
 };
 
+// Turns the ledger of a current store back into the per-mutation rows of
+// builds before migration 11 (table mutation_results, one row per result)
+// and sets user_version to 10; `table_options` is "" or "WITHOUT ROWID".
+void RewindLedgerToPerMutationRows(SQLite::Database& db, const std::string& table_options) {
+  db.exec("CREATE TABLE mutation_results (client_id TEXT NOT NULL, mutation_id INTEGER NOT NULL, result BLOB NOT NULL, "
+          "PRIMARY KEY (client_id, mutation_id)) " + table_options);
+  SQLite::Statement rows(db, "SELECT client_id, results FROM push_results");
+  SQLite::Statement put(db, "INSERT INTO mutation_results(client_id, mutation_id, result) VALUES(?,?,?)");
+  while (rows.executeStep()) {
+    storage::pb::LedgerBatch batch;
+    ASSERT_TRUE(batch.ParseFromArray(rows.getColumn(1).getBlob(), rows.getColumn(1).getBytes()));
+    for (const auto& r : batch.results()) {
+      std::string blob = r.SerializeAsString();
+      put.bind(1, rows.getColumn(0).getString());
+      put.bind(2, static_cast<int64_t>(r.mutation_id()));
+      put.bind(3, blob.data(), static_cast<int>(blob.size()));
+      put.exec();
+      put.reset();
+    }
+  }
+  rows.reset();
+  db.exec("DROP TABLE push_results");
+  int version = db.execAndGet("PRAGMA user_version").getInt();
+  if (version > 10) db.exec("PRAGMA user_version=10");
+}
+
 TEST_F(EngineTest, CreateIsAppliedAndVersionedBySeq) {
   std::string id = ids_.NewUuidV7();
   auto r = PushOne(CreateFinding(kA, 1, id, SampleFinding()));
@@ -131,9 +158,17 @@ TEST_F(EngineTest, ReplaysOfEveryOutcomeMatchTheOriginalAfterReopenAndLedgerRows
 
   {
     SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READONLY);
-    SQLite::Statement q(db, "SELECT MAX(length(result)) FROM mutation_results");
+    SQLite::Statement q(db, "SELECT COUNT(*) FROM push_results WHERE instr(results, ?) > 0");
+    std::string description(400, 'd');
+    q.bind(1, description.data(), static_cast<int>(description.size()));
     ASSERT_TRUE(q.executeStep());
-    EXPECT_LT(q.getColumn(0).getInt(), 400);  // no copy of the 400-byte description
+    EXPECT_EQ(q.getColumn(0).getInt(), 0);  // no copy of the 400-byte description
+    // Nor of a conflict's values: the ledger names conflicts by id.
+    std::string loser = "School logistics office";
+    q.reset();
+    q.bind(1, loser.data(), static_cast<int>(loser.size()));
+    ASSERT_TRUE(q.executeStep());
+    EXPECT_EQ(q.getColumn(0).getInt(), 0);
     // Nor does the latest-version row: body and meta live in history only.
     EXPECT_EQ(db.execAndGet("SELECT MAX(length(body)) + MAX(length(meta)) FROM records").getInt(), 0);
   }
@@ -189,13 +224,120 @@ TEST_F(EngineTest, ReplayAnswersFromAFullLedgerRowOfAnEarlierBuild) {
   old_row.mutable_record()->mutable_body()->mutable_finding()->set_title("as stored by an earlier build");
   {
     SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READWRITE);
-    SQLite::Statement q(db, "UPDATE mutation_results SET result=? WHERE client_id=? AND mutation_id=1");
-    std::string blob = old_row.SerializeAsString();
+    SQLite::Statement q(db, "UPDATE push_results SET results=? WHERE client_id=? AND last_mutation_id=1");
+    storage::pb::LedgerBatch batch;
+    *batch.add_results() = old_row;
+    std::string blob = batch.SerializeAsString();
     q.bind(1, blob.data(), static_cast<int>(blob.size()));
     q.bind(2, kA);
     ASSERT_EQ(q.exec(), 1);
   }
   EXPECT_EQ(PushOne(create).SerializeAsString(), old_row.SerializeAsString());
+}
+
+// The ledger keeps one row per push (migration 11): a replay of any
+// mutation of an old batch, alone, finds its result in that batch's row.
+TEST_F(EngineTest, ReplayOfAMutationInTheMiddleOfAnOldBatchAnswersItsOriginalResult) {
+  std::vector<v1::Mutation> ms;
+  for (uint64_t i = 1; i <= 8; ++i) ms.push_back(CreateFinding(kA, i, ids_.NewUuidV7(), SampleFinding()));
+  auto first = engine_->Push(Batch({ms[0], ms[1], ms[2], ms[3], ms[4]}), Caller{"tester"});
+  auto second = engine_->Push(Batch({ms[5], ms[6], ms[7]}), Caller{"tester"});
+  ASSERT_TRUE(first.ok() && second.ok());
+  uint64_t head = Head();
+  {
+    SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM push_results").getInt(), 2);
+  }
+  EXPECT_EQ(PushOne(ms[2]).SerializeAsString(), first->results(2).SerializeAsString());
+  EXPECT_EQ(PushOne(ms[6]).SerializeAsString(), second->results(1).SerializeAsString());
+  engine_.reset();
+  store_.reset();  // and after a restart
+  SetUp();
+  EXPECT_EQ(PushOne(ms[3]).SerializeAsString(), first->results(3).SerializeAsString());
+  EXPECT_EQ(PushOne(ms[0]).SerializeAsString(), first->results(0).SerializeAsString());
+  EXPECT_EQ(Head(), head);
+}
+
+// A device that restarts rebuilds its batches from its outbox and may group
+// them differently: a replay spanning two old batches and new mutations
+// answers the old ones from the ledger and applies only the new ones.
+TEST_F(EngineTest, ReplayInADifferentGroupingAppliesOnlyTheNewMutations) {
+  std::vector<v1::Mutation> ms;
+  for (uint64_t i = 1; i <= 7; ++i) ms.push_back(CreateFinding(kA, i, ids_.NewUuidV7(), SampleFinding()));
+  auto first = engine_->Push(Batch({ms[0], ms[1], ms[2]}), Caller{"tester"});
+  auto second = engine_->Push(Batch({ms[3], ms[4]}), Caller{"tester"});
+  ASSERT_TRUE(first.ok() && second.ok());
+  uint64_t head = Head();
+  auto again = engine_->Push(Batch({ms[1], ms[2], ms[3], ms[4], ms[5]}), Caller{"tester"});
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->results_size(), 5);
+  EXPECT_EQ(again->results(0).SerializeAsString(), first->results(1).SerializeAsString());
+  EXPECT_EQ(again->results(1).SerializeAsString(), first->results(2).SerializeAsString());
+  EXPECT_EQ(again->results(2).SerializeAsString(), second->results(0).SerializeAsString());
+  EXPECT_EQ(again->results(3).SerializeAsString(), second->results(1).SerializeAsString());
+  EXPECT_EQ(again->results(4).outcome(), v1::APPLIED);
+  EXPECT_EQ(Head(), head + 1);  // only ms[5] applied
+  // The mixed batch's one new result is a row of its own, found again.
+  auto third = engine_->Push(Batch({ms[5], ms[6]}), Caller{"tester"});
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->results(0).SerializeAsString(), again->results(4).SerializeAsString());
+  EXPECT_EQ(third->results(1).outcome(), v1::APPLIED);
+  EXPECT_EQ(Head(), head + 2);
+}
+
+// Acknowledging drops whole ledger rows; a row with a result the client has
+// not acknowledged yet stays, all of it, until the client acknowledges its last.
+TEST_F(EngineTest, AcknowledgedBatchesAreForgottenWholeAndPartlyAcknowledgedOnesKept) {
+  std::vector<v1::Mutation> ms;
+  for (uint64_t i = 1; i <= 8; ++i) ms.push_back(CreateFinding(kA, i, ids_.NewUuidV7(), SampleFinding()));
+  auto first = engine_->Push(Batch({ms[0], ms[1], ms[2]}), Caller{"tester"});
+  auto second = engine_->Push(Batch({ms[3], ms[4], ms[5]}), Caller{"tester"});
+  ASSERT_TRUE(first.ok() && second.ok());
+  auto rows = [&] {
+    SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT COUNT(*) FROM push_results").getInt();
+  };
+  ASSERT_EQ(rows(), 2);
+  ASSERT_TRUE(engine_->Push(Batch({ms[6]}, 4), Caller{"tester"}).ok());  // through 4: the first batch, part of the second
+  EXPECT_EQ(rows(), 2);  // the first batch's row gone, the second's kept, ms[6]'s added
+  v1::MutationResult forgotten = PushOne(ms[1]);
+  EXPECT_EQ(forgotten.outcome(), v1::REJECTED);
+  EXPECT_EQ(forgotten.reject_code(), v1::INVALID);
+  EXPECT_NE(forgotten.reason().find("acknowledged"), std::string::npos) << forgotten.reason();
+  EXPECT_EQ(PushOne(ms[4]).SerializeAsString(), second->results(1).SerializeAsString());
+  ASSERT_TRUE(engine_->Push(Batch({ms[7]}, 7), Caller{"tester"}).ok());
+  EXPECT_EQ(rows(), 1);  // only ms[7]'s
+  EXPECT_EQ(PushOne(ms[4]).outcome(), v1::REJECTED);
+  EXPECT_EQ(PushOne(ms[7]).outcome(), v1::APPLIED);  // its original result, replayed
+}
+
+// Migration 11 turns each per-mutation ledger row of an earlier build into
+// a batch of one: every result stays replayable, forgetting still works.
+TEST_F(EngineTest, PerMutationLedgerRowsOfAnEarlierBuildStayReplayable) {
+  std::vector<v1::Mutation> ms;
+  for (uint64_t i = 1; i <= 4; ++i) ms.push_back(CreateFinding(kA, i, ids_.NewUuidV7(), SampleFinding()));
+  auto first = engine_->Push(Batch({ms[0], ms[1], ms[2], ms[3]}), Caller{"tester"});
+  ASSERT_TRUE(first.ok());
+  engine_.reset();
+  store_.reset();
+  {
+    SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READWRITE);
+    RewindLedgerToPerMutationRows(db, "");
+  }
+  SetUp();
+  {
+    SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM push_results").getInt(), 4);
+  }
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(PushOne(ms[i]).SerializeAsString(), first->results(i).SerializeAsString()) << i;
+  auto again = engine_->Push(Batch({ms[1], ms[2]}), Caller{"tester"});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->results(1).SerializeAsString(), first->results(2).SerializeAsString());
+  v1::Mutation next = CreateFinding(kA, 5, ids_.NewUuidV7(), SampleFinding());
+  ASSERT_TRUE(engine_->Push(Batch({next}, 2), Caller{"tester"}).ok());
+  EXPECT_EQ(PushOne(ms[1]).outcome(), v1::REJECTED);  // acknowledged, forgotten
+  EXPECT_EQ(PushOne(ms[2]).SerializeAsString(), first->results(2).SerializeAsString());
 }
 
 TEST_F(EngineTest, SequentialOfflineEditsOfOneDeviceChainWithoutConflict) {
@@ -291,13 +433,9 @@ DROP TABLE conflicts;
 ALTER TABLE c6 RENAME TO conflicts;
 CREATE INDEX conflicts_by_record ON conflicts(collection, record_id);
 CREATE INDEX conflicts_by_state ON conflicts(state, version);
-CREATE TABLE m6 (client_id TEXT NOT NULL, mutation_id INTEGER NOT NULL, result BLOB NOT NULL,
-                 PRIMARY KEY (client_id, mutation_id)) WITHOUT ROWID;
-INSERT INTO m6 SELECT client_id, mutation_id, result FROM mutation_results;
-DROP TABLE mutation_results;
-ALTER TABLE m6 RENAME TO mutation_results;
 PRAGMA user_version=6;
 )sql");
+    RewindLedgerToPerMutationRows(db, "WITHOUT ROWID");
   }
   SetUp();
   EngineOptions o;  // another id seed: the first engine's conflict ids are taken
@@ -306,10 +444,11 @@ PRAGMA user_version=6;
   engine_ = std::make_unique<SyncEngine>(store_.get(), o);
   {
     SQLite::Database db(dir_.File("server.db"), SQLite::OPEN_READONLY);
-    SQLite::Statement q(db, "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('conflicts', 'mutation_results') "
+    SQLite::Statement q(db, "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('conflicts', 'push_results') "
                             "AND sql NOT LIKE '%WITHOUT ROWID%'");
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getInt(), 2);
+    EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_schema WHERE name='mutation_results'").getInt(), 0);
   }
   std::vector<v1::Conflict> after;
   ASSERT_TRUE(store_->ListConflicts({}, &after).ok());
