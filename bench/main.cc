@@ -687,7 +687,9 @@ class Orchestrator {
         .Num("max_ms", Med(runs, "max_ms"))
         .Num("rpc_p50_ms", Med(runs, "rpc_p50_ms"))
         .Num("rpc_p99_ms", Med(runs, "rpc_p99_ms"))
-        .Num("pulled_per_sync", Med(runs, "pulled_per_sync"), 0);
+        .Num("pulled_per_sync", Med(runs, "pulled_per_sync"), 0)
+        .Num("sync_cpu_s_client", Med(runs, "sync_cpu_s_client"), 3)
+        .Num("wall_s", Med(runs, "wall_s"), 3);
     Emit(j);
     Note("fanin: %d tablets at once: p50 %.1f ms, p99 %.1f ms (target <= 250 ms), errors %g", o_.fanin_tablets,
          Med(runs, "p50_ms"), Med(runs, "p99_ms"), Med(runs, "errors"));

@@ -6,6 +6,8 @@
 // transport and timestamps every call and page, so the figures split into
 // time spent in RPCs (network + server) and time spent in the SDK itself
 // (local SQLite, protobuf) without touching product code.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -573,6 +575,7 @@ int RoleFanin(const Args& a) {
   std::atomic<int> errors{0};
   std::atomic<uint64_t> pushed{0}, pulled{0};
   double wall = 0;
+  double sync_cpu = 0;  // the tablets' CPU while they sync (cpu_s_client also counts capturing between rounds)
   for (int r = 0; r < rounds; ++r) {
     // Offline between rounds: each tablet captures or edits `per` findings.
     for (int i = 0; i < tablets; ++i) capture(i, r == 0 ? per : (per + 1) / 2, r == 0 ? 0 : per / 2);
@@ -605,21 +608,26 @@ int RoleFanin(const Args& a) {
       });
     }
     double t0;
+    std::optional<double> cpu0;
     {
       std::unique_lock<std::mutex> lock(mu);
       cv.wait(lock, [&] { return ready == tablets; });
       go = true;
       t0 = NowSec();
+      cpu0 = CpuSeconds(getpid());
     }
     cv.notify_all();
     for (auto& th : threads) th.join();
     wall += NowSec() - t0;
+    if (auto cpu1 = CpuSeconds(getpid()); cpu0 && cpu1) sync_cpu += *cpu1 - *cpu0;
     lat.insert(lat.end(), round_lat.begin(), round_lat.end());
     for (auto& t : ts)  // time inside RPCs (server + network), without the SDK storing pages
       rpc.push_back(Sum(t.timing->push_rpc) + Sum(t.timing->pull_calls) - Sum(t.timing->page_store));
   }
   Kv kv;
   kv["tablets"] = tablets;
+  kv["sync_cpu_s_client"] = sync_cpu;
+  kv["wall_s"] = wall;
   kv["scoped"] = scoped ? 1 : 0;
   kv["syncs"] = static_cast<double>(lat.size());
   kv["p50_ms"] = Ms(Percentile(lat, 50));

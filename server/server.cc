@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -107,7 +108,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->engine = std::make_unique<SyncEngine>(impl->store.get(), options.engine);
-  impl->service = std::make_unique<SyncServiceImpl>(impl->engine.get(), impl->authenticator.get());
+  impl->service = std::make_unique<SyncServiceImpl>(impl->engine.get(), impl->authenticator.get(),
+                                                    static_cast<size_t>(std::max(1, options.storage_threads)));
   impl->office = std::make_unique<OfficeServiceImpl>(impl->engine.get(), impl->authenticator.get());
   AttachmentOptions att = options.attachments;
   if (att.dir.empty()) {
@@ -175,6 +177,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
       impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
       impl_->grpc_server->Wait();
     }
+    if (impl_->service) impl_->service->StopStorageThreads();
     impl_->integration.reset();
     impl_->webhooks.reset();
     impl_->feed.reset();

@@ -56,20 +56,26 @@ class ArenaPushAllocator final : public grpc::MessageAllocator<v1::PushRequest, 
 };
 
 // Streams pages one at a time: at most one page is in memory per call,
-// whatever the size of the change set. A page is built as a PullPageOut (the
+// whatever the size of the change set. Pages are read on the storage
+// executor, not on gRPC's threads (see server/executor.h); a page is only
+// asked for once the previous one is written, so at most one task per call
+// is ever queued, and the task is what finishes the call. A page is built as a PullPageOut (the
 // stored bodies moved in, never parsed) and serialized here into the buffer
 // gRPC sends: the bodies are copied once, not parsed and serialized again.
 class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  PullReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, v1::PullRequest req, const Caller& caller)
-      : engine_(engine), ctx_(ctx), req_(std::move(req)) {
-    auto plan = engine_->StartPull(req_, caller);
-    if (!plan.ok()) {
-      Finish(ToGrpc(plan.status()));
-      return;
-    }
-    plan_ = std::move(*plan);
-    NextPage();
+  PullReactor(SyncEngine* engine, Executor* executor, grpc::CallbackServerContext* ctx, v1::PullRequest req,
+              const Caller& caller)
+      : engine_(engine), executor_(executor), ctx_(ctx), req_(std::move(req)) {
+    executor_->Submit([this, caller] {
+      auto plan = engine_->StartPull(req_, caller);
+      if (!plan.ok()) {
+        Finish(ToGrpc(plan.status()));
+        return;
+      }
+      plan_ = std::move(*plan);
+      NextPage();
+    });
   }
 
   void OnWriteDone(bool ok) override {
@@ -81,7 +87,7 @@ class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       Finish(grpc::Status::OK);
       return;
     }
-    NextPage();
+    executor_->Submit([this] { NextPage(); });
   }
 
   void OnDone() override { delete this; }
@@ -107,6 +113,7 @@ class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   SyncEngine* engine_;
+  Executor* executor_;
   grpc::CallbackServerContext* ctx_;
   const v1::PullRequest req_;
   v1::PullPageOut page_;     // reused: its records keep their capacity
@@ -123,8 +130,8 @@ class RefusePull : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 }  // namespace
 
-SyncServiceImpl::SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator)
-    : engine_(engine), authenticator_(authenticator) {
+SyncServiceImpl::SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator, size_t storage_threads)
+    : engine_(engine), authenticator_(authenticator), executor_(storage_threads) {
   static ArenaPushAllocator* const allocator = new ArenaPushAllocator();  // stateless; outlives every server
   SetMessageAllocatorFor_Push(allocator);
 }
@@ -137,15 +144,20 @@ grpc::ServerUnaryReactor* SyncServiceImpl::Push(grpc::CallbackServerContext* ctx
     reactor->Finish(ToGrpc(caller.status()));
     return reactor;
   }
-  auto result = engine_->Push(*req, *caller);
-  if (!result.ok()) {
-    reactor->Finish(ToGrpc(result.status()));
-  } else {
-    *resp = std::move(*result);
-    reactor->Finish(grpc::Status::OK);
-  }
+  // The request and response stay gRPC's until Finish: the task may use them.
+  executor_.Submit([this, reactor, req, resp, caller = std::move(*caller)] {
+    auto result = engine_->Push(*req, caller);
+    if (!result.ok()) {
+      reactor->Finish(ToGrpc(result.status()));
+    } else {
+      *resp = std::move(*result);
+      reactor->Finish(grpc::Status::OK);
+    }
+  });
   return reactor;
 }
+
+void SyncServiceImpl::StopStorageThreads() { executor_.Stop(); }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SyncServiceImpl::Pull(grpc::CallbackServerContext* ctx,
                                                                   const grpc::ByteBuffer* req) {
@@ -155,7 +167,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* SyncServiceImpl::Pull(grpc::Callback
   grpc::ByteBuffer copy(*req);  // Deserialize consumes its buffer; gRPC owns `req`
   if (grpc::Status st = grpc::SerializationTraits<v1::PullRequest>::Deserialize(&copy, &request); !st.ok())
     return new RefusePull(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the pull request does not parse"));
-  return new PullReactor(engine_, ctx, std::move(request), *caller);
+  return new PullReactor(engine_, &executor_, ctx, std::move(request), *caller);
 }
 
 }  // namespace inspectsync::server

@@ -7,6 +7,7 @@
 
 #include "inspectsync/v1/sync.grpc.pb.h"
 #include "server/auth/authenticator.h"
+#include "server/executor.h"
 #include "server/sync_engine.h"
 
 namespace inspectsync::server {
@@ -21,17 +22,23 @@ using SyncServiceBase =
 
 class SyncServiceImpl final : public SyncServiceBase {
  public:
-  SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator);
+  // Pushes and pull pages run on `storage_threads` threads of their own
+  // (server/executor.h says why).
+  SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator, size_t storage_threads = 16);
 
   grpc::ServerUnaryReactor* Push(grpc::CallbackServerContext* ctx, const v1::PushRequest* req,
                                  v1::PushResponse* resp) override;
   // `req` is an encoded v1::PullRequest.
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Pull(grpc::CallbackServerContext* ctx,
                                                    const grpc::ByteBuffer* req) override;
+  // Runs the storage work still queued and joins its threads; call after the
+  // gRPC server has shut down and before the engine goes.
+  void StopStorageThreads();
 
  private:
   SyncEngine* engine_;
   auth::Authenticator* authenticator_;
+  Executor executor_;
 };
 
 // The verified caller of a call, or UNAUTHENTICATED.
