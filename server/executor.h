@@ -1,13 +1,14 @@
-// A fixed pool of threads for the services' storage work (pushes waiting on
-// the group commit, pull pages read from SQLite).
+// A fixed pool of threads for the services' storage work that blocks: a push
+// waits until the group commit that holds it is durable.
 //
 // Why not gRPC's own threads: the callback API runs every handler on its
 // "nexting" threads, of which there are max(2, cores / 2). A push blocks its
 // thread until the group commit that holds it is durable; with two such
 // threads, two pushes were in flight at any moment, so 200 tablets syncing at
 // once made ~100 commits one after the other, and every pull queued behind
-// them. Handing the work to this pool keeps gRPC's threads for the network
-// and lets as many pushes as there are pool threads meet in one commit.
+// them. Handing pushes to this pool keeps gRPC's threads for the network
+// and pulls, and lets as many pushes as there are pool threads meet in one
+// commit.
 #ifndef INSPECTSYNC_SERVER_EXECUTOR_H_
 #define INSPECTSYNC_SERVER_EXECUTOR_H_
 

@@ -33,8 +33,8 @@ struct ServerOptions {
   EngineOptions engine;
   storage::SqliteStoreOptions store;
   int max_message_bytes = 16 * 1024 * 1024;
-  // Threads for pushes and pull pages (server/executor.h): as many pushes as
-  // this can wait on one group commit together.
+  // Threads for pushes (server/executor.h): as many pushes as this can wait
+  // on one group commit together.
   int storage_threads = 16;
   // Photo evidence. attachments.dir "" = "blobs" beside db_path; its clock
   // is engine.clock (one clock per server).

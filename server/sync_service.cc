@@ -56,26 +56,23 @@ class ArenaPushAllocator final : public grpc::MessageAllocator<v1::PushRequest, 
 };
 
 // Streams pages one at a time: at most one page is in memory per call,
-// whatever the size of the change set. Pages are read on the storage
-// executor, not on gRPC's threads (see server/executor.h); a page is only
-// asked for once the previous one is written, so at most one task per call
-// is ever queued, and the task is what finishes the call. A page is built as a PullPageOut (the
+// whatever the size of the change set. Pages are read on gRPC's threads: a
+// read never waits for the writer (WAL readers), only, briefly, for one of
+// the reader connections; a hop to the storage executor would add a thread
+// switch to every noop sync for nothing. A page is built as a PullPageOut (the
 // stored bodies moved in, never parsed) and serialized here into the buffer
 // gRPC sends: the bodies are copied once, not parsed and serialized again.
 class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  PullReactor(SyncEngine* engine, Executor* executor, grpc::CallbackServerContext* ctx, v1::PullRequest req,
-              const Caller& caller)
-      : engine_(engine), executor_(executor), ctx_(ctx), req_(std::move(req)) {
-    executor_->Submit([this, caller] {
-      auto plan = engine_->StartPull(req_, caller);
-      if (!plan.ok()) {
-        Finish(ToGrpc(plan.status()));
-        return;
-      }
-      plan_ = std::move(*plan);
-      NextPage();
-    });
+  PullReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, v1::PullRequest req, const Caller& caller)
+      : engine_(engine), ctx_(ctx), req_(std::move(req)) {
+    auto plan = engine_->StartPull(req_, caller);
+    if (!plan.ok()) {
+      Finish(ToGrpc(plan.status()));
+      return;
+    }
+    plan_ = std::move(*plan);
+    NextPage();
   }
 
   void OnWriteDone(bool ok) override {
@@ -87,7 +84,7 @@ class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       Finish(grpc::Status::OK);
       return;
     }
-    executor_->Submit([this] { NextPage(); });
+    NextPage();
   }
 
   void OnDone() override { delete this; }
@@ -113,7 +110,6 @@ class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   SyncEngine* engine_;
-  Executor* executor_;
   grpc::CallbackServerContext* ctx_;
   const v1::PullRequest req_;
   v1::PullPageOut page_;     // reused: its records keep their capacity
@@ -167,7 +163,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* SyncServiceImpl::Pull(grpc::Callback
   grpc::ByteBuffer copy(*req);  // Deserialize consumes its buffer; gRPC owns `req`
   if (grpc::Status st = grpc::SerializationTraits<v1::PullRequest>::Deserialize(&copy, &request); !st.ok())
     return new RefusePull(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the pull request does not parse"));
-  return new PullReactor(engine_, &executor_, ctx, std::move(request), *caller);
+  return new PullReactor(engine_, ctx, std::move(request), *caller);
 }
 
 }  // namespace inspectsync::server

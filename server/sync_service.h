@@ -22,8 +22,8 @@ using SyncServiceBase =
 
 class SyncServiceImpl final : public SyncServiceBase {
  public:
-  // Pushes and pull pages run on `storage_threads` threads of their own
-  // (server/executor.h says why).
+  // Pushes run on `storage_threads` threads of their own (server/executor.h
+  // says why).
   SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator, size_t storage_threads = 16);
 
   grpc::ServerUnaryReactor* Push(grpc::CallbackServerContext* ctx, const v1::PushRequest* req,

@@ -40,7 +40,7 @@ const char* kUsage =
     "  --max-call-s         a pull still streaming after this is ended; the tablet resumes (default 600)\n"
     "  --max-clock-drift-s  how far ahead a tablet's clock may be (default 900)\n"
     "  --grace-s            on SIGTERM, how long in-flight calls may finish (default 10)\n"
-    "  --storage-threads    threads for pushes and pull pages: as many pushes as this share one\n"
+    "  --storage-threads    threads that run pushes: as many pushes as this can share one\n"
     "                       commit when tablets sync at once (default 16, 1..1024)\n"
     "photo evidence (issue 7):\n"
     "  --blob-dir           where photos are stored, by SHA-256 (default: blobs/ beside --db)\n"
