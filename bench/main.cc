@@ -53,6 +53,7 @@ const char* kUsage =
     "  --no-limits        skip the raw SQLite / gRPC limit measurements (ratios become null)\n"
     "  --delta-n LIST     dataset sizes of the delta scenario (default 10000,1000000)\n"
     "  --fanin-tablets T  tablets syncing at once (default 200)\n"
+    "  --limit-page-bytes B  SQLite page size of the raw SQLite limits (default: SQLite's, as the product)\n"
     "  --fanin-changes C  findings each fanin tablet captures or edits per round (default 1)\n"
     "  --fanin-unscoped   fanin tablets are all the office's (each pulls everyone's changes)\n"
     "  --noop-rounds R    syncs per noop run (default 500)\n"
@@ -87,6 +88,7 @@ struct Options {
   int noop_rounds = 500;
   int delta_rounds = 20;
   int unary_rounds = 2000;
+  int limit_page_bytes = 0;  // SQLite page size of the raw SQLite limits (0: SQLite's default, as the product)
   uint64_t seed = 1;
   std::string dir;
   std::string server_binary = INSPECTSYNC_SERVER_BINARY;
@@ -477,7 +479,8 @@ class Orchestrator {
       auto runs = Repeat([&](int r) {
         std::string d = RunDir("limit-sqlite", r);
         RoleRun rr = RunRole({"--role", "limit-sqlite", "--dir", d, "--n", std::to_string(o_.n), "--batch",
-                              std::to_string(kPushBatch), "--seed", std::to_string(o_.seed)},
+                              std::to_string(kPushBatch), "--seed", std::to_string(o_.seed), "--page-bytes",
+                              std::to_string(o_.limit_page_bytes)},
                              ServerKind::kNone, "");
         RemoveDir(d);
         return rr;
@@ -745,6 +748,7 @@ int Main(int argc, char** argv) {
   o.insecure = args.Has("insecure");
   o.seed = static_cast<uint64_t>(args.GetInt("seed", 1));
   o.fanin_tablets = static_cast<int>(args.GetInt("fanin-tablets", o.fanin_tablets));
+  o.limit_page_bytes = static_cast<int>(args.GetInt("limit-page-bytes", 0));
   o.fanin_per = static_cast<int>(args.GetInt("fanin-changes", o.fanin_per));
   o.fanin_unscoped = args.Has("fanin-unscoped");
   o.noop_rounds = static_cast<int>(args.GetInt("noop-rounds", o.noop_rounds));

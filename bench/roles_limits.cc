@@ -60,7 +60,10 @@ int RunSqliteLimitRole(const Args& a) {
   rows.reserve(n);
   for (size_t i = 0; i < n; ++i) rows.emplace_back(ids.NewUuidV7(), MakeFinding(rng).SerializeAsString());
 
+  // Another page size shows how much of a floor is the layout (before WAL mode: it fixes the size).
+  std::string page_size = a.GetInt("page-bytes", 0) > 0 ? "PRAGMA page_size=" + std::to_string(a.GetInt("page-bytes", 0)) : "";
   SQLite::Database db(dir + "/limit.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
+  if (!page_size.empty()) db.exec(page_size);
   db.exec("PRAGMA journal_mode=WAL");
   db.exec("PRAGMA synchronous=FULL");
   db.exec("CREATE TABLE findings (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID");
@@ -92,6 +95,7 @@ int RunSqliteLimitRole(const Args& a) {
   // row per record, each with its index (no body written twice, no ledger).
   SQLite::Database shaped(dir + "/limit-shaped.db",
                           SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
+  if (!page_size.empty()) shaped.exec(page_size);
   shaped.exec("PRAGMA journal_mode=WAL");
   shaped.exec("PRAGMA synchronous=FULL");
   shaped.exec(
