@@ -504,11 +504,10 @@ class DeviceStore::Impl {
     return q->exec() > 0;
   }
 
-  // One pull page in one transaction: `store_records` upserts the page's
-  // records and folds their views; then the scope, the cursor and the HLC.
-  // `Page` is v1::PullResponse or v1::PullPageIn (the same fields but records).
-  template <class Page>
-  Status ApplyPage(const Page& page, uint64_t page_hlc, const std::function<void()>& store_records) {
+  // One pull page in one transaction: the page's records (`heads`, what
+  // ScanRecord read of each) upserted and their views folded; then the
+  // scope, the cursor and the HLC.
+  Status ApplyPage(const v1::PullPageIn& page, const std::vector<EncodedRecord>& heads, uint64_t page_hlc) {
     uint64_t new_hlc = std::max(hlc, page_hlc);
     // The cursor never moves back: a stale or reordered page must not make the
     // device fetch (or worse, skip) changes again.
@@ -527,7 +526,21 @@ class DeviceStore::Impl {
     INSPECTSYNC_RETURN_IF_ERROR(Guard("store pull page", [&]() -> Status {
       DeferredCommit no_fsync(*this);  // durable at MakeDurable(): the server sends a lost page again
       SQLite::Transaction txn(*db, SQLite::TransactionBehavior::IMMEDIATE);
-      store_records();
+      v1::Record parsed;
+      for (int i = 0; i < page.records_size(); ++i) {
+        const EncodedRecord& h = heads[static_cast<size_t>(i)];
+        if (h.collection.empty() || h.id.empty()) continue;
+        // Unchanged server state and an untouched outbox: the view stands.
+        if (!UpsertServer(h.collection, h.id, h.version, h.deleted, page.records(i))) continue;
+        // An empty outbox means no view rows (schema v4): the view of every
+        // record is the server state just stored. An initial sync stops here.
+        if (outbox_rows == 0) continue;
+        // Pending edits to fold over it: only then is the record parsed.
+        if (!parsed.ParseFromString(page.records(i)))
+          throw std::runtime_error("pulled record " + std::string(h.collection) + "/" + std::string(h.id) +
+                                   " does not parse");
+        Recompute(parsed.collection(), parsed.id(), &parsed);
+      }
       if (scope_changed) {
         ApplyScope(page.scope(), &evict_next);
       } else if (backfilled && !evict_pending) {
@@ -1042,17 +1055,10 @@ StatusOr<PushApplied> DeviceStore::ApplyPushResults(const std::vector<v1::Mutati
 }
 
 Status DeviceStore::ApplyPullPage(const v1::PullResponse& page, uint64_t hlc) {
-  return impl_->ApplyPage(page, hlc, [&] {
-    for (const v1::Record& rec : page.records()) {
-      if (rec.collection().empty() || rec.id().empty()) continue;
-      // Unchanged server state and an untouched outbox: the view stands.
-      if (!impl_->UpsertServer(rec)) continue;
-      // An empty outbox means no view rows (schema v4): the view of every
-      // record is the server state just stored. An initial sync stops here.
-      if (impl_->outbox_rows == 0) continue;
-      impl_->Recompute(rec.collection(), rec.id(), &rec);
-    }
-  });
+  // The same bytes as a PullPageIn (the two encode alike): one way to store a page.
+  v1::PullPageIn encoded;
+  if (!encoded.ParseFromString(page.SerializeAsString())) return Internal("a pull page does not re-encode");
+  return ApplyPullPage(encoded, hlc);
 }
 
 Status DeviceStore::ApplyPullPage(const v1::PullPageIn& page, uint64_t hlc) {
@@ -1066,23 +1072,7 @@ Status DeviceStore::ApplyPullPage(const v1::PullPageIn& page, uint64_t hlc) {
       return DataLoss("pull page refused, nothing of it stored: record " + std::to_string(i + 1) + " of " +
                       std::to_string(page.records_size()) + " is not a valid record: " + why);
   }
-  return impl_->ApplyPage(page, hlc, [&] {
-    v1::Record parsed;
-    for (int i = 0; i < page.records_size(); ++i) {
-      const EncodedRecord& h = heads[static_cast<size_t>(i)];
-      if (h.collection.empty() || h.id.empty()) continue;
-      // Unchanged server state and an untouched outbox: the view stands.
-      if (!impl_->UpsertServer(h.collection, h.id, h.version, h.deleted, page.records(i))) continue;
-      // An empty outbox means no view rows (schema v4): the view of every
-      // record is the server state just stored. An initial sync stops here.
-      if (impl_->outbox_rows == 0) continue;
-      // Pending edits to fold over it: only then is the record parsed.
-      if (!parsed.ParseFromString(page.records(i)))
-        throw std::runtime_error("pulled record " + std::string(h.collection) + "/" + std::string(h.id) +
-                                 " does not parse");
-      impl_->Recompute(parsed.collection(), parsed.id(), &parsed);
-    }
-  });
+  return impl_->ApplyPage(page, heads, hlc);
 }
 
 Status DeviceStore::DismissRejected(uint64_t mutation_id) {

@@ -2,6 +2,9 @@
 // one writer at a time anyway) and a small pool of reader connections, which
 // WAL lets run beside the writer on committed snapshots.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -275,21 +278,22 @@ void HlcMsSqlFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 }
 
 // SQL function inspectsync_ledger_batch(result) -> a LedgerBatch holding
-// that one serialized MutationResult, for migration 11: field 1,
-// length-delimited, i.e. a tag byte, the length as a varint, the bytes.
+// that one serialized MutationResult, for migration 11: the bytes wrapped as
+// its `results` field as they are (a row that does not parse stays as it was,
+// and a replay reports it as before).
 void LedgerBatchSqlFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   if (argc != 1) return sqlite3_result_error(ctx, "inspectsync_ledger_batch takes 1 argument", -1);
   const char* p = static_cast<const char*>(sqlite3_value_blob(argv[0]));
-  size_t n = static_cast<size_t>(sqlite3_value_bytes(argv[0]));
-  std::string out(1, '\x0a');
-  for (size_t v = n;; v >>= 7) {
-    if (v < 0x80) {
-      out += static_cast<char>(v);
-      break;
-    }
-    out += static_cast<char>((v & 0x7f) | 0x80);
+  int n = sqlite3_value_bytes(argv[0]);
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.WriteTag(google::protobuf::internal::WireFormatLite::MakeTag(
+        pb::LedgerBatch::kResultsFieldNumber, google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteVarint32(static_cast<uint32_t>(n));
+    if (n > 0) coded.WriteRaw(p, n);
   }
-  if (n > 0) out.append(p, n);
   sqlite3_result_blob(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
@@ -353,7 +357,9 @@ constexpr const char* kGetRecordSql =
 struct WriterStatements {
   explicit WriterStatements(SQLite::Database& db)
       : database(db),
-        get_record(db, "SELECT collection, id, version, deleted, clocks, scope FROM records WHERE collection=? AND id=?"),
+        // kRecordColumns' layout, body and meta left empty: GetRecord reads them from history.
+        get_record(db, "SELECT collection, id, version, deleted, x'', clocks, x'', scope FROM records "
+                       "WHERE collection=? AND id=?"),
         upsert_record(db,
                       "INSERT INTO records(collection, id, version, deleted, body, clocks, meta, last_client, scope) "
                       "VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(collection, id) DO UPDATE SET version=excluded.version, "
@@ -421,13 +427,7 @@ class SqliteWriteTxn : public ServerWriteTxn {
       q.bind(1, collection);
       q.bind(2, id);
       if (!q.executeStep()) return Status::Ok();
-      StoredRecord rec;
-      rec.collection = q.getColumn(0).getString();
-      rec.id = q.getColumn(1).getString();
-      rec.version = static_cast<uint64_t>(q.getColumn(2).getInt64());
-      rec.deleted = q.getColumn(3).getInt() != 0;
-      rec.clocks = Blob(q.getColumn(4));
-      rec.scope = q.getColumn(5).getString();
+      StoredRecord rec = RecordFromRow(q);
       Reset rv{s_.get_version};
       s_.get_version.bind(1, static_cast<int64_t>(rec.version));
       if (s_.get_version.executeStep()) {  // else as the subqueries gave: empty body and meta

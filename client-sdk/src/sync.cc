@@ -226,14 +226,9 @@ Status Transport::PullRaw(const v1::PullRequest& request,
                           const std::function<Status(const v1::PullPageIn&)>& on_page) {
   v1::PullPageIn raw;
   return Pull(request, [&](const v1::PullResponse& page) -> Status {
-    raw.Clear();
-    for (const v1::Record& r : page.records()) r.SerializeToString(raw.add_records());
-    raw.set_next_cursor(page.next_cursor());
-    raw.set_has_more(page.has_more());
-    raw.set_head(page.head());
-    raw.set_server_hlc(page.server_hlc());
-    if (page.has_scope()) *raw.mutable_scope() = page.scope();
-    raw.set_backfill(page.backfill());
+    // The two encode alike: every field, present and future, carries over.
+    if (!raw.ParseFromString(page.SerializeAsString()))
+      return Status(StatusCode::kInternal, "a pull page does not re-encode");
     return on_page(raw);
   });
 }
