@@ -17,6 +17,10 @@ class Clock {
 
 // The real wall clock. Thread-safe. Never destroyed.
 Clock* SystemClock();
+// Milliseconds since an unspecified start, never going backwards: for
+// timeouts, which a wall clock set back or forward must not cut short or
+// stretch. Thread-safe. Never destroyed.
+Clock* SteadyClock();
 
 // A clock that only moves when told. Thread-safe.
 class ManualClock : public Clock {

@@ -1,19 +1,11 @@
 #include "core/hlc.h"
 
-#include <chrono>
 #include <cstdio>
 #include <ctime>
 
 namespace inspectsync::core {
 
 namespace {
-class RealClock : public Clock {
- public:
-  int64_t NowMillis() override {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-  }
-};
 
 // Next timestamp after `floor` given wall time `wall`.
 uint64_t Advance(uint64_t floor, int64_t wall) {
@@ -23,11 +15,6 @@ uint64_t Advance(uint64_t floor, int64_t wall) {
   return floor + 1;
 }
 }  // namespace
-
-Clock* SystemClock() {
-  static RealClock* clock = new RealClock();
-  return clock;
-}
 
 uint64_t Hlc::Now() {
   std::lock_guard<std::mutex> lock(mu_);

@@ -68,7 +68,7 @@ Scope Scope::FromProto(const v1::ScopeSet& s) {
 }
 
 Status ScopeResolver::RefreshLocked() {
-  auto head = store_->CollectionsHead({"sites", "assignments", "teams"});
+  auto head = store_->CollectionsHead({"sites", "assignments", "teams", "users"});
   if (!head.ok()) return head.status();
   if (built_ && *head == built_at_) return Status::Ok();
   std::unordered_map<std::string, std::vector<Grant>> grants;
@@ -108,10 +108,55 @@ Status ScopeResolver::RefreshLocked() {
     if (!a.user_id().empty()) grants[a.user_id()].push_back(std::move(g));
     return Status::Ok();
   }));
+  std::unordered_map<std::string, Person> people;
+  INSPECTSYNC_RETURN_IF_ERROR(store_->ScanCollection("users", [&](const storage::StoredRecord& r) -> Status {
+    v1::User u;
+    if (!u.ParseFromString(r.body)) return DataLoss("stored user " + r.id + " is corrupt");
+    people[r.id] = Person{u.name(), u.active(), r.deleted, u.role()};
+    return Status::Ok();
+  }));
   grants_ = std::move(grants);
   zone_sites_ = std::move(zone_sites);
+  people_ = std::move(people);
   built_ = true;
   built_at_ = *head;
+  return Status::Ok();
+}
+
+namespace {
+
+// The directory's role as a token names it ("" for none).
+const char* TokenRoleOf(v1::Role role) {
+  switch (role) {
+    case v1::INSPECTOR: return "inspector";
+    case v1::ZONE_DIRECTOR: return "zone_director";
+    case v1::OFFICE: return "office";
+    case v1::INTEGRATION: return "integration";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+Status ScopeResolver::CheckUser(Role role, const std::string& user) {
+  if (role == Role::kSystem) return Status::Ok();
+  std::lock_guard<std::mutex> lock(mu_);
+  INSPECTSYNC_RETURN_IF_ERROR(RefreshLocked());
+  auto it = people_.find(user);
+  if (it == people_.end()) return Status::Ok();
+  const Person& p = it->second;
+  const std::string who = (p.name.empty() ? std::string("user") : p.name) + " (" + user + ")";
+  if (p.deleted)
+    return Status(StatusCode::kPermissionDenied,
+                  who + " was removed from the office's user directory; their tokens no longer work");
+  if (!p.active)
+    return Status(StatusCode::kPermissionDenied,
+                  who + " is deactivated in the office's user directory; the office can reactivate the account");
+  const std::string directory_role = TokenRoleOf(p.role);
+  if (!directory_role.empty() && directory_role != RoleName(role))
+    return Status(StatusCode::kPermissionDenied, "this token grants the role " + std::string(RoleName(role)) + ", but " +
+                                                     who + " is " + directory_role +
+                                                     " in the office's user directory now; sign in again for a new token");
   return Status::Ok();
 }
 

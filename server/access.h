@@ -23,6 +23,7 @@
 
 #include "core/schema.h"
 #include "inspectsync/status.h"
+#include "inspectsync/v1/records.pb.h"
 #include "inspectsync/v1/sync.pb.h"
 #include "storage/server_store.h"
 
@@ -57,9 +58,10 @@ struct Scope {
   static Scope FromProto(const v1::ScopeSet& s);
 };
 
-// Computes callers' scopes from the store's sites and assignments. It keeps
-// an index of them in memory, rebuilt when any of those records changed
-// (one indexed MAX per call to notice), so a pull costs no scan.
+// Computes callers' scopes from the store's sites and assignments, and
+// whether the office's user directory lets a caller in. It keeps an index of
+// them in memory, rebuilt when any of those records changed (one indexed MAX
+// per call to notice), so a call costs no scan.
 //
 // Thread-safe.
 class ScopeResolver {
@@ -68,12 +70,25 @@ class ScopeResolver {
 
   StatusOr<Scope> Resolve(Role role, const std::string& user, int64_t now_ms);
 
+  // Whether the users directory lets `user` in with `role` (a token's):
+  // PERMISSION_DENIED, naming the person, if their record is deactivated,
+  // deleted, or holds another role than the token grants (a token is bound
+  // to the role the user had when it was issued). A user without a record
+  // is let in: the office's first tokens come before any directory.
+  Status CheckUser(Role role, const std::string& user);
+
  private:
   struct Grant {
     std::string key;       // site or zone id
     bool zone = false;
     int64_t starts_at_ms = 0;
     int64_t ends_at_ms = 0;  // 0: open-ended
+  };
+  struct Person {
+    std::string name;
+    bool active = false;
+    bool deleted = false;
+    v1::Role role = v1::ROLE_UNSPECIFIED;
   };
   Status RefreshLocked();
 
@@ -83,6 +98,7 @@ class ScopeResolver {
   uint64_t built_at_ = 0;  // CollectionsHead of sites + assignments + teams when built
   std::unordered_map<std::string, std::vector<Grant>> grants_;            // user -> grants
   std::unordered_map<std::string, std::vector<std::string>> zone_sites_;  // zone -> live sites
+  std::unordered_map<std::string, Person> people_;                        // user id -> directory entry
 };
 
 }  // namespace inspectsync::server

@@ -1,22 +1,26 @@
 #include "server/attachment_service.h"
 
-#include "server/sync_service.h"
-
 namespace inspectsync::server {
 
 namespace {
 
+constexpr std::string_view kUpload = "AttachmentService/Upload";
+
 // Reads the upload message by message: the first opens the engine's Upload,
-// every one appends its data; the end of the stream finishes it.
-class UploadReactor final : public grpc::ServerReadReactor<v1::UploadChunk> {
+// every one appends its data; the end of the stream finishes it. Each
+// message re-admits the caller; the StreamGuard cancels an upload whose
+// client stops sending for --stall-timeout-s.
+class UploadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  UploadReactor(AttachmentEngine* engine, grpc::CallbackServerContext* ctx, v1::UploadResult* resp, Caller caller,
-                uint32_t max_chunk_bytes)
-      : engine_(engine), ctx_(ctx), resp_(resp), caller_(std::move(caller)), max_chunk_bytes_(max_chunk_bytes) {
-    StartRead(&chunk_);
+  UploadReactor(AttachmentEngine* engine, grpc::CallbackServerContext* ctx, grpc::ByteBuffer* resp,
+                std::unique_ptr<StreamCall> call, Caller caller, uint32_t max_chunk_bytes)
+      : engine_(engine), ctx_(ctx), resp_(resp), call_(std::move(call)), caller_(std::move(caller)),
+        max_chunk_bytes_(max_chunk_bytes) {
+    Read();
   }
 
   void OnReadDone(bool ok) override {
+    call_->EndRead();
     if (!ok) {
       // Cancelled or cut: the engine keeps what arrived (Upload destroyed
       // without Finish). A clean half-close finishes the upload.
@@ -25,33 +29,44 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadChunk> {
         return End(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                 "an upload needs at least one message, the first carrying meta"));
       auto result = upload_->Finish();
-      if (result.ok()) *resp_ = std::move(*result);
-      return End(ToGrpc(result.status()));
+      Status st = result.ok() ? SerializeMessage(*result, resp_) : result.status();
+      return End(ToGrpc(st));
     }
-    if (chunk_.data().size() > max_chunk_bytes_)
+    v1::UploadChunk chunk;
+    Status st = call_->Check();
+    if (st.ok()) st = ParseRequest(ctx_, caller_, kUpload, raw_, &chunk);
+    if (!st.ok()) return End(ToGrpc(st));
+    if (chunk.data().size() > max_chunk_bytes_)
       return End(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                              "a message carries " + std::to_string(chunk_.data().size()) +
+                              "a message carries " + std::to_string(chunk.data().size()) +
                                   " bytes of data; chunk_bytes allows " + std::to_string(max_chunk_bytes_)));
     if (!upload_) {
-      if (!chunk_.has_meta())
+      if (!chunk.has_meta())
         return End(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first upload message must carry meta"));
-      auto upload = engine_->BeginUpload(caller_, chunk_.meta(), chunk_.offset());
+      auto upload = engine_->BeginUpload(caller_, chunk.meta(), chunk.offset());
       if (!upload.ok()) return End(ToGrpc(upload.status()));
       upload_ = std::move(*upload);
-    } else if (chunk_.has_meta() || chunk_.offset() != 0) {
+    } else if (chunk.has_meta() || chunk.offset() != 0) {
       return End(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                               "meta and offset belong in the first upload message only"));
     }
-    if (!chunk_.data().empty()) {
-      Status st = upload_->Append(chunk_.data());
-      if (!st.ok()) return End(ToGrpc(st));
+    if (!chunk.data().empty()) {
+      if (Status appended = upload_->Append(chunk.data()); !appended.ok()) return End(ToGrpc(appended));
     }
-    StartRead(&chunk_);
+    Read();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    call_->Close();
+    delete this;
+  }
 
  private:
+  void Read() {
+    call_->BeginRead();
+    StartRead(&raw_);
+  }
+
   void End(const grpc::Status& s) {
     upload_.reset();  // releases the hash before the client hears back, so a retry is not ABORTED
     Finish(s);
@@ -59,80 +74,84 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadChunk> {
 
   AttachmentEngine* engine_;
   grpc::CallbackServerContext* ctx_;
-  v1::UploadResult* resp_;
+  grpc::ByteBuffer* resp_;
+  std::unique_ptr<StreamCall> call_;
   Caller caller_;
   uint32_t max_chunk_bytes_;
-  v1::UploadChunk chunk_;
+  grpc::ByteBuffer raw_;
   std::unique_ptr<AttachmentEngine::Upload> upload_;
 };
 
 // Writes one chunk at a time: a download holds one chunk in memory.
-class DownloadReactor final : public grpc::ServerWriteReactor<v1::DownloadChunk> {
+class DownloadReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  DownloadReactor(grpc::CallbackServerContext* ctx, std::unique_ptr<AttachmentEngine::DownloadStream> stream)
-      : ctx_(ctx), stream_(std::move(stream)) {
+  DownloadReactor(grpc::CallbackServerContext* ctx, std::unique_ptr<StreamCall> call,
+                  std::unique_ptr<AttachmentEngine::DownloadStream> stream)
+      : ctx_(ctx), call_(std::move(call)), stream_(std::move(stream)) {
     Next();
   }
 
   void OnWriteDone(bool ok) override {
+    call_->EndWrite();
     if (!ok) return Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the client went away during the download"));
     Next();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    call_->Close();
+    delete this;
+  }
 
  private:
   void Next() {
     if (ctx_->IsCancelled()) return Finish(grpc::Status::CANCELLED);
+    if (Status st = call_->Check(); !st.ok()) return Finish(ToGrpc(st));
     auto more = stream_->Next(&chunk_);
     if (!more.ok()) return Finish(ToGrpc(more.status()));
     if (!*more) return Finish(grpc::Status::OK);
-    StartWrite(&chunk_);
+    Status st = SerializeMessage(chunk_, &buffer_);
+    if (st.ok()) st = call_->BeginWrite(buffer_);
+    if (!st.ok()) return Finish(ToGrpc(st));
+    StartWrite(&buffer_);
   }
 
   grpc::CallbackServerContext* ctx_;
+  std::unique_ptr<StreamCall> call_;
   std::unique_ptr<AttachmentEngine::DownloadStream> stream_;
   v1::DownloadChunk chunk_;
-};
-
-template <typename Base>
-class Refuse final : public Base {
- public:
-  explicit Refuse(const grpc::Status& s) { this->Finish(s); }
-  void OnDone() override { delete this; }
+  grpc::ByteBuffer buffer_;
 };
 
 }  // namespace
 
-grpc::ServerReadReactor<v1::UploadChunk>* AttachmentServiceImpl::Upload(grpc::CallbackServerContext* ctx,
-                                                                       v1::UploadResult* resp) {
-  auto caller = Authenticate(authenticator_, ctx);
-  if (!caller.ok()) return new Refuse<grpc::ServerReadReactor<v1::UploadChunk>>(ToGrpc(caller.status()));
-  return new UploadReactor(engine_, ctx, resp, std::move(*caller), max_chunk_bytes_);
+grpc::ServerReadReactor<grpc::ByteBuffer>* AttachmentServiceImpl::Upload(grpc::CallbackServerContext* ctx,
+                                                                        grpc::ByteBuffer* resp) {
+  Caller caller;
+  auto call = StreamCall::Open(env_, ctx, kUpload, nullptr, /*bounded=*/true, &caller);
+  if (!call.ok()) return new RefuseCall<grpc::ServerReadReactor<grpc::ByteBuffer>>(ToGrpc(call.status()));
+  return new UploadReactor(engine_, ctx, resp, std::move(*call), std::move(caller), max_chunk_bytes_);
 }
 
-grpc::ServerUnaryReactor* AttachmentServiceImpl::Status(grpc::CallbackServerContext* ctx,
-                                                        const v1::AttachmentStatusRequest* req,
-                                                        v1::AttachmentStatusResponse* resp) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto caller = Authenticate(authenticator_, ctx);
-  if (!caller.ok()) {
-    reactor->Finish(ToGrpc(caller.status()));
-    return reactor;
-  }
-  auto status = engine_->Status(*caller, req->sha256());
-  if (status.ok()) *resp = std::move(*status);
-  reactor->Finish(ToGrpc(status.status()));
-  return reactor;
+grpc::ServerUnaryReactor* AttachmentServiceImpl::Status(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                        grpc::ByteBuffer* resp) {
+  return HandleUnary<v1::AttachmentStatusRequest, v1::AttachmentStatusResponse>(
+      env_, ctx, req, resp, "AttachmentService/Status", nullptr,
+      [&](const Caller& caller, const v1::AttachmentStatusRequest& r) { return engine_->Status(caller, r.sha256()); });
 }
 
-grpc::ServerWriteReactor<v1::DownloadChunk>* AttachmentServiceImpl::Download(grpc::CallbackServerContext* ctx,
-                                                                            const v1::DownloadRequest* req) {
-  auto caller = Authenticate(authenticator_, ctx);
-  if (!caller.ok()) return new Refuse<grpc::ServerWriteReactor<v1::DownloadChunk>>(ToGrpc(caller.status()));
-  auto stream = engine_->BeginDownload(*caller, *req);
-  if (!stream.ok()) return new Refuse<grpc::ServerWriteReactor<v1::DownloadChunk>>(ToGrpc(stream.status()));
-  return new DownloadReactor(ctx, std::move(*stream));
+grpc::ServerWriteReactor<grpc::ByteBuffer>* AttachmentServiceImpl::Download(grpc::CallbackServerContext* ctx,
+                                                                           const grpc::ByteBuffer* req) {
+  using Refuse = RefuseCall<grpc::ServerWriteReactor<grpc::ByteBuffer>>;
+  constexpr std::string_view kMethod = "AttachmentService/Download";
+  Caller caller;
+  auto call = StreamCall::Open(env_, ctx, kMethod, nullptr, /*bounded=*/true, &caller);
+  if (!call.ok()) return new Refuse(ToGrpc(call.status()));
+  v1::DownloadRequest request;
+  if (inspectsync::Status st = ParseRequest(ctx, caller, kMethod, *req, &request); !st.ok())
+    return new Refuse(ToGrpc(st));
+  auto stream = engine_->BeginDownload(caller, request);
+  if (!stream.ok()) return new Refuse(ToGrpc(stream.status()));
+  return new DownloadReactor(ctx, std::move(*call), std::move(*stream));
 }
 
 }  // namespace inspectsync::server

@@ -8,6 +8,10 @@
 // so far as the partial upload that Status reports; a client that half-closes
 // early gets INVALID_ARGUMENT saying where to resume, and keeps them too.
 //
+// Raw methods (server/rpc.h says why). Uploads and downloads are streams
+// under the StreamGuard: counted per caller, cut when the client stops
+// sending or reading, re-admitted before every message.
+//
 // Thread-safety: calls run concurrently; the engine is thread-safe.
 #ifndef INSPECTSYNC_SERVER_ATTACHMENT_SERVICE_H_
 #define INSPECTSYNC_SERVER_ATTACHMENT_SERVICE_H_
@@ -16,24 +20,31 @@
 
 #include "inspectsync/v1/attachments.grpc.pb.h"
 #include "server/attachments.h"
-#include "server/auth/authenticator.h"
+#include "server/rpc.h"
 
 namespace inspectsync::server {
 
-class AttachmentServiceImpl final : public v1::AttachmentService::CallbackService {
- public:
-  AttachmentServiceImpl(AttachmentEngine* engine, auth::Authenticator* authenticator, uint32_t max_chunk_bytes)
-      : engine_(engine), authenticator_(authenticator), max_chunk_bytes_(max_chunk_bytes) {}
+using AttachmentServiceBase = v1::AttachmentService::WithRawCallbackMethod_Upload<
+    v1::AttachmentService::WithRawCallbackMethod_Status<
+        v1::AttachmentService::WithRawCallbackMethod_Download<v1::AttachmentService::Service>>>;
 
-  grpc::ServerReadReactor<v1::UploadChunk>* Upload(grpc::CallbackServerContext* ctx, v1::UploadResult* resp) override;
-  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::AttachmentStatusRequest* req,
-                                   v1::AttachmentStatusResponse* resp) override;
-  grpc::ServerWriteReactor<v1::DownloadChunk>* Download(grpc::CallbackServerContext* ctx,
-                                                        const v1::DownloadRequest* req) override;
+class AttachmentServiceImpl final : public AttachmentServiceBase {
+ public:
+  AttachmentServiceImpl(AttachmentEngine* engine, RpcEnv env, uint32_t max_chunk_bytes)
+      : engine_(engine), env_(env), max_chunk_bytes_(max_chunk_bytes) {}
+
+  // UploadChunk messages in, an UploadResult out.
+  grpc::ServerReadReactor<grpc::ByteBuffer>* Upload(grpc::CallbackServerContext* ctx, grpc::ByteBuffer* resp) override;
+  // AttachmentStatusRequest in, AttachmentStatusResponse out.
+  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                   grpc::ByteBuffer* resp) override;
+  // DownloadRequest in, DownloadChunk messages out.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Download(grpc::CallbackServerContext* ctx,
+                                                       const grpc::ByteBuffer* req) override;
 
  private:
   AttachmentEngine* engine_;
-  auth::Authenticator* authenticator_;
+  RpcEnv env_;
   uint32_t max_chunk_bytes_;
 };
 

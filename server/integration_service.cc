@@ -1,7 +1,6 @@
 #include "server/integration_service.h"
 
 #include "server/access.h"
-#include "server/sync_service.h"
 
 namespace inspectsync::server {
 
@@ -13,21 +12,6 @@ Status CheckIntegrationCaller(const Caller& caller) {
   return Status(StatusCode::kPermissionDenied,
                 "the integration service is for the office and its systems (roles office and integration); "
                 "this token's role is " + caller.role);
-}
-
-StatusOr<Caller> IntegrationServiceImpl::Admit(grpc::CallbackServerContext* ctx) {
-  auto caller = Authenticate(authenticator_, ctx);
-  if (!caller.ok()) return caller.status();
-  INSPECTSYNC_RETURN_IF_ERROR(CheckIntegrationCaller(*caller));
-  return caller;
-}
-
-grpc::ServerUnaryReactor* IntegrationServiceImpl::Unary(grpc::CallbackServerContext* ctx,
-                                                        const std::function<Status(const Caller&)>& fn) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto caller = Admit(ctx);
-  reactor->Finish(ToGrpc(caller.ok() ? fn(*caller) : caller.status()));
-  return reactor;
 }
 
 }  // namespace inspectsync::server

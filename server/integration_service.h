@@ -10,6 +10,7 @@
 // The methods are defined in integration_service_<part>.cc beside each.
 //
 // Every call needs a token of role office or integration (CheckIntegrationCaller).
+// Its methods are raw (server/rpc.h says why).
 //
 // Thread-safety: calls run concurrently; everything behind them is thread-safe.
 #ifndef INSPECTSYNC_SERVER_INTEGRATION_SERVICE_H_
@@ -18,7 +19,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "inspectsync/v1/integration.grpc.pb.h"
-#include "server/auth/authenticator.h"
+#include "server/rpc.h"
 #include "server/sync_engine.h"
 
 namespace inspectsync::server {
@@ -30,58 +31,58 @@ class Webhooks;
 // in-process caller without a role).
 Status CheckIntegrationCaller(const Caller& caller);
 
-class IntegrationServiceImpl final : public v1::IntegrationService::CallbackService {
+// Every method raw (server/rpc.h says why); each comment below names the
+// messages its bytes carry.
+namespace integration_raw {
+using S = v1::IntegrationService;
+using Base = S::WithRawCallbackMethod_WatchChanges<S::WithRawCallbackMethod_AckCursor<
+    S::WithRawCallbackMethod_ListConsumers<S::WithRawCallbackMethod_ListFindings<
+        S::WithRawCallbackMethod_ExportFindings<S::WithRawCallbackMethod_Import<S::WithRawCallbackMethod_Summary<
+            S::WithRawCallbackMethod_ListConflicts<S::WithRawCallbackMethod_ResolveConflict<
+                S::WithRawCallbackMethod_CreateWebhook<S::WithRawCallbackMethod_ListWebhooks<
+                    S::WithRawCallbackMethod_DeleteWebhook<S::WithRawCallbackMethod_ListDeliveries<
+                        S::WithRawCallbackMethod_RedeliverEvent<S::Service>>>>>>>>>>>>>>;
+}  // namespace integration_raw
+
+class IntegrationServiceImpl final : public integration_raw::Base {
  public:
-  IntegrationServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator, ChangeFeed* feed,
-                         Webhooks* webhooks)
-      : engine_(engine), authenticator_(authenticator), feed_(feed), webhooks_(webhooks) {}
+  IntegrationServiceImpl(SyncEngine* engine, RpcEnv env, ChangeFeed* feed, Webhooks* webhooks)
+      : engine_(engine), env_(env), feed_(feed), webhooks_(webhooks) {}
+
+  using Bytes = grpc::ByteBuffer;
+  using Ctx = grpc::CallbackServerContext;
 
   // integration_service_feed.cc
-  grpc::ServerWriteReactor<v1::ChangeBatch>* WatchChanges(grpc::CallbackServerContext* ctx,
-                                                          const v1::WatchRequest* req) override;
-  grpc::ServerUnaryReactor* AckCursor(grpc::CallbackServerContext* ctx, const v1::AckCursorRequest* req,
-                                      v1::ConsumerCursor* resp) override;
-  grpc::ServerUnaryReactor* ListConsumers(grpc::CallbackServerContext* ctx, const v1::ListConsumersRequest* req,
-                                          v1::ConsumerList* resp) override;
+  grpc::ServerWriteReactor<Bytes>* WatchChanges(Ctx* ctx, const Bytes* req) override;  // WatchRequest -> ChangeBatch*
+  grpc::ServerUnaryReactor* AckCursor(Ctx* ctx, const Bytes* req, Bytes* resp) override;  // -> ConsumerCursor
+  grpc::ServerUnaryReactor* ListConsumers(Ctx* ctx, const Bytes* req, Bytes* resp) override;  // -> ConsumerList
 
   // integration_service_findings.cc
-  grpc::ServerUnaryReactor* ListFindings(grpc::CallbackServerContext* ctx, const v1::FindingQuery* req,
-                                         v1::FindingPage* resp) override;
-  grpc::ServerWriteReactor<v1::ExportChunk>* ExportFindings(grpc::CallbackServerContext* ctx,
-                                                            const v1::ExportRequest* req) override;
-  grpc::ServerUnaryReactor* Import(grpc::CallbackServerContext* ctx, const v1::ImportRequest* req,
-                                   v1::ImportResponse* resp) override;
-  grpc::ServerUnaryReactor* Summary(grpc::CallbackServerContext* ctx, const v1::SummaryRequest* req,
-                                    v1::SummaryReport* resp) override;
+  grpc::ServerUnaryReactor* ListFindings(Ctx* ctx, const Bytes* req, Bytes* resp) override;  // FindingQuery -> FindingPage
+  grpc::ServerWriteReactor<Bytes>* ExportFindings(Ctx* ctx, const Bytes* req) override;  // ExportRequest -> ExportChunk*
+  grpc::ServerUnaryReactor* Import(Ctx* ctx, const Bytes* req, Bytes* resp) override;  // -> ImportResponse
+  grpc::ServerUnaryReactor* Summary(Ctx* ctx, const Bytes* req, Bytes* resp) override;  // -> SummaryReport
 
   // integration_service_conflicts.cc
-  grpc::ServerUnaryReactor* ListConflicts(grpc::CallbackServerContext* ctx, const v1::ConflictQuery* req,
-                                          v1::ConflictPage* resp) override;
-  grpc::ServerUnaryReactor* ResolveConflict(grpc::CallbackServerContext* ctx, const v1::ResolveConflictRequest* req,
-                                            v1::ResolveConflictResponse* resp) override;
+  grpc::ServerUnaryReactor* ListConflicts(Ctx* ctx, const Bytes* req, Bytes* resp) override;  // ConflictQuery -> ConflictPage
+  grpc::ServerUnaryReactor* ResolveConflict(Ctx* ctx, const Bytes* req, Bytes* resp) override;
 
   // integration_service_webhooks.cc
-  grpc::ServerUnaryReactor* CreateWebhook(grpc::CallbackServerContext* ctx, const v1::CreateWebhookRequest* req,
-                                          v1::Webhook* resp) override;
-  grpc::ServerUnaryReactor* ListWebhooks(grpc::CallbackServerContext* ctx, const v1::ListWebhooksRequest* req,
-                                         v1::WebhookList* resp) override;
-  grpc::ServerUnaryReactor* DeleteWebhook(grpc::CallbackServerContext* ctx, const v1::DeleteWebhookRequest* req,
-                                          v1::Webhook* resp) override;
-  grpc::ServerUnaryReactor* ListDeliveries(grpc::CallbackServerContext* ctx, const v1::ListDeliveriesRequest* req,
-                                           v1::DeliveryList* resp) override;
-  grpc::ServerUnaryReactor* RedeliverEvent(grpc::CallbackServerContext* ctx, const v1::RedeliverRequest* req,
-                                           v1::Delivery* resp) override;
+  grpc::ServerUnaryReactor* CreateWebhook(Ctx* ctx, const Bytes* req, Bytes* resp) override;  // -> Webhook
+  grpc::ServerUnaryReactor* ListWebhooks(Ctx* ctx, const Bytes* req, Bytes* resp) override;   // -> WebhookList
+  grpc::ServerUnaryReactor* DeleteWebhook(Ctx* ctx, const Bytes* req, Bytes* resp) override;  // -> Webhook
+  grpc::ServerUnaryReactor* ListDeliveries(Ctx* ctx, const Bytes* req, Bytes* resp) override; // -> DeliveryList
+  grpc::ServerUnaryReactor* RedeliverEvent(Ctx* ctx, const Bytes* req, Bytes* resp) override; // -> Delivery
 
  private:
-  // Authenticates the call and checks its role; UNAUTHENTICATED or
-  // PERMISSION_DENIED otherwise.
-  StatusOr<Caller> Admit(grpc::CallbackServerContext* ctx);
-  // Finishes a unary call: authenticates, runs `fn` for an admitted caller.
-  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx,
-                                  const std::function<Status(const Caller&)>& fn);
+  // A unary method of this service: office or integration callers only.
+  template <class Req, class Resp, class Fn>
+  grpc::ServerUnaryReactor* Unary(Ctx* ctx, const Bytes* req, Bytes* resp, std::string_view method, Fn&& fn) {
+    return HandleUnary<Req, Resp>(env_, ctx, req, resp, method, &CheckIntegrationCaller, std::forward<Fn>(fn));
+  }
 
   SyncEngine* engine_;
-  auth::Authenticator* authenticator_;
+  RpcEnv env_;
   ChangeFeed* feed_;
   Webhooks* webhooks_;
 };

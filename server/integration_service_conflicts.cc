@@ -1,29 +1,21 @@
 // IntegrationService: conflict review (owner: integration_conflicts.h).
 #include "server/integration_conflicts.h"
 #include "server/integration_service.h"
-#include "server/sync_service.h"
 
 namespace inspectsync::server {
 
-grpc::ServerUnaryReactor* IntegrationServiceImpl::ListConflicts(grpc::CallbackServerContext* ctx,
-                                                                const v1::ConflictQuery* req, v1::ConflictPage* resp) {
-  return Unary(ctx, [&](const Caller& caller) -> Status {
-    auto page = server::ListConflicts(engine_, caller, *req);
-    if (!page.ok()) return page.status();
-    *resp = std::move(*page);
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* IntegrationServiceImpl::ListConflicts(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Unary<v1::ConflictQuery, v1::ConflictPage>(
+      ctx, req, resp, "IntegrationService/ListConflicts",
+      [&](const Caller& caller, const v1::ConflictQuery& q) { return server::ListConflicts(engine_, caller, q); });
 }
 
-grpc::ServerUnaryReactor* IntegrationServiceImpl::ResolveConflict(grpc::CallbackServerContext* ctx,
-                                                                  const v1::ResolveConflictRequest* req,
-                                                                  v1::ResolveConflictResponse* resp) {
-  return Unary(ctx, [&](const Caller& caller) -> Status {
-    auto out = server::ResolveConflict(engine_, caller, *req);
-    if (!out.ok()) return out.status();
-    *resp = std::move(*out);
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* IntegrationServiceImpl::ResolveConflict(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Unary<v1::ResolveConflictRequest, v1::ResolveConflictResponse>(
+      ctx, req, resp, "IntegrationService/ResolveConflict",
+      [&](const Caller& caller, const v1::ResolveConflictRequest& r) {
+        return server::ResolveConflict(engine_, caller, r);
+      });
 }
 
 }  // namespace inspectsync::server

@@ -5,29 +5,32 @@
 // dispatcher (a commit, a heartbeat, or the server's shutdown) and returns.
 // Exactly one of {a write in flight, a pending wait, a read} is active at a
 // time, so the reactor's own state needs its lock only against OnCancel.
+//
+// Every step — a batch, a heartbeat — re-admits the caller, so a watch ends
+// (UNAUTHENTICATED / PERMISSION_DENIED) within a heartbeat of its token
+// being revoked or expiring, its key removed, or its user deactivated; a
+// watcher that stops reading is cut by the StreamGuard. Watches are not
+// bounded in time (they follow the feed for as long as the client wants).
 #include <optional>
 
 #include "server/change_feed.h"
 #include "server/integration_service.h"
-#include "server/sync_service.h"
 
 namespace inspectsync::server {
 
 namespace {
 
-class RefuseWatch : public grpc::ServerWriteReactor<v1::ChangeBatch> {
- public:
-  explicit RefuseWatch(const grpc::Status& s) { Finish(s); }
-  void OnDone() override { delete this; }
-};
+constexpr std::string_view kWatch = "IntegrationService/WatchChanges";
 
-class WatchReactor : public grpc::ServerWriteReactor<v1::ChangeBatch> {
+class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  WatchReactor(ChangeFeed* feed, Watch watch) : feed_(feed), watch_(std::move(watch)) {}
+  WatchReactor(ChangeFeed* feed, std::unique_ptr<StreamCall> call, Watch watch)
+      : feed_(feed), call_(std::move(call)), watch_(std::move(watch)) {}
 
   void Begin() { Step(false); }
 
   void OnWriteDone(bool ok) override {
+    call_->EndWrite();
     if (!ok) return End(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away"));
     if (watch_.done()) return End(grpc::Status::OK);
     Step(false);
@@ -48,7 +51,10 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::ChangeBatch> {
     if (end) End(grpc::Status::CANCELLED);
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    call_->Close();
+    delete this;
+  }
 
  private:
   // Reads the next batch and writes it, or waits when there is nothing new.
@@ -56,6 +62,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::ChangeBatch> {
   void Step(bool heartbeat) {
     if (Cancelled()) return End(grpc::Status::CANCELLED);
     if (feed_->stopped()) return End(ShuttingDown());
+    if (Status st = call_->Check(); !st.ok()) return End(ToGrpc(st));
     auto batch = feed_->Next(&watch_);
     if (!batch.ok()) return End(ToGrpc(batch.status()));
     bool nothing_new = batch->changes().empty() && batch->caught_up() && told_caught_up_;
@@ -76,8 +83,10 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::ChangeBatch> {
       return;
     }
     told_caught_up_ = batch->caught_up();
-    batch_ = std::move(*batch);
-    StartWrite(&batch_);
+    Status st = SerializeMessage(*batch, &buffer_);
+    if (st.ok()) st = call_->BeginWrite(buffer_);
+    if (!st.ok()) return End(ToGrpc(st));
+    StartWrite(&buffer_);
   }
 
   bool Cancelled() {
@@ -109,8 +118,9 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::ChangeBatch> {
     Finish(s);
   }
   ChangeFeed* feed_;
+  std::unique_ptr<StreamCall> call_;
   Watch watch_;
-  v1::ChangeBatch batch_;
+  grpc::ByteBuffer buffer_;
   bool told_caught_up_ = false;  // the last batch written said caught_up
   std::mutex mu_;
   bool cancelled_ = false;
@@ -120,36 +130,30 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::ChangeBatch> {
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::ChangeBatch>* IntegrationServiceImpl::WatchChanges(grpc::CallbackServerContext* ctx,
-                                                                               const v1::WatchRequest* req) {
-  auto caller = Admit(ctx);
-  if (!caller.ok()) return new RefuseWatch(ToGrpc(caller.status()));
-  auto watch = feed_->Start(*req);
-  if (!watch.ok()) return new RefuseWatch(ToGrpc(watch.status()));
-  auto* reactor = new WatchReactor(feed_, std::move(*watch));
+grpc::ServerWriteReactor<grpc::ByteBuffer>* IntegrationServiceImpl::WatchChanges(Ctx* ctx, const Bytes* req) {
+  using Refuse = RefuseCall<grpc::ServerWriteReactor<grpc::ByteBuffer>>;
+  Caller caller;
+  auto call = StreamCall::Open(env_, ctx, kWatch, &CheckIntegrationCaller, /*bounded=*/false, &caller);
+  if (!call.ok()) return new Refuse(ToGrpc(call.status()));
+  v1::WatchRequest request;
+  if (Status st = ParseRequest(ctx, caller, kWatch, *req, &request); !st.ok()) return new Refuse(ToGrpc(st));
+  auto watch = feed_->Start(request);
+  if (!watch.ok()) return new Refuse(ToGrpc(watch.status()));
+  auto* reactor = new WatchReactor(feed_, std::move(*call), std::move(*watch));
   reactor->Begin();
   return reactor;
 }
 
-grpc::ServerUnaryReactor* IntegrationServiceImpl::AckCursor(grpc::CallbackServerContext* ctx,
-                                                            const v1::AckCursorRequest* req, v1::ConsumerCursor* resp) {
-  return Unary(ctx, [&](const Caller& caller) -> Status {
-    auto out = feed_->Ack(*req, caller);
-    if (!out.ok()) return out.status();
-    *resp = std::move(*out);
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* IntegrationServiceImpl::AckCursor(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Unary<v1::AckCursorRequest, v1::ConsumerCursor>(
+      ctx, req, resp, "IntegrationService/AckCursor",
+      [&](const Caller& caller, const v1::AckCursorRequest& r) { return feed_->Ack(r, caller); });
 }
 
-grpc::ServerUnaryReactor* IntegrationServiceImpl::ListConsumers(grpc::CallbackServerContext* ctx,
-                                                                const v1::ListConsumersRequest*,
-                                                                v1::ConsumerList* resp) {
-  return Unary(ctx, [&](const Caller&) -> Status {
-    auto out = feed_->ListConsumers();
-    if (!out.ok()) return out.status();
-    *resp = std::move(*out);
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* IntegrationServiceImpl::ListConsumers(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Unary<v1::ListConsumersRequest, v1::ConsumerList>(
+      ctx, req, resp, "IntegrationService/ListConsumers",
+      [&](const Caller&, const v1::ListConsumersRequest&) { return feed_->ListConsumers(); });
 }
 
 }  // namespace inspectsync::server

@@ -1,52 +1,45 @@
 // IntegrationService: webhooks (owner: webhooks.h).
 #include "server/integration_service.h"
-#include "server/sync_service.h"
 #include "server/webhooks.h"
 
 namespace inspectsync::server {
 
-grpc::ServerUnaryReactor* IntegrationServiceImpl::CreateWebhook(grpc::CallbackServerContext* ctx,
-                                                                const v1::CreateWebhookRequest* req,
-                                                                v1::Webhook* resp) {
-  return Unary(ctx, [&](const Caller& caller) -> Status {
-    auto w = webhooks_->Create(*req, caller.user);
-    if (!w.ok()) return w.status();
-    *resp = std::move(*w);
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* IntegrationServiceImpl::CreateWebhook(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Unary<v1::CreateWebhookRequest, v1::Webhook>(
+      ctx, req, resp, "IntegrationService/CreateWebhook",
+      [&](const Caller& caller, const v1::CreateWebhookRequest& r) { return webhooks_->Create(r, caller.user); });
 }
 
-grpc::ServerUnaryReactor* IntegrationServiceImpl::ListWebhooks(grpc::CallbackServerContext* ctx,
-                                                               const v1::ListWebhooksRequest*, v1::WebhookList* resp) {
-  return Unary(ctx, [&](const Caller&) { return webhooks_->List(resp); });
+grpc::ServerUnaryReactor* IntegrationServiceImpl::ListWebhooks(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Unary<v1::ListWebhooksRequest, v1::WebhookList>(
+      ctx, req, resp, "IntegrationService/ListWebhooks",
+      [&](const Caller&, const v1::ListWebhooksRequest&) -> StatusOr<v1::WebhookList> {
+        v1::WebhookList out;
+        INSPECTSYNC_RETURN_IF_ERROR(webhooks_->List(&out));
+        return out;
+      });
 }
 
-grpc::ServerUnaryReactor* IntegrationServiceImpl::DeleteWebhook(grpc::CallbackServerContext* ctx,
-                                                                const v1::DeleteWebhookRequest* req,
-                                                                v1::Webhook* resp) {
-  return Unary(ctx, [&](const Caller&) -> Status {
-    auto w = webhooks_->Delete(req->id());
-    if (!w.ok()) return w.status();
-    *resp = std::move(*w);
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* IntegrationServiceImpl::DeleteWebhook(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Unary<v1::DeleteWebhookRequest, v1::Webhook>(
+      ctx, req, resp, "IntegrationService/DeleteWebhook",
+      [&](const Caller&, const v1::DeleteWebhookRequest& r) { return webhooks_->Delete(r.id()); });
 }
 
-grpc::ServerUnaryReactor* IntegrationServiceImpl::ListDeliveries(grpc::CallbackServerContext* ctx,
-                                                                 const v1::ListDeliveriesRequest* req,
-                                                                 v1::DeliveryList* resp) {
-  return Unary(ctx, [&](const Caller&) { return webhooks_->ListDeliveries(*req, resp); });
+grpc::ServerUnaryReactor* IntegrationServiceImpl::ListDeliveries(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Unary<v1::ListDeliveriesRequest, v1::DeliveryList>(
+      ctx, req, resp, "IntegrationService/ListDeliveries",
+      [&](const Caller&, const v1::ListDeliveriesRequest& r) -> StatusOr<v1::DeliveryList> {
+        v1::DeliveryList out;
+        INSPECTSYNC_RETURN_IF_ERROR(webhooks_->ListDeliveries(r, &out));
+        return out;
+      });
 }
 
-grpc::ServerUnaryReactor* IntegrationServiceImpl::RedeliverEvent(grpc::CallbackServerContext* ctx,
-                                                                 const v1::RedeliverRequest* req,
-                                                                 v1::Delivery* resp) {
-  return Unary(ctx, [&](const Caller&) -> Status {
-    auto d = webhooks_->Redeliver(*req);
-    if (!d.ok()) return d.status();
-    *resp = std::move(*d);
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* IntegrationServiceImpl::RedeliverEvent(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Unary<v1::RedeliverRequest, v1::Delivery>(
+      ctx, req, resp, "IntegrationService/RedeliverEvent",
+      [&](const Caller&, const v1::RedeliverRequest& r) { return webhooks_->Redeliver(r); });
 }
 
 }  // namespace inspectsync::server

@@ -2,7 +2,6 @@
 
 #include "core/problems.h"
 #include "server/site_directory.h"
-#include "server/sync_service.h"
 
 namespace inspectsync::server {
 
@@ -67,31 +66,17 @@ StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& call
 }
 
 grpc::ServerUnaryReactor* OfficeServiceImpl::ListProblems(grpc::CallbackServerContext* ctx,
-                                                          const v1::ProblemQuery* req, v1::ProblemPage* resp) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto caller = Authenticate(authenticator_, ctx);
-  if (!caller.ok()) {
-    reactor->Finish(ToGrpc(caller.status()));
-    return reactor;
-  }
-  auto page = server::ListProblems(engine_, *caller, *req);
-  if (page.ok()) *resp = std::move(*page);
-  reactor->Finish(ToGrpc(page.status()));
-  return reactor;
+                                                          const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
+  return HandleUnary<v1::ProblemQuery, v1::ProblemPage>(
+      env_, ctx, req, resp, "OfficeService/ListProblems", nullptr,
+      [&](const Caller& caller, const v1::ProblemQuery& q) { return server::ListProblems(engine_, caller, q); });
 }
 
 grpc::ServerUnaryReactor* OfficeServiceImpl::CountProblems(grpc::CallbackServerContext* ctx,
-                                                           const v1::ProblemQuery* req, v1::ProblemReport* resp) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto caller = Authenticate(authenticator_, ctx);
-  if (!caller.ok()) {
-    reactor->Finish(ToGrpc(caller.status()));
-    return reactor;
-  }
-  auto report = server::CountProblems(engine_, *caller, *req);
-  if (report.ok()) *resp = std::move(*report);
-  reactor->Finish(ToGrpc(report.status()));
-  return reactor;
+                                                           const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
+  return HandleUnary<v1::ProblemQuery, v1::ProblemReport>(
+      env_, ctx, req, resp, "OfficeService/CountProblems", nullptr,
+      [&](const Caller& caller, const v1::ProblemQuery& q) { return server::CountProblems(engine_, caller, q); });
 }
 
 }  // namespace inspectsync::server

@@ -23,7 +23,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "inspectsync/v1/office.grpc.pb.h"
-#include "server/auth/authenticator.h"
+#include "server/rpc.h"
 #include "server/sync_engine.h"
 
 namespace inspectsync::server {
@@ -33,19 +33,23 @@ namespace inspectsync::server {
 StatusOr<v1::ProblemPage> ListProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& query);
 StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& query);
 
-class OfficeServiceImpl final : public v1::OfficeService::CallbackService {
- public:
-  OfficeServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator)
-      : engine_(engine), authenticator_(authenticator) {}
+// Raw methods (server/rpc.h says why): ProblemQuery in, ProblemPage /
+// ProblemReport out.
+using OfficeServiceBase = v1::OfficeService::WithRawCallbackMethod_ListProblems<
+    v1::OfficeService::WithRawCallbackMethod_CountProblems<v1::OfficeService::Service>>;
 
-  grpc::ServerUnaryReactor* ListProblems(grpc::CallbackServerContext* ctx, const v1::ProblemQuery* req,
-                                         v1::ProblemPage* resp) override;
-  grpc::ServerUnaryReactor* CountProblems(grpc::CallbackServerContext* ctx, const v1::ProblemQuery* req,
-                                          v1::ProblemReport* resp) override;
+class OfficeServiceImpl final : public OfficeServiceBase {
+ public:
+  OfficeServiceImpl(SyncEngine* engine, RpcEnv env) : engine_(engine), env_(env) {}
+
+  grpc::ServerUnaryReactor* ListProblems(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                         grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* CountProblems(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                          grpc::ByteBuffer* resp) override;
 
  private:
   SyncEngine* engine_;
-  auth::Authenticator* authenticator_;
+  RpcEnv env_;
 };
 
 }  // namespace inspectsync::server

@@ -1,8 +1,11 @@
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <netdb.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -10,13 +13,15 @@
 #include <mutex>
 #include <thread>
 
+#include "server/admission.h"
 #include "server/attachment_service.h"
 #include "server/auth/certs.h"
 #include "server/change_feed.h"
 #include "server/integration_service.h"
+#include "server/log.h"
 #include "server/office_service.h"
-#include "server/webhooks.h"
 #include "server/sync_service.h"
+#include "server/webhooks.h"
 
 namespace inspectsync::server {
 
@@ -25,6 +30,8 @@ struct Server::Impl {
   std::unique_ptr<storage::ServerStore> store;
   std::unique_ptr<SyncEngine> engine;
   std::unique_ptr<auth::Authenticator> authenticator;
+  std::unique_ptr<Admission> admission;
+  std::unique_ptr<StreamGuard> streams;
   std::unique_ptr<SyncServiceImpl> service;
   std::unique_ptr<OfficeServiceImpl> office;
   std::unique_ptr<AttachmentEngine> attachments;
@@ -64,24 +71,105 @@ struct Server::Impl {
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Shutdown(std::chrono::seconds(0)); }
 
-bool IsLoopbackAddress(const std::string& host_port) {
-  std::string host = host_port;
-  if (!host.empty() && host[0] == '[') {
-    host = host.substr(1, host.find(']') - 1);
-  } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
-    host = host.substr(0, colon);
+namespace {
+
+// The services this server answers health checks for, by name.
+std::vector<std::string> ServiceNames() {
+  return {v1::SyncService::service_full_name(), v1::OfficeService::service_full_name(),
+          v1::AttachmentService::service_full_name(), v1::IntegrationService::service_full_name()};
+}
+
+void SetServing(grpc::Server* server, bool serving) {
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus(serving);  // "" (the whole server) and every service
+  for (const std::string& name : ServiceNames()) health->SetServingStatus(name, serving);
+}
+
+void ApplyConnectionLimits(const ConnectionLimits& c, grpc::ServerBuilder* b) {
+  auto set = [b](const char* arg, int64_t value) {
+    if (value > 0) b->AddChannelArgument(arg, static_cast<int>(std::min<int64_t>(value, INT32_MAX)));
+  };
+  set(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, c.handshake_timeout_ms);
+  set(GRPC_ARG_MAX_CONNECTION_IDLE_MS, c.idle_timeout_ms);
+  set(GRPC_ARG_MAX_CONNECTION_AGE_MS, c.max_age_ms);
+  set(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, c.max_age_grace_ms);
+  set(GRPC_ARG_KEEPALIVE_TIME_MS, c.keepalive_ms);
+  set(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, c.keepalive_timeout_ms);
+  set(GRPC_ARG_MAX_CONCURRENT_STREAMS, c.max_streams_per_connection);
+}
+
+std::string AddressText(const sockaddr* sa) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, text, sizeof text);
+  else if (sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, text, sizeof text);
+  return text;
+}
+
+bool IsLoopback(const sockaddr* sa) {
+  if (sa->sa_family == AF_INET)
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(sa)->sin_addr.s_addr) >> 24) == 127;
+  if (sa->sa_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
   }
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  return false;
+}
+
+}  // namespace
+
+StatusOr<std::string> CheckLoopbackListen(const std::string& listen) {
+  std::string host, port;
+  if (!listen.empty() && listen[0] == '[') {
+    size_t close = listen.find(']');
+    if (close == std::string::npos) return InvalidArgument("--listen '" + listen + "': missing ']'");
+    host = listen.substr(1, close - 1);
+    port = close + 1 < listen.size() && listen[close + 1] == ':' ? listen.substr(close + 2) : "";
+  } else if (size_t colon = listen.rfind(':'); colon != std::string::npos) {
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+  } else {
+    host = listen;
+  }
+  const std::string refusal = "refusing to serve plaintext on " + listen +
+                              ": --insecure is allowed on loopback addresses only (127.0.0.1, ::1, localhost)";
+  if (host.empty()) return FailedPrecondition(refusal + "; an empty host means every interface");
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found); rc != 0)
+    return FailedPrecondition(refusal + "; '" + host + "' does not resolve (" + gai_strerror(rc) + ")");
+  std::vector<std::string> all, elsewhere;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    std::string text = AddressText(a->ai_addr);
+    if (std::find(all.begin(), all.end(), text) == all.end()) all.push_back(text);
+    if (!IsLoopback(a->ai_addr)) elsewhere.push_back(text);
+  }
+  freeaddrinfo(found);
+  if (all.empty()) return FailedPrecondition(refusal + "; '" + host + "' resolves to no address");
+  if (!elsewhere.empty()) {
+    std::string list;
+    for (const auto& e : elsewhere) list += (list.empty() ? "" : ", ") + e;
+    return FailedPrecondition(refusal + "; '" + host + "' resolves to " + list);
+  }
+  // Bind the checked address itself, not the name (resolved again by gRPC,
+  // possibly to something else). A name with several loopback addresses
+  // (localhost: 127.0.0.1 and ::1) is bound by name: each is loopback.
+  if (all.size() > 1) return listen;
+  return (all[0].find(':') != std::string::npos ? "[" + all[0] + "]" : all[0]) + ":" + port;
 }
 
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   std::shared_ptr<grpc::ServerCredentials> creds;
+  std::string bind = options.listen;
   if (options.insecure) {
-    if (!IsLoopbackAddress(options.listen))
-      return FailedPrecondition("refusing to serve plaintext on " + options.listen +
-                                ": --insecure is allowed on loopback addresses only (127.0.0.1, ::1, localhost)");
+    auto checked = CheckLoopbackListen(options.listen);
+    if (!checked.ok()) return checked.status();
+    bind = *checked;
     creds = grpc::InsecureServerCredentials();
   } else {
     std::string cert_file = options.tls_cert_file, key_file = options.tls_key_file;
@@ -101,16 +189,21 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
     creds = grpc::SslServerCredentials(ssl);
   }
-  auto authenticator = auth::Authenticator::Open(options.token_keys_file, options.engine.clock);
+  auto authenticator = auth::Authenticator::Open(options.token_keys_file, options.engine.clock, options.auth);
   if (!authenticator.ok()) return authenticator.status();
   impl->authenticator = std::move(*authenticator);
   auto store = storage::OpenSqliteServerStore(options.db_path, options.store);
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->engine = std::make_unique<SyncEngine>(impl->store.get(), options.engine);
-  impl->service = std::make_unique<SyncServiceImpl>(impl->engine.get(), impl->authenticator.get(),
+  impl->admission = std::make_unique<Admission>(impl->authenticator.get(), impl->engine.get());
+  StreamLimits stream_limits = options.streams;
+  stream_limits.max_call_ms = options.engine.max_call_ms;
+  impl->streams = std::make_unique<StreamGuard>(stream_limits);
+  const RpcEnv env{impl->admission.get(), impl->streams.get()};
+  impl->service = std::make_unique<SyncServiceImpl>(impl->engine.get(), env,
                                                     static_cast<size_t>(std::max(1, options.storage_threads)));
-  impl->office = std::make_unique<OfficeServiceImpl>(impl->engine.get(), impl->authenticator.get());
+  impl->office = std::make_unique<OfficeServiceImpl>(impl->engine.get(), env);
   AttachmentOptions att = options.attachments;
   if (att.dir.empty()) {
     auto slash = options.db_path.rfind('/');
@@ -120,17 +213,18 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   auto attachments = AttachmentEngine::Open(impl->engine.get(), att);
   if (!attachments.ok()) return attachments.status();
   impl->attachments = std::move(*attachments);
-  impl->attachment_service = std::make_unique<AttachmentServiceImpl>(impl->attachments.get(),
-                                                                     impl->authenticator.get(), att.chunk_bytes);
+  impl->attachment_service = std::make_unique<AttachmentServiceImpl>(impl->attachments.get(), env, att.chunk_bytes);
   impl->feed = std::make_unique<ChangeFeed>(impl->engine.get(), options.feed);
   impl->webhooks = std::make_unique<Webhooks>(impl->engine.get(), options.webhooks);
-  impl->integration = std::make_unique<IntegrationServiceImpl>(impl->engine.get(), impl->authenticator.get(),
-                                                               impl->feed.get(), impl->webhooks.get());
+  impl->integration =
+      std::make_unique<IntegrationServiceImpl>(impl->engine.get(), env, impl->feed.get(), impl->webhooks.get());
 
+  InstallGrpcLogFilter();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, creds, &impl->port);
+  builder.AddListeningPort(bind, creds, &impl->port);
+  ApplyConnectionLimits(options.connections, &builder);
   builder.RegisterService(impl->service.get());
   builder.RegisterService(impl->office.get());
   builder.RegisterService(impl->attachment_service.get());
@@ -140,7 +234,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->grpc_server = builder.BuildAndStart();
   if (!impl->grpc_server || impl->port == 0)
     return Unavailable("cannot listen on " + options.listen + " (address in use or not valid?)");
-  impl->grpc_server->GetHealthCheckService()->SetServingStatus(true);
+  SetServing(impl->grpc_server.get(), true);
   impl->webhooks->Start();
   if (options.gc_interval_ms > 0) {
     Impl* raw = impl.get();
@@ -159,6 +253,7 @@ std::string Server::address() const {
 SyncEngine* Server::engine() { return impl_->engine.get(); }
 AttachmentEngine* Server::attachments() { return impl_->attachments.get(); }
 Webhooks* Server::webhooks() { return impl_->webhooks.get(); }
+StreamGuard* Server::streams() { return impl_->streams.get(); }
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
   std::call_once(impl_->shutdown_once, [&] {
@@ -173,7 +268,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     // cursor to resume from) so the shutdown below need not wait out its grace.
     if (impl_->feed) impl_->feed->Stop();
     if (impl_->grpc_server) {
-      impl_->grpc_server->GetHealthCheckService()->SetServingStatus(false);
+      SetServing(impl_->grpc_server.get(), false);
       impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
       impl_->grpc_server->Wait();
     }
@@ -183,6 +278,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     impl_->feed.reset();
     impl_->attachment_service.reset();
     impl_->attachments.reset();
+    impl_->streams.reset();  // every call is done: no stream is open
     impl_->engine.reset();
     impl_->store.reset();  // closes the database: WAL checkpointed, files consistent
   });

@@ -12,11 +12,35 @@
 
 #include "inspectsync/status.h"
 #include "server/attachments.h"
+#include "server/auth/authenticator.h"
 #include "server/change_feed.h"
+#include "server/stream_guard.h"
 #include "server/sync_engine.h"
 #include "server/webhooks.h"
 
 namespace inspectsync::server {
+
+// How long connections may live and what they may hold (gRPC's server
+// arguments): a client that connects and never speaks, or vanishes without
+// closing, must not keep a file handle forever. 0 = gRPC's default.
+struct ConnectionLimits {
+  // TLS handshake, and the client's HTTP/2 preface, must be done in this.
+  int64_t handshake_timeout_ms = 10'000;
+  // A connection with no call in flight for this long is closed (GOAWAY):
+  // clients reconnect on their next call.
+  int64_t idle_timeout_ms = 5 * 60'000;
+  // Every connection is renewed after this (GOAWAY; calls in flight may go
+  // on for max_age_grace_ms, then it is closed): a watch resumes from its
+  // cursor on a new one.
+  int64_t max_age_ms = 60 * 60'000;
+  int64_t max_age_grace_ms = 10 * 60'000;
+  // The server pings a connection quiet for keepalive_ms, and closes it if
+  // no answer comes within keepalive_timeout_ms (a peer that vanished).
+  int64_t keepalive_ms = 60'000;
+  int64_t keepalive_timeout_ms = 20'000;
+  // Calls in flight on one connection; more wait for a free slot.
+  int max_streams_per_connection = 100;
+};
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:7443";  // host:port; port 0 picks a free one
@@ -30,6 +54,11 @@ struct ServerOptions {
   std::string tls_key_file;
   // Key ring for bearer tokens; created (mode 0600) on first start.
   std::string token_keys_file = "var/token-keys";
+  auth::AuthOptions auth;
+  ConnectionLimits connections;
+  // Server streams' limits (server/stream_guard.h). Its max_call_ms is
+  // engine.max_call_ms (--max-call-s): one limit for a pull, however it ends.
+  StreamLimits streams;
   EngineOptions engine;
   storage::SqliteStoreOptions store;
   int max_message_bytes = 16 * 1024 * 1024;
@@ -63,6 +92,7 @@ class Server {
   SyncEngine* engine();
   AttachmentEngine* attachments();
   Webhooks* webhooks();
+  StreamGuard* streams();
 
  private:
   struct Impl;
@@ -70,8 +100,11 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// True for 127.0.0.0/8, ::1 and localhost.
-bool IsLoopbackAddress(const std::string& host_port);
+// For --insecure: what `listen` ("host:port") resolves to must all be
+// loopback addresses (127.0.0.0/8, ::1). Returns the address to bind — the
+// numeric address itself when the name resolves to one, so what is bound is
+// what was checked — or FAILED_PRECONDITION naming what it resolved to.
+StatusOr<std::string> CheckLoopbackListen(const std::string& listen);
 
 }  // namespace inspectsync::server
 

@@ -164,6 +164,12 @@ StatusOr<Scope> SyncEngine::ScopeOf(const Caller& caller) {
   return scopes_.Resolve(*role, caller.user, options_.clock->NowMillis());
 }
 
+Status SyncEngine::CheckCaller(const Caller& caller) {
+  auto role = ParseRole(caller.role);
+  if (!role.ok()) return role.status();
+  return scopes_.CheckUser(*role, caller.user);
+}
+
 Status SyncEngine::CheckProtocol(uint32_t v) const {
   if (v >= kMinProtocolVersion && v <= kMaxProtocolVersion) return Status::Ok();
   return FailedPrecondition("protocol version " + std::to_string(v) + " is not supported; this server supports " +

@@ -135,6 +135,10 @@ class SyncEngine {
 
   // The scope `caller` has now.
   StatusOr<Scope> ScopeOf(const Caller& caller);
+  // Whether the office's user directory lets `caller` in now
+  // (ScopeResolver::CheckUser): PERMISSION_DENIED for a deactivated or
+  // removed user, or a token whose role the user no longer has.
+  Status CheckCaller(const Caller& caller);
 
   // Commit notification, so the change feed follows commits within
   // milliseconds instead of polling: `fn` runs on the writing thread after

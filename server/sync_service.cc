@@ -2,57 +2,22 @@
 
 namespace inspectsync::server {
 
-grpc::Status ToGrpc(const Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), s.message());
-}
-
-StatusOr<Caller> Authenticate(auth::Authenticator* authenticator, grpc::CallbackServerContext* ctx) {
-  const auto& md = ctx->client_metadata();
-  auto it = md.find("authorization");
-  std::string header = it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
-  auto id = authenticator->Authenticate(header);
-  if (!id.ok()) return id.status();
-  // Every token names a real role: the empty (in-process, all-powerful) role
-  // is never reachable over the network.
-  auto role = ParseRole(id->role);
-  if (!role.ok()) return role.status();
-  if (*role == Role::kSystem)
-    return Status(StatusCode::kPermissionDenied, std::string("the token carries no role; roles are: ") + TokenRoleNames());
-  return Caller(id->user, id->role, id->device);
-}
-
 namespace {
 
-// Push requests are parsed into a protobuf arena per call: a batch of 1,000
-// findings is thousands of strings and sub-messages, and allocating and
-// freeing them one by one was a fifth of the server's push CPU. The response
-// stays on the heap: the engine builds it there, and moving a message into
-// an arena would copy it.
-class ArenaPushAllocator final : public grpc::MessageAllocator<v1::PushRequest, v1::PushResponse> {
- public:
-  grpc::MessageHolder<v1::PushRequest, v1::PushResponse>* AllocateMessages() override { return new Holder(); }
-
- private:
+// A push's request, parsed into a protobuf arena of its own: a batch of
+// 1,000 findings is thousands of strings and sub-messages, and allocating
+// and freeing them one by one was a fifth of the server's push CPU. It lives
+// until the push's storage task is done with it.
+struct PushCall {
   static google::protobuf::ArenaOptions Options() {
     google::protobuf::ArenaOptions o;
     o.start_block_size = 64 << 10;
     o.max_block_size = 1 << 20;
     return o;
   }
-
-  class Holder final : public grpc::MessageHolder<v1::PushRequest, v1::PushResponse> {
-   public:
-    Holder() : arena_(Options()) {
-      set_request(google::protobuf::Arena::CreateMessage<v1::PushRequest>(&arena_));
-      set_response(&response_);
-    }
-    void Release() override { delete this; }
-
-   private:
-    google::protobuf::Arena arena_;
-    v1::PushResponse response_;
-  };
+  PushCall() : arena(Options()), request(google::protobuf::Arena::CreateMessage<v1::PushRequest>(&arena)) {}
+  google::protobuf::Arena arena;
+  v1::PushRequest* request;
 };
 
 // Streams pages one at a time: at most one page is in memory per call,
@@ -62,10 +27,16 @@ class ArenaPushAllocator final : public grpc::MessageAllocator<v1::PushRequest, 
 // switch to every noop sync for nothing. A page is built as a PullPageOut (the
 // stored bodies moved in, never parsed) and serialized here into the buffer
 // gRPC sends: the bodies are copied once, not parsed and serialized again.
+//
+// Before each page the caller is admitted again (a revoked or expired token,
+// a deactivated user end the pull) and each page's bytes are reserved in the
+// StreamGuard, which cancels the call if its client leaves a page unread
+// for --stall-timeout-s.
 class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  PullReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, v1::PullRequest req, const Caller& caller)
-      : engine_(engine), ctx_(ctx), req_(std::move(req)) {
+  PullReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, std::unique_ptr<StreamCall> call,
+              v1::PullRequest req, const Caller& caller)
+      : engine_(engine), ctx_(ctx), call_(std::move(call)), req_(std::move(req)) {
     auto plan = engine_->StartPull(req_, caller);
     if (!plan.ok()) {
       Finish(ToGrpc(plan.status()));
@@ -76,6 +47,7 @@ class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   void OnWriteDone(bool ok) override {
+    call_->EndWrite();
     if (!ok) {
       Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the client went away during the pull"));
       return;
@@ -87,7 +59,10 @@ class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     NextPage();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    call_->Close();
+    delete this;
+  }
 
  private:
   void NextPage() {
@@ -95,15 +70,12 @@ class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       Finish(grpc::Status::CANCELLED);
       return;
     }
-    if (Status st = engine_->NextPageOut(req_, &plan_, &page_); !st.ok()) {
-      Finish(ToGrpc(st));
-      return;
-    }
-    buffer_.Clear();
-    bool own = false;
-    grpc::Status st = grpc::SerializationTraits<v1::PullPageOut>::Serialize(page_, &buffer_, &own);
+    Status st = call_->Check();
+    if (st.ok()) st = engine_->NextPageOut(req_, &plan_, &page_);
+    if (st.ok()) st = SerializeMessage(page_, &buffer_);
+    if (st.ok()) st = call_->BeginWrite(buffer_);
     if (!st.ok()) {
-      Finish(st);
+      Finish(ToGrpc(st));
       return;
     }
     StartWrite(&buffer_);
@@ -111,44 +83,36 @@ class PullReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   SyncEngine* engine_;
   grpc::CallbackServerContext* ctx_;
+  std::unique_ptr<StreamCall> call_;
   const v1::PullRequest req_;
   v1::PullPageOut page_;     // reused: its records keep their capacity
   grpc::ByteBuffer buffer_;  // the page being written
   PullPlan plan_;
 };
 
-// A reactor that only reports an error.
-class RefusePull : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
- public:
-  explicit RefusePull(const grpc::Status& s) { Finish(s); }
-  void OnDone() override { delete this; }
-};
-
 }  // namespace
 
-SyncServiceImpl::SyncServiceImpl(SyncEngine* engine, auth::Authenticator* authenticator, size_t storage_threads)
-    : engine_(engine), authenticator_(authenticator), executor_(storage_threads) {
-  static ArenaPushAllocator* const allocator = new ArenaPushAllocator();  // stateless; outlives every server
-  SetMessageAllocatorFor_Push(allocator);
-}
+SyncServiceImpl::SyncServiceImpl(SyncEngine* engine, RpcEnv env, size_t storage_threads)
+    : engine_(engine), env_(env), executor_(storage_threads) {}
 
-grpc::ServerUnaryReactor* SyncServiceImpl::Push(grpc::CallbackServerContext* ctx, const v1::PushRequest* req,
-                                                v1::PushResponse* resp) {
+grpc::ServerUnaryReactor* SyncServiceImpl::Push(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                grpc::ByteBuffer* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto caller = Authenticate(authenticator_, ctx);
+  auto caller = Admit(env_, ctx);
   if (!caller.ok()) {
     reactor->Finish(ToGrpc(caller.status()));
     return reactor;
   }
-  // The request and response stay gRPC's until Finish: the task may use them.
-  executor_.Submit([this, reactor, req, resp, caller = std::move(*caller)] {
-    auto result = engine_->Push(*req, caller);
-    if (!result.ok()) {
-      reactor->Finish(ToGrpc(result.status()));
-    } else {
-      *resp = std::move(*result);
-      reactor->Finish(grpc::Status::OK);
-    }
+  auto call = std::make_shared<PushCall>();
+  if (Status st = ParseRequest(ctx, *caller, "SyncService/Push", *req, call->request); !st.ok()) {
+    reactor->Finish(ToGrpc(st));
+    return reactor;
+  }
+  // `resp` stays gRPC's until Finish: the task may fill it.
+  executor_.Submit([this, reactor, resp, call, caller = std::move(*caller)] {
+    auto result = engine_->Push(*call->request, caller);
+    Status st = result.ok() ? SerializeMessage(*result, resp) : result.status();
+    reactor->Finish(ToGrpc(st));
   });
   return reactor;
 }
@@ -157,13 +121,14 @@ void SyncServiceImpl::StopStorageThreads() { executor_.Stop(); }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SyncServiceImpl::Pull(grpc::CallbackServerContext* ctx,
                                                                   const grpc::ByteBuffer* req) {
-  auto caller = Authenticate(authenticator_, ctx);
-  if (!caller.ok()) return new RefusePull(ToGrpc(caller.status()));
+  using Refuse = RefuseCall<grpc::ServerWriteReactor<grpc::ByteBuffer>>;
+  Caller caller;
+  auto call = StreamCall::Open(env_, ctx, "SyncService/Pull", nullptr, /*bounded=*/true, &caller);
+  if (!call.ok()) return new Refuse(ToGrpc(call.status()));
   v1::PullRequest request;
-  grpc::ByteBuffer copy(*req);  // Deserialize consumes its buffer; gRPC owns `req`
-  if (grpc::Status st = grpc::SerializationTraits<v1::PullRequest>::Deserialize(&copy, &request); !st.ok())
-    return new RefusePull(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the pull request does not parse"));
-  return new PullReactor(engine_, ctx, std::move(request), *caller);
+  if (Status st = ParseRequest(ctx, caller, "SyncService/Pull", *req, &request); !st.ok())
+    return new Refuse(ToGrpc(st));
+  return new PullReactor(engine_, ctx, std::move(*call), std::move(request), caller);
 }
 
 }  // namespace inspectsync::server

@@ -4,13 +4,14 @@
 
 namespace inspectsync::auth {
 
-StatusOr<std::unique_ptr<Authenticator>> Authenticator::Open(const std::string& key_file, core::Clock* clock) {
+StatusOr<std::unique_ptr<Authenticator>> Authenticator::Open(const std::string& key_file, core::Clock* clock,
+                                                             AuthOptions options) {
   auto ring = KeyRing::LoadOrCreate(key_file);
   if (!ring.ok()) return ring.status();
-  std::unique_ptr<Authenticator> a(new Authenticator(key_file, clock));
+  std::unique_ptr<Authenticator> a(new Authenticator(key_file, clock, options));
   a->ring_ = std::make_shared<const KeyRing>(std::move(*ring));
   struct stat st {};
-  if (stat(key_file.c_str(), &st) == 0) a->mtime_ = st.st_mtim;
+  if (stat(key_file.c_str(), &st) == 0) a->file_ = FileStamp::Of(st);
   return a;
 }
 
@@ -21,11 +22,13 @@ Status Authenticator::ReloadIfChanged() {
   last_check_ms_ = now;
   struct stat st {};
   if (stat(path_.c_str(), &st) != 0) return Status::Ok();  // keep the keys we have
-  if (st.st_mtim.tv_sec == mtime_.tv_sec && st.st_mtim.tv_nsec == mtime_.tv_nsec) return Status::Ok();
+  // The file is replaced by rename (KeyRing::Save): a new inode, whatever
+  // the clock's granularity made of its modification time.
+  if (FileStamp::Of(st) == file_) return Status::Ok();
   auto ring = KeyRing::Load(path_);
   if (!ring.ok()) return Status::Ok();  // a half-edited file: keep serving with the old ring
   ring_ = std::make_shared<const KeyRing>(std::move(*ring));
-  mtime_ = st.st_mtim;
+  file_ = FileStamp::Of(st);
   verified_.clear();  // verified with keys that may be gone now
   return Status::Ok();
 }
@@ -51,7 +54,7 @@ StatusOr<Identity> Authenticator::Authenticate(const std::string& header) {
     }
   }
   // Verified outside the lock: calls do not queue behind each other's HMAC.
-  auto claims = ring->Verify(token, now_s);
+  auto claims = ring->Verify(token, now_s, options_.max_token_ttl_s);
   if (!claims.ok()) return claims.status();
   Identity identity{claims->user(), claims->role(), claims->device()};
   {

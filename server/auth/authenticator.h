@@ -1,6 +1,7 @@
 // Authenticator: turns the "authorization" header of a call into a Caller,
-// or UNAUTHENTICATED. It re-reads the key file when it changes, so a key
-// rotated with `inspectsync admin key rotate` takes effect without a restart.
+// or UNAUTHENTICATED. It re-reads the key file when it changes (at most a
+// second later), so a key rotated or removed, or a token revoked, with
+// `inspectsync admin key|token ...` takes effect without a restart.
 // Tokens it verified are remembered until they expire (a device sends the
 // same token on every call; the HMAC was most of a no-op sync's server cost);
 // reloading the key file forgets them all, so a removed key stops verifying
@@ -9,6 +10,8 @@
 // Thread-safety: safe to call from several threads.
 #ifndef INSPECTSYNC_SERVER_AUTH_AUTHENTICATOR_H_
 #define INSPECTSYNC_SERVER_AUTH_AUTHENTICATOR_H_
+
+#include <sys/stat.h>
 
 #include <ctime>
 #include <memory>
@@ -28,16 +31,25 @@ struct Identity {
   std::string device;
 };
 
+struct AuthOptions {
+  // Tokens made to live longer than this (expiry - issue) are refused,
+  // whatever key signed them: a leaked long-lived token is a standing risk.
+  // 0 = no limit.
+  int64_t max_token_ttl_s = 90 * 86400;
+};
+
 class Authenticator {
  public:
   // Loads (or creates, mode 0600) the key file.
-  static StatusOr<std::unique_ptr<Authenticator>> Open(const std::string& key_file, core::Clock* clock);
+  static StatusOr<std::unique_ptr<Authenticator>> Open(const std::string& key_file, core::Clock* clock,
+                                                       AuthOptions options = {});
 
   // `header` is the value of the "authorization" metadata ("" if absent).
   StatusOr<Identity> Authenticate(const std::string& header);
 
  private:
-  Authenticator(std::string path, core::Clock* clock) : path_(std::move(path)), clock_(clock) {}
+  Authenticator(std::string path, core::Clock* clock, AuthOptions options)
+      : path_(std::move(path)), clock_(clock), options_(options) {}
   // REQUIRES: mu_ held.
   Status ReloadIfChanged();
 
@@ -50,9 +62,19 @@ class Authenticator {
 
   std::string path_;
   core::Clock* clock_;
+  AuthOptions options_;
   std::mutex mu_;
   std::shared_ptr<const KeyRing> ring_;
-  struct timespec mtime_ {};
+  struct FileStamp {
+    ino_t inode = 0;
+    off_t size = 0;
+    struct timespec mtime {};
+    static FileStamp Of(const struct stat& st) { return FileStamp{st.st_ino, st.st_size, st.st_mtim}; }
+    bool operator==(const FileStamp& o) const {
+      return inode == o.inode && size == o.size && mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+    }
+  };
+  FileStamp file_;  // of the key file as last loaded
   int64_t last_check_ms_ = 0;
   std::unordered_map<std::string, Verified> verified_;  // by token, all verified with ring_
 };

@@ -5,11 +5,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace inspectsync::auth {
@@ -19,6 +22,7 @@ namespace {
 constexpr const char* kPrefix = "isv1.";
 constexpr const char* kHeader = "inspectsync-token-keys v1";
 constexpr int64_t kFutureSkewS = 300;  // tolerate server clocks a little apart
+constexpr size_t kTokenIdHexDigits = 16;
 
 Status Unauth(const std::string& why) { return Status(StatusCode::kUnauthenticated, "invalid token: " + why); }
 
@@ -44,6 +48,17 @@ std::string Hmac(const std::string& key, const std::string& data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), mac, &len);
   return std::string(reinterpret_cast<char*>(mac), len);
+}
+
+bool IsTokenId(const std::string& id) {
+  if (id.size() != kTokenIdHexDigits) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+std::string Days(int64_t seconds) {
+  return seconds % 86400 == 0 ? std::to_string(seconds / 86400) + " days" : std::to_string(seconds) + " s";
 }
 
 }  // namespace
@@ -108,6 +123,16 @@ StatusOr<KeyRing> KeyRing::Load(const std::string& path) {
     if (line.empty() || line[0] == '#') continue;
     std::istringstream fields(line);
     std::string id, use, b64, secret;
+    if (line.rfind("revoked ", 0) == 0) {
+      std::string word, token_id;
+      int64_t until = 0;
+      if (!(fields >> word >> token_id >> until) || !IsTokenId(token_id))
+        return FailedPrecondition("token key file '" + path + "' line " + std::to_string(n) +
+                                  ": expected 'revoked <token id: 16 hex digits> <until: unix seconds>'");
+      int64_t& kept = ring.revoked_[token_id];
+      kept = std::max(kept, until);
+      continue;
+    }
     if (!(fields >> id >> use >> b64) || (use != "sign" && use != "verify") || !Base64UrlDecode(b64, &secret) ||
         secret.size() < 32)
       return FailedPrecondition("token key file '" + path + "' line " + std::to_string(n) +
@@ -136,6 +161,7 @@ Status KeyRing::Save(const std::string& path) const {
   if (fd < 0) return FailedPrecondition("cannot write token key file '" + tmp + "'");
   std::string text = std::string(kHeader) + "\n";
   for (const auto& k : keys_) text += k.id + " " + (k.signing ? "sign" : "verify") + " " + Base64UrlEncode(k.secret) + "\n";
+  for (const auto& [id, until] : revoked_) text += "revoked " + id + " " + std::to_string(until) + "\n";
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::fchmod(fd, 0600);
   ::close(fd);
@@ -161,6 +187,26 @@ Status KeyRing::RemoveKey(const std::string& key_id) {
   return NotFound("no key " + key_id + " in the ring");
 }
 
+Status KeyRing::Revoke(const std::string& token_id, int64_t until_s) {
+  if (!IsTokenId(token_id))
+    return InvalidArgument("a token id is 16 hex digits (inspectsync admin token show --token-file F prints it)");
+  int64_t& kept = revoked_[token_id];
+  kept = std::max(kept, until_s);
+  return Status::Ok();
+}
+
+std::vector<KeyRing::Revocation> KeyRing::Revocations() const {
+  std::vector<Revocation> out;
+  for (const auto& [id, until] : revoked_) out.push_back({id, until});
+  return out;
+}
+
+void KeyRing::PruneRevocations(int64_t now_s) {
+  for (auto it = revoked_.begin(); it != revoked_.end();) it = it->second < now_s ? revoked_.erase(it) : std::next(it);
+}
+
+bool KeyRing::IsRevoked(const std::string& token_id) const { return revoked_.count(token_id) > 0; }
+
 std::vector<KeyRing::KeyInfo> KeyRing::Keys() const {
   std::vector<KeyInfo> out;
   for (const auto& k : keys_) out.push_back({k.id, k.signing});
@@ -176,19 +222,53 @@ StatusOr<std::string> KeyRing::Sign(v1::TokenClaims claims) const {
   if (!IsKnownRole(claims.role())) return InvalidArgument("unknown role '" + claims.role() + "'");
   if (claims.expires_at_s() <= claims.issued_at_s()) return InvalidArgument("a token must expire after it is issued");
   claims.set_key_id(signer->id);
+  if (claims.token_id().empty()) claims.set_token_id(Hex(RandomBytes(kTokenIdHexDigits / 2)));
   std::string signed_part = kPrefix + Base64UrlEncode(claims.SerializeAsString());
   return signed_part + "." + Base64UrlEncode(Hmac(signer->secret, signed_part));
 }
 
-StatusOr<v1::TokenClaims> KeyRing::Verify(const std::string& token, int64_t now_s) const {
+namespace {
+
+// The parts of a token: what is signed, the claims it carries, the signature.
+Status SplitToken(const std::string& token, std::string* signed_part, v1::TokenClaims* claims, std::string* sig) {
   if (token.rfind(kPrefix, 0) != 0) return Unauth("not an InspectSync token (expected 'isv1.' prefix)");
   size_t dot = token.rfind('.');
-  if (dot <= 5) return Unauth("malformed");
-  std::string signed_part = token.substr(0, dot), payload, sig;
-  if (!Base64UrlDecode(token.substr(5, dot - 5), &payload) || !Base64UrlDecode(token.substr(dot + 1), &sig))
+  if (dot == std::string::npos || dot <= 5) return Unauth("malformed");
+  std::string payload;
+  *signed_part = token.substr(0, dot);
+  if (!Base64UrlDecode(token.substr(5, dot - 5), &payload) || !Base64UrlDecode(token.substr(dot + 1), sig))
     return Unauth("malformed");
+  if (!claims->ParseFromString(payload)) return Unauth("malformed claims");
+  return Status::Ok();
+}
+
+std::string TokenIdOf(const std::string& token, const v1::TokenClaims& claims) {
+  if (!claims.token_id().empty()) return claims.token_id();
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
+  return Hex(std::string(reinterpret_cast<char*>(digest), sizeof digest)).substr(0, kTokenIdHexDigits);
+}
+
+}  // namespace
+
+StatusOr<v1::TokenClaims> DecodeClaims(const std::string& token) {
+  std::string signed_part, sig;
   v1::TokenClaims claims;
-  if (!claims.ParseFromString(payload)) return Unauth("malformed claims");
+  if (Status st = SplitToken(token, &signed_part, &claims, &sig); !st.ok())
+    return InvalidArgument("this is not an InspectSync token that can be read (" + st.message() + ")");
+  return claims;
+}
+
+StatusOr<std::string> TokenId(const std::string& token) {
+  auto claims = DecodeClaims(token);
+  if (!claims.ok()) return claims.status();
+  return TokenIdOf(token, *claims);
+}
+
+StatusOr<v1::TokenClaims> KeyRing::Verify(const std::string& token, int64_t now_s, int64_t max_ttl_s) const {
+  std::string signed_part, sig;
+  v1::TokenClaims claims;
+  INSPECTSYNC_RETURN_IF_ERROR(SplitToken(token, &signed_part, &claims, &sig));
   const Key* key = nullptr;
   for (const auto& k : keys_)
     if (k.id == claims.key_id()) key = &k;
@@ -200,6 +280,12 @@ StatusOr<v1::TokenClaims> KeyRing::Verify(const std::string& token, int64_t now_
   if (claims.issued_at_s() > now_s + kFutureSkewS) return Unauth("issued in the future");
   if (!IsKnownRole(claims.role())) return Unauth("unknown role '" + claims.role() + "'");
   if (claims.user().empty() || claims.device().empty()) return Unauth("no user or device");
+  if (max_ttl_s > 0 && claims.expires_at_s() - claims.issued_at_s() > max_ttl_s)
+    return Unauth("it was made to last " + Days(claims.expires_at_s() - claims.issued_at_s()) +
+                  "; this server accepts tokens of at most " + Days(max_ttl_s) +
+                  " (--max-token-ttl-days): issue a shorter one");
+  if (!revoked_.empty() && revoked_.count(TokenIdOf(token, claims)))
+    return Unauth("it was revoked (inspectsync admin token revoke); sign in again for a new one");
   return claims;
 }
 

@@ -160,6 +160,60 @@ TEST(TokenTest, SigningRefusesIncompleteClaims) {
   EXPECT_EQ(ring->Sign(c).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(TokenTest, ARevokedTokenIsRefusedAndTheRevocationOutlivesReloadsUntilTheTokenExpires) {
+  testing::TempDir dir;
+  std::string path = dir.File("keys");
+  auto ring = KeyRing::LoadOrCreate(path);
+  std::string token = *ring->Sign(Claims()), other = *ring->Sign(Claims());
+  auto id = TokenId(token);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->size(), 16u);
+  EXPECT_NE(*id, *TokenId(other)) << "every token gets its own id";
+  ASSERT_TRUE(ring->Revoke(*id, kNow + 3600).ok());
+  ASSERT_TRUE(ring->Save(path).ok());
+  auto reloaded = KeyRing::Load(path);
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+  auto refused = reloaded->Verify(token, kNow);
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("revoked"), std::string::npos);
+  EXPECT_TRUE(reloaded->Verify(other, kNow).ok());
+  // Once the token has expired its revocation is no longer needed.
+  reloaded->PruneRevocations(kNow + 3599);
+  EXPECT_TRUE(reloaded->IsRevoked(*id));
+  reloaded->PruneRevocations(kNow + 3601);
+  EXPECT_FALSE(reloaded->IsRevoked(*id));
+  EXPECT_EQ(ring->Revoke("not-an-id", kNow).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(TokenTest, ATokenSignedBeforeTokenIdsIsNamedByItsHash) {
+  // Sign gives every token an id; an old one is made by hand (TokenId does
+  // not verify the signature: a revoked token need not verify any more).
+  std::string old = "isv1." + Base64UrlEncode(Claims().SerializeAsString()) + "." + Base64UrlEncode("signature");
+  auto claims = DecodeClaims(old);
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(claims->user(), "u-zhang");
+  EXPECT_TRUE(claims->token_id().empty());
+  auto id = TokenId(old);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->size(), 16u);
+  EXPECT_EQ(*id, *TokenId(old)) << "the same token, the same name";
+  EXPECT_NE(*id, *TokenId(old + "x"));
+  EXPECT_EQ(DecodeClaims("isv1.%%%.x").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodeClaims("garbage").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(TokenTest, ALongerLifeThanTheServerAllowsIsRefused) {
+  testing::TempDir dir;
+  auto ring = KeyRing::LoadOrCreate(dir.File("keys"));
+  v1::TokenClaims c = Claims();
+  c.set_expires_at_s(kNow + 91 * 86400);
+  std::string token = *ring->Sign(c);
+  EXPECT_TRUE(ring->Verify(token, kNow).ok()) << "no limit given";
+  auto refused = ring->Verify(token, kNow, 90 * 86400);
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("91 days"), std::string::npos) << refused.status().message();
+}
+
 TEST(TokenTest, Base64UrlRoundTrips) {
   for (std::string s : {std::string(""), std::string("a"), std::string("ab"), std::string("abc"),
                         std::string("\xff\xfe\x00\x01", 4)}) {

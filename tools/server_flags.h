@@ -1,0 +1,47 @@
+// The flags of `inspectsync server` as one table: each flag's name, default,
+// range, help and what it sets in ServerOptions. `--help` is generated from
+// the table, so the help, the ranges and the behaviour cannot drift apart.
+#ifndef INSPECTSYNC_TOOLS_SERVER_FLAGS_H_
+#define INSPECTSYNC_TOOLS_SERVER_FLAGS_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "server/server.h"
+
+namespace inspectsync::tools {
+
+// What `inspectsync server` runs with.
+struct ServerSettings {
+  server::ServerOptions server;
+  long long grace_s = 10;  // on SIGTERM, how long in-flight calls may finish
+};
+
+struct ServerFlag {
+  enum Kind { kText, kNumber, kSwitch };
+  const char* name;
+  Kind kind;
+  const char* metavar;  // "ADDR", "N", "S"...; "" for a switch
+  long long def, min, max;  // numbers only
+  const char* help;         // one line; the default and range are added
+  std::function<void(ServerSettings*, const std::string& text, long long number)> apply;
+};
+
+struct ServerFlagGroup {
+  const char* heading;
+  std::vector<ServerFlag> flags;
+};
+
+const std::vector<ServerFlagGroup>& ServerFlagGroups();
+
+// Parses `args` over the defaults in *settings. False with *error naming the
+// flag and its range (or the rule between two flags) on bad input.
+bool ParseServerFlags(const std::vector<std::string>& args, ServerSettings* settings, std::string* error);
+
+// The usage text, generated from the table.
+std::string ServerUsage();
+
+}  // namespace inspectsync::tools
+
+#endif  // INSPECTSYNC_TOOLS_SERVER_FLAGS_H_
