@@ -39,6 +39,7 @@ class ServerProcess {
     pid_ = fork();
     if (pid_ == 0) {
       dup2(fds[1], STDOUT_FILENO);
+      dup2(fds[1], STDERR_FILENO);  // log lines too (WaitForOutput)
       close(fds[0]);
       close(fds[1]);
       execv(argv[0], argv.data());
@@ -59,6 +60,7 @@ class ServerProcess {
         line.push_back(c);
         continue;
       }
+      output_ += line + "\n";
       auto at = line.find("listening on ");
       if (at != std::string::npos) {
         std::string rest = line.substr(at + 13);
@@ -89,6 +91,38 @@ class ServerProcess {
     return status;
   }
 
+  // Reads what the server prints until a line not yet matched by an earlier
+  // wait contains `needle` (true), or `timeout` passes (false). Lines read
+  // are kept in output().
+  bool WaitForOutput(const std::string& needle, std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    if (size_t at = output_.find(needle, scanned_); at != std::string::npos) {
+      scanned_ = output_.find('\n', at) + 1;
+      return true;
+    }
+    if (!out_) return false;
+    int fd = fileno(out_);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string line;
+    while (std::chrono::steady_clock::now() < deadline) {
+      struct pollfd p = {fd, POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      char c;
+      if (read(fd, &c, 1) <= 0) return false;  // the server exited
+      if (c != '\n') {
+        line.push_back(c);
+        continue;
+      }
+      output_ += line + "\n";
+      if (line.find(needle) != std::string::npos) {
+        scanned_ = output_.size();
+        return true;
+      }
+      line.clear();
+    }
+    return false;
+  }
+  const std::string& output() const { return output_; }
+
   // Everything else the server printed (after SIGTERM, for the shutdown lines).
   std::string DrainOutput() {
     std::string all;
@@ -101,6 +135,8 @@ class ServerProcess {
   pid_t pid_ = -1;
   FILE* out_ = nullptr;
   std::string address_;
+  std::string output_;
+  size_t scanned_ = 0;  // output_ up to here was matched by a WaitForOutput
   bool reaped_ = false;
 };
 
