@@ -22,7 +22,7 @@ ROOT=$PWD
 
 DURATION=${1:-30}
 [ $# -gt 0 ] && shift
-ALL_TARGETS=(fuzz_validate_merge fuzz_push)
+ALL_TARGETS=(fuzz_validate_merge fuzz_push fuzz_guard)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL_TARGETS[@]}")
 BUILD=${FUZZ_BUILD:-build-fuzz}

@@ -1,7 +1,5 @@
 #include "server/log.h"
 
-#include <grpc/support/log.h>
-
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -39,12 +37,6 @@ void WriteLocked(LogState& state, const std::string& line) {
   std::fprintf(stderr, "inspectsync server: %s\n", line.c_str());
 }
 
-void GrpcLogLine(gpr_log_func_args* args) {
-  std::string kind = std::string("grpc:") + (args->file ? args->file : "?") + ":" + std::to_string(args->line);
-  LogLimited(kind, std::string("grpc ") + gpr_log_severity_string(args->severity) + " " +
-                       (args->message ? args->message : ""));
-}
-
 }  // namespace
 
 void Log(const std::string& line) {
@@ -72,11 +64,6 @@ void LogLimited(std::string_view kind, const std::string& line) {
   } else {
     ++w.left_out;
   }
-}
-
-void InstallGrpcLogFilter() {
-  static std::once_flag once;
-  std::call_once(once, [] { gpr_set_log_function(&GrpcLogLine); });
 }
 
 void SetLogSinkForTest(std::function<void(const std::string&)> sink, core::Clock* clock) {

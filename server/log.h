@@ -7,6 +7,9 @@
 // left out. A hostile or broken client therefore cannot flood the log, and an
 // operator still sees that it happens and how often.
 //
+// No gRPC here: server/rpc.h routes gRPC's own lines through LogLimited
+// (InstallGrpcLogFilter).
+//
 // Thread-safety: every function is safe to call from any thread.
 #ifndef INSPECTSYNC_SERVER_LOG_H_
 #define INSPECTSYNC_SERVER_LOG_H_
@@ -28,10 +31,6 @@ void Log(const std::string& line);
 inline constexpr int kLogBurst = 10;
 inline constexpr int64_t kLogWindowMs = 60'000;
 void LogLimited(std::string_view kind, const std::string& line);
-
-// Routes gRPC's own log lines (TLS handshake failures, bad frames...) through
-// LogLimited, one kind per source location. Idempotent; process-wide.
-void InstallGrpcLogFilter();
 
 // Tests: every line written goes to `sink` instead of stderr, windows are
 // timed by `clock` (nullptr: stderr and the steady clock again).

@@ -1,6 +1,9 @@
 #include "server/rpc.h"
 
+#include <grpc/support/log.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
+
+#include <mutex>
 
 #include "server/log.h"
 
@@ -14,7 +17,18 @@ std::string AuthorizationOf(grpc::CallbackServerContext* ctx) {
   return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
 }
 
+void GrpcLogLine(gpr_log_func_args* args) {
+  std::string kind = std::string("grpc:") + (args->file ? args->file : "?") + ":" + std::to_string(args->line);
+  LogLimited(kind, std::string("grpc ") + gpr_log_severity_string(args->severity) + " " +
+                       (args->message ? args->message : ""));
+}
+
 }  // namespace
+
+void InstallGrpcLogFilter() {
+  static std::once_flag once;
+  std::call_once(once, [] { gpr_set_log_function(&GrpcLogLine); });
+}
 
 grpc::Status ToGrpc(const Status& s) {
   if (s.ok()) return grpc::Status::OK;

@@ -107,6 +107,11 @@ class StreamCall {
   std::unique_ptr<StreamGuard::Stream> stream_;
 };
 
+// Routes gRPC's own log lines (TLS handshake failures, bad frames...) through
+// LogLimited (server/log.h), one kind per source location. Idempotent;
+// process-wide.
+void InstallGrpcLogFilter();
+
 // A server-streaming reactor that only reports an error.
 template <class Base>
 class RefuseCall final : public Base {

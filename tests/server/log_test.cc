@@ -1,6 +1,7 @@
 // Rate-limited log lines (server/log.h): a client that causes errors at will
 // cannot flood the log, and what was left out is counted.
 #include "server/log.h"
+#include "server/rpc.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
