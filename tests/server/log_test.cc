@@ -1,13 +1,9 @@
 // Rate-limited log lines (server/log.h): a client that causes errors at will
 // cannot flood the log, and what was left out is counted.
 #include "server/log.h"
-#include "server/rpc.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <grpc/grpc.h>
-#include <grpc/support/log.h>
 
 #include <thread>
 #include <vector>
@@ -44,18 +40,6 @@ TEST_F(LogTest, AFloodOfOneKindWritesABurstThenCountsTheRest) {
   ASSERT_EQ(lines_.size(), 2u);
   EXPECT_EQ(lines_[0], "(990 more lines like the next were left out in the last 60 s)");
   EXPECT_EQ(lines_[1], "bad request again");
-}
-
-TEST_F(LogTest, GrpcsOwnLinesAreLimitedPerSourceLocation) {
-  grpc_init();  // sets gRPC's log verbosity, as a server's start does
-  InstallGrpcLogFilter();
-  for (int i = 0; i < 500; ++i) gpr_log("ssl_transport_security.cc", 1234, GPR_LOG_SEVERITY_ERROR, "Handshake failed %d", i);
-  ASSERT_EQ(lines_.size(), static_cast<size_t>(kLogBurst));
-  EXPECT_THAT(lines_[0], HasSubstr("Handshake failed 0"));
-  EXPECT_THAT(lines_[0], HasSubstr("grpc E"));
-  gpr_log("chttp2_transport.cc", 99, GPR_LOG_SEVERITY_ERROR, "bad frame");
-  EXPECT_THAT(lines_.back(), HasSubstr("bad frame"));
-  grpc_shutdown();
 }
 
 TEST_F(LogTest, ConcurrentLoggersStayWithinTheBudget) {
