@@ -85,8 +85,11 @@ StatusOr<ProblemKey> DecodeProblemToken(const std::string& token) {
   return k;
 }
 
-ProblemPager::ProblemPager(const v1::ProblemQuery& q, int64_t now_ms)
-    : query_(q), now_ms_(now_ms), page_size_(q.page_size() == 0 ? kDefaultProblemPageSize : q.page_size()) {
+ProblemPager::ProblemPager(const v1::ProblemQuery& q, int64_t now_ms, size_t max_bytes)
+    : query_(q),
+      now_ms_(now_ms),
+      page_size_(q.page_size() == 0 ? kDefaultProblemPageSize : q.page_size()),
+      max_bytes_(max_bytes) {
   if (!q.page_token().empty()) {
     auto k = DecodeProblemToken(q.page_token());
     if (k.ok()) {
@@ -104,6 +107,7 @@ void ProblemPager::Offer(const std::string& id, uint64_t version, const v1::Find
   if (best_.size() == page_size_) {
     more_ = true;
     if (!(key < std::prev(best_.end())->first)) return;
+    bytes_ -= std::prev(best_.end())->second.second;
     best_.erase(std::prev(best_.end()));
   }
   v1::Problem p;
@@ -115,15 +119,25 @@ void ProblemPager::Offer(const std::string& id, uint64_t version, const v1::Find
   bool overdue = IsOverdue(f, now_ms_);
   p.set_overdue(overdue);
   if (overdue) p.set_overdue_days((now_ms_ - f.deadline_ms()) / kDayMs);
-  best_.emplace(std::move(key), std::move(p));
+  // As a page member: the field's tag and length prefix (at most 5 + 1 bytes).
+  const size_t size = p.ByteSizeLong() + 6;
+  bytes_ += size;
+  best_.emplace(std::move(key), std::make_pair(std::move(p), size));
+  // Past the byte budget the last keys go (never the first): a later page has them.
+  while (bytes_ > max_bytes_ && best_.size() > 1) {
+    more_ = true;
+    bytes_ -= std::prev(best_.end())->second.second;
+    best_.erase(std::prev(best_.end()));
+  }
 }
 
 v1::ProblemPage ProblemPager::Finish() {
   v1::ProblemPage page;
   page.set_as_of_ms(now_ms_);
-  for (auto& [key, p] : best_) *page.add_problems() = std::move(p);
+  for (auto& [key, p] : best_) *page.add_problems() = std::move(p.first);
   if (more_ && !best_.empty()) page.set_next_page_token(EncodeProblemToken(std::prev(best_.end())->first));
   best_.clear();
+  bytes_ = 0;
   return page;
 }
 

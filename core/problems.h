@@ -9,8 +9,10 @@
 // the server, the device's in the SDK.
 //
 // Memory: a page is collected from a stream of findings keeping only the
-// page_size best candidates (a bounded heap), so listing costs one pass over
-// the findings and memory of one page, whatever their number.
+// page_size best candidates (a bounded heap), and no more of them than fit
+// in the page's byte budget, so listing costs one pass over the findings and
+// memory of one page, whatever their number — and a page of findings with
+// every field at its limit still fits in a gRPC message.
 #ifndef INSPECTSYNC_CORE_PROBLEMS_H_
 #define INSPECTSYNC_CORE_PROBLEMS_H_
 
@@ -28,6 +30,8 @@ namespace inspectsync::core {
 
 inline constexpr uint32_t kDefaultProblemPageSize = 100;
 inline constexpr uint32_t kMaxProblemPageSize = 1000;
+// Encoded bytes of the problems of one page (a page holds at least one).
+inline constexpr size_t kMaxProblemPageBytes = size_t{4} << 20;
 
 // What the list needs to know of a site.
 struct SiteInfo {
@@ -57,10 +61,12 @@ std::string EncodeProblemToken(const ProblemKey& k);
 StatusOr<ProblemKey> DecodeProblemToken(const std::string& token);
 
 // Collects one page of the list. Offer every finding (in any order); Finish
-// returns the page and the token of the next. REQUIRES: CheckProblemQuery(q).
+// returns the page and the token of the next. A page holds up to page_size
+// problems, fewer when their encoded size would pass `max_bytes` (never
+// fewer than one). REQUIRES: CheckProblemQuery(q).
 class ProblemPager {
  public:
-  ProblemPager(const v1::ProblemQuery& q, int64_t now_ms);
+  ProblemPager(const v1::ProblemQuery& q, int64_t now_ms, size_t max_bytes = kMaxProblemPageBytes);
   void Offer(const std::string& id, uint64_t version, const v1::Finding& f, const SiteInfo* site);
   v1::ProblemPage Finish();
 
@@ -68,12 +74,14 @@ class ProblemPager {
   v1::ProblemQuery query_;
   int64_t now_ms_;
   uint32_t page_size_;
+  size_t max_bytes_;
+  size_t bytes_ = 0;  // encoded size of best_'s problems
   bool has_after_ = false;
   ProblemKey after_;
   bool more_ = false;  // a candidate beyond the page was seen
-  // The page_size smallest keys after the token (and one more, to know
-  // whether another page follows).
-  std::map<ProblemKey, v1::Problem> best_;
+  // The smallest keys after the token that fit the page (page_size of them,
+  // and within max_bytes_ but for the first).
+  std::map<ProblemKey, std::pair<v1::Problem, size_t>> best_;  // problem, its encoded size
 };
 
 // Counts the findings of the list by zone x category x status.

@@ -44,17 +44,20 @@ SiteDirectory Sites() {
   return d;
 }
 
-std::vector<std::string> ListAll(const std::vector<Row>& rows, v1::ProblemQuery q, int* pages) {
+std::vector<std::string> ListAll(const std::vector<Row>& rows, v1::ProblemQuery q, int* pages,
+                                 size_t max_bytes = kMaxProblemPageBytes) {
   SiteDirectory sites = Sites();
   std::vector<std::string> out;
   *pages = 0;
   for (;;) {
     EXPECT_TRUE(CheckProblemQuery(q).ok());
-    ProblemPager pager(q, kNow);
+    ProblemPager pager(q, kNow, max_bytes);
     for (const Row& r : rows) pager.Offer(r.id, 1, r.f, &sites.at(r.f.site_id()));
     v1::ProblemPage page = pager.Finish();
     ++*pages;
     EXPECT_LE(static_cast<uint32_t>(page.problems_size()), q.page_size() ? q.page_size() : kDefaultProblemPageSize);
+    EXPECT_GE(page.problems_size(), 1);
+    if (page.problems_size() > 1) EXPECT_LE(page.ByteSizeLong(), max_bytes + 64) << "page " << *pages;
     for (const auto& p : page.problems()) out.push_back(p.finding_id());
     if (page.next_page_token().empty()) return out;
     q.set_page_token(page.next_page_token());
@@ -79,6 +82,32 @@ TEST(ProblemsTest, PagesAddUpToTheSortedFilteredList) {
   for (const Row& r : rows)
     if (std::find(listed.begin(), listed.end(), r.id) != listed.end())
       EXPECT_TRUE(r.f.status() != v1::CLOSED && r.f.status() != v1::VOIDED && r.f.status() != v1::DRAFT);
+}
+
+// Findings with every text at its limit, 1000 to a page: 25 MB, more than a
+// gRPC message. The pages stay within their byte budget and still add up to
+// the whole list, in order.
+TEST(ProblemsTest, PagesOfLargeFindingsStayWithinTheirByteBudget) {
+  std::vector<Row> rows = District(5, 1200);
+  for (Row& r : rows) {
+    r.f.set_status(v1::OPEN);
+    r.f.set_title(std::string(200, 't'));
+    r.f.set_description(std::string(4000, 'd'));
+    r.f.set_verification_note(std::string(2000, 'v'));
+    for (int i = 0; i < 100; ++i) r.f.add_evidence(std::string(64, 'a' + i % 26));
+  }
+  for (size_t budget : {size_t{1}, size_t{400} << 10, kMaxProblemPageBytes}) {
+    // A page per problem is quadratic work: a smaller list for the tiny budget.
+    std::vector<Row> some(rows.begin(), rows.begin() + (budget == 1 ? 60 : rows.size()));
+    v1::ProblemQuery q;
+    q.set_page_size(1000);
+    int pages = 0;
+    std::vector<std::string> listed = ListAll(some, q, &pages, budget);
+    EXPECT_EQ(listed.size(), some.size()) << budget;
+    EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()).size(), some.size()) << "each once";
+    if (budget == 1) EXPECT_EQ(pages, 60) << "one problem to a page, never none";
+    if (budget == kMaxProblemPageBytes) EXPECT_GT(pages, 2) << "a 25 MB list does not fit two pages";
+  }
 }
 
 TEST(ProblemsTest, FiltersCombineAndOverdueFollowsTheClock) {
