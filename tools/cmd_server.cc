@@ -18,7 +18,8 @@ const char* kUsage =
     "usage: inspectsync server [--listen HOST:PORT] [--db PATH] [--certs DIR | --tls-cert F --tls-key F]\n"
     "                          [--token-keys F] [--insecure] [--max-batch N] [--page-size N]\n"
     "                          [--max-clock-drift-s S] [--grace-s S] [--max-page-size N]\n"
-    "                          [--max-message-bytes N] [--max-string-bytes N] [--max-call-s S]\n"
+    "                          [--max-message-bytes N] [--max-page-bytes N] [--max-string-bytes N]\n"
+    "                          [--max-call-s S]\n"
     "                          [--storage-threads N]\n"
     "                          [--blob-dir DIR] [--max-attachment-mb N] [--device-quota-mb N]\n"
     "                          [--gc-grace-h H] [--gc-interval-min M]\n"
@@ -36,6 +37,8 @@ const char* kUsage =
     "  --page-size          records per pull page when the tablet does not say (default 500)\n"
     "  --max-page-size      largest page a tablet may ask for (default 5000)\n"
     "  --max-message-bytes  largest request or response (default 16777216)\n"
+    "  --max-page-bytes     bytes of records in a response: pull pages, push results, feed and\n"
+    "                       finding pages stop there, one record at least (default 4194304)\n"
     "  --max-string-bytes   cap on every text value, below each field's own limit (default: none)\n"
     "  --max-call-s         a pull still streaming after this is ended; the tablet resumes (default 600)\n"
     "  --max-clock-drift-s  how far ahead a tablet's clock may be (default 900)\n"
@@ -58,7 +61,8 @@ const char* kUsage =
 
 int CmdServer(const std::vector<std::string>& args) {
   Flags flags({"listen", "db", "certs", "tls-cert", "tls-key", "token-keys", "insecure", "max-batch", "page-size",
-               "max-clock-drift-s", "grace-s", "max-page-size", "max-message-bytes", "max-string-bytes", "max-call-s",
+               "max-clock-drift-s", "grace-s", "max-page-size", "max-message-bytes", "max-page-bytes", "max-string-bytes",
+               "max-call-s",
                "blob-dir", "max-attachment-mb", "device-quota-mb", "gc-grace-h", "gc-interval-min", "webhook-ca", "webhook-timeout-s",
                "webhook-max-attempts", "webhook-backoff-ms", "webhook-backoff-cap-s", "storage-threads", "help"},
               {"help", "insecure"});
@@ -78,12 +82,14 @@ int CmdServer(const std::vector<std::string>& args) {
   opts.tls_key_file = flags.Get("tls-key");
   opts.token_keys_file = flags.Get("token-keys", opts.token_keys_file);
   opts.insecure = flags.Has("insecure");
-  long long max_batch, page_size, drift_s, grace_s, max_page, max_msg, max_str, max_call_s;
+  long long max_batch, page_size, drift_s, grace_s, max_page, max_msg, max_page_bytes, max_str, max_call_s;
   long long max_att_mb, quota_mb, gc_grace_h, gc_interval_min, storage_threads;
   if (!flags.GetInt("max-batch", 1000, &max_batch) || max_batch <= 0 || max_batch > 100000 ||
       !flags.GetInt("page-size", 500, &page_size) || page_size <= 0 ||
       !flags.GetInt("max-page-size", 5000, &max_page) || max_page < page_size || max_page > 1000000 ||
       !flags.GetInt("max-message-bytes", 16 << 20, &max_msg) || max_msg < 4096 || max_msg > (1LL << 30) ||
+      !flags.GetInt("max-page-bytes", 4 << 20, &max_page_bytes) || max_page_bytes < 4096 ||
+      max_page_bytes > (1LL << 30) ||
       !flags.GetInt("max-string-bytes", 0, &max_str) || max_str < 0 || max_str > (1LL << 30) ||
       !flags.GetInt("max-call-s", 600, &max_call_s) || max_call_s < 0 ||
       !flags.GetInt("max-clock-drift-s", 900, &drift_s) || drift_s < 0 ||
@@ -95,7 +101,7 @@ int CmdServer(const std::vector<std::string>& args) {
       !flags.GetInt("gc-interval-min", 60, &gc_interval_min) || gc_interval_min < 0) {
     std::fprintf(stderr,
                  "inspectsync server: a limit flag is not a whole number in its range (max-batch 1..100000, "
-                 "max-page-size >= page-size, max-message-bytes 4096..1 GiB, max-attachment-mb 1..4096, "
+                 "max-page-size >= page-size, max-message-bytes and max-page-bytes 4096..1 GiB, max-attachment-mb 1..4096, "
                  "storage-threads 1..1024)\n%s",
                  kUsage);
     return 2;
@@ -104,6 +110,7 @@ int CmdServer(const std::vector<std::string>& args) {
   opts.engine.default_page_size = static_cast<uint32_t>(page_size);
   opts.engine.max_page_size = static_cast<uint32_t>(max_page);
   opts.max_message_bytes = static_cast<int>(max_msg);
+  opts.engine.max_page_bytes = static_cast<size_t>(max_page_bytes);
   opts.storage_threads = static_cast<int>(storage_threads);
   opts.engine.limits.max_string_bytes = static_cast<uint32_t>(max_str);
   opts.engine.max_call_ms = max_call_s * 1000;
