@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "inspectsync/status.h"
 #include "inspectsync/v1/sync.pb.h"

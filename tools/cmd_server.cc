@@ -36,7 +36,7 @@ const char* kUsage =
     "  --max-batch          mutations per push (default 1000)\n"
     "  --page-size          records per pull page when the tablet does not say (default 500)\n"
     "  --max-page-size      largest page a tablet may ask for (default 5000)\n"
-    "  --max-message-bytes  largest request or response (default 16777216)\n"
+    "  --max-message-bytes  largest request (default 16777216); must hold twice the largest PATCH\n"
     "  --max-page-bytes     bytes of records in a response: pull pages, push results, feed and\n"
     "                       finding pages stop there, one record at least (default 4194304)\n"
     "  --max-string-bytes   cap on every text value, below each field's own limit (default: none)\n"
