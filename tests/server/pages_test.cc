@@ -217,6 +217,25 @@ TEST_F(PagesTest, TheStoreReadStopsByBytes) {
   EXPECT_LE(bytes - storage::PageBytes(rows.back()), q.max_bytes);
 }
 
+// A body with a field this build does not know would be stored as it came,
+// past every bound (here 5 MiB in a finding): REJECTED INVALID naming the
+// field, nothing written; the next mutation of the batch proceeds.
+TEST_F(PagesTest, ABodyWithAnUnknownFieldIsRejectedAndChangesNothing) {
+  Open(4 << 20);
+  v1::Finding f = testing::FindingAt(kSite);
+  f.GetReflection()->MutableUnknownFields(&f)->AddLengthDelimited(42, std::string(5 << 20, 'u'));
+  v1::Mutation bad = testing::CreateFinding(kA, 1, ids_.NewUuidV7(), f);
+  v1::Mutation good = testing::CreateFinding(kA, 2, ids_.NewUuidV7(), testing::FindingAt(kSite));
+  auto r = engine_->Push(Batch({bad, good}), Caller{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->results_size(), 2);
+  EXPECT_EQ(r->results(0).outcome(), v1::REJECTED);
+  EXPECT_EQ(r->results(0).reject_code(), v1::INVALID);
+  EXPECT_THAT(r->results(0).reason(), HasSubstr("field number 42 of inspectsync.v1.Finding"));
+  EXPECT_EQ(r->results(1).outcome(), v1::APPLIED);
+  EXPECT_EQ(*store_->Head(), 1u);
+}
+
 // ---------------------------------------------------------------- push
 
 class PushCutTest : public PagesTest {
