@@ -5,6 +5,7 @@
 #include "core/lifecycle.h"
 #include "core/merge.h"
 #include "core/patch.h"
+#include "core/record_bounds.h"
 
 namespace inspectsync::core {
 
@@ -157,6 +158,7 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
                                        " s ahead of the server's (limit " +
                                        std::to_string(limits.max_clock_drift_ms / 1000) +
                                        " s); set the tablet's date and time");
+  if (Status s = CheckKnownFields(m); !s.ok()) return Reject(v1::INVALID, s.message());
 
   switch (m.op()) {
     case v1::CREATE: {

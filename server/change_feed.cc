@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/record_bounds.h"
 #include "core/schema.h"
 #include "server/site_directory.h"
 #include "storage/consumer_store.h"
@@ -167,6 +168,12 @@ StatusOr<v1::ChangeBatch> ChangeFeed::Next(Watch* w) {
   if (w->keys_version != (*dir)->version) DeriveScope(**dir, w);
   uint64_t end = w->stop_at_head ? std::min(*head, w->stop_at) : *head;
   uint64_t window = std::max<uint64_t>(options_.scan_window, w->page_size);
+  // A batch is bounded by bytes too (EngineOptions::max_page_bytes, less its
+  // cursor, head and caught_up): changes until the next would pass it, at
+  // least one.
+  constexpr size_t kBatchEnvelopeBytes = 2 * 11 + 2;
+  const size_t page_bytes = engine_->options().max_page_bytes;
+  const size_t budget = page_bytes > kBatchEnvelopeBytes ? page_bytes - kBatchEnvelopeBytes : 1;
 
   v1::ChangeBatch batch;
   std::vector<storage::FeedRow> rows;
@@ -175,13 +182,24 @@ StatusOr<v1::ChangeBatch> ChangeFeed::Next(Watch* w) {
     q.after = w->cursor;
     q.upto = std::min(end, w->cursor + window);
     q.limit = w->page_size;
+    q.max_bytes = budget;
     q.collections = w->collections;
     q.scope = w->scope;
     rows.clear();
     INSPECTSYNC_RETURN_IF_ERROR(engine_->store()->ReadFeed(q, &rows));
-    for (const auto& row : rows) INSPECTSYNC_RETURN_IF_ERROR(ToChange(row, **dir, batch.add_changes()));
-    if (rows.size() >= w->page_size) {  // full: more may follow within the window
-      w->cursor = rows.back().seq;
+    size_t bytes = 0;
+    bool cut = false;  // stopped by size: more may follow within the window
+    for (const auto& row : rows) {
+      size_t b = storage::FeedBytes(row);
+      if (bytes + b > budget) {
+        cut = true;
+        if (batch.changes_size() > 0) break;
+      }
+      bytes += b;
+      INSPECTSYNC_RETURN_IF_ERROR(ToChange(row, **dir, batch.add_changes()));
+    }
+    if (cut || rows.size() >= w->page_size) {  // full: more may follow within the window
+      w->cursor = batch.changes(batch.changes_size() - 1).seq();
       break;
     }
     w->cursor = q.upto;  // every row of the window was looked at

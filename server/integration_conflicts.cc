@@ -8,6 +8,7 @@
 #include "core/export.h"  // IsoTime
 #include "core/ids.h"
 #include "core/patch.h"
+#include "core/record_bounds.h"
 #include "core/schema.h"
 #include "server/site_directory.h"
 
@@ -129,6 +130,12 @@ StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& calle
   const int64_t now = engine->options().clock->NowMillis();
   v1::ConflictPage out;
   out.set_as_of_ms(now);
+  // Bounded by bytes too (EngineOptions::max_page_bytes, less the token and
+  // time): a conflict can carry whole records (an update-vs-delete keeps the
+  // record as its winner), so 1,000 of them could outgrow any message.
+  constexpr size_t kPageEnvelopeBytes = 128;
+  const size_t budget = std::max(engine->options().max_page_bytes, kPageEnvelopeBytes + 1) - kPageEnvelopeBytes;
+  size_t bytes = 0;
   bool more = false;
   Status st = engine->store()->ScanConflicts(f, [&](const storage::ConflictEntry& e) -> StatusOr<bool> {
     if (!q.inspector().empty() && !SideIs(e.conflict, q.inspector())) return true;
@@ -136,7 +143,14 @@ StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& calle
       more = true;
       return false;
     }
-    *out.add_conflicts() = MakeRow(e, *sites, now);
+    v1::ConflictRow row = MakeRow(e, *sites, now);
+    size_t b = core::DelimitedBytes(row.ByteSizeLong());
+    if (out.conflicts_size() > 0 && bytes + b > budget) {
+      more = true;  // the next page starts at this conflict
+      return false;
+    }
+    bytes += b;
+    *out.add_conflicts() = std::move(row);
     return true;
   });
   if (!st.ok()) return st;

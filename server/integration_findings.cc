@@ -9,6 +9,7 @@
 #include "core/hlc.h"
 #include "core/lifecycle.h"
 #include "core/office_import.h"
+#include "core/record_bounds.h"
 #include "server/site_directory.h"
 
 namespace inspectsync::server {
@@ -181,25 +182,34 @@ StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuer
   v1::FindingPage page;
   page.set_as_of_ms(engine->options().clock->NowMillis());
   FindingMatcher matcher(q, page.as_of_ms(), &*sites);
+  // The page is bounded by bytes too (EngineOptions::max_page_bytes, less
+  // its token and time): findings until the next would pass it, at least one.
+  constexpr size_t kPageEnvelopeBytes = 128;
+  const size_t page_bytes = engine->options().max_page_bytes;
+  const size_t budget = page_bytes > kPageEnvelopeBytes ? page_bytes - kPageEnvelopeBytes : 1;
+  size_t bytes = 0;
   bool more = false, end = false;
   while (!more && !end) {
     size_t read = 0;
     v1::FindingRow row;
     Status st = engine->store()->ScanCollectionAfter(
-        "findings", after, kExportPageRecords, [&](const storage::StoredRecord& r) -> Status {
+        "findings", after, kExportPageRecords, [&](const storage::StoredRecord& r) -> StatusOr<bool> {
           ++read;
-          if (more) return Status::Ok();  // the rest of this store page is not needed
-          after = r.id;
           row.Clear();
           auto m = matcher.Match(r, &row);
           if (!m.ok()) return m.status();
-          if (!*m) return Status::Ok();
-          if (static_cast<size_t>(page.findings_size()) == page_size) {
-            more = true;
-            return Status::Ok();
+          if (*m) {
+            size_t b = core::DelimitedBytes(row.ByteSizeLong());
+            if (static_cast<size_t>(page.findings_size()) == page_size ||
+                (page.findings_size() > 0 && bytes + b > budget)) {
+              more = true;  // the next page starts at this finding
+              return false;
+            }
+            bytes += b;
+            *page.add_findings() = std::move(row);
           }
-          *page.add_findings() = std::move(row);
-          return Status::Ok();
+          after = r.id;
+          return true;
         });
     if (!st.ok()) return st;
     end = read < kExportPageRecords;
@@ -230,23 +240,28 @@ Status FindingExporter::Fill() {
   v1::FindingRow row;
   while (!scanned_ && pending_.size() < kExportChunkBytes) {
     size_t read = 0;
+    bool full = false;
     Status st = engine_->store()->ScanCollectionAfter(
-        "findings", after_, kExportPageRecords, [&](const storage::StoredRecord& r) -> Status {
+        "findings", after_, kExportPageRecords, [&](const storage::StoredRecord& r) -> StatusOr<bool> {
           ++read;
           after_ = r.id;
           row.Clear();
           auto m = matcher.Match(r, &row);
           if (!m.ok()) return m.status();
-          if (!*m) return Status::Ok();
+          if (!*m) return true;
           if (req_.format() == v1::CSV) core::AppendFindingCsv(row, &pending_);
           else core::AppendFindingJson(row, &pending_);
           ++rows_;
-          return Status::Ok();
+          // Bounded by bytes, not only by the page's count: large findings
+          // (escaped, a JSON line can be several times its record) stop the
+          // read once a chunk is pending.
+          full = pending_.size() >= kExportChunkBytes;
+          return !full;
         });
     if (!st.ok()) return st;
     RaisePeak(peak_page, read);
     RaisePeak(peak_pending, pending_.size());
-    scanned_ = read < kExportPageRecords;
+    scanned_ = !full && read < kExportPageRecords;
   }
   return Status::Ok();
 }

@@ -45,8 +45,9 @@ Status CheckFindingQuery(const v1::FindingQuery& q, bool paged);
 StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuery& q);
 
 // Renders the findings of an export query chunk by chunk. Memory: the
-// pending output (under one chunk plus one page of rendered rows) and one
-// page of records.
+// pending output (under one chunk plus one rendered row: a read stops once a
+// chunk is pending) and the record being rendered (the store hands records
+// over one at a time).
 class FindingExporter {
  public:
   // INVALID_ARGUMENT for a bad query or format.

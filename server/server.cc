@@ -19,6 +19,7 @@
 #include "server/change_feed.h"
 #include "server/integration_service.h"
 #include "server/log.h"
+#include "server/message_limits.h"
 #include "server/office_service.h"
 #include "server/sync_service.h"
 #include "server/webhooks.h"
@@ -162,6 +163,7 @@ StatusOr<std::string> CheckLoopbackListen(const std::string& listen) {
 }
 
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  INSPECTSYNC_RETURN_IF_ERROR(CheckMessageLimits(options.engine, options.max_message_bytes));
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   std::shared_ptr<grpc::ServerCredentials> creds;
@@ -230,7 +232,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   builder.RegisterService(impl->attachment_service.get());
   builder.RegisterService(impl->integration.get());
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(SendLimitBytes(options.engine, options.max_message_bytes));
   impl->grpc_server = builder.BuildAndStart();
   if (!impl->grpc_server || impl->port == 0)
     return Unavailable("cannot listen on " + options.listen + " (address in use or not valid?)");

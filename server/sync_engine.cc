@@ -9,6 +9,7 @@
 #include "core/patch.h"
 #include "core/schema.h"
 #include "core/workflow.h"
+#include "server/byte_budgets.h"
 
 namespace inspectsync::server {
 
@@ -218,11 +219,18 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
       }
     }
     std::map<std::string, uint64_t> last_applied;
-    for (const auto& m : req.mutations()) {
+    PushBudget budget(options_.max_page_bytes);  // the response's size (byte_budgets.h)
+    for (int i = 0; i < req.mutations_size(); ++i) {
+      const v1::Mutation& m = req.mutations(i);
+      if (budget.Full(resp)) {  // the rest waits for the device's next push
+        INSPECTSYNC_RETURN_IF_ERROR(budget.Cut(txn, req, i, last_applied));
+        break;
+      }
       auto it = last_applied.find(m.client_id());
       if (it == last_applied.end()) {
         auto last = txn.LastMutationId(m.client_id());
         if (!last.ok()) return last.status();
+        INSPECTSYNC_RETURN_IF_ERROR(budget.Admit(txn, m));
         it = last_applied.emplace(m.client_id(), *last).first;
       }
       if (m.mutation_id() <= it->second) {
@@ -241,6 +249,7 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
       auto r = Apply(txn, m, caller, *role, *scope, now_ms);
       if (!r.ok()) return r.status();
       INSPECTSYNC_RETURN_IF_ERROR(txn.RecordResult(m.client_id(), m.mutation_id(), *r));
+      INSPECTSYNC_RETURN_IF_ERROR(budget.Processed(txn, m));
       it->second = m.mutation_id();
       *resp.add_results() = std::move(*r);
     }
@@ -670,10 +679,14 @@ Status SyncEngine::ReadPage(const v1::PullRequest& req, PullPlan* plan, std::vec
   }
   size_t limit = q.limit;
   q.limit = limit + 1;
+  // Bounded by bytes too, the page's other fields counted (byte_budgets.h);
+  // the store stops reading once past it.
+  const size_t budget = PageRecordBudget(
+      options_.max_page_bytes, !plan->backfilling && !plan->scope_sent ? &plan->scope : nullptr);
+  q.max_bytes = budget;
   rows->reserve(limit + 1);
   INSPECTSYNC_RETURN_IF_ERROR(store_->ReadChanges(q, rows));
-  *more = rows->size() > limit;
-  if (*more) rows->resize(limit);
+  rows->resize(FitPage(*rows, limit, budget, more));
   return Status::Ok();
 }
 

@@ -35,6 +35,11 @@ struct EngineOptions {
   size_t max_batch = 1000;           // mutations per push
   uint32_t default_page_size = 500;  // records per pull page
   uint32_t max_page_size = 5000;
+  // Bytes of records a response carries: a pull page holds records until the
+  // next would pass it (always one), a push stops applying its batch once its
+  // response reached it (server/byte_budgets.h); feed batches and finding
+  // pages too. Every record the schema allows must fit (server/message_limits.h).
+  size_t max_page_bytes = 4 << 20;
   int max_scope_keys = 100000;       // keys a device may send as its synced scope
   // A pull still streaming after this long is ended with DEADLINE_EXCEEDED
   // (the device keeps its pages and resumes): a stalled reader must not hold

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/patch.h"
+#include "core/record_bounds.h"
 #include "core/schema.h"
 #include "storage/sqlite_util.h"
 
@@ -824,7 +825,8 @@ StatusOr<std::vector<v1::Mutation>> DeviceStore::OutboxBatch(uint64_t after, uin
     q->bind(3, static_cast<int64_t>(std::max<size_t>(max_count, 1)));
     size_t bytes = 0;
     while (q->executeStep()) {
-      size_t size = static_cast<size_t>(q->getColumn(1).getBytes());
+      // As the request carries it: with its tag and length.
+      size_t size = core::DelimitedBytes(static_cast<size_t>(q->getColumn(1).getBytes()));
       if (!out.empty() && bytes + size > max_bytes) break;
       v1::Mutation m;
       if (!ParseBlob(q->getColumn(1), &m))

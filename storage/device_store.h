@@ -127,7 +127,9 @@ class DeviceStore {
   // The server version the device holds for the record; 0 if none.
   StatusOr<uint64_t> ServerVersion(const std::string& collection, const std::string& id);
   // Outbox mutations with after < mutation_id <= through, in order, at most
-  // max_count of them and about max_bytes serialized (always at least one).
+  // max_count of them and at most max_bytes as a PushRequest's `mutations`
+  // encode them — but always at least one, however large (the server's
+  // start-up check keeps the largest under half its message limit).
   StatusOr<std::vector<v1::Mutation>> OutboxBatch(uint64_t after, uint64_t through, size_t max_count,
                                                    size_t max_bytes);
   StatusOr<uint64_t> OutboxCount();

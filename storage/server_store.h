@@ -52,11 +52,15 @@ struct ScopeFilter {
 };
 
 // A page of latest versions: after < version <= upto, ascending, at most
-// `limit`.
+// `limit`, and stopping after the row that takes their size past `max_bytes`.
 struct ChangeQuery {
   uint64_t after = 0;
   uint64_t upto = 0;
   size_t limit = 500;
+  // Rows are read until their PageBytes() add up to more than this (that row
+  // included, as `limit` + 1 tells a caller there is more): a page of large
+  // records stops by size, not only by count. 0 = no byte limit.
+  size_t max_bytes = 0;
   std::vector<std::string> collections;  // empty = all
   // Records whose latest version this client wrote are left out (that device
   // has them already, from its push results); "" leaves nothing out.
@@ -84,6 +88,7 @@ struct FeedQuery {
   uint64_t after = 0;
   uint64_t upto = 0;
   size_t limit = 500;
+  size_t max_bytes = 0;  // as ChangeQuery::max_bytes, counting FeedBytes()
   std::vector<std::string> collections;  // empty = all
   ScopeFilter scope;                     // on the record's scope (fixed at creation)
 };
@@ -92,6 +97,12 @@ struct FeedQuery {
 struct FeedRow : VersionRow {
   std::string scope;
 };
+
+// A record's size in a pull page (core::RecordElementBytes, exact), and a
+// history row's in a change-feed batch (core::ChangeElementBytes, an upper
+// bound): what the byte limits of ChangeQuery and FeedQuery count.
+size_t PageBytes(const StoredRecord& r);
+size_t FeedBytes(const FeedRow& r);
 
 struct ConflictFilter {
   std::string collection;   // empty = all
@@ -142,6 +153,10 @@ class ServerWriteTxn {
   virtual Status RecordResult(const std::string& client_id, uint64_t mutation_id, const v1::MutationResult& r) = 0;
   // The client has what it needs of results <= mutation_id; drop them.
   virtual Status ForgetResultsThrough(const std::string& client_id, uint64_t mutation_id) = 0;
+  // The first mutation of the client a push left unprocessed because its
+  // response was full (server/push_budget.h); 0 when none is pending.
+  virtual StatusOr<uint64_t> ResendFrom(const std::string& client_id) = 0;
+  virtual Status SetResendFrom(const std::string& client_id, uint64_t mutation_id) = 0;
   virtual Status AddConflict(const v1::Conflict& c) = 0;
   // Conflict review: read one conflict, and rewrite one (its state and body).
   virtual StatusOr<std::optional<v1::Conflict>> GetConflict(const std::string& id) = 0;
@@ -173,10 +188,11 @@ class ServerStore {
   virtual Status ScanCollection(const std::string& collection,
                                 const std::function<Status(const StoredRecord&)>& fn) = 0;
   // A page of ScanCollection: records with id > `after_id` ("" = from the
-  // start), at most `limit`, in id order. Long readers (exports) page with it
-  // so a page resumes where the last ended and no read stays open between.
+  // start), at most `limit`, in id order, until `fn` returns false (a page
+  // full by size) or an error. Long readers (exports) page with it so a page
+  // resumes where the last ended and no read stays open between.
   virtual Status ScanCollectionAfter(const std::string& collection, const std::string& after_id, size_t limit,
-                                     const std::function<Status(const StoredRecord&)>& fn) = 0;
+                                     const std::function<StatusOr<bool>(const StoredRecord&)>& fn) = 0;
   virtual StatusOr<std::optional<StoredRecord>> GetRecord(const std::string& collection, const std::string& id) = 0;
   virtual Status History(const std::string& collection, const std::string& id, std::vector<VersionRow>* out) = 0;
   // Every version with seq > after, ascending, at most limit (audit, checks).

@@ -241,6 +241,13 @@ INSERT INTO push_results(client_id, last_mutation_id, results)
   ORDER BY client_id, mutation_id;
 DROP TABLE mutation_results;
 )sql",
+      // 12: a push whose response filled up leaves the rest of its batch
+      // unprocessed (server/push_budget.h); the client's first unprocessed
+      // mutation is kept here, in the push's own transaction, so a pipelined
+      // later push of that client cannot be applied past it. 0 = none.
+      R"sql(
+ALTER TABLE clients ADD COLUMN resend_from INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return m;
 }
@@ -370,7 +377,10 @@ struct WriterStatements {
                        "VALUES(?,?,?,?,?,?,?,?,?)"),
         foreign_since(db, "SELECT 1 FROM history WHERE collection=? AND id=? AND seq>? AND client_id<>? LIMIT 1"),
         bodies_since(db, "SELECT body FROM history WHERE collection=? AND id=? AND seq>? AND client_id<>? ORDER BY seq"),
-        last_mutation(db, "SELECT last_mutation_id FROM clients WHERE client_id=?"),
+        last_mutation(db, "SELECT last_mutation_id, resend_from FROM clients WHERE client_id=?"),
+        set_resend(db,
+                   "INSERT INTO clients(client_id, last_mutation_id, resend_from) VALUES(?,0,?) ON CONFLICT(client_id) "
+                   "DO UPDATE SET resend_from=excluded.resend_from"),
         client_device(db, "SELECT device FROM clients WHERE client_id=?"),
         bind_client(db,
                     "INSERT INTO clients(client_id, last_mutation_id, device) VALUES(?,0,?) ON CONFLICT(client_id) "
@@ -391,7 +401,8 @@ struct WriterStatements {
                         "VALUES(?,?,?,?,?,?,?,?)") {}
 
   SQLite::Database& database;  // for statements prepared per call (rare ones)
-  SQLite::Statement get_record, upsert_record, insert_history, foreign_since, bodies_since, last_mutation, client_device, bind_client,
+  SQLite::Statement get_record, upsert_record, insert_history, foreign_since, bodies_since, last_mutation, set_resend,
+      client_device, bind_client,
       upsert_client,
       get_results, get_version, put_results, forget_results, get_conflict, writer_meta,
       insert_conflict;
@@ -531,13 +542,31 @@ class SqliteWriteTxn : public ServerWriteTxn {
     if (it != last_ids_.end()) return it->second;
     uint64_t last = 0;
     Status st = Guard("read ledger", [&]() -> Status {
-      Reset r{s_.last_mutation};
-      s_.last_mutation.bind(1, client_id);
-      if (s_.last_mutation.executeStep()) last = static_cast<uint64_t>(s_.last_mutation.getColumn(0).getInt64());
+      auto stored = LastMutationIdInDb(client_id);
+      if (!stored.ok()) return stored.status();
+      last = *stored;
       return Status::Ok();
     });
     if (!st.ok()) return st;
     return last;
+  }
+
+  StatusOr<uint64_t> ResendFrom(const std::string& client_id) override {
+    if (auto it = resend_.find(client_id); it != resend_.end()) return it->second;
+    Status st = Guard("read ledger", [&]() -> Status { return LastMutationIdInDb(client_id).status(); });
+    if (!st.ok()) return st;
+    return resend_[client_id];
+  }
+
+  Status SetResendFrom(const std::string& client_id, uint64_t mutation_id) override {
+    return Guard("write ledger", [&]() -> Status {
+      Reset r{s_.set_resend};
+      s_.set_resend.bind(1, client_id);
+      s_.set_resend.bind(2, static_cast<int64_t>(mutation_id));
+      s_.set_resend.exec();
+      resend_[client_id] = mutation_id;
+      return Status::Ok();
+    });
   }
 
   StatusOr<std::optional<v1::MutationResult>> StoredResult(const std::string& client_id,
@@ -741,11 +770,18 @@ class SqliteWriteTxn : public ServerWriteTxn {
   }
 
  private:
+  // The client's row, read once: its last mutation id, and its resend mark
+  // (kept in resend_, where a push asks for it next).
   StatusOr<uint64_t> LastMutationIdInDb(const std::string& client_id) {
     Reset r{s_.last_mutation};
     s_.last_mutation.bind(1, client_id);
-    if (s_.last_mutation.executeStep()) return static_cast<uint64_t>(s_.last_mutation.getColumn(0).getInt64());
-    return uint64_t{0};
+    uint64_t last = 0, resend = 0;
+    if (s_.last_mutation.executeStep()) {
+      last = static_cast<uint64_t>(s_.last_mutation.getColumn(0).getInt64());
+      resend = static_cast<uint64_t>(s_.last_mutation.getColumn(1).getInt64());
+    }
+    resend_.emplace(client_id, resend);  // a mark set in this transaction stays
+    return last;
   }
 
   Status FillRecordFromHistory(v1::Record* rec) {
@@ -779,6 +815,8 @@ class SqliteWriteTxn : public ServerWriteTxn {
   std::map<std::string, uint64_t> last_ids_;
   // Results recorded in this transaction, per client: one ledger row each (Flush).
   std::map<std::string, pb::LedgerBatch> pending_;
+  // Resend marks (ResendFrom) read or written in this transaction.
+  std::map<std::string, uint64_t> resend_;
   // The ledger row StoredResult read last (a replayed batch reads it once);
   // cached_client_ is empty when there is none.
   std::string cached_client_;
@@ -895,7 +933,11 @@ class SqliteServerStore : public ServerStore {
       int i = BindChangeFilters(q, cq);
       if (sf.mode != ScopeFilter::kAll) q.bind(i++, JsonArray(sf.keys));
       q.bind(i++, static_cast<int64_t>(cq.limit));
-      while (q.executeStep()) out->push_back(RecordFromRow(q));
+      size_t bytes = 0;
+      while (q.executeStep()) {
+        out->push_back(RecordFromRow(q));
+        if (PastByteLimit(cq.max_bytes, PageBytes(out->back()), &bytes)) break;
+      }
       return Status::Ok();
     });
   }
@@ -940,13 +982,22 @@ class SqliteServerStore : public ServerStore {
     std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
     for (size_t w = 0; w < walks.size(); ++w)
       if (walks[w]->executeStep()) heads.emplace(walks[w]->getColumn(2).getInt64(), w);
+    size_t bytes = 0;
     while (!heads.empty() && out->size() < cq.limit) {
       size_t w = heads.top().second;
       heads.pop();
       out->push_back(RecordFromRow(*walks[w]));
+      if (PastByteLimit(cq.max_bytes, PageBytes(out->back()), &bytes)) break;
       if (walks[w]->executeStep()) heads.emplace(walks[w]->getColumn(2).getInt64(), w);
     }
     return Status::Ok();
+  }
+
+  // Adds a row's `size` to `*total`: true once the total is past `limit`
+  // (0 = none), when the read stops with that row as its last.
+  static bool PastByteLimit(size_t limit, size_t size, size_t* total) {
+    *total += size;
+    return limit != 0 && *total > limit;
   }
 
   static void AppendChangeFilters(const ChangeQuery& cq, std::string* sql) {
@@ -1011,7 +1062,7 @@ class SqliteServerStore : public ServerStore {
   }
 
   Status ScanCollectionAfter(const std::string& collection, const std::string& after_id, size_t limit,
-                             const std::function<Status(const StoredRecord&)>& fn) override {
+                             const std::function<StatusOr<bool>(const StoredRecord&)>& fn) override {
     return WithReader("scan collection", [&](SQLite::Database& db) -> Status {
       SQLite::Statement& q = Cached(
           db, std::string("SELECT ") + kRecordColumns + " FROM records WHERE collection=? AND id>? ORDER BY id LIMIT ?");
@@ -1019,7 +1070,11 @@ class SqliteServerStore : public ServerStore {
       q.bind(1, collection);
       q.bind(2, after_id);
       q.bind(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
-      while (q.executeStep()) INSPECTSYNC_RETURN_IF_ERROR(fn(RecordFromRow(q)));
+      while (q.executeStep()) {
+        auto more = fn(RecordFromRow(q));
+        if (!more.ok()) return more.status();
+        if (!*more) break;
+      }
       return Status::Ok();
     });
   }
@@ -1097,11 +1152,13 @@ class SqliteServerStore : public ServerStore {
       for (const auto& c : fq.collections) q.bind(i++, c);
       if (sf.mode != ScopeFilter::kAll) q.bind(i++, JsonArray(sf.keys));
       q.bind(i++, static_cast<int64_t>(fq.limit));
+      size_t bytes = 0;
       while (q.executeStep()) {
         FeedRow row;
         static_cast<VersionRow&>(row) = VersionFromRow(q);
         row.scope = q.getColumn(9).getString();
         out->push_back(std::move(row));
+        if (PastByteLimit(fq.max_bytes, FeedBytes(out->back()), &bytes)) break;
       }
       return Status::Ok();
     });

@@ -102,13 +102,18 @@ class Client::Impl {
   };
   Status SyncLocked(SyncReport* report, Events* events);
   Status PushAll(SyncReport* report, Events* events);
+  // One pass of pipelined pushes over the outbox (up to `through`). Sets
+  // *again when the server answered only a prefix of a batch or refused one
+  // with ABORTED (kept in *refused): the rest is pushed in a next pass.
+  Status PushRound(uint64_t through, SyncReport* report, Events* events, bool* again, Status* refused);
   // Reads the next outbox batch after *after (up to `through`) into `request`
   // (left empty when none) and moves *after past it. Takes mu.
   Status NextPushBatch(uint64_t* after, uint64_t through, v1::PushRequest* request);
   // Stores one batch's results and counts them into the report; moves the
-  // results out of *response. Takes mu.
+  // results out of *response. Sets *cut when they answer only a prefix of
+  // the batch (the server's response filled up). Takes mu.
   Status StorePushResults(const v1::PushRequest& request, v1::PushResponse* response, SyncReport* report,
-                          Events* events);
+                          Events* events, bool* cut);
   Status PullAll(SyncReport* report);
   void Deliver(const Events& events);
   void BackgroundLoop();

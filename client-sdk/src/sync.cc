@@ -85,6 +85,29 @@ Status Client::Impl::PushAll(SyncReport* report, Events* events) {
     std::lock_guard<std::mutex> lock(mu);
     through = store->next_mutation_id() - 1;
   }
+  // A server stops applying a batch once its response is full and answers a
+  // prefix (server/byte_budgets.h); the batch pipelined behind it is refused
+  // with ABORTED, since applying it would skip the rest. The rest is still in
+  // the outbox: push again from there. A pass that stores no result is a
+  // stall; a few in a row end the sync (ABORTED is transient, so background
+  // sync retries later) rather than looping on a server that refuses forever.
+  constexpr int kMaxStalls = 3;
+  Status refused;
+  for (int stalls = 0;;) {
+    const uint64_t pushed = report->pushed;
+    bool again = false;
+    INSPECTSYNC_RETURN_IF_ERROR(PushRound(through, report, events, &again, &refused));
+    if (!again) return Status::Ok();
+    stalls = report->pushed > pushed ? 0 : stalls + 1;
+    if (stalls >= kMaxStalls)
+      return refused.ok() ? Status(StatusCode::kAborted, "the server answered part of a push " +
+                                                             std::to_string(kMaxStalls) +
+                                                             " times without progress; the rest stays in the outbox")
+                          : refused;
+  }
+}
+
+Status Client::Impl::PushRound(uint64_t through, SyncReport* report, Events* events, bool* again, Status* refused) {
   // Batches are pipelined: batch i+1 is on the wire while the results of
   // batch i are stored, so the server and the device work at the same time
   // instead of taking turns. Nothing of the outbox guarantees changes: a row
@@ -92,12 +115,20 @@ Status Client::Impl::PushAll(SyncReport* report, Events* events) {
   // from the outbox, so it never covers a result not stored yet (it lags one
   // batch behind instead). A failure anywhere leaves the rest to be re-sent
   // with the same ids and answered from the server's ledger.
+  auto aborted = [&](const Status& st) {
+    if (st.code() != StatusCode::kAborted) return false;
+    *refused = st;
+    *again = true;
+    return true;
+  };
   uint64_t after = 0;
   v1::PushRequest request;
   INSPECTSYNC_RETURN_IF_ERROR(NextPushBatch(&after, through, &request));
   if (request.mutations_size() == 0) return Status::Ok();
   v1::PushResponse response;
-  INSPECTSYNC_RETURN_IF_ERROR(transport->Push(request, &response));  // no lock held
+  Status first = transport->Push(request, &response);  // no lock held
+  if (aborted(first)) return Status::Ok();
+  INSPECTSYNC_RETURN_IF_ERROR(first);
   for (;;) {
     v1::PushRequest next_request;
     INSPECTSYNC_RETURN_IF_ERROR(NextPushBatch(&after, through, &next_request));
@@ -107,11 +138,20 @@ Status Client::Impl::PushAll(SyncReport* report, Events* events) {
     // One call at a time still: this thread does not use the transport until it has joined.
     if (more)
       in_flight = std::async(std::launch::async, [&] { return transport->Push(next_request, &next_response); });
-    Status stored = StorePushResults(request, &response, report, events);
+    bool cut = false;
+    Status stored = StorePushResults(request, &response, report, events, &cut);
     Status sent = more ? in_flight.get() : Status::Ok();
     INSPECTSYNC_RETURN_IF_ERROR(stored);
-    if (!more) return Status::Ok();
+    if (aborted(sent)) return Status::Ok();
     INSPECTSYNC_RETURN_IF_ERROR(sent);
+    if (cut) {
+      // The batch in flight was applied after all (the server had processed
+      // the unanswered ones before): keep its results, then resend the rest.
+      if (more) INSPECTSYNC_RETURN_IF_ERROR(StorePushResults(next_request, &next_response, report, events, &cut));
+      *again = true;
+      return Status::Ok();
+    }
+    if (!more) return Status::Ok();
     request = std::move(next_request);
     response = std::move(next_response);
   }
@@ -139,7 +179,7 @@ Status Client::Impl::NextPushBatch(uint64_t* after, uint64_t through, v1::PushRe
 // Consumes `response`: its results are moved out, not copied (each carries a
 // whole record, and its conflicts with their values).
 Status Client::Impl::StorePushResults(const v1::PushRequest& request, v1::PushResponse* response,
-                                      SyncReport* report, Events* events) {
+                                      SyncReport* report, Events* events, bool* cut) {
   std::set<uint64_t> sent;
   for (const v1::Mutation& m : request.mutations()) sent.insert(m.mutation_id());
   std::vector<v1::MutationResult> results;
@@ -175,8 +215,15 @@ Status Client::Impl::StorePushResults(const v1::PushRequest& request, v1::PushRe
   }
   for (storage::DeadLetter& d : applied.rejected)
     events->rejected.push_back(RejectedMutation{std::move(d.mutation), d.code, std::move(d.reason), d.rejected_at_ms});
+  // Results for a prefix of the batch: the server's response filled up and
+  // it stopped there; the rest stays in the outbox and goes out again.
+  size_t prefix = 0;
+  while (prefix < static_cast<size_t>(request.mutations_size()) &&
+         answered.count(request.mutations(static_cast<int>(prefix)).mutation_id()))
+    ++prefix;
+  if (prefix > 0 && prefix == answered.size() && prefix < sent.size()) *cut = true;
   for (uint64_t id : sent) {
-    if (!answered.count(id))
+    if (!answered.count(id) && !*cut)
       return Internal("the server returned no result for mutation " + std::to_string(id) +
                       "; it stays in the outbox and goes out again on the next sync");
   }

@@ -12,6 +12,7 @@
 //      bytes never exceed the limit except for a lone message, open streams
 //      per caller never exceed the cap, a closed stream is never cancelled,
 //      and a stream is cancelled only after its stall or call limit passed.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>

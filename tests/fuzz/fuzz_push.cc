@@ -14,12 +14,15 @@
 //   - a failed Push (request-level error) leaves head, history and conflicts
 //     unchanged, and fails the same way again;
 //   - a successful Push returns one result per mutation, in order, with the
-//     mutation's id; outcomes are consistent (REJECTED: code + reason, no
+//     mutation's id — or for a prefix of them, cut exactly where the results
+//     reached the response budget (kPageBytes), the rest unapplied; outcomes
+//     are consistent (REJECTED: code + reason, no
 //     conflicts; CONFLICT: conflicts; otherwise the record it produced);
 //   - a REJECTED mutation writes no version; every other mutation writes at
 //     most one, with the seq reported in its result; seqs are gap-free;
 //   - every version written holds a record that passes core::ValidateFields
-//     and core::CheckRecordInvariants: the server never stores invalid data;
+//     and core::CheckRecordInvariants and is within the schema's size bound
+//     (core/record_bounds.h): the server never stores invalid data;
 //   - the conflicts stored are exactly those reported;
 //   - pushing the same request again returns the same results, byte for byte,
 //     and writes nothing (idempotency).
@@ -40,6 +43,7 @@
 
 #include "core/clock.h"
 #include "core/merge.h"
+#include "core/record_bounds.h"
 #include "core/schema.h"
 #include "core/validate.h"
 #include "fuzz_util.h"
@@ -49,6 +53,11 @@
 namespace {
 
 using namespace inspectsync;  // NOLINT
+
+// The engine's response budget: small, so a push carrying records near
+// their limits (a ~25 KB finding) is cut, as the server cuts one of large
+// records at its 4 MiB.
+constexpr size_t kPageBytes = 16 << 10;
 namespace pb = google::protobuf;
 namespace fs = std::filesystem;
 
@@ -118,6 +127,7 @@ class Scratch {
     server::EngineOptions eo;
     eo.clock = clock_.get();
     eo.id_seed = 1;
+    eo.max_page_bytes = kPageBytes;
     engine_ = std::make_unique<server::SyncEngine>(store_.get(), eo);
   }
 
@@ -176,9 +186,20 @@ std::map<std::string, uint64_t> LastIds(storage::ServerStore& store, const v1::P
 // `index`: the mutations processed for the first time, by (client, id).
 void CheckResults(const v1::PushRequest& req, const v1::PushResponse& resp, const std::map<std::string, uint64_t>& last,
                   std::map<Key, int>* index) {
-  FUZZ_CHECK(resp.results_size() == req.mutations_size(),
-             std::to_string(req.mutations_size()) + " mutations, " + std::to_string(resp.results_size()) + " results");
-  for (int i = 0; i < req.mutations_size(); ++i) {
+  const int n = resp.results_size();
+  FUZZ_CHECK(n <= req.mutations_size() && (n > 0 || req.mutations_size() == 0),
+             std::to_string(req.mutations_size()) + " mutations, " + std::to_string(n) + " results");
+  if (n < req.mutations_size()) {
+    // Cut exactly where the results reached the budget (server/byte_budgets.h).
+    size_t before = 0;
+    for (int i = 0; i + 1 < n; ++i) before += core::DelimitedBytes(resp.results(i).ByteSizeLong());
+    size_t all = before + core::DelimitedBytes(resp.results(n - 1).ByteSizeLong());
+    FUZZ_CHECK(before + 11 < kPageBytes && all + 11 >= kPageBytes,
+               "response cut after " + std::to_string(n) + " results of " + std::to_string(all) +
+                   " bytes (before the last: " + std::to_string(before) + ") for a budget of " +
+                   std::to_string(kPageBytes));
+  }
+  for (int i = 0; i < n; ++i) {
     const v1::Mutation& m = req.mutations(i);
     const v1::MutationResult& r = resp.results(i);
     const bool fresh = m.mutation_id() > last.at(m.client_id());
@@ -245,6 +266,8 @@ void CheckHistory(const v1::PushRequest& req, const v1::PushResponse& resp, cons
                                 "\n  body: " + Str(*body) + "\n  mutation: " + Str(m));
     Status inv = core::CheckRecordInvariants(*spec, *body);
     FUZZ_CHECK(inv.ok(), "stored a record that breaks an invariant: " + inv.message() + "\n  body: " + Str(*body));
+    FUZZ_CHECK(body->ByteSizeLong() <= core::BoundsOf(*spec, {}).body,
+               "stored a record of " + std::to_string(body->ByteSizeLong()) + " bytes, over the schema's bound");
   }
 }
 

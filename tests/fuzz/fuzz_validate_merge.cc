@@ -17,7 +17,9 @@
 //     with distinct winner and loser values, the winner's value the one that
 //     stands, the loser's the other side's, and the base the editor's base;
 //     REVIEW conflicts stay open, the rest are auto-resolved; MAX and
-//     LIFECYCLE pick the greater value / further status.
+//     LIFECYCLE pick the greater value / further status;
+//   - what validation accepts, and what a merge produces, is within the
+//     schema's size bounds (core/record_bounds.h).
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -27,6 +29,7 @@
 #include "core/lifecycle.h"
 #include "core/merge.h"
 #include "core/patch.h"
+#include "core/record_bounds.h"
 #include "core/schema.h"
 #include "core/validate.h"
 #include "fuzz_inputs.pb.h"
@@ -118,6 +121,26 @@ void CheckAcceptedMutation(const v1::Mutation& m) {
       break;
     default: FUZZ_CHECK(false, "accepted op " + std::to_string(m.op()));
   }
+  // What validation accepts stays within the schema's bounds (core/
+  // record_bounds.h), the ones pages and the server's start-up check rely on:
+  // bodies, and a PATCH as a whole request (fields of the envelope the
+  // server does not read, unknown ones, do not count).
+  const core::RecordBounds bounds = core::BoundsOf(*spec, {});
+  for (const v1::RecordBody* body : {&m.body(), &m.base_body()})
+    if (spec->Holds(*body))
+      FUZZ_CHECK(spec->Get(*body).ByteSizeLong() <= bounds.body,
+                 "accepted a body of " + std::to_string(spec->Get(*body).ByteSizeLong()) + " bytes, over the bound " +
+                     std::to_string(bounds.body));
+  if (m.op() == v1::PATCH) {
+    v1::PushRequest req;
+    req.set_protocol_version(UINT32_MAX);
+    req.set_ack_through(UINT64_MAX);
+    *req.add_mutations() = m;
+    req.DiscardUnknownFields();
+    FUZZ_CHECK(req.ByteSizeLong() <= bounds.patch, "accepted a PATCH of " + std::to_string(req.ByteSizeLong()) +
+                                                       " bytes as a request, over the bound " +
+                                                       std::to_string(bounds.patch));
+  }
 }
 
 // Greater-or-equal for the MAX policy on the field kinds records use.
@@ -173,6 +196,13 @@ void CheckMerge(const fuzz::MergeInput& in, const core::CollectionSpec& spec) {
                               "\n  " + Describe(r));
   Status inv = core::CheckRecordInvariants(spec, merged);
   FUZZ_CHECK(inv.ok(), "merged record breaks an invariant: " + inv.message() + "\n  " + Describe(r));
+  {
+    std::unique_ptr<pb::Message> known(merged.New());
+    known->CopyFrom(merged);
+    known->DiscardUnknownFields();  // `current` may carry them; the server's records do not
+    FUZZ_CHECK(known->ByteSizeLong() <= core::BoundsOf(spec, {}).body,
+               "merged record of " + std::to_string(known->ByteSizeLong()) + " bytes is over the schema's bound");
+  }
 
   std::vector<const core::FieldSpec*> diff = core::ChangedFields(spec, current, merged);
   FUZZ_CHECK(diff == r.changed,

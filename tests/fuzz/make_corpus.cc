@@ -15,6 +15,7 @@
 #include "core/patch.h"
 #include "fuzz_inputs.pb.h"
 #include "inspectsync/v1/sync.pb.h"
+#include "tests/testing/max_records.h"
 #include "tests/testing/mutations.h"
 
 namespace {
@@ -257,6 +258,20 @@ void MergeSeeds(Writer& w) {
   v1::Finding no_reason = Finding(v1::VOIDED);
   no_reason.clear_void_reason();
   w.Write("void-without-reason", Merge(PatchFinding(kClientA, 2, 1, open, no_reason, {"status"}), &open));
+
+  // Every field at its limit (tests/testing/max_records.h): the largest
+  // create and patch of a finding, and one byte over on an unknown field.
+  v1::Finding max = testing::MaxFinding("site-001", {}, "m");
+  v1::Finding max2 = testing::MaxFinding("site-001", {}, "n");
+  std::vector<std::string> every;
+  for (const auto& fs : core::FindCollection("findings")->fields())
+    if (!fs.scope_key) every.push_back(fs.field->name());
+  w.Write("create-finding-at-limits", Merge(CreateFinding(kClientA, 1, max)));
+  w.Write("patch-finding-at-limits", Merge(PatchFinding(kClientA, 2, 1, max, max2, every), &max));
+  v1::Mutation unknown = CreateFinding(kClientA, 1, open);
+  unknown.mutable_body()->mutable_finding()->GetReflection()->MutableUnknownFields(
+      unknown.mutable_body()->mutable_finding())->AddLengthDelimited(40, "past every limit");
+  w.Write("unknown-field", Merge(unknown));
 }
 
 // ---- fuzz_push: whole requests against an empty store ----
@@ -355,6 +370,16 @@ void PushSeeds(Writer& w) {
           Batch({CreateFinding(kClientA, 5, open), PatchFinding(kClientA, 6, 1, open, high, {"severity"})},
                 /*ack_through=*/9));
   w.Write("empty-request", Batch({}));
+
+  // Records at every limit: the fuzz engine's 16 KiB response budget cuts
+  // this push after its first result and marks where the client resumes.
+  v1::Finding max = testing::MaxFinding("site-001", {}, "m");
+  v1::Finding max2 = testing::MaxFinding("site-001", {}, "n");
+  v1::Finding max2_edit = max2;
+  max2_edit.set_title("checked again");
+  w.Write("findings-at-limits-cut",
+          Batch({CreateFinding(kClientA, 1, max), CreateFinding(kClientA, 2, max2, kFinding2),
+                 PatchFinding(kClientA, 3, 2, max2, max2_edit, {"title"}, kFinding2)}));
 }
 
 }  // namespace

@@ -289,12 +289,12 @@ TEST(InsecureListenTest, PlaintextIsRefusedUnlessTheAddressResolvesToLoopbackOnl
     EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << bad;
     EXPECT_THAT(r.status().message(), HasSubstr("loopback")) << bad;
   }
-  // This machine's own name resolves to its network address on most hosts.
+  // This machine's own name: refused when it resolves to a network address
+  // (Debian maps it to 127.0.1.1, loopback, in /etc/hosts: then it is allowed).
   char host[256] = {0};
   ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
   auto own = server::CheckLoopbackListen(std::string(host) + ":7443");
-  if (own.ok()) GTEST_SKIP() << host << " resolves to loopback only here";
-  EXPECT_THAT(own.status().message(), HasSubstr("resolves to"));
+  if (!own.ok()) EXPECT_THAT(own.status().message(), HasSubstr("resolves to"));
 }
 
 TEST(InsecureListenTest, TheServerRefusesToStartInPlaintextOnEveryInterface) {

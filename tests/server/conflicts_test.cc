@@ -3,6 +3,8 @@
 // store in a temp dir and a manual clock.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/ids.h"
 #include "server/integration_conflicts.h"
 #include "tests/testing/mutations.h"
@@ -182,6 +184,36 @@ TEST_F(ConflictsTest, PagesOldestFirstWithTokens) {
   EXPECT_EQ(first.conflicts_size(), 4);
   by_bob.set_page_token(first.next_page_token());
   EXPECT_EQ(List(by_bob).conflicts_size(), 1);
+}
+
+// Conflicts carry their values (here 4,000-byte descriptions, three each):
+// a page of the largest count stays within the byte budget, and the pages
+// chain to the end with every conflict once.
+TEST_F(ConflictsTest, PagesStayWithinTheByteBudget) {
+  std::set<std::string> made;
+  for (int i = 0; i < 12; ++i) {
+    made.insert(MakeReviewConflict(kSite1, std::string(4000, 'a' + i % 26), std::string(4000, 'A' + i % 26)));
+    clock_.Advance(1000);
+  }
+  EngineOptions o;
+  o.clock = &clock_;
+  o.max_page_bytes = 32 << 10;
+  engine_ = std::make_unique<SyncEngine>(store_.get(), o);
+  v1::ConflictQuery q;
+  q.set_page_size(1000);
+  std::set<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    auto page = List(q);
+    ++pages;
+    EXPECT_LE(page.ByteSizeLong(), size_t{32} << 10) << "page " << pages << " of " << page.conflicts_size();
+    for (const auto& r : page.conflicts()) EXPECT_TRUE(seen.insert(r.conflict().record_id()).second);
+    if (page.next_page_token().empty()) break;
+    q.set_page_token(page.next_page_token());
+    ASSERT_LT(pages, 20);
+  }
+  EXPECT_EQ(seen, made);
+  EXPECT_GE(pages, 4);
 }
 
 TEST_F(ConflictsTest, BadQueriesAreRefusedInWords) {

@@ -104,6 +104,9 @@ void RewindLedgerToPerMutationRows(SQLite::Database& db, const std::string& tabl
   }
   rows.reset();
   db.exec("DROP TABLE push_results");
+  // Nor had clients the resend mark (migration 12).
+  if (db.execAndGet("SELECT COUNT(*) FROM pragma_table_info('clients') WHERE name='resend_from'").getInt() > 0)
+    db.exec("ALTER TABLE clients DROP COLUMN resend_from");
   int version = db.execAndGet("PRAGMA user_version").getInt();
   if (version > 10) db.exec("PRAGMA user_version=10");
 }

@@ -5,6 +5,8 @@
 // nothing), and the shared import planner's formats.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
 #include <sstream>
 
 #include "core/export.h"
@@ -12,6 +14,7 @@
 #include "core/office_import.h"
 #include "server/integration_findings.h"
 #include "server/sync_engine.h"
+#include "tests/testing/max_records.h"
 #include "tests/testing/mutations.h"
 #include "tests/testing/temp_dir.h"
 
@@ -185,6 +188,54 @@ TEST(ImportPlannerTest, JsonLinesValuesAndColumns) {
   ASSERT_EQ(plan->records.size(), 2u);
   EXPECT_FALSE(plan->records[0].body.user().active());
   EXPECT_EQ(plan->records[0].id, core::ImportRecordId("users", "li"));
+}
+
+// Findings at every limit (~25 KB each, ~10 MB in all): a list page of the
+// largest count (1,000) stays within the byte budget, the pages chain to
+// the end with every finding once; an export's pending output stays within
+// a chunk and one rendered finding, not a whole store page of them.
+TEST_F(IntegrationFindingsEngineTest, FindingPagesAndExportsOfMaximalFindingsAreBoundedByBytes) {
+  std::vector<v1::Mutation> ms;
+  for (int i = 0; i < 400; ++i)
+    ms.push_back(testing::CreateFinding(kClient, ++mid_, Id(1000 + i),
+                                        testing::MaxFinding("site-1", {}, "x" + std::to_string(i))));
+  for (size_t from = 0; from < ms.size();) {
+    auto resp = engine_->Push(testing::Batch(std::vector<v1::Mutation>(ms.begin() + static_cast<long>(from),
+                                                                       ms.begin() + static_cast<long>(std::min(
+                                                                                        ms.size(), from + 100)))),
+                              Caller("u-office", "office", "office-pc"));
+    ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+    from += static_cast<size_t>(resp->results_size());  // a full response is cut: push the rest
+  }
+  const size_t budget = engine_->options().max_page_bytes;
+  v1::FindingQuery q;
+  q.set_page_size(1000);
+  std::set<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    auto page = ListFindings(engine_.get(), q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ++pages;
+    EXPECT_LE(page->ByteSizeLong(), budget) << "page " << pages << " of " << page->findings_size();
+    for (const auto& row : page->findings()) EXPECT_TRUE(seen.insert(row.finding_id()).second);
+    if (page->next_page_token().empty()) break;
+    q.set_page_token(page->next_page_token());
+  }
+  EXPECT_EQ(seen.size(), 400u);
+  EXPECT_GE(pages, 3);
+
+  v1::ExportRequest req;
+  req.set_format(v1::JSON_LINES);
+  auto exporter = FindingExporter::Start(engine_.get(), req);
+  ASSERT_TRUE(exporter.ok());
+  size_t lines = 0;
+  while (!(*exporter)->done()) {
+    auto chunk = (*exporter)->Next();
+    ASSERT_TRUE(chunk.ok());
+    lines += static_cast<size_t>(std::count(chunk->data().begin(), chunk->data().end(), '\n'));
+  }
+  EXPECT_EQ(lines, 400u);
+  EXPECT_LT(FindingExporter::PeakPendingBytes(), kExportChunkBytes + (128 << 10));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "tests/sim/office_actor.h"
 #include "tests/sim/feed_consumer.h"
 #include "tests/sim/world.h"
+#include "tests/testing/max_records.h"
 
 namespace inspectsync::sim {
 
@@ -143,20 +144,30 @@ void MoveStatus(World& w, SimTablet& t) {
     ++w.result().stats.status_moves;
 }
 
+// Seeds whose template, and one inspection on it, have every field at its
+// limit (~1 MB and ~2 MB): with the smallest page budget (seed % 4 == 0),
+// so they travel alone in their pages and push responses.
+bool MaxTemplateSeed(const World& w) { return w.options().seed % 8 == 4; }
+
 void PublishTemplate(World& w, SimTablet& office) {
   Edit e;
   e.op = Edit::Op::kCreate;
   e.collection = "templates";
   e.id = core::TemplateRecordId(kTemplateKey, 1);
   v1::ChecklistTemplate* t = e.body.mutable_checklist_template();
-  t->set_key(kTemplateKey);
-  t->set_version(1);
-  t->set_title("Epidemic prevention and safety");
-  for (const char* item : kItems) {
-    v1::ChecklistItem* it = t->add_items();
-    it->set_id(item);
-    it->set_category("safety");
-    it->set_text(std::string("Check: ") + item);
+  if (MaxTemplateSeed(w)) {
+    *t = testing::MaxTemplate(kTemplateKey, 1);
+    for (int i = 0; i < 3; ++i) t->mutable_items(i)->set_id(kItems[i]);  // the items the steps answer
+  } else {
+    t->set_key(kTemplateKey);
+    t->set_version(1);
+    t->set_title("Epidemic prevention and safety");
+    for (const char* item : kItems) {
+      v1::ChecklistItem* it = t->add_items();
+      it->set_id(item);
+      it->set_category("safety");
+      it->set_text(std::string("Check: ") + item);
+    }
   }
   t->set_published_at_ms(w.Now());
   if (Write(w, office, "publish template " + std::string(kTemplateKey) + " v1",
@@ -269,18 +280,25 @@ void Step(World& w, int step) {
   w.Advance(static_cast<int64_t>(w.Rand(5000)));
   uint64_t pick = w.Rand(100);
   std::string tn = "tablet " + std::to_string(t.index);
-  (void)step;
   if (pick < 3) {
     Photos(w, t);
   } else if (pick < 16) {
     v1::Finding f;
+    // Now and then one with every field at its limit (~25 KB).
+    const bool max = w.Chance(4);
+    if (max) f = testing::MaxFinding("", {}, "sim" + std::to_string(step));
     f.set_site_id(PickSite(w, t));
-    f.set_category("safety");
-    f.set_title(kTitles[w.Rand(4)]);
-    f.set_description(kTexts[w.Rand(4)]);
-    f.set_severity(static_cast<v1::Severity>(1 + w.Rand(4)));
+    if (!max) {
+      f.set_category("safety");
+      f.set_title(kTitles[w.Rand(4)]);
+      f.set_description(kTexts[w.Rand(4)]);
+      f.set_severity(static_cast<v1::Severity>(1 + w.Rand(4)));
+    }
     f.set_status(w.Chance(20) ? v1::DRAFT : v1::OPEN);
-    Write(w, t, "create finding", [&] { return t.client->CreateFinding(f).status(); });
+    if (Write(w, t, max ? "create finding at every limit" : "create finding",
+              [&] { return t.client->CreateFinding(f).status(); }) &&
+        max)
+      ++w.result().stats.max_records;
   } else if (pick < 32) {
     EditFinding(w, t);
   } else if (pick < 42) {
@@ -301,8 +319,16 @@ void Step(World& w, int step) {
       in.set_template_key(kTemplateKey);
       in.set_template_version(1);
     }
-    Write(w, t, std::string("create inspection") + (in.template_key().empty() ? "" : " with the template"),
-          [&] { return t.client->CreateInspection(in).status(); });
+    bool max = tmpl.ok() && MaxTemplateSeed(w) && !w.max_inspection_made && w.Chance(30);
+    if (max) {  // once per such seed: ~2 MB, its 1,000 answers naming the template's items
+      in = testing::MaxInspection(in.site_id(), tmpl->body.checklist_template(), {}, "sim");
+      w.max_inspection_made = true;
+    }
+    if (Write(w, t, std::string("create inspection") + (in.template_key().empty() ? "" : " with the template") +
+                        (max ? " at every limit" : ""),
+              [&] { return t.client->CreateInspection(in).status(); }) &&
+        max)
+      ++w.result().stats.max_records;
   } else if (pick < 62) {
     auto list = t.client->ListInspections();
     if (!list.ok() || list->empty()) return;

@@ -66,6 +66,13 @@ struct SimStats {
   uint64_t feed_batches = 0;      // batches the office systems read
   uint64_t feed_changes = 0;      // changes in them (redeliveries after a crash included)
   uint64_t feed_crashes = 0;      // consumer crashes that forgot unacked changes
+  // Byte budgets (issue 15): records made with every field at its limit, push
+  // responses the server cut at its budget, pushes it refused because they
+  // would have skipped a cut one (ABORTED), pull pages it ended early by size.
+  uint64_t max_records = 0;
+  uint64_t pushes_cut = 0;
+  uint64_t pushes_refused = 0;
+  uint64_t pull_pages_cut = 0;
 };
 
 struct SimResult {

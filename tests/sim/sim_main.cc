@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
     total.feed_batches += r.stats.feed_batches;
     total.feed_changes += r.stats.feed_changes;
     total.feed_crashes += r.stats.feed_crashes;
+    total.max_records += r.stats.max_records;
+    total.pushes_cut += r.stats.pushes_cut;
+    total.pushes_refused += r.stats.pushes_refused;
+    total.pull_pages_cut += r.stats.pull_pages_cut;
     if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
       std::printf("%llu seeds ok: %llu writes, %llu results, %llu rejected, %llu conflicts, %llu faults, "
                   "%llu server and %llu tablet crashes, %llu reassignments\n",
@@ -100,6 +104,10 @@ int main(int argc, char** argv) {
       std::printf("  change feed: %llu batches, %llu changes read, %llu consumer crashes\n",
                   (unsigned long long)total.feed_batches, (unsigned long long)total.feed_changes,
                   (unsigned long long)total.feed_crashes);
+      std::printf("  byte budgets: %llu records at every limit, %llu push responses cut, %llu pushes refused "
+                  "past a cut, %llu pull pages ended by size\n",
+                  (unsigned long long)total.max_records, (unsigned long long)total.pushes_cut,
+                  (unsigned long long)total.pushes_refused, (unsigned long long)total.pull_pages_cut);
     }
     std::fflush(stdout);
   }

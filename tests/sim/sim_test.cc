@@ -27,6 +27,10 @@ SimStats RunSeeds(uint64_t first, int count, SimOptions base) {
     total.closed += r.stats.closed;
     total.status_moves += r.stats.status_moves;
     total.templated_inspections += r.stats.templated_inspections;
+    total.max_records += r.stats.max_records;
+    total.pushes_cut += r.stats.pushes_cut;
+    total.pushes_refused += r.stats.pushes_refused;
+    total.pull_pages_cut += r.stats.pull_pages_cut;
   }
   return total;
 }
@@ -42,6 +46,13 @@ TEST_P(SimShard, ConvergesAndKeepsEveryInvariant) {
   EXPECT_GT(s.server_verifications, 0u);
   EXPECT_GT(s.closed, 0u);
   EXPECT_GT(s.templated_inspections, 0u);
+  // Byte budgets were met inside the runs (issue 15): records at every
+  // limit, push responses cut and the pipelined push behind them refused,
+  // pull pages ended by size.
+  EXPECT_GT(s.max_records, 0u);
+  EXPECT_GT(s.pushes_cut, 0u);
+  EXPECT_GT(s.pushes_refused, 0u);
+  EXPECT_GT(s.pull_pages_cut, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, SimShard, ::testing::Range(0, 12));

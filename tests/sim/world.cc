@@ -21,6 +21,7 @@ Status SimServer::Open() {
   eo.clock = clock_;
   eo.max_batch = 50;
   eo.default_page_size = 7;
+  eo.max_page_bytes = PageBudget(seed_);
   // A fresh id stream per incarnation: ids made after a restart must not
   // repeat those made before it at the same simulated millisecond.
   eo.id_seed = seed_ * 7919 + static_cast<uint64_t>(restarts_) + 1;
@@ -32,6 +33,17 @@ Status SimServer::Open() {
   if (!att.ok()) return att.status();
   attachments_ = std::move(*att);
   return Status::Ok();
+}
+
+size_t SimServer::PageBudget(uint64_t seed) {
+  // A few ordinary records per page or response (~400 bytes each), or the
+  // server's default. A record at every limit (~25 KB) passes the small
+  // ones: it travels alone, as a legacy record would.
+  switch (seed % 4) {
+    case 0: return 1500;
+    case 1: return 6000;
+    default: return server::EngineOptions{}.max_page_bytes;
+  }
 }
 
 void SimServer::Crash() {
@@ -56,8 +68,19 @@ Status SimTransport::Push(const v1::PushRequest& request, v1::PushResponse* resp
   }
   auto res = w.server_.engine()->Push(request, t.caller);
   if (!res.ok()) {
+    // A push pipelined behind one whose response was cut would skip the
+    // rest of that one: refused, and the SDK pushes again from its outbox.
+    if (res.status().code() == StatusCode::kAborted) {
+      ++w.result_.stats.pushes_refused;
+      w.Trace("  server: " + who + " refused: " + res.status().message());
+      return res.status();
+    }
     w.Fail("server refused a push from the SDK: " + res.status().ToString());
     return res.status();
+  }
+  if (res->results_size() < request.mutations_size()) {
+    ++w.result_.stats.pushes_cut;
+    w.Trace("  server: " + who + " answered " + std::to_string(res->results_size()) + " (response full)");
   }
   if (fault == 2) {
     ++w.result_.stats.faults;
@@ -111,6 +134,15 @@ Status SimTransport::Pull(const v1::PullRequest& request,
     }
     auto page = e->NextPage(request, &*plan);
     if (!page.ok()) return page.status();
+    // No page passes the byte budget but one holding a single record.
+    const size_t budget = SimServer::PageBudget(w.options_.seed);
+    if (page->records_size() > 1 && page->ByteSizeLong() > budget)
+      w.Fail("a pull page of " + std::to_string(page->records_size()) + " records is " +
+             std::to_string(page->ByteSizeLong()) + " bytes, over the budget of " + std::to_string(budget));
+    const uint32_t asked = request.page_size() ? request.page_size() : e->options().default_page_size;
+    if (page->has_more() && !page->backfill() && static_cast<uint32_t>(page->records_size()) < asked &&
+        page->ByteSizeLong() + 2000 > budget)
+      ++w.result_.stats.pull_pages_cut;
     INSPECTSYNC_RETURN_IF_ERROR(on_page(*page));
     if (plan->done) return Status::Ok();
   }
@@ -316,13 +348,30 @@ void World::CrashServer() {
 void World::DeliverLate() {
   for (const auto& [tablet, req] : late_) {
     uint64_t head_before = *server_.store()->Head();
+    // Each client's last processed mutation before the late copy arrives.
+    std::map<std::string, uint64_t> last;
+    Status read = server_.store()->Write([&](storage::ServerWriteTxn& txn) -> Status {
+      for (const auto& m : req.mutations()) {
+        auto id = txn.LastMutationId(m.client_id());
+        if (!id.ok()) return id.status();
+        last[m.client_id()] = *id;
+      }
+      return Status::Ok();
+    });
+    if (!read.ok()) return Fail("reading the ledger failed: " + read.ToString());
     auto res = server_.engine()->Push(req, tablets_[static_cast<size_t>(tablet)].caller);
-    if (!res.ok()) {
+    if (!res.ok() && res.status().code() != StatusCode::kAborted) {
       Fail("late re-delivery failed: " + res.status().ToString());
       return;
     }
-    if (*server_.store()->Head() != head_before)
-      Fail("a late duplicate of an already applied push changed the server");
+    // Nothing is applied twice. The copy may apply what no delivery has
+    // processed yet: the tail of a batch whose response was cut, in order.
+    std::vector<storage::VersionRow> rows;
+    if (Status st = server_.store()->ReadHistory(head_before, 1000, &rows); !st.ok()) return Fail(st.ToString());
+    for (const auto& row : rows)
+      if (!last.count(row.client_id) || row.mutation_id <= last[row.client_id])
+        return Fail("a late duplicate applied mutation " + std::to_string(row.mutation_id) + " of " + row.client_id +
+                    " again");
   }
   if (!late_.empty()) Trace("  net: " + std::to_string(late_.size()) + " late push(es) re-delivered");
   late_.clear();

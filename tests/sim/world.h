@@ -38,6 +38,9 @@ class SimServer {
   server::AttachmentEngine* attachments() { return attachments_.get(); }
   storage::ServerStore* store() { return store_.get(); }
   int restarts() const { return restarts_; }
+  // Responses' byte budget (EngineOptions::max_page_bytes): small in some
+  // seeds, so pages and push responses are cut by size inside the run.
+  static size_t PageBudget(uint64_t seed);
 
  private:
   std::string db_path_;
@@ -108,8 +111,10 @@ class World {
   // assignment if there is one (scoped runs only).
   void ToggleAssignment(SimTablet& t, size_t site);
 
-  // The office tablet publishes the checklist template once (sim.cc).
+  // The office tablet publishes the checklist template once (sim.cc); in
+  // some seeds at every limit, and then one inspection on it is too.
   bool template_published = false;
+  bool max_inspection_made = false;
   // Conflicts the office resolved (office_actor.cc).
   std::vector<std::string> resolved_conflicts;
 
