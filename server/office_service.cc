@@ -43,7 +43,7 @@ StatusOr<v1::ProblemPage> ListProblems(SyncEngine* engine, const Caller& caller,
   if (!scope.ok()) return scope.status();
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
-  core::ProblemPager pager(query, engine->options().clock->NowMillis());
+  core::ProblemPager pager(query, engine->options().clock->NowMillis(), engine->options().max_page_bytes);
   INSPECTSYNC_RETURN_IF_ERROR(ForEachVisibleFinding(
       engine, *scope, *sites,
       [&](const storage::StoredRecord& r, const v1::Finding& f, const core::SiteInfo* site) {

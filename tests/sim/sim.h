@@ -73,6 +73,7 @@ struct SimStats {
   uint64_t pushes_cut = 0;
   uint64_t pushes_refused = 0;
   uint64_t pull_pages_cut = 0;
+  uint64_t pulls_stalled = 0;    // pulls the tablet stopped reading, cut off by the server's StreamGuard
 };
 
 struct SimResult {

@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
     total.pushes_cut += r.stats.pushes_cut;
     total.pushes_refused += r.stats.pushes_refused;
     total.pull_pages_cut += r.stats.pull_pages_cut;
+    total.pulls_stalled += r.stats.pulls_stalled;
     if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
       std::printf("%llu seeds ok: %llu writes, %llu results, %llu rejected, %llu conflicts, %llu faults, "
                   "%llu server and %llu tablet crashes, %llu reassignments\n",
@@ -105,9 +106,10 @@ int main(int argc, char** argv) {
                   (unsigned long long)total.feed_batches, (unsigned long long)total.feed_changes,
                   (unsigned long long)total.feed_crashes);
       std::printf("  byte budgets: %llu records at every limit, %llu push responses cut, %llu pushes refused "
-                  "past a cut, %llu pull pages ended by size\n",
+                  "past a cut, %llu pull pages ended by size; %llu pulls cut off for not reading\n",
                   (unsigned long long)total.max_records, (unsigned long long)total.pushes_cut,
-                  (unsigned long long)total.pushes_refused, (unsigned long long)total.pull_pages_cut);
+                  (unsigned long long)total.pushes_refused, (unsigned long long)total.pull_pages_cut,
+                  (unsigned long long)total.pulls_stalled);
     }
     std::fflush(stdout);
   }

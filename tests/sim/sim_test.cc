@@ -31,6 +31,7 @@ SimStats RunSeeds(uint64_t first, int count, SimOptions base) {
     total.pushes_cut += r.stats.pushes_cut;
     total.pushes_refused += r.stats.pushes_refused;
     total.pull_pages_cut += r.stats.pull_pages_cut;
+    total.pulls_stalled += r.stats.pulls_stalled;
   }
   return total;
 }
@@ -53,6 +54,8 @@ TEST_P(SimShard, ConvergesAndKeepsEveryInvariant) {
   EXPECT_GT(s.pushes_cut, 0u);
   EXPECT_GT(s.pushes_refused, 0u);
   EXPECT_GT(s.pull_pages_cut, 0u);
+  // Tablets stopped reading pulls and the server's watchdog cut them off.
+  EXPECT_GT(s.pulls_stalled, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, SimShard, ::testing::Range(0, 12));

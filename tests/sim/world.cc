@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/hlc.h"
+#include "server/log.h"
 
 namespace inspectsync::sim {
 
@@ -123,9 +124,19 @@ Status SimTransport::Pull(const v1::PullRequest& request,
   World& w = *world_;
   if (w.tablets_[tablet_].partitioned) return Unavailable("partitioned (sim)");
   server::SyncEngine* e = w.server_.engine();
-  auto plan = e->StartPull(request, w.tablets_[tablet_].caller);
+  const server::Caller& caller = w.tablets_[tablet_].caller;
+  auto plan = e->StartPull(request, caller);
   if (!plan.ok()) return plan.status();
+  // As the gRPC service does: the pull is a stream under the StreamGuard,
+  // each page a write the tablet must take.
+  bool cut_by_server = false;
+  auto stream = w.streams_.Open("SyncService/Pull", caller.user, "tablet-" + std::to_string(tablet_), true,
+                                [&cut_by_server] { cut_by_server = true; });
+  if (!stream.ok()) return stream.status();
   int cut_after = w.faults_on_ && w.Chance(w.options_.fault_percent) ? static_cast<int>(w.Rand(3)) : -1;
+  // A tablet that stops reading (the app suspended mid-sync): the server's
+  // watchdog cuts it off after the stall limit; it resumes on its next sync.
+  int stall_at = w.faults_on_ && w.Chance(w.options_.fault_percent / 3 + 1) ? static_cast<int>(w.Rand(3)) : -1;
   for (int page_no = 0;; ++page_no) {
     if (page_no == cut_after) {
       ++w.result_.stats.faults;
@@ -134,6 +145,17 @@ Status SimTransport::Pull(const v1::PullRequest& request,
     }
     auto page = e->NextPage(request, &*plan);
     if (!page.ok()) return page.status();
+    INSPECTSYNC_RETURN_IF_ERROR((*stream)->BeginWrite(page->ByteSizeLong()));
+    if (page_no == stall_at) {
+      ++w.result_.stats.faults;
+      ++w.result_.stats.pulls_stalled;
+      w.Trace("  net: tablet " + std::to_string(tablet_) + " stops reading its pull after " + std::to_string(page_no) +
+              " pages");
+      w.Advance(w.streams_.limits().stall_ms);
+      w.streams_.Tick();
+      if (!cut_by_server) w.Fail("a pull whose tablet stopped reading was not cut off by the server");
+      return Status(StatusCode::kCancelled, "the server cut off a pull its tablet stopped reading (sim)");
+    }
     // No page passes the byte budget but one holding a single record.
     const size_t budget = SimServer::PageBudget(w.options_.seed);
     if (page->records_size() > 1 && page->ByteSizeLong() > budget)
@@ -144,6 +166,7 @@ Status SimTransport::Pull(const v1::PullRequest& request,
         page->ByteSizeLong() + 2000 > budget)
       ++w.result_.stats.pull_pages_cut;
     INSPECTSYNC_RETURN_IF_ERROR(on_page(*page));
+    (*stream)->EndWrite();
     if (plan->done) return Status::Ok();
   }
 }
@@ -197,7 +220,13 @@ World::World(const SimOptions& options, std::string dir)
       dir_(std::move(dir)),
       rng_(options.seed),
       clock_(1'767'225'600'000 + static_cast<int64_t>(options.seed % 1000) * 1000),
-      server_(dir_ + "/server.db", &clock_, options.seed) {}
+      server_(dir_ + "/server.db", &clock_, options.seed),
+      streams_([this] {
+        server::StreamLimits l;  // the server's defaults, ticked by hand
+        l.tick_ms = 0;
+        l.clock = &clock_;
+        return l;
+      }()) {}
 
 void World::Trace(const std::string& line) {
   result_.trace.push_back(line);
@@ -260,7 +289,11 @@ void World::ToggleAssignment(SimTablet& t, size_t site) {
   if (Status st = OfficePush(m); !st.ok()) Fail("office reassignment failed: " + st.ToString());
 }
 
+World::~World() { server::SetLogSinkForTest(nullptr); }
+
 Status World::Start() {
+  // The server's log lines join the trace (printed with a failure), on the world's clock.
+  server::SetLogSinkForTest([this](const std::string& line) { Trace("  server log: " + line); }, &clock_);
   INSPECTSYNC_RETURN_IF_ERROR(server_.Open());
   // The district: one zone, three sites (created by the office either way,
   // so findings always name a real site).

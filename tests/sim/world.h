@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "inspectsync/client.h"
 #include "server/attachments.h"
+#include "server/stream_guard.h"
 #include "server/sync_engine.h"
 #include "tests/sim/sim.h"
 
@@ -86,6 +87,7 @@ struct SimTablet {
 class World {
  public:
   World(const SimOptions& options, std::string dir);
+  ~World();
   Status Start();
 
   // ---- used by the steps and the checks ----
@@ -136,6 +138,9 @@ class World {
   std::mt19937_64 rng_;
   core::ManualClock clock_;
   SimServer server_;
+  // The server's stream limits on the world's clock: a tablet that stops
+  // reading a pull is cut off by them (SimTransport::Pull).
+  server::StreamGuard streams_;
   std::vector<SimTablet> tablets_;
   std::vector<Acked> acked_;
   std::vector<std::pair<int, v1::PushRequest>> late_;  // (tablet, request)
