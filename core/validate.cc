@@ -5,6 +5,7 @@
 #include "core/lifecycle.h"
 #include "core/merge.h"
 #include "core/patch.h"
+#include "core/quote.h"
 
 namespace inspectsync::core {
 
@@ -143,13 +144,13 @@ Status ValidateFields(const CollectionSpec& spec, const pb::Message& record, con
 }
 
 Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits, int64_t now_ms) {
-  if (!IsUuid(m.client_id())) return Reject(v1::INVALID, "client_id '" + m.client_id() + "' is not a lowercase UUID");
+  if (!IsUuid(m.client_id())) return Reject(v1::INVALID, "client_id " + Quote(m.client_id()) + " is not a lowercase UUID");
   if (m.mutation_id() == 0) return Reject(v1::INVALID, "mutation_id must be greater than 0");
   const CollectionSpec* spec = FindCollection(m.collection());
   if (spec == nullptr)
     return Reject(v1::UNKNOWN_COLLECTION,
-                  "unknown collection '" + m.collection() + "'; this server knows: " + CollectionNames());
-  if (!IsUuid(m.record_id())) return Reject(v1::INVALID, "record_id '" + m.record_id() + "' is not a lowercase UUID");
+                  "unknown collection " + Quote(m.collection()) + "; this server knows: " + CollectionNames());
+  if (!IsUuid(m.record_id())) return Reject(v1::INVALID, "record_id " + Quote(m.record_id()) + " is not a lowercase UUID");
   if (m.hlc() == 0) return Reject(v1::INVALID, "hlc is missing");
   int64_t ahead = Hlc::Millis(m.hlc()) - now_ms;
   if (ahead > limits.max_clock_drift_ms)

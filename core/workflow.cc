@@ -5,6 +5,7 @@
 
 #include "core/ids.h"
 #include "core/lifecycle.h"
+#include "core/quote.h"
 
 namespace inspectsync::core {
 
@@ -43,9 +44,9 @@ StatusOr<Rejection> TemplateRules(const std::string& id, const v1::ChecklistTemp
     const v1::ChecklistItem& it = t.items(i);
     std::string where = "checklist item " + std::to_string(i + 1);
     if (it.id().empty()) return Reject(v1::INVALID, where + " has no id");
-    if (!ids.insert(it.id()).second) return Reject(v1::INVALID, where + " repeats the id '" + it.id() + "'");
-    if (it.category().empty()) return Reject(v1::INVALID, where + " ('" + it.id() + "') has no category");
-    if (it.text().empty()) return Reject(v1::INVALID, where + " ('" + it.id() + "') has no text");
+    if (!ids.insert(it.id()).second) return Reject(v1::INVALID, where + " repeats the id " + Quote(it.id()));
+    if (it.category().empty()) return Reject(v1::INVALID, where + " (" + Quote(it.id()) + ") has no category");
+    if (it.text().empty()) return Reject(v1::INVALID, where + " (" + Quote(it.id()) + ") has no text");
   }
   if (t.version() > 1) {
     ASSIGN_OR_RETURN_STATUS(prev, FindAs<v1::ChecklistTemplate>(lookup, "templates",
@@ -60,7 +61,7 @@ StatusOr<Rejection> TemplateRules(const std::string& id, const v1::ChecklistTemp
 // The published template version (key, version), or a rejection naming it.
 StatusOr<Rejection> NeedTemplate(RecordLookup& lookup, const std::string& key, uint32_t version,
                                  std::unique_ptr<v1::ChecklistTemplate>* out) {
-  if (version == 0) return Reject(v1::INVALID, "template_version is missing for template '" + key + "'");
+  if (version == 0) return Reject(v1::INVALID, "template_version is missing for template " + Quote(key));
   ASSIGN_OR_RETURN_STATUS(t, FindAs<v1::ChecklistTemplate>(lookup, "templates", TemplateRecordId(key, version)));
   if (t == nullptr)
     return Workflow("template " + key + " version " + std::to_string(version) +
@@ -95,10 +96,10 @@ StatusOr<Rejection> InspectionRules(const v1::Inspection& in, RecordLookup& look
     for (const auto& it : tmpl->items()) items.insert(it.id());
     for (const auto& resp : in.responses()) {
       if (!items.count(resp.item_id()))
-        return Reject(v1::INVALID, "'" + resp.item_id() + "' is not an item of template " + tmpl->key() +
+        return Reject(v1::INVALID, Quote(resp.item_id()) + " is not an item of template " + tmpl->key() +
                                        " version " + std::to_string(tmpl->version()));
       if (resp.result() == v1::ITEM_RESULT_UNSPECIFIED)
-        return Reject(v1::INVALID, "the response to item '" + resp.item_id() + "' has no result");
+        return Reject(v1::INVALID, "the response to item " + Quote(resp.item_id()) + " has no result");
     }
   }
   return Rejection{};

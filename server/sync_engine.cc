@@ -7,6 +7,7 @@
 
 #include "core/merge.h"
 #include "core/patch.h"
+#include "core/quote.h"
 #include "core/schema.h"
 #include "core/workflow.h"
 
@@ -58,6 +59,14 @@ v1::Conflict DeleteConflict(const std::string& id, const v1::Mutation& m, const 
   *c.mutable_loser() = loser;
   c.set_version(version);
   return c;
+}
+
+// "findings/<id>" for a message about mutation `m`; quoted and bounded when
+// the caller sent something else than a known collection and a UUID.
+std::string NamedInMessage(const v1::Mutation& m) {
+  std::string name = m.collection() + "/" + m.record_id();
+  if (core::FindCollection(m.collection()) != nullptr && core::IsUuid(m.record_id())) return name;
+  return core::Quote(name);
 }
 
 // The workflow rules' view of other records: the push transaction's own
@@ -183,7 +192,7 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
       return InvalidArgument("mutation_id " + std::to_string(m.mutation_id()) + " is out of range (at most 2^63-1)");
     uint64_t& prev = seen[m.client_id()];
     if (m.mutation_id() <= prev)
-      return InvalidArgument("mutation ids of client " + m.client_id() + " must increase within a batch (" +
+      return InvalidArgument("mutation ids of client " + core::Quote(m.client_id()) + " must increase within a batch (" +
                              std::to_string(m.mutation_id()) + " after " + std::to_string(prev) + ")");
     prev = m.mutation_id();
   }
@@ -207,8 +216,9 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
         auto bound = txn.BindClient(client, caller.device);
         if (!bound.ok()) return bound.status();
         if (*bound != caller.device)
-          return Status(StatusCode::kPermissionDenied, "client id " + client + " belongs to device '" + *bound +
-                                                           "'; this token is for device '" + caller.device + "'");
+          return Status(StatusCode::kPermissionDenied, "client id " + core::Quote(client) + " belongs to device " +
+                                                           core::Quote(*bound) + "; this token is for device " +
+                                                           core::Quote(caller.device));
       }
     }
     std::map<std::string, uint64_t> last_applied;
@@ -524,7 +534,7 @@ StatusOr<std::vector<v1::MutationResult>> SyncEngine::WriteAll(std::vector<v1::M
       m.set_mutation_id(i + 1);
       m.set_hlc(hlc_.Now());
       std::string what = "change " + std::to_string(i + 1) + " of " + std::to_string(mutations.size()) + " (" +
-                         v1::MutationOp_Name(m.op()) + " " + m.collection() + "/" + m.record_id() + ")";
+                         v1::MutationOp_Name(m.op()) + " " + NamedInMessage(m) + ")";
       const core::CollectionSpec* spec = core::FindCollection(m.collection());
       uint64_t base_version = 0;
       if (spec != nullptr && m.op() != v1::CREATE) {
@@ -596,7 +606,7 @@ StatusOr<PullPlan> SyncEngine::StartPull(const v1::PullRequest& req, const Calle
                            std::to_string(options_.max_page_size) + " (max_page_size)");
   for (const auto& c : req.collections())
     if (core::FindCollection(c) == nullptr)
-      return InvalidArgument("unknown collection '" + c + "'; this server knows: " + core::CollectionNames());
+      return InvalidArgument("unknown collection " + core::Quote(c) + "; this server knows: " + core::CollectionNames());
   if (req.synced_scope().keys_size() > options_.max_scope_keys)
     return InvalidArgument("synced_scope has " + std::to_string(req.synced_scope().keys_size()) +
                            " keys; the limit is " + std::to_string(options_.max_scope_keys) + " (max_scope_keys)");

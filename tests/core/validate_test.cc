@@ -135,6 +135,36 @@ TEST_F(ValidateTest, BadClientId) {
   }
 }
 
+// A reason quotes what the device sent, bounded (core::Quote): a 10 KB
+// client_id, collection, record id or mask path comes back as its first 64
+// bytes and its size, on one line, valid UTF-8.
+TEST_F(ValidateTest, ReasonsNeverEchoUnboundedInput) {
+  const std::string huge(10240, 'x');
+  std::string chinese;
+  for (int i = 0; i < 2000; ++i) chinese += "\xE4\xB8\xAD";  // 中, 6000 bytes
+  for (const std::string& bad : {huge, chinese, std::string("line\nbreak\x1b[2J")}) {
+    std::vector<v1::Mutation> ms(4, CreateFinding());
+    ms[0].set_client_id(bad);
+    ms[1].set_collection(bad);
+    ms[2].set_record_id(bad);
+    ms[3] = PatchFinding();
+    ms[3].mutable_mask()->set_paths(0, bad);
+    for (const v1::Mutation& m : ms) {
+      Rejection r = Validate(m);
+      ASSERT_FALSE(r.ok());
+      EXPECT_LT(r.reason.size(), 400u) << r.reason.substr(0, 200);
+      EXPECT_EQ(r.reason.find('\n'), std::string::npos) << r.reason;
+      EXPECT_EQ(r.reason.find('\x1b'), std::string::npos) << r.reason;
+      if (bad.size() > 64) EXPECT_THAT(r.reason, HasSubstr("(" + std::to_string(bad.size()) + " bytes)"));
+      // A protobuf string must be UTF-8: the reason travels in one.
+      v1::MutationResult res;
+      res.set_reason(r.reason);
+      v1::MutationResult back;
+      EXPECT_TRUE(back.ParseFromString(res.SerializeAsString())) << "the reason is not valid UTF-8";
+    }
+  }
+}
+
 TEST_F(ValidateTest, MutationIdZero) {
   v1::Mutation m = PatchFinding();
   m.set_mutation_id(0);
