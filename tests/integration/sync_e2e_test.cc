@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/schema.h"
 #include "inspectsync/client.h"
 #include "server/server.h"
 #include "tests/testing/auth.h"
@@ -394,7 +395,7 @@ TEST_F(SyncE2ETest, ReassignmentBackfillsGainedSitesAndNeverDropsAnUnsentEditSil
   edit.set_severity(v1::CRITICAL);
   ASSERT_TRUE((*li)->UpdateFinding(*mine, edit, {"severity"}).ok());
   v1::RecordBody ended;
-  ended.mutable_assignment()->set_ends_at_ms(1);
+  ended.mutable_assignment()->set_ends_at_ms(core::kMinUnixMs);  // long ago (times before 2000 are refused)
   ASSERT_TRUE(office->Update("assignments", assign_a, ended, {"ends_at_ms"}).ok());
   create("assignments", testing::AssignmentBody("user-li", site_b));
   MustSync(*office);
