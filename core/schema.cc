@@ -45,6 +45,12 @@ class SchemaBuilder {
         fs.fixed = fs.scope_key || fd->options().GetExtension(v1::fixed);
         fs.unix_ms = fd->options().GetExtension(v1::unix_ms);
         CheckTime(fd, fs.unix_ms);
+        fs.references = fd->options().GetExtension(v1::references);
+        fs.reference_may_be_pending = fd->options().GetExtension(v1::reference_may_be_pending);
+        if (!fs.references.empty() && fd->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING)
+          Die(fd->full_name() + ": (references) holds record ids, strings");
+        if (fs.reference_may_be_pending && fs.references.empty())
+          Die(fd->full_name() + ": (reference_may_be_pending) needs (references)");
         if (fs.scope_key && (fd->is_repeated() || fd->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING))
           Die(fd->full_name() + ": a scope key must be a singular string");
         spec.fields_.push_back(fs);
@@ -55,6 +61,12 @@ class SchemaBuilder {
         Die(msg->full_name() + ": (scope_is_id) and (scope_key) fields exclude each other");
       out.push_back(std::move(spec));
     }
+    for (const CollectionSpec& spec : out)
+      for (const FieldSpec& fs : spec.fields_) {
+        bool known = fs.references.empty();
+        for (const CollectionSpec& other : out) known |= other.name_ == fs.references;
+        if (!known) Die(fs.field->full_name() + ": (references) names no collection ('" + fs.references + "')");
+      }
     return out;
   }
 

@@ -34,6 +34,10 @@ struct FieldSpec {
   bool scope_key = false;  // names the record's site or zone; fixed at creation
   bool fixed = false;      // set at creation, never patched (scope keys are too)
   bool unix_ms = false;    // a point in time: 0 or within kMinUnixMs..kMaxUnixMs
+  // (references): the collection whose record ids the field holds, "" if
+  // none; core/workflow.cc checks what an edit makes it name.
+  std::string references;
+  bool reference_may_be_pending = false;
 };
 
 // The times a (unix_ms) field may hold besides 0 (none): from 2000-01-01

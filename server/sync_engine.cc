@@ -69,6 +69,20 @@ std::string NamedInMessage(const v1::Mutation& m) {
   return core::Quote(name);
 }
 
+// The answer to a patch or delete of a record the caller cannot change
+// because it does not exist or is outside its scope. A caller that sees
+// everything learns nothing from the difference, and hears which it is.
+v1::MutationResult NoRecordForCaller(const v1::Mutation& m, const Scope& scope) {
+  if (scope.all)
+    return Rejected(m, v1::NOT_FOUND,
+                    "no " + m.collection() + " record " + m.record_id() +
+                        " on the server (was the create of it rejected?)");
+  return Rejected(m, v1::PERMISSION_DENIED,
+                  "no " + m.collection() + " record " + m.record_id() +
+                      " that you may change: it is at a site you are not assigned to, or it is not on the server "
+                      "(was the create of it rejected?)");
+}
+
 // The workflow rules' view of other records: the push transaction's own
 // state, limited to the caller's scope, so a rule's answer never reveals a
 // record the caller may not see (it reads as missing).
@@ -297,16 +311,11 @@ StatusOr<v1::MutationResult> SyncEngine::Apply(storage::ServerWriteTxn& txn, con
   if (!cur.ok()) return cur.status();
   if (m.op() == v1::CREATE) return ApplyCreate(txn, m, caller, spec, *cur, scope);
 
-  if (!cur->has_value())
-    return Rejected(m, v1::NOT_FOUND,
-                    "no " + m.collection() + " record " + m.record_id() +
-                        " on the server (was the create of it rejected?)");
+  // A record outside the caller's scope and one that does not exist get the
+  // same answer, code and words: a patch or delete never tells whether an id
+  // exists at a site the caller may not see.
+  if (!cur->has_value() || !scope.Sees((*cur)->scope)) return NoRecordForCaller(m, scope);
   const storage::StoredRecord& rec = **cur;
-  // Nothing of a record outside the caller's scope is revealed, not even in
-  // a rejection.
-  if (!scope.Sees(rec.scope))
-    return Rejected(m, v1::PERMISSION_DENIED,
-                    m.collection() + " record " + m.record_id() + " belongs to a site you are not assigned to");
   if (m.base_version() > rec.version)
     return Rejected(m, v1::BASE_AHEAD,
                     "base_version " + std::to_string(m.base_version()) + " is newer than the server's version " +
