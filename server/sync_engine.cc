@@ -83,6 +83,45 @@ v1::MutationResult NoRecordForCaller(const v1::Mutation& m, const Scope& scope) 
                       "(was the create of it rejected?)");
 }
 
+// The answer to mutation `m` of a client whose last processed mutation is
+// `last` >= m's id. A replay (a lost response) gets the original result from
+// the ledger. Otherwise it says what happened — the ledger knows: a
+// processed id above the client's acknowledgement mark always has its
+// result stored (ServerWriteTxn::AckedThrough) — and what the device must do.
+StatusOr<v1::MutationResult> AnswerBelowLast(storage::ServerWriteTxn& txn, const v1::Mutation& m, uint64_t last) {
+  auto stored = txn.StoredResult(m.client_id(), m.mutation_id());
+  if (!stored.ok()) return stored.status();
+  const std::string mutation = "mutation " + std::to_string(m.mutation_id()) + " of this device";
+  const std::string reused =
+      "If it is a new edit, this device reused a mutation id (was its database restored from a backup or copied "
+      "from another device?): make the edit again so that it gets a new id.";
+  if (stored->has_value()) {
+    // A result names its mutation's record: a different one means the id
+    // was used twice, and this edit was never applied.
+    const v1::MutationResult& was = **stored;
+    if (was.has_record() && (was.record().collection() != m.collection() || was.record().id() != m.record_id()))
+      return Rejected(m, v1::INVALID,
+                      mutation + " was processed earlier for " + was.record().collection() + " record " +
+                          was.record().id() + ", not for " + NamedInMessage(m) + "; this one was not applied. " +
+                          reused);
+    return was;
+  }
+  auto acked = txn.AckedThrough(m.client_id());
+  if (!acked.ok()) return acked.status();
+  if (m.mutation_id() > *acked)
+    return Rejected(m, v1::INVALID,
+                    mutation + " was never processed and is not applied: it arrived after mutation " +
+                        std::to_string(last) +
+                        " had been, and a device's mutations must reach the server in the order it made them "
+                        "(ids increasing). Make the edit again so that it gets a new id, after " +
+                        std::to_string(last) + ".");
+  return Rejected(m, v1::INVALID,
+                  mutation + " is not applied: this device acknowledged the results of its mutations through " +
+                      std::to_string(*acked) +
+                      ", so the server no longer keeps them and cannot answer it again. If it was sent before, it "
+                      "was processed then. " + reused);
+}
+
 // The workflow rules' view of other records: the push transaction's own
 // state, limited to the caller's scope, so a rule's answer never reveals a
 // record the caller may not see (it reads as missing).
@@ -244,16 +283,11 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
         it = last_applied.emplace(m.client_id(), *last).first;
       }
       if (m.mutation_id() <= it->second) {
-        // Already processed: answer with the original result, never apply twice.
-        auto stored = txn.StoredResult(m.client_id(), m.mutation_id());
-        if (!stored.ok()) return stored.status();
-        if (stored->has_value()) {
-          *resp.add_results() = **stored;
-        } else {
-          *resp.add_results() = Rejected(m, v1::INVALID,
-                                         "mutation " + std::to_string(m.mutation_id()) +
-                                             " was processed earlier and its result acknowledged; it was not applied again");
-        }
+        // At or below the last one processed: never applied (again); a
+        // replay gets its original result, anything else what happened.
+        auto answer = AnswerBelowLast(txn, m, it->second);
+        if (!answer.ok()) return answer.status();
+        *resp.add_results() = std::move(*answer);
         continue;
       }
       auto r = Apply(txn, m, caller, *role, *scope, now_ms);

@@ -514,6 +514,7 @@ TEST(ScopeMigrationTest, AnOlderStoreGetsTheScopeOfItsRecordsFromTheirBodies) {
             // The ledger as it was then (migration 11 converts it).
             "DROP TABLE push_results; CREATE TABLE mutation_results (client_id TEXT NOT NULL, mutation_id INTEGER "
             "NOT NULL, result BLOB NOT NULL, PRIMARY KEY (client_id, mutation_id)) WITHOUT ROWID;"
+            "ALTER TABLE clients DROP COLUMN acked_through;"  // migration 12's
             "PRAGMA user_version=3");
   }
   auto s = storage::OpenSqliteServerStore(path);
