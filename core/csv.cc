@@ -1,5 +1,7 @@
 #include "core/csv.h"
 
+#include "core/quote.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -13,21 +15,16 @@ constexpr size_t kReadChunk = 64 * 1024;
 
 std::string LinePrefix(int64_t line) { return "line " + std::to_string(line) + ": "; }
 
-// How a byte is shown in a message: printable ASCII as 'x', the rest in hex,
-// so a stray control byte or a broken UTF-8 byte can be found in an editor.
-std::string DescribeByte(int c) {
-  if (c >= 0x20 && c < 0x7F) return std::string("'") + static_cast<char>(c) + "'";
-  char hex[8];
-  std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(c));
-  return hex;
-}
-
+// Names from a file's header, quoted; a header of thousands of columns is
+// shown by its first ones and its count.
 std::string JoinNames(const std::vector<std::string>& names) {
+  constexpr size_t kShown = 20;
   std::string out;
-  for (const std::string& n : names) {
+  for (size_t i = 0; i < names.size() && i < kShown; ++i) {
     if (!out.empty()) out += ", ";
-    out += "'" + n + "'";
+    out += Quote(names[i]);
   }
+  if (names.size() > kShown) out += ", \xE2\x80\xA6 (" + std::to_string(names.size()) + " in all)";
   return out.empty() ? "(none)" : out;
 }
 
@@ -255,10 +252,10 @@ StatusOr<CsvHeader> CsvHeader::Parse(const std::vector<std::string>& header_row,
     }
     auto it = std::find_if(h.index_.begin(), h.index_.end(), [&](const auto& e) { return e.first == key; });
     if (it == h.index_.end()) {
-      problems.push_back("unknown " + col_name + " '" + header_row[col] + "'; the known columns are " +
+      problems.push_back("unknown " + col_name + " " + Quote(header_row[col]) + "; the known columns are " +
                          JoinNames(known));
     } else if (it->second >= 0) {
-      problems.push_back("column '" + header_row[col] + "' appears twice (columns " + std::to_string(it->second + 1) +
+      problems.push_back("column " + Quote(header_row[col]) + " appears twice (columns " + std::to_string(it->second + 1) +
                          " and " + std::to_string(col + 1) + ")");
     } else {
       it->second = static_cast<int>(col);

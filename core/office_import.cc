@@ -11,6 +11,7 @@
 
 #include "core/csv.h"
 #include "core/ids.h"
+#include "core/quote.h"
 #include "core/schema.h"
 #include "core/validate.h"
 
@@ -46,7 +47,7 @@ struct Checker {
   // Codes must be unique within the file.
   bool Unique(std::map<std::string, int64_t>& seen, const std::string& code, int64_t line) {
     auto [it, fresh] = seen.emplace(code, line);
-    if (!fresh) Error(line, "code '" + code + "' is already used on line " + std::to_string(it->second));
+    if (!fresh) Error(line, "code " + Quote(code) + " is already used on line " + std::to_string(it->second));
     return fresh;
   }
   // The record's own limits (lengths, enums), as the server checks them.
@@ -77,7 +78,7 @@ StatusOr<bool> Known(Checker& c, ImportLookup& lookup, int64_t line, const char*
   *id = ResolveImportRef(collection, ref);
   auto exists = lookup.Exists(collection, *id);
   if (!exists.ok()) return exists.status();
-  if (!*exists) c.Error(line, std::string(what) + " '" + ref + "' does not exist (import " + collection + " first)");
+  if (!*exists) c.Error(line, std::string(what) + " " + Quote(ref) + " does not exist (import " + collection + " first)");
   return *exists;
 }
 
@@ -105,7 +106,7 @@ StatusOr<ImportKind> ParseImportKind(const std::string& name) {
   if (name == "sites") return ImportKind::kSites;
   if (name == "users") return ImportKind::kUsers;
   if (name == "assignments") return ImportKind::kAssignments;
-  return InvalidArgument("import zones, sites, users or assignments, not '" + name + "'");
+  return InvalidArgument("import zones, sites, users or assignments, not " + Quote(name));
 }
 
 const char* ImportKindName(ImportKind kind) {
@@ -196,14 +197,14 @@ ImportTable ReadJsonLinesTable(std::istream& in, const std::vector<std::string>&
       if (!known.count(column)) {
         std::string names;
         for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
-        t.problems.push_back({n, "key '" + key + "' is not a column of this import (known: " + names + ")"});
+        t.problems.push_back({n, "key " + Quote(key) + " is not a column of this import (known: " + names + ")"});
         ok = false;
         continue;
       }
       bool scalar = false;
       std::string text = JsonValueText(value, &scalar);
       if (!scalar) {
-        t.problems.push_back({n, "key '" + key + "' must be a string, number or boolean"});
+        t.problems.push_back({n, "key " + Quote(key) + " must be a string, number or boolean"});
         ok = false;
         continue;
       }
@@ -257,7 +258,7 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
         bool ok = c.Unique(seen, rec.code, r.line);
         v1::SiteKind site_kind = v1::SITE_KIND_UNSPECIFIED;
         if (!ParseKind(r.Get("kind"), &site_kind)) {
-          c.Error(r.line, "kind '" + r.Get("kind") + "' is not one of PRIMARY_SCHOOL, MIDDLE_SCHOOL, KINDERGARTEN");
+          c.Error(r.line, "kind " + Quote(r.Get("kind")) + " is not one of PRIMARY_SCHOOL, MIDDLE_SCHOOL, KINDERGARTEN");
           ok = false;
         }
         std::string zone;
@@ -277,12 +278,12 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
         bool ok = c.Unique(seen, rec.code, r.line);
         v1::Role role = v1::ROLE_UNSPECIFIED;
         if (!v1::Role_Parse(Upper(r.Get("role")), &role) || role == v1::ROLE_UNSPECIFIED) {
-          c.Error(r.line, "role '" + r.Get("role") + "' is not one of inspector, zone_director, office, integration");
+          c.Error(r.line, "role " + Quote(r.Get("role")) + " is not one of inspector, zone_director, office, integration");
           ok = false;
         }
         bool active = true;
         if (!ParseBool(r.Get("active"), &active)) {
-          c.Error(r.line, "active '" + r.Get("active") + "' is not true or false");
+          c.Error(r.line, "active " + Quote(r.Get("active")) + " is not true or false");
           ok = false;
         }
         if (!ok) continue;
@@ -307,11 +308,11 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
         bool ok = *u && *k;
         int64_t from = 0, to = 0;
         if (!r.Get("from").empty() && !ParseIsoDay(r.Get("from"), false, &from)) {
-          c.Error(r.line, "from '" + r.Get("from") + "' is not a date YYYY-MM-DD");
+          c.Error(r.line, "from " + Quote(r.Get("from")) + " is not a date YYYY-MM-DD");
           ok = false;
         }
         if (!r.Get("to").empty() && !ParseIsoDay(r.Get("to"), true, &to)) {
-          c.Error(r.line, "to '" + r.Get("to") + "' is not a date YYYY-MM-DD");
+          c.Error(r.line, "to " + Quote(r.Get("to")) + " is not a date YYYY-MM-DD");
           ok = false;
         }
         if (ok && to != 0 && to <= from) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/quote.h"
+
 namespace inspectsync::core {
 
 StatusOr<std::vector<const FieldSpec*>> ResolveMask(const CollectionSpec& spec, const pb::FieldMask& mask) {
@@ -17,9 +19,9 @@ StatusOr<std::vector<const FieldSpec*>> ResolveMask(const CollectionSpec& spec, 
     if (f == nullptr) {
       std::string valid;
       for (const auto& fs : spec.fields()) valid += (valid.empty() ? "" : ", ") + fs.field->name();
-      return InvalidArgument("field mask path '" + path + "' is not a field of " + spec.name() + " (fields: " + valid + ")");
+      return InvalidArgument("field mask path " + Quote(path) + " is not a field of " + spec.name() + " (fields: " + valid + ")");
     }
-    if (!seen.insert(path).second) return InvalidArgument("field mask names '" + path + "' twice");
+    if (!seen.insert(path).second) return InvalidArgument("field mask names " + Quote(path) + " twice");
     if (f->server_only) return InvalidArgument("field '" + path + "' is set by the server only");
     out.push_back(f);
   }

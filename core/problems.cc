@@ -4,6 +4,7 @@
 #include <climits>
 
 #include "core/lifecycle.h"
+#include "core/quote.h"
 
 namespace inspectsync::core {
 
@@ -63,7 +64,7 @@ std::string EncodeProblemToken(const ProblemKey& k) {
 
 StatusOr<ProblemKey> DecodeProblemToken(const std::string& token) {
   auto bad = [&] {
-    return InvalidArgument("page_token '" + token.substr(0, 80) + "' is not a token this list gave out");
+    return InvalidArgument("page_token " + Quote(token) + " is not a token this list gave out");
   };
   if (token.rfind(kTokenPrefix, 0) != 0) return bad();
   size_t a = sizeof(kTokenPrefix) - 1;

@@ -43,6 +43,14 @@ class SchemaBuilder {
         fs.server_only = fd->options().GetExtension(v1::server_only);
         fs.scope_key = fd->options().GetExtension(v1::scope_key);
         fs.fixed = fs.scope_key || fd->options().GetExtension(v1::fixed);
+        fs.unix_ms = fd->options().GetExtension(v1::unix_ms);
+        CheckTime(fd, fs.unix_ms);
+        fs.references = fd->options().GetExtension(v1::references);
+        fs.reference_may_be_pending = fd->options().GetExtension(v1::reference_may_be_pending);
+        if (!fs.references.empty() && fd->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING)
+          Die(fd->full_name() + ": (references) holds record ids, strings");
+        if (fs.reference_may_be_pending && fs.references.empty())
+          Die(fd->full_name() + ": (reference_may_be_pending) needs (references)");
         if (fs.scope_key && (fd->is_repeated() || fd->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING))
           Die(fd->full_name() + ": a scope key must be a singular string");
         spec.fields_.push_back(fs);
@@ -53,6 +61,12 @@ class SchemaBuilder {
         Die(msg->full_name() + ": (scope_is_id) and (scope_key) fields exclude each other");
       out.push_back(std::move(spec));
     }
+    for (const CollectionSpec& spec : out)
+      for (const FieldSpec& fs : spec.fields_) {
+        bool known = fs.references.empty();
+        for (const CollectionSpec& other : out) known |= other.name_ == fs.references;
+        if (!known) Die(fs.field->full_name() + ": (references) names no collection ('" + fs.references + "')");
+      }
     return out;
   }
 
@@ -63,7 +77,20 @@ class SchemaBuilder {
       const pb::FieldDescriptor* f = d->field(i);
       if (f->is_repeated() || f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE)
         Die(f->full_name() + ": elements of a record's list hold scalars, enums and strings only");
+      if (LooksLikeTime(f)) Die(f->full_name() + ": a time inside a record's list is not range-checked; make it a field");
     }
+  }
+  // A time field declares (unix_ms), so its range is checked: the name is
+  // the project's convention for times, and a field that follows it without
+  // the option would take any number.
+  static bool LooksLikeTime(const pb::FieldDescriptor* f) {
+    const std::string& n = f->name();
+    return f->cpp_type() == pb::FieldDescriptor::CPPTYPE_INT64 && n.size() > 3 && n.compare(n.size() - 3, 3, "_ms") == 0;
+  }
+  static void CheckTime(const pb::FieldDescriptor* f, bool unix_ms) {
+    if (unix_ms && (f->is_repeated() || f->cpp_type() != pb::FieldDescriptor::CPPTYPE_INT64))
+      Die(f->full_name() + ": (unix_ms) needs a singular int64");
+    if (!unix_ms && LooksLikeTime(f)) Die(f->full_name() + " looks like a time: declare (unix_ms) = true");
   }
   // A schema mistake is a programming error caught by the first test run.
   [[noreturn]] static void Die(const std::string& why) {

@@ -9,6 +9,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +33,19 @@ struct FieldSpec {
   bool server_only = false;
   bool scope_key = false;  // names the record's site or zone; fixed at creation
   bool fixed = false;      // set at creation, never patched (scope keys are too)
+  bool unix_ms = false;    // a point in time: 0 or within kMinUnixMs..kMaxUnixMs
+  // (references): the collection whose record ids the field holds, "" if
+  // none; core/workflow.cc checks what an edit makes it name.
+  std::string references;
+  bool reference_may_be_pending = false;
 };
+
+// The times a (unix_ms) field may hold besides 0 (none): from 2000-01-01
+// up to, not including, 2100-01-01 (UTC). Wide enough for any inspection's
+// dates and deadlines; narrow enough that a negative number, seconds taken
+// for milliseconds (1970) or microseconds (year 50,000+) are caught.
+inline constexpr int64_t kMinUnixMs = 946'684'800'000;    // 2000-01-01T00:00:00Z
+inline constexpr int64_t kMaxUnixMs = 4'102'444'800'000;  // 2100-01-01T00:00:00Z, exclusive
 
 class CollectionSpec {
  public:

@@ -6,6 +6,7 @@
 #include "core/merge.h"
 #include "core/patch.h"
 #include "core/record_bounds.h"
+#include "core/quote.h"
 
 namespace inspectsync::core {
 
@@ -27,7 +28,7 @@ Status CheckNestedEnums(const pb::Message& e) {
   return Status::Ok();
 }
 
-Status CheckValue(const FieldSpec& fs, const pb::Message& m, uint32_t max_string_bytes) {
+Status CheckValue(const FieldSpec& fs, const pb::Message& m, uint32_t max_string_bytes, bool check_times) {
   const pb::FieldDescriptor* f = fs.field;
   const pb::Reflection* r = m.GetReflection();
   const std::string& name = f->name();
@@ -80,6 +81,8 @@ Status CheckValue(const FieldSpec& fs, const pb::Message& m, uint32_t max_string
     if (!f->enum_type()->FindValueByNumber(v))
       return InvalidArgument("field '" + name + "' holds " + std::to_string(v) + ", not a value of " +
                              f->enum_type()->name());
+  } else if (fs.unix_ms && check_times) {
+    return CheckTimeRange(fs, r->GetInt64(m, f));
   }
   return Status::Ok();
 }
@@ -125,10 +128,23 @@ std::string ImmutableReason(const CollectionSpec& spec) {
 
 }  // namespace
 
+Status CheckTimeRange(const FieldSpec& fs, int64_t value) {
+  auto in_range = [](int64_t v, int64_t scale) { return v >= kMinUnixMs / scale && v < kMaxUnixMs / scale; };
+  if (!fs.unix_ms || value == 0 || in_range(value, 1)) return Status::Ok();
+  // The usual mistakes, named: a time in seconds, or in microseconds.
+  std::string hint = in_range(value, 1000)                                   ? " (it reads as seconds)"
+                     : value / 1000 >= kMinUnixMs && value / 1000 < kMaxUnixMs ? " (it reads as microseconds)"
+                                                                             : "";
+  return InvalidArgument("field '" + fs.field->name() + "' is " + std::to_string(value) + hint +
+                         "; a time is unix milliseconds (UTC) from " + std::to_string(kMinUnixMs) +
+                         " (2000-01-01) to " + std::to_string(kMaxUnixMs - 1) + " (2099-12-31), or 0 for none");
+}
+
 Status ValidateFields(const CollectionSpec& spec, const pb::Message& record, const std::vector<const FieldSpec*>* only,
-                      uint32_t max_string_bytes) {
+                      uint32_t max_string_bytes, bool check_times) {
   if (only) {
-    for (const FieldSpec* fs : *only) INSPECTSYNC_RETURN_IF_ERROR(CheckValue(*fs, record, max_string_bytes));
+    for (const FieldSpec* fs : *only)
+      INSPECTSYNC_RETURN_IF_ERROR(CheckValue(*fs, record, max_string_bytes, check_times));
     return Status::Ok();
   }
   for (const FieldSpec& fs : spec.fields()) {
@@ -138,19 +154,19 @@ Status ValidateFields(const CollectionSpec& spec, const pb::Message& record, con
       bool set = fs.field->is_repeated() ? r->FieldSize(record, fs.field) > 0 : r->HasField(record, fs.field);
       if (set) return InvalidArgument("field '" + fs.field->name() + "' is set by the server only");
     }
-    INSPECTSYNC_RETURN_IF_ERROR(CheckValue(fs, record, max_string_bytes));
+    INSPECTSYNC_RETURN_IF_ERROR(CheckValue(fs, record, max_string_bytes, check_times));
   }
   return Status::Ok();
 }
 
 Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits, int64_t now_ms) {
-  if (!IsUuid(m.client_id())) return Reject(v1::INVALID, "client_id '" + m.client_id() + "' is not a lowercase UUID");
+  if (!IsUuid(m.client_id())) return Reject(v1::INVALID, "client_id " + Quote(m.client_id()) + " is not a lowercase UUID");
   if (m.mutation_id() == 0) return Reject(v1::INVALID, "mutation_id must be greater than 0");
   const CollectionSpec* spec = FindCollection(m.collection());
   if (spec == nullptr)
     return Reject(v1::UNKNOWN_COLLECTION,
-                  "unknown collection '" + m.collection() + "'; this server knows: " + CollectionNames());
-  if (!IsUuid(m.record_id())) return Reject(v1::INVALID, "record_id '" + m.record_id() + "' is not a lowercase UUID");
+                  "unknown collection " + Quote(m.collection()) + "; this server knows: " + CollectionNames());
+  if (!IsUuid(m.record_id())) return Reject(v1::INVALID, "record_id " + Quote(m.record_id()) + " is not a lowercase UUID");
   if (m.hlc() == 0) return Reject(v1::INVALID, "hlc is missing");
   int64_t ahead = Hlc::Millis(m.hlc()) - now_ms;
   if (ahead > limits.max_clock_drift_ms)
@@ -208,8 +224,9 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
         const pb::Message& base = spec->Get(m.base_body());
         if (Status s = CheckOnlyMasked(*spec, base, *mask, "base_body"); !s.ok())
           return Reject(v1::INVALID, s.message());
-        // Base values are stored too (as conflict bases): same limits.
-        if (Status s = ValidateFields(*spec, base, &*mask, limits.max_string_bytes); !s.ok())
+        // Base values are stored too (as conflict bases): same limits, but
+        // times as the device saw them, which may predate the range rule.
+        if (Status s = ValidateFields(*spec, base, &*mask, limits.max_string_bytes, /*check_times=*/false); !s.ok())
           return Reject(v1::INVALID, "base_body: " + s.message());
       }
       return {};

@@ -34,10 +34,19 @@ struct Rejection {
 // and creation rules (initial lifecycle status, invariants).
 Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits, int64_t now_ms);
 
-// Enum values defined, string lengths and item counts within limits, no
-// server-only field set. `only` restricts the check to those fields (PATCH).
+// Enum values defined, string lengths and item counts within limits, times
+// ((unix_ms) fields) 0 or within kMinUnixMs..kMaxUnixMs, no server-only
+// field set. `only` restricts the check to those fields (PATCH).
+// `check_times` false skips the time ranges: a PATCH's base_body carries
+// values the device saw, which may predate the rule (an edit must be able to
+// correct them).
 Status ValidateFields(const CollectionSpec& spec, const pb::Message& record,
-                      const std::vector<const FieldSpec*>* only = nullptr, uint32_t max_string_bytes = 0);
+                      const std::vector<const FieldSpec*>* only = nullptr, uint32_t max_string_bytes = 0,
+                      bool check_times = true);
+
+// "field 'deadline_ms' is -5; a time is unix milliseconds from 2000-01-01 ..."
+// if `fs` is a (unix_ms) field holding a value outside the range; OK otherwise.
+Status CheckTimeRange(const FieldSpec& fs, int64_t value);
 
 }  // namespace inspectsync::core
 

@@ -2,9 +2,11 @@
 
 #include <cstdio>
 #include <set>
+#include <vector>
 
 #include "core/ids.h"
 #include "core/lifecycle.h"
+#include "core/quote.h"
 
 namespace inspectsync::core {
 
@@ -43,9 +45,9 @@ StatusOr<Rejection> TemplateRules(const std::string& id, const v1::ChecklistTemp
     const v1::ChecklistItem& it = t.items(i);
     std::string where = "checklist item " + std::to_string(i + 1);
     if (it.id().empty()) return Reject(v1::INVALID, where + " has no id");
-    if (!ids.insert(it.id()).second) return Reject(v1::INVALID, where + " repeats the id '" + it.id() + "'");
-    if (it.category().empty()) return Reject(v1::INVALID, where + " ('" + it.id() + "') has no category");
-    if (it.text().empty()) return Reject(v1::INVALID, where + " ('" + it.id() + "') has no text");
+    if (!ids.insert(it.id()).second) return Reject(v1::INVALID, where + " repeats the id " + Quote(it.id()));
+    if (it.category().empty()) return Reject(v1::INVALID, where + " (" + Quote(it.id()) + ") has no category");
+    if (it.text().empty()) return Reject(v1::INVALID, where + " (" + Quote(it.id()) + ") has no text");
   }
   if (t.version() > 1) {
     ASSIGN_OR_RETURN_STATUS(prev, FindAs<v1::ChecklistTemplate>(lookup, "templates",
@@ -60,7 +62,7 @@ StatusOr<Rejection> TemplateRules(const std::string& id, const v1::ChecklistTemp
 // The published template version (key, version), or a rejection naming it.
 StatusOr<Rejection> NeedTemplate(RecordLookup& lookup, const std::string& key, uint32_t version,
                                  std::unique_ptr<v1::ChecklistTemplate>* out) {
-  if (version == 0) return Reject(v1::INVALID, "template_version is missing for template '" + key + "'");
+  if (version == 0) return Reject(v1::INVALID, "template_version is missing for template " + Quote(key));
   ASSIGN_OR_RETURN_STATUS(t, FindAs<v1::ChecklistTemplate>(lookup, "templates", TemplateRecordId(key, version)));
   if (t == nullptr)
     return Workflow("template " + key + " version " + std::to_string(version) +
@@ -95,10 +97,10 @@ StatusOr<Rejection> InspectionRules(const v1::Inspection& in, RecordLookup& look
     for (const auto& it : tmpl->items()) items.insert(it.id());
     for (const auto& resp : in.responses()) {
       if (!items.count(resp.item_id()))
-        return Reject(v1::INVALID, "'" + resp.item_id() + "' is not an item of template " + tmpl->key() +
+        return Reject(v1::INVALID, Quote(resp.item_id()) + " is not an item of template " + tmpl->key() +
                                        " version " + std::to_string(tmpl->version()));
       if (resp.result() == v1::ITEM_RESULT_UNSPECIFIED)
-        return Reject(v1::INVALID, "the response to item '" + resp.item_id() + "' has no result");
+        return Reject(v1::INVALID, "the response to item " + Quote(resp.item_id()) + " has no result");
     }
   }
   return Rejection{};
@@ -199,14 +201,59 @@ StatusOr<Rejection> FindingMoveRules(const std::string& id, const v1::Finding& b
   }
 }
 
-}  // namespace
-
-std::string TemplateRecordId(const std::string& key, uint32_t version) {
-  return NameBasedUuid("inspectsync/template/" + key + "/" + std::to_string(version));
+// The ids a (references) field names in `after` that it did not name in
+// `before` (nullptr: a create): what an edit makes the record point at.
+std::vector<std::string> NewlyNamed(const FieldSpec& fs, const pb::Message* before, const pb::Message& after) {
+  const pb::Reflection* r = after.GetReflection();
+  std::vector<std::string> out;
+  if (!fs.field->is_repeated()) {
+    std::string now = r->GetString(after, fs.field);
+    if (!now.empty() && (before == nullptr || before->GetReflection()->GetString(*before, fs.field) != now))
+      out.push_back(std::move(now));
+    return out;
+  }
+  std::set<std::string> had;
+  if (before != nullptr)
+    for (int i = 0; i < before->GetReflection()->FieldSize(*before, fs.field); ++i)
+      had.insert(before->GetReflection()->GetRepeatedString(*before, fs.field, i));
+  for (int i = 0; i < r->FieldSize(after, fs.field); ++i) {
+    std::string id = r->GetRepeatedString(after, fs.field, i);
+    if (!id.empty() && had.insert(id).second) out.push_back(std::move(id));
+  }
+  return out;
 }
 
-StatusOr<Rejection> CheckCreateRules(const CollectionSpec& spec, const std::string& id, const pb::Message& rec,
-                                     RecordLookup& lookup) {
+// Every (references) field names, for what the edit adds, a record the
+// caller can see — one it may not see reads as missing, so the answer never
+// reveals it — and, when both collections are scoped, one of the same site.
+StatusOr<Rejection> ReferenceRules(const CollectionSpec& spec, const std::string& id, const pb::Message* before,
+                                   const pb::Message& after, RecordLookup& lookup) {
+  for (const FieldSpec& fs : spec.fields()) {
+    if (fs.references.empty()) continue;
+    const CollectionSpec& target = *FindCollection(fs.references);
+    const std::string& field = fs.field->name();
+    for (const std::string& ref : NewlyNamed(fs, before, after)) {
+      auto found = lookup.Find(target, ref);
+      if (!found.ok()) return found.status();
+      if (*found == nullptr) {
+        if (fs.reference_may_be_pending) continue;  // checked if it is there, not required
+        return Workflow(field + " names " + target.name() + " record " + Quote(ref) +
+                        ", which does not exist where you can see it (or is not synced to this device)");
+      }
+      if (!spec.scoped() || !target.scoped()) continue;
+      std::string mine = spec.ScopeOf(after, id), theirs = target.ScopeOf(**found, ref);
+      if (mine != theirs)
+        return Workflow(field + " names " + target.name() + " record " + ref + " of site " + theirs + "; this " +
+                        spec.descriptor()->name() + " is at site " + mine +
+                        ", and a record names records of its own site only");
+    }
+  }
+  return Rejection{};
+}
+
+// The rules of each collection, before the references every one checks.
+StatusOr<Rejection> CollectionCreateRules(const CollectionSpec& spec, const std::string& id, const pb::Message& rec,
+                                          RecordLookup& lookup) {
   const pb::Descriptor* d = spec.descriptor();
   if (d == v1::ChecklistTemplate::descriptor())
     return TemplateRules(id, static_cast<const v1::ChecklistTemplate&>(rec), lookup);
@@ -221,8 +268,8 @@ StatusOr<Rejection> CheckCreateRules(const CollectionSpec& spec, const std::stri
   return Rejection{};
 }
 
-StatusOr<Rejection> CheckChangeRules(const CollectionSpec& spec, const std::string& id, const pb::Message& before,
-                                     const pb::Message& after, RecordLookup& lookup) {
+StatusOr<Rejection> CollectionChangeRules(const CollectionSpec& spec, const std::string& id, const pb::Message& before,
+                                          const pb::Message& after, RecordLookup& lookup) {
   const pb::Descriptor* d = spec.descriptor();
   if (d == v1::Finding::descriptor())
     return FindingMoveRules(id, static_cast<const v1::Finding&>(before), static_cast<const v1::Finding&>(after), lookup);
@@ -233,6 +280,26 @@ StatusOr<Rejection> CheckChangeRules(const CollectionSpec& spec, const std::stri
   if (d == v1::Assignment::descriptor()) return AssignmentRules(static_cast<const v1::Assignment&>(after), nullptr);
   if (d == v1::Campaign::descriptor()) return CampaignRules(static_cast<const v1::Campaign&>(after), nullptr);
   return Rejection{};
+}
+
+}  // namespace
+
+std::string TemplateRecordId(const std::string& key, uint32_t version) {
+  return NameBasedUuid("inspectsync/template/" + key + "/" + std::to_string(version));
+}
+
+StatusOr<Rejection> CheckCreateRules(const CollectionSpec& spec, const std::string& id, const pb::Message& rec,
+                                     RecordLookup& lookup) {
+  auto rule = CollectionCreateRules(spec, id, rec, lookup);
+  if (!rule.ok() || !rule->ok()) return rule;
+  return ReferenceRules(spec, id, nullptr, rec, lookup);
+}
+
+StatusOr<Rejection> CheckChangeRules(const CollectionSpec& spec, const std::string& id, const pb::Message& before,
+                                     const pb::Message& after, RecordLookup& lookup) {
+  auto rule = CollectionChangeRules(spec, id, before, after, lookup);
+  if (!rule.ok() || !rule->ok()) return rule;
+  return ReferenceRules(spec, id, &before, after, lookup);
 }
 
 }  // namespace inspectsync::core

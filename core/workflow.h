@@ -4,7 +4,11 @@
 // verification of it, to REOPENED through a failed one and with a later
 // deadline; an inspection uses a published template version (and its
 // campaign's); a template version is published once, under an id derived from
-// (key, version), and never changes.
+// (key, version), and never changes. And, for every field the schema marks
+// (references) — a finding's inspection_id, notice_id and verification_id,
+// a notice's finding_ids, a verification's finding_id — what an edit makes
+// it name is a record the caller can see, of the same site: a finding of one
+// school never points at another school's notice or verification.
 //
 // Rules on one record alone (statuses, lengths, fixed fields) are in
 // validate.h and lifecycle.h. These run where the other records are at hand:
@@ -34,6 +38,8 @@ class RecordLookup {
 
 // Rules on a record being created, beyond its own fields. A rejection has
 // code WORKFLOW (another record is missing or does not fit) or INVALID.
+// A record the lookup does not return reads as missing, in the same words
+// whether it does not exist or the caller may not see it.
 StatusOr<Rejection> CheckCreateRules(const CollectionSpec& spec, const std::string& id, const pb::Message& rec,
                                      RecordLookup& lookup);
 

@@ -4,6 +4,7 @@
 //   <dir>/<aa>/<bb>/<sha256>    a verified blob, never modified, removed only by GC
 // A file's mtime is set from the engine clock when it is written, so GC ages
 // (and tests with a ManualClock) use one clock.
+#include "core/quote.h"
 #include "server/attachments.h"
 
 #include <dirent.h>
@@ -376,7 +377,7 @@ class Engine final : public AttachmentEngine {
   }
 
   StatusOr<v1::AttachmentStatusResponse> Status(const Caller& caller, const std::string& sha256) override {
-    if (!IsSha256Hex(sha256)) return InvalidArgument("sha256 must be 64 lowercase hex digits, got '" + sha256 + "'");
+    if (!IsSha256Hex(sha256)) return InvalidArgument("sha256 must be 64 lowercase hex digits, got " + core::Quote(sha256));
     auto role = ParseRole(caller.role);
     if (!role.ok()) return role.status();
     v1::AttachmentStatusResponse out;
@@ -393,7 +394,7 @@ class Engine final : public AttachmentEngine {
   StatusOr<std::unique_ptr<DownloadStream>> BeginDownload(const Caller& caller,
                                                           const v1::DownloadRequest& req) override {
     const std::string& sha = req.sha256();
-    if (!IsSha256Hex(sha)) return InvalidArgument("sha256 must be 64 lowercase hex digits, got '" + sha + "'");
+    if (!IsSha256Hex(sha)) return InvalidArgument("sha256 must be 64 lowercase hex digits, got " + core::Quote(sha));
     auto meta = VisibleMeta(caller, sha);
     if (!meta.ok()) return meta.status();
     if (!meta->has_value())  // the same words whether it exists or not
@@ -435,15 +436,15 @@ class Engine final : public AttachmentEngine {
  private:
   inspectsync::Status CheckMeta(const v1::AttachmentMeta& meta, uint64_t offset) const {
     if (!IsSha256Hex(meta.sha256()))
-      return InvalidArgument("meta.sha256 must be 64 lowercase hex digits, got '" + meta.sha256() + "'");
+      return InvalidArgument("meta.sha256 must be 64 lowercase hex digits, got " + core::Quote(meta.sha256()));
     if (meta.size() == 0) return InvalidArgument("meta.size is 0: a photo has bytes");
     if (meta.size() > o_.max_attachment_bytes)
       return ResourceExhausted("the photo is " + std::to_string(meta.size()) + " bytes; max_attachment_bytes is " +
                                MiB(o_.max_attachment_bytes) + " per attachment");
     if (!KnownMediaType(meta.media_type()))
-      return InvalidArgument("meta.media_type '" + meta.media_type() + "' is not accepted; accepted: " + kMediaTypes);
+      return InvalidArgument("meta.media_type " + core::Quote(meta.media_type()) + " is not accepted; accepted: " + kMediaTypes);
     if (!core::IsUuid(meta.finding_id()))
-      return InvalidArgument("meta.finding_id '" + meta.finding_id() + "' is not a finding id (a UUID)");
+      return InvalidArgument("meta.finding_id " + core::Quote(meta.finding_id()) + " is not a finding id (a UUID)");
     if (offset > meta.size())
       return InvalidArgument("offset " + std::to_string(offset) + " is past meta.size " + std::to_string(meta.size()));
     return inspectsync::Status::Ok();

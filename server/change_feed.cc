@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/record_bounds.h"
+#include "core/quote.h"
 #include "core/schema.h"
 #include "server/site_directory.h"
 #include "storage/consumer_store.h"
@@ -15,8 +16,8 @@ Status CheckConsumerName(const std::string& name) {
   for (char c : name)
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-');
   if (ok) return Status::Ok();
-  return InvalidArgument("consumer name '" + name.substr(0, 80) +
-                         "' is not valid: use 1 to 64 of a-z, 0-9, '.', '_' and '-' (e.g. office-erp)");
+  return InvalidArgument("consumer name " + core::Quote(name) +
+                         " is not valid: use 1 to 64 of a-z, 0-9, '.', '_' and '-' (e.g. office-erp)");
 }
 
 namespace {
@@ -68,7 +69,7 @@ StatusOr<Watch> ChangeFeed::Start(const v1::WatchRequest& req) {
   INSPECTSYNC_RETURN_IF_ERROR(CheckValues("site_ids", f.site_ids(), options_.max_filter_values));
   for (const auto& c : f.collections())
     if (core::FindCollection(c) == nullptr)
-      return InvalidArgument("unknown collection '" + c + "' in filter.collections; this server knows: " +
+      return InvalidArgument("unknown collection " + core::Quote(c) + " in filter.collections; this server knows: " +
                              core::CollectionNames());
   Watch w;
   w.page_size = req.page_size() ? req.page_size() : options_.default_page_size;

@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "core/patch.h"
 #include "core/record_bounds.h"
+#include "core/quote.h"
 #include "core/schema.h"
 #include "server/site_directory.h"
 
@@ -63,7 +64,7 @@ bool SideIs(const v1::Conflict& c, const std::string& user) {
 }
 
 Status DecodeToken(const std::string& token, storage::ConflictFilter* f) {
-  auto bad = [&] { return InvalidArgument("page_token '" + token.substr(0, 80) + "' is not a token this list gave out"); };
+  auto bad = [&] { return InvalidArgument("page_token " + core::Quote(token) + " is not a token this list gave out"); };
   if (token.rfind(kTokenPrefix, 0) != 0) return bad();
   size_t a = sizeof(kTokenPrefix) - 1;
   size_t dot = token.find('.', a);
@@ -93,7 +94,7 @@ StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& calle
                            std::to_string(kMaxConflictPage));
   if (q.opened_before_ms() < 0) return InvalidArgument("opened_before_ms must not be negative");
   if (!q.collection().empty() && core::FindCollection(q.collection()) == nullptr)
-    return InvalidArgument("unknown collection '" + q.collection() + "'; this server knows: " + core::CollectionNames());
+    return InvalidArgument("unknown collection " + core::Quote(q.collection()) + "; this server knows: " + core::CollectionNames());
   storage::ConflictFilter f;
   f.collection = q.collection();
   f.record_id = q.record_id();
@@ -166,7 +167,7 @@ StatusOr<v1::ResolveConflictResponse> ResolveConflict(SyncEngine* engine, const 
   INSPECTSYNC_RETURN_IF_ERROR(CheckCaller(caller));
   if (req.conflict_id().empty()) return InvalidArgument("conflict_id is missing: name the conflict to resolve");
   if (!core::IsUuid(req.conflict_id()))
-    return InvalidArgument("conflict_id '" + req.conflict_id().substr(0, 80) + "' is not a conflict id (a lowercase UUID)");
+    return InvalidArgument("conflict_id " + core::Quote(req.conflict_id()) + " is not a conflict id (a lowercase UUID)");
   bool chosen = (req.choice_case() == v1::ResolveConflictRequest::kKeepWinner && req.keep_winner()) ||
                 (req.choice_case() == v1::ResolveConflictRequest::kTakeLoser && req.take_loser()) ||
                 req.choice_case() == v1::ResolveConflictRequest::kValue;

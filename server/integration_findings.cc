@@ -10,6 +10,7 @@
 #include "core/lifecycle.h"
 #include "core/office_import.h"
 #include "core/record_bounds.h"
+#include "core/quote.h"
 #include "server/site_directory.h"
 
 namespace inspectsync::server {
@@ -45,7 +46,7 @@ std::string EncodeToken(const std::string& id) { return kTokenPrefix + Hex(id); 
 
 StatusOr<std::string> DecodeToken(const std::string& token) {
   auto bad = [&] {
-    return InvalidArgument("page_token '" + token.substr(0, 80) + "' is not a token this list gave out");
+    return InvalidArgument("page_token " + core::Quote(token) + " is not a token this list gave out");
   };
   if (token.rfind(kTokenPrefix, 0) != 0) return bad();
   std::string hex = token.substr(sizeof(kTokenPrefix) - 1);

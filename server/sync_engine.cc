@@ -7,6 +7,7 @@
 
 #include "core/merge.h"
 #include "core/patch.h"
+#include "core/quote.h"
 #include "core/schema.h"
 #include "core/workflow.h"
 #include "server/byte_budgets.h"
@@ -59,6 +60,67 @@ v1::Conflict DeleteConflict(const std::string& id, const v1::Mutation& m, const 
   *c.mutable_loser() = loser;
   c.set_version(version);
   return c;
+}
+
+// "findings/<id>" for a message about mutation `m`; quoted and bounded when
+// the caller sent something else than a known collection and a UUID.
+std::string NamedInMessage(const v1::Mutation& m) {
+  std::string name = m.collection() + "/" + m.record_id();
+  if (core::FindCollection(m.collection()) != nullptr && core::IsUuid(m.record_id())) return name;
+  return core::Quote(name);
+}
+
+// The answer to a patch or delete of a record the caller cannot change
+// because it does not exist or is outside its scope. A caller that sees
+// everything learns nothing from the difference, and hears which it is.
+v1::MutationResult NoRecordForCaller(const v1::Mutation& m, const Scope& scope) {
+  if (scope.all)
+    return Rejected(m, v1::NOT_FOUND,
+                    "no " + m.collection() + " record " + m.record_id() +
+                        " on the server (was the create of it rejected?)");
+  return Rejected(m, v1::PERMISSION_DENIED,
+                  "no " + m.collection() + " record " + m.record_id() +
+                      " that you may change: it is at a site you are not assigned to, or it is not on the server "
+                      "(was the create of it rejected?)");
+}
+
+// The answer to mutation `m` of a client whose last processed mutation is
+// `last` >= m's id. A replay (a lost response) gets the original result from
+// the ledger. Otherwise it says what happened — the ledger knows: a
+// processed id above the client's acknowledgement mark always has its
+// result stored (ServerWriteTxn::AckedThrough) — and what the device must do.
+StatusOr<v1::MutationResult> AnswerBelowLast(storage::ServerWriteTxn& txn, const v1::Mutation& m, uint64_t last) {
+  auto stored = txn.StoredResult(m.client_id(), m.mutation_id());
+  if (!stored.ok()) return stored.status();
+  const std::string mutation = "mutation " + std::to_string(m.mutation_id()) + " of this device";
+  const std::string reused =
+      "If it is a new edit, this device reused a mutation id (was its database restored from a backup or copied "
+      "from another device?): make the edit again so that it gets a new id.";
+  if (stored->has_value()) {
+    // A result names its mutation's record: a different one means the id
+    // was used twice, and this edit was never applied.
+    const v1::MutationResult& was = **stored;
+    if (was.has_record() && (was.record().collection() != m.collection() || was.record().id() != m.record_id()))
+      return Rejected(m, v1::INVALID,
+                      mutation + " was processed earlier for " + was.record().collection() + " record " +
+                          was.record().id() + ", not for " + NamedInMessage(m) + "; this one was not applied. " +
+                          reused);
+    return was;
+  }
+  auto acked = txn.AckedThrough(m.client_id());
+  if (!acked.ok()) return acked.status();
+  if (m.mutation_id() > *acked)
+    return Rejected(m, v1::INVALID,
+                    mutation + " was never processed and is not applied: it arrived after mutation " +
+                        std::to_string(last) +
+                        " had been, and a device's mutations must reach the server in the order it made them "
+                        "(ids increasing). Make the edit again so that it gets a new id, after " +
+                        std::to_string(last) + ".");
+  return Rejected(m, v1::INVALID,
+                  mutation + " is not applied: this device acknowledged the results of its mutations through " +
+                      std::to_string(*acked) +
+                      ", so the server no longer keeps them and cannot answer it again. If it was sent before, it "
+                      "was processed then. " + reused);
 }
 
 // The workflow rules' view of other records: the push transaction's own
@@ -190,7 +252,7 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
       return InvalidArgument("mutation_id " + std::to_string(m.mutation_id()) + " is out of range (at most 2^63-1)");
     uint64_t& prev = seen[m.client_id()];
     if (m.mutation_id() <= prev)
-      return InvalidArgument("mutation ids of client " + m.client_id() + " must increase within a batch (" +
+      return InvalidArgument("mutation ids of client " + core::Quote(m.client_id()) + " must increase within a batch (" +
                              std::to_string(m.mutation_id()) + " after " + std::to_string(prev) + ")");
     prev = m.mutation_id();
   }
@@ -214,8 +276,9 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
         auto bound = txn.BindClient(client, caller.device);
         if (!bound.ok()) return bound.status();
         if (*bound != caller.device)
-          return Status(StatusCode::kPermissionDenied, "client id " + client + " belongs to device '" + *bound +
-                                                           "'; this token is for device '" + caller.device + "'");
+          return Status(StatusCode::kPermissionDenied, "client id " + core::Quote(client) + " belongs to device " +
+                                                           core::Quote(*bound) + "; this token is for device " +
+                                                           core::Quote(caller.device));
       }
     }
     std::map<std::string, uint64_t> last_applied;
@@ -234,16 +297,11 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
         it = last_applied.emplace(m.client_id(), *last).first;
       }
       if (m.mutation_id() <= it->second) {
-        // Already processed: answer with the original result, never apply twice.
-        auto stored = txn.StoredResult(m.client_id(), m.mutation_id());
-        if (!stored.ok()) return stored.status();
-        if (stored->has_value()) {
-          *resp.add_results() = **stored;
-        } else {
-          *resp.add_results() = Rejected(m, v1::INVALID,
-                                         "mutation " + std::to_string(m.mutation_id()) +
-                                             " was processed earlier and its result acknowledged; it was not applied again");
-        }
+        // At or below the last one processed: never applied (again); a
+        // replay gets its original result, anything else what happened.
+        auto answer = AnswerBelowLast(txn, m, it->second);
+        if (!answer.ok()) return answer.status();
+        *resp.add_results() = std::move(*answer);
         continue;
       }
       auto r = Apply(txn, m, caller, *role, *scope, now_ms);
@@ -302,16 +360,11 @@ StatusOr<v1::MutationResult> SyncEngine::Apply(storage::ServerWriteTxn& txn, con
   if (!cur.ok()) return cur.status();
   if (m.op() == v1::CREATE) return ApplyCreate(txn, m, caller, spec, *cur, scope);
 
-  if (!cur->has_value())
-    return Rejected(m, v1::NOT_FOUND,
-                    "no " + m.collection() + " record " + m.record_id() +
-                        " on the server (was the create of it rejected?)");
+  // A record outside the caller's scope and one that does not exist get the
+  // same answer, code and words: a patch or delete never tells whether an id
+  // exists at a site the caller may not see.
+  if (!cur->has_value() || !scope.Sees((*cur)->scope)) return NoRecordForCaller(m, scope);
   const storage::StoredRecord& rec = **cur;
-  // Nothing of a record outside the caller's scope is revealed, not even in
-  // a rejection.
-  if (!scope.Sees(rec.scope))
-    return Rejected(m, v1::PERMISSION_DENIED,
-                    m.collection() + " record " + m.record_id() + " belongs to a site you are not assigned to");
   if (m.base_version() > rec.version)
     return Rejected(m, v1::BASE_AHEAD,
                     "base_version " + std::to_string(m.base_version()) + " is newer than the server's version " +
@@ -539,7 +592,7 @@ StatusOr<std::vector<v1::MutationResult>> SyncEngine::WriteAll(std::vector<v1::M
       m.set_mutation_id(i + 1);
       m.set_hlc(hlc_.Now());
       std::string what = "change " + std::to_string(i + 1) + " of " + std::to_string(mutations.size()) + " (" +
-                         v1::MutationOp_Name(m.op()) + " " + m.collection() + "/" + m.record_id() + ")";
+                         v1::MutationOp_Name(m.op()) + " " + NamedInMessage(m) + ")";
       const core::CollectionSpec* spec = core::FindCollection(m.collection());
       uint64_t base_version = 0;
       if (spec != nullptr && m.op() != v1::CREATE) {
@@ -611,7 +664,7 @@ StatusOr<PullPlan> SyncEngine::StartPull(const v1::PullRequest& req, const Calle
                            std::to_string(options_.max_page_size) + " (max_page_size)");
   for (const auto& c : req.collections())
     if (core::FindCollection(c) == nullptr)
-      return InvalidArgument("unknown collection '" + c + "'; this server knows: " + core::CollectionNames());
+      return InvalidArgument("unknown collection " + core::Quote(c) + "; this server knows: " + core::CollectionNames());
   if (req.synced_scope().keys_size() > options_.max_scope_keys)
     return InvalidArgument("synced_scope has " + std::to_string(req.synced_scope().keys_size()) +
                            " keys; the limit is " + std::to_string(options_.max_scope_keys) + " (max_scope_keys)");

@@ -1,5 +1,6 @@
 // Webhooks: registration, the event source, the threads. Delivery (libcurl)
 // is in webhook_delivery.cc.
+#include "core/quote.h"
 #include "server/webhooks.h"
 
 #include <arpa/inet.h>
@@ -122,7 +123,7 @@ Status CheckWebhookUrl(const std::string& url) {
   for (unsigned char c : url)
     if (c <= 0x20 || c >= 0x7f) return Invalid("url: contains a space, control or non-ASCII character");
   auto sep = url.find("://");
-  if (sep == std::string::npos) return Invalid("url: '" + url + "' is not an absolute URL (https://host/path)");
+  if (sep == std::string::npos) return Invalid("url: " + core::Quote(url) + " is not an absolute URL (https://host/path)");
   std::string scheme = url.substr(0, sep);
   std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
   std::string rest = url.substr(sep + 3);
@@ -137,13 +138,13 @@ Status CheckWebhookUrl(const std::string& url) {
   } else {
     host = authority.substr(0, authority.find(':'));
   }
-  if (host.empty()) return Invalid("url: '" + url + "' has no host");
+  if (host.empty()) return Invalid("url: " + core::Quote(url) + " has no host");
   if (scheme == "https") return Status::Ok();
   if (scheme == "http") {
     if (IsLoopbackHost(host)) return Status::Ok();
     return Invalid("url: http:// is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https://");
   }
-  return Invalid("url: scheme '" + scheme + "' is not supported; use https://");
+  return Invalid("url: scheme " + core::Quote(scheme) + " is not supported; use https://");
 }
 
 Webhooks::Webhooks(SyncEngine* engine, WebhookOptions options)
@@ -230,7 +231,7 @@ StatusOr<v1::Webhook> Webhooks::Delete(const std::string& id) {
   if (id.empty()) return Invalid("id: required");
   auto row = store_->Get(id);
   if (!row.ok()) return row.status();
-  if (!*row) return Status(StatusCode::kNotFound, "no webhook " + id);
+  if (!*row) return Status(StatusCode::kNotFound, "no webhook " + core::Quote(id));
   auto found = store_->Delete(id);
   if (!found.ok()) return found.status();
   if (!*found) return Status(StatusCode::kNotFound, "no webhook " + id);
@@ -259,7 +260,7 @@ StatusOr<v1::Delivery> Webhooks::Redeliver(const v1::RedeliverRequest& req) {
   auto row = store_->Requeue(req.webhook_id(), req.event_id(), Now());
   if (!row.ok()) return row.status();
   if (!*row)
-    return Status(StatusCode::kNotFound, "no delivery of event " + req.event_id() + " to webhook " + req.webhook_id());
+    return Status(StatusCode::kNotFound, "no delivery of event " + core::Quote(req.event_id()) + " to webhook " + core::Quote(req.webhook_id()));
   {
     std::lock_guard<std::mutex> lock(mu_);
     work_ = true;

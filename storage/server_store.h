@@ -151,12 +151,18 @@ class ServerWriteTxn {
                                                                     uint64_t mutation_id) = 0;
   // Stores the result and advances the client's last mutation id.
   virtual Status RecordResult(const std::string& client_id, uint64_t mutation_id, const v1::MutationResult& r) = 0;
-  // The client has what it needs of results <= mutation_id; drop them.
+  // The client has what it needs of results <= mutation_id; drop them, and
+  // raise the client's acknowledgement mark to mutation_id.
   virtual Status ForgetResultsThrough(const std::string& client_id, uint64_t mutation_id) = 0;
   // The first mutation of the client a push left unprocessed because its
   // response was full (server/push_budget.h); 0 when none is pending.
   virtual StatusOr<uint64_t> ResendFrom(const std::string& client_id) = 0;
   virtual Status SetResendFrom(const std::string& client_id, uint64_t mutation_id) = 0;
+  // The highest mutation id the client acknowledged (0: none). A processed
+  // mutation above it still has its stored result: a mutation id at or below
+  // LastMutationId, above this mark and without a stored result was never
+  // processed.
+  virtual StatusOr<uint64_t> AckedThrough(const std::string& client_id) = 0;
   virtual Status AddConflict(const v1::Conflict& c) = 0;
   // Conflict review: read one conflict, and rewrite one (its state and body).
   virtual StatusOr<std::optional<v1::Conflict>> GetConflict(const std::string& id) = 0;

@@ -248,6 +248,17 @@ DROP TABLE mutation_results;
       R"sql(
 ALTER TABLE clients ADD COLUMN resend_from INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 13: how far each client has acknowledged its results (the highest
+      // ack_through its pushes carried, as clamped by the engine), so a
+      // mutation id at or below the client's last one that the ledger does
+      // not hold can be told apart: above the mark it was never processed
+      // (every processed id above it is still in a row), at or below it the
+      // device had its result. Existing clients start at their last id: for
+      // them every such id reads as acknowledged, which is never false.
+      R"sql(
+ALTER TABLE clients ADD COLUMN acked_through INTEGER NOT NULL DEFAULT 0;
+UPDATE clients SET acked_through = last_mutation_id;
+)sql",
   };
   return m;
 }
@@ -386,8 +397,9 @@ struct WriterStatements {
                     "INSERT INTO clients(client_id, last_mutation_id, device) VALUES(?,0,?) ON CONFLICT(client_id) "
                     "DO UPDATE SET device=excluded.device WHERE device=''"),
         upsert_client(db,
-                      "INSERT INTO clients(client_id, last_mutation_id) VALUES(?,?) ON CONFLICT(client_id) DO UPDATE "
-                      "SET last_mutation_id=MAX(last_mutation_id, excluded.last_mutation_id)"),
+                      "INSERT INTO clients(client_id, last_mutation_id, acked_through) VALUES(?,?,?) "
+                      "ON CONFLICT(client_id) DO UPDATE SET last_mutation_id=MAX(last_mutation_id, "
+                      "excluded.last_mutation_id), acked_through=MAX(acked_through, excluded.acked_through)"),
         get_results(db,
                     "SELECT last_mutation_id, results FROM push_results WHERE client_id=? AND last_mutation_id>=? "
                     "ORDER BY last_mutation_id LIMIT 1"),
@@ -674,10 +686,14 @@ class SqliteWriteTxn : public ServerWriteTxn {
         s_.put_results.bind(3, blob.data(), static_cast<int>(blob.size()));
         s_.put_results.exec();
       }
-      for (const auto& [client_id, last] : last_ids_) {
+      std::map<std::string, std::pair<uint64_t, uint64_t>> clients;  // last id, acked through
+      for (const auto& [client_id, last] : last_ids_) clients[client_id].first = last;
+      for (const auto& [client_id, acked] : acked_) clients[client_id].second = acked;
+      for (const auto& [client_id, marks] : clients) {
         Reset r{s_.upsert_client};
         s_.upsert_client.bind(1, client_id);
-        s_.upsert_client.bind(2, static_cast<int64_t>(last));
+        s_.upsert_client.bind(2, static_cast<int64_t>(marks.first));
+        s_.upsert_client.bind(3, static_cast<int64_t>(marks.second));
         s_.upsert_client.exec();
       }
       return Status::Ok();
@@ -693,8 +709,24 @@ class SqliteWriteTxn : public ServerWriteTxn {
       s_.forget_results.bind(2, static_cast<int64_t>(mutation_id));
       s_.forget_results.exec();
       if (cached_client_ == client_id && cached_last_ <= mutation_id) cached_client_.clear();
+      uint64_t& acked = acked_[client_id];
+      acked = std::max(acked, mutation_id);  // written with the last id (Flush)
       return Status::Ok();
     });
+  }
+
+  StatusOr<uint64_t> AckedThrough(const std::string& client_id) override {
+    uint64_t acked = 0;
+    if (auto it = acked_.find(client_id); it != acked_.end()) acked = it->second;
+    Status st = Guard("read ledger", [&]() -> Status {
+      // Read only to explain a refused replay: rare, so not a cached statement.
+      SQLite::Statement q(s_.database, "SELECT acked_through FROM clients WHERE client_id=?");
+      q.bind(1, client_id);
+      if (q.executeStep()) acked = std::max(acked, static_cast<uint64_t>(q.getColumn(0).getInt64()));
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return acked;
   }
 
   Status AddConflict(const v1::Conflict& c) override {
@@ -817,6 +849,8 @@ class SqliteWriteTxn : public ServerWriteTxn {
   std::map<std::string, pb::LedgerBatch> pending_;
   // Resend marks (ResendFrom) read or written in this transaction.
   std::map<std::string, uint64_t> resend_;
+  // Acknowledgement marks raised in this transaction (ForgetResultsThrough).
+  std::map<std::string, uint64_t> acked_;
   // The ledger row StoredResult read last (a replayed batch reads it once);
   // cached_client_ is empty when there is none.
   std::string cached_client_;

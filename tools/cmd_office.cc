@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -13,6 +12,7 @@
 #include "core/ids.h"
 #include "core/office_import.h"
 #include "core/sampling.h"
+#include "tools/connection.h"
 #include "tools/device_creates.h"
 #include "tools/office.h"
 #include "inspectsync/office.h"
@@ -417,19 +417,12 @@ int OfficeFail(const Status& s) { return OfficeFail(s.ToString()); }
 OfficeDevice::OfficeDevice(const Flags& fl) {
   options_.db_path = fl.Get("db", "var/office.db");
   options_.server_address = fl.Get("server");
-  options_.grpc.ca_cert_file = fl.Get("ca");
-  options_.grpc.insecure = fl.Has("insecure");
-  options_.grpc.token = fl.Get("token");
-  if (fl.Has("token-file")) {
-    std::ifstream in(fl.Get("token-file"));
-    if (!in) {
-      error_ = "cannot read --token-file " + fl.Get("token-file");
-      return;
-    }
-    std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-    options_.grpc.token = t;
+  auto grpc = GrpcOptionsFromFlags(fl);
+  if (!grpc.ok()) {
+    error_ = grpc.status().ToString();
+    return;
   }
+  options_.grpc = std::move(*grpc);
 }
 
 StatusOr<Client*> OfficeDevice::Open() {
@@ -518,7 +511,7 @@ int CmdOffice(const std::vector<std::string>& args) {
   std::string what = pos[0], verb = pos.size() > 1 ? pos[1] : "";
   if (what == "import" && ImportGoesToServer(fl)) return CmdImport(nullptr, fl, pos);
   OfficeDevice dev(fl);
-  if (!dev.error().empty()) return OfficeUsage(dev.error());
+  if (!dev.error().empty()) return OfficeFail(dev.error());
   if (what == "import") return CmdImport(&dev, fl, pos);
   if (what == "template" && verb == "publish") return CmdTemplatePublish(dev, fl, pos);
   if (what == "campaign" && verb == "create") return CampaignCreate(dev, fl);

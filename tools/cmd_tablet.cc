@@ -8,6 +8,7 @@
 
 #include "inspectsync/client.h"
 #include "tools/commands.h"
+#include "tools/connection.h"
 #include "tools/flags.h"
 #include "tools/render.h"
 #include "tools/tablet_inspect.h"
@@ -123,19 +124,9 @@ int CmdTablet(const std::vector<std::string>& args) {
   ClientOptions opts;
   opts.db_path = fl.Get("db");
   opts.server_address = fl.Get("server");
-  opts.grpc.ca_cert_file = fl.Get("ca");
-  opts.grpc.insecure = fl.Has("insecure");
-  opts.grpc.token = fl.Get("token");
-  if (fl.Has("token-file")) {
-    FILE* f = std::fopen(fl.Get("token-file").c_str(), "r");
-    if (!f) return Usage("cannot read --token-file " + fl.Get("token-file"));
-    char buf[4096];
-    size_t n = std::fread(buf, 1, sizeof buf, f);
-    std::fclose(f);
-    std::string t(buf, n);
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-    opts.grpc.token = t;
-  }
+  auto grpc = GrpcOptionsFromFlags(fl);
+  if (!grpc.ok()) return Fail(grpc.status());
+  opts.grpc = std::move(*grpc);
   auto opened = Client::Open(opts);
   if (!opened.ok()) return Fail(opened.status());
   Client& c = **opened;

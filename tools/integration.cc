@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
+
+#include "client-sdk/src/grpc_channel.h"
+#include "tools/connection.h"
 
 namespace inspectsync::tools {
 
@@ -35,35 +37,20 @@ std::set<std::string> ConnectionSwitches() { return {"insecure", "json", "help"}
 StatusOr<IntegrationConn> ConnectIntegration(const Flags& fl) {
   IntegrationConn conn;
   conn.address = fl.Get("server", "127.0.0.1:7443");
-  std::string token = fl.Get("token");
-  if (fl.Has("token-file")) {
-    std::ifstream in(fl.Get("token-file"));
-    if (!in) return FailedPrecondition("cannot read --token-file " + fl.Get("token-file"));
-    token.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  }
-  if (token.empty()) return InvalidArgument("give a token of role office or integration: --token-file F or --token T");
-  conn.bearer = "Bearer " + token;
-  std::shared_ptr<grpc::ChannelCredentials> creds;
-  if (fl.Has("insecure")) {
-    creds = grpc::InsecureChannelCredentials();
-  } else {
-    grpc::SslCredentialsOptions ssl;
-    std::string ca = fl.Get("ca");
-    if (ca.empty() && std::ifstream("var/certs/ca.pem")) ca = "var/certs/ca.pem";
-    if (!ca.empty()) {
-      std::ifstream in(ca);
-      if (!in) return FailedPrecondition("cannot read the CA certificate '" + ca + "'");
-      std::stringstream buf;
-      buf << in.rdbuf();
-      ssl.pem_root_certs = buf.str();
-    }
-    creds = grpc::SslCredentials(ssl);
-  }
+  auto options = GrpcOptionsFromFlags(fl);
+  if (!options.ok()) return options.status();
+  if (options->token.empty())
+    return InvalidArgument("give a token of role office or integration: --token-file F or --token T");
+  if (options->ca_cert_file.empty() && std::ifstream("var/certs/ca.pem")) options->ca_cert_file = "var/certs/ca.pem";
+  auto bearer = sdk_internal::BearerHeader(options->token);
+  if (!bearer.ok()) return bearer.status();
+  conn.bearer = std::move(*bearer);
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  conn.stub = v1::IntegrationService::NewStub(grpc::CreateCustomChannel(conn.address, creds, args));
+  auto channel = sdk_internal::MakeChannel(conn.address, *options, args);
+  if (!channel.ok()) return channel.status();
+  conn.stub = v1::IntegrationService::NewStub(*channel);
   return conn;
 }
 

@@ -78,7 +78,7 @@ std::optional<int> RunReferenceCommand(Client& c, const Flags& fl, const std::ve
     return Created(c.Create("sites", b), ctx);
   }
   if (what == "user" && verb == "add") {
-    v1::Role role;
+    v1::Role role = v1::ROLE_UNSPECIFIED;
     if (!fl.Has("name") || !fl.Has("role")) return ctx.usage("user add needs --name and --role");
     if (!ParseRoleName(fl.Get("role"), &role))
       return ctx.usage("--role is inspector, zone_director, office or integration, not '" + fl.Get("role") + "'");

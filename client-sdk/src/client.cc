@@ -75,6 +75,28 @@ StatusOr<std::vector<Local<T>>> UnwrapAll(StatusOr<std::vector<LocalRecord>> rec
   return out;
 }
 
+// The transport of a client whose sync configuration is unusable (a
+// malformed token, an unreadable CA file): every call answers why, without
+// touching the network. Not transient: background sync does not hammer.
+class UnusableTransport : public Transport {
+ public:
+  explicit UnusableTransport(Status why) : why_(std::move(why)) {}
+  Status Push(const v1::PushRequest&, v1::PushResponse*) override { return why_; }
+  Status Pull(const v1::PullRequest&, const std::function<Status(const v1::PullResponse&)>&) override { return why_; }
+  Status PullRaw(const v1::PullRequest&, const std::function<Status(const v1::PullPageIn&)>&) override { return why_; }
+  StatusOr<v1::UploadResult> UploadAttachment(const v1::AttachmentMeta&, uint64_t, const ChunkReader&) override {
+    return why_;
+  }
+  StatusOr<v1::AttachmentStatusResponse> AttachmentStatus(const std::string&) override { return why_; }
+  Status DownloadAttachment(const std::string&, uint64_t,
+                            const std::function<Status(const v1::DownloadChunk&)>&) override {
+    return why_;
+  }
+
+ private:
+  const Status why_;
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------- Impl
@@ -165,8 +187,16 @@ StatusOr<std::unique_ptr<Client>> Client::Open(ClientOptions options) {
     impl->transport = options.transport;
   } else if (!options.server_address.empty()) {
     auto transport = MakeGrpcTransport(options.server_address, options.grpc);
-    if (!transport.ok()) return transport.status();
-    impl->transport = std::move(*transport);
+    // A malformed token or an unreadable CA file must not cost the device
+    // its local work: the store opens, edits go on, and every sync answers
+    // the configuration error until the app opens again with a fixed one.
+    if (transport.ok()) {
+      impl->transport = std::move(*transport);
+    } else {
+      impl->transport = std::make_shared<UnusableTransport>(
+          Status(transport.status().code(), "cannot sync with " + options.server_address + ": " +
+                                                transport.status().message()));
+    }
   }
   impl->options = std::move(options);
   return std::unique_ptr<Client>(new Client(std::move(impl)));

@@ -2,9 +2,7 @@
 // the SDK that sees gRPC types.
 #include <grpcpp/grpcpp.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "client-sdk/src/grpc_channel.h"
 #include "inspectsync/transport.h"
 #include "inspectsync/v1/attachments.grpc.pb.h"
 #include "inspectsync/v1/sync.grpc.pb.h"
@@ -13,38 +11,20 @@ namespace inspectsync {
 
 namespace {
 
+using sdk_internal::FromGrpc;
+
 // Bytes per upload message: the proto's contract (a server may refuse more).
 constexpr size_t kUploadChunkBytes = 256 << 10;
 
-// grpc::StatusCode and inspectsync::StatusCode both carry google.rpc.Code
-// values, so the mapping is the identity; the server's message is kept.
-Status FromGrpc(const grpc::Status& s) {
-  if (s.ok()) return Status::Ok();
-  int code = static_cast<int>(s.error_code());
-  if (code < 0 || code > static_cast<int>(StatusCode::kUnauthenticated)) code = static_cast<int>(StatusCode::kUnknown);
-  return Status(static_cast<StatusCode>(code), s.error_message());
-}
-
 class GrpcTransport : public Transport {
  public:
-  GrpcTransport(const std::string& address, const GrpcTransportOptions& options,
-                std::shared_ptr<grpc::ChannelCredentials> creds)
-      : options_(options) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(options.max_receive_bytes);
-    // Bound how far the server may stream ahead of a client that stores
-    // pages slower than they arrive. With BDP probing, loopback and fast
-    // links open the HTTP/2 window wide and whole pull backlogs (tens of MB)
-    // pile up in gRPC's buffers; a fixed window of a few pages keeps the
-    // pipe full (pages are ~350 KB) without that.
-    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 2 << 20);
-    channel_ = grpc::CreateCustomChannel(address, std::move(creds), args);
+  // `bearer`: the checked "authorization" value (sdk_internal::BearerHeader).
+  GrpcTransport(const GrpcTransportOptions& options, std::string bearer, std::shared_ptr<grpc::Channel> channel)
+      : options_(options), bearer_(std::move(bearer)), channel_(std::move(channel)) {
     stub_ = v1::SyncService::NewStub(channel_);
     pull_raw_ = std::make_unique<grpc::internal::RpcMethod>("/inspectsync.v1.SyncService/Pull",
                                                             grpc::internal::RpcMethod::SERVER_STREAMING, channel_);
     attachments_ = v1::AttachmentService::NewStub(channel_);
-    if (!options.token.empty()) bearer_ = "Bearer " + options.token;
   }
 
   Status Push(const v1::PushRequest& request, v1::PushResponse* response) override {
@@ -190,22 +170,20 @@ class GrpcTransport : public Transport {
 
 StatusOr<std::unique_ptr<Transport>> MakeGrpcTransport(const std::string& address,
                                                        const GrpcTransportOptions& options) {
-  std::shared_ptr<grpc::ChannelCredentials> creds;
-  if (options.insecure) {
-    creds = grpc::InsecureChannelCredentials();
-  } else {
-    grpc::SslCredentialsOptions ssl;
-    if (!options.ca_cert_file.empty()) {
-      std::ifstream in(options.ca_cert_file);
-      std::ostringstream pem;
-      pem << in.rdbuf();
-      if (!in || pem.str().empty())
-        return FailedPrecondition("cannot read the CA certificate '" + options.ca_cert_file + "'");
-      ssl.pem_root_certs = pem.str();
-    }
-    creds = grpc::SslCredentials(ssl);
-  }
-  return std::unique_ptr<Transport>(std::make_unique<GrpcTransport>(address, options, std::move(creds)));
+  auto bearer = sdk_internal::BearerHeader(options.token);  // before any call: gRPC aborts on a bad one
+  if (!bearer.ok()) return bearer.status();
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options.max_receive_bytes);
+  // Bound how far the server may stream ahead of a client that stores
+  // pages slower than they arrive. With BDP probing, loopback and fast
+  // links open the HTTP/2 window wide and whole pull backlogs (tens of MB)
+  // pile up in gRPC's buffers; a fixed window of a few pages keeps the
+  // pipe full (pages are ~350 KB) without that.
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 2 << 20);
+  auto channel = sdk_internal::MakeChannel(address, options, args);
+  if (!channel.ok()) return channel.status();
+  return std::unique_ptr<Transport>(std::make_unique<GrpcTransport>(options, std::move(*bearer), std::move(*channel)));
 }
 
 }  // namespace inspectsync

@@ -2,31 +2,22 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "client-sdk/src/grpc_channel.h"
 #include "inspectsync/v1/office.grpc.pb.h"
 
 namespace inspectsync {
 
-namespace {
-
-// grpc::StatusCode values are google.rpc.Code, like ours.
-Status FromGrpc(const grpc::Status& s) {
-  if (s.ok()) return Status::Ok();
-  return Status(static_cast<StatusCode>(s.error_code()), s.error_message());
-}
-
-}  // namespace
+using sdk_internal::FromGrpc;
 
 struct OfficeClient::Impl {
   GrpcTransportOptions options;
+  std::string bearer;  // checked (sdk_internal::BearerHeader); "" = none
   std::unique_ptr<v1::OfficeService::Stub> stub;
 
   std::unique_ptr<grpc::ClientContext> Context() const {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + options.call_deadline);
-    if (!options.token.empty()) ctx->AddMetadata("authorization", "Bearer " + options.token);
+    if (!bearer.empty()) ctx->AddMetadata("authorization", bearer);
     return ctx;
   }
 };
@@ -36,25 +27,16 @@ OfficeClient::~OfficeClient() = default;
 
 StatusOr<std::unique_ptr<OfficeClient>> OfficeClient::Connect(const std::string& address,
                                                               const GrpcTransportOptions& options) {
-  std::shared_ptr<grpc::ChannelCredentials> creds;
-  if (options.insecure) {
-    creds = grpc::InsecureChannelCredentials();
-  } else {
-    grpc::SslCredentialsOptions ssl;
-    if (!options.ca_cert_file.empty()) {
-      std::ifstream in(options.ca_cert_file);
-      if (!in) return FailedPrecondition("cannot read the CA certificate " + options.ca_cert_file);
-      std::stringstream pem;
-      pem << in.rdbuf();
-      ssl.pem_root_certs = pem.str();
-    }
-    creds = grpc::SslCredentials(ssl);
-  }
+  auto bearer = sdk_internal::BearerHeader(options.token);
+  if (!bearer.ok()) return bearer.status();
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_receive_bytes);
+  auto channel = sdk_internal::MakeChannel(address, options, args);
+  if (!channel.ok()) return channel.status();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  impl->stub = v1::OfficeService::NewStub(grpc::CreateCustomChannel(address, creds, args));
+  impl->bearer = std::move(*bearer);
+  impl->stub = v1::OfficeService::NewStub(*channel);
   return std::unique_ptr<OfficeClient>(new OfficeClient(std::move(impl)));
 }
 

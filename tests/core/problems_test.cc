@@ -57,7 +57,9 @@ std::vector<std::string> ListAll(const std::vector<Row>& rows, v1::ProblemQuery 
     ++*pages;
     EXPECT_LE(static_cast<uint32_t>(page.problems_size()), q.page_size() ? q.page_size() : kDefaultProblemPageSize);
     EXPECT_GE(page.problems_size(), 1);
-    if (page.problems_size() > 1) EXPECT_LE(page.ByteSizeLong(), max_bytes + 64) << "page " << *pages;
+    if (page.problems_size() > 1) {
+      EXPECT_LE(page.ByteSizeLong(), max_bytes + 64) << "page " << *pages;
+    }
     for (const auto& p : page.problems()) out.push_back(p.finding_id());
     if (page.next_page_token().empty()) return out;
     q.set_page_token(page.next_page_token());
@@ -79,9 +81,11 @@ TEST(ProblemsTest, PagesAddUpToTheSortedFilteredList) {
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(listed[i], want[i].id) << i;
   EXPECT_EQ(pages, static_cast<int>((want.size() + 16) / 17) + (want.size() % 17 == 0 ? 1 : 0));
   // Followed by default: no drafts, nothing closed or voided.
-  for (const Row& r : rows)
-    if (std::find(listed.begin(), listed.end(), r.id) != listed.end())
+  for (const Row& r : rows) {
+    if (std::find(listed.begin(), listed.end(), r.id) != listed.end()) {
       EXPECT_TRUE(r.f.status() != v1::CLOSED && r.f.status() != v1::VOIDED && r.f.status() != v1::DRAFT);
+    }
+  }
 }
 
 // Findings with every text at its limit, 1000 to a page: 25 MB, more than a
@@ -105,8 +109,12 @@ TEST(ProblemsTest, PagesOfLargeFindingsStayWithinTheirByteBudget) {
     std::vector<std::string> listed = ListAll(some, q, &pages, budget);
     EXPECT_EQ(listed.size(), some.size()) << budget;
     EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()).size(), some.size()) << "each once";
-    if (budget == 1) EXPECT_EQ(pages, 60) << "one problem to a page, never none";
-    if (budget == kMaxProblemPageBytes) EXPECT_GT(pages, 2) << "a 25 MB list does not fit two pages";
+    if (budget == 1) {
+      EXPECT_EQ(pages, 60) << "one problem to a page, never none";
+    }
+    if (budget == kMaxProblemPageBytes) {
+      EXPECT_GT(pages, 2) << "a 25 MB list does not fit two pages";
+    }
   }
 }
 

@@ -68,9 +68,15 @@ TEST(SchemaTest, EveryFieldHasAMergePolicy) {
       // LWW value), and only a repeated field merges as a set. Nested
       // messages come only as list elements.
       bool message = f.field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE;
-      if (f.policy == v1::SET) EXPECT_TRUE(f.field->is_repeated());
-      if (f.field->is_repeated() && !message) EXPECT_EQ(f.policy, v1::SET);
-      if (message) EXPECT_TRUE(f.field->is_repeated());
+      if (f.policy == v1::SET) {
+        EXPECT_TRUE(f.field->is_repeated());
+      }
+      if (f.field->is_repeated() && !message) {
+        EXPECT_EQ(f.policy, v1::SET);
+      }
+      if (message) {
+        EXPECT_TRUE(f.field->is_repeated());
+      }
       EXPECT_GT(f.max_len, 0u);
       EXPECT_GT(f.max_items, 0u);
       EXPECT_FALSE(f.server_only);

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <memory>
 #include <string>
 
 #include "core/clock.h"
@@ -132,6 +134,38 @@ TEST_F(ValidateTest, BadClientId) {
     v1::Mutation m = CreateFinding();
     m.set_client_id(bad);
     EXPECT_REJECTED(m, v1::INVALID, AllOf(HasSubstr("client_id"), HasSubstr("'" + std::string(bad) + "'")));
+  }
+}
+
+// A reason quotes what the device sent, bounded (core::Quote): a 10 KB
+// client_id, collection, record id or mask path comes back as its first 64
+// bytes and its size, on one line, valid UTF-8.
+TEST_F(ValidateTest, ReasonsNeverEchoUnboundedInput) {
+  const std::string huge(10240, 'x');
+  std::string chinese;
+  for (int i = 0; i < 2000; ++i) chinese += "\xE4\xB8\xAD";  // 中, 6000 bytes
+  for (const std::string& bad : {huge, chinese, std::string("line\nbreak\x1b[2J")}) {
+    std::vector<v1::Mutation> ms(4, CreateFinding());
+    ms[0].set_client_id(bad);
+    ms[1].set_collection(bad);
+    ms[2].set_record_id(bad);
+    ms[3] = PatchFinding();
+    ms[3].mutable_mask()->set_paths(0, bad);
+    for (const v1::Mutation& m : ms) {
+      Rejection r = Validate(m);
+      ASSERT_FALSE(r.ok());
+      EXPECT_LT(r.reason.size(), 400u) << r.reason.substr(0, 200);
+      EXPECT_EQ(r.reason.find('\n'), std::string::npos) << r.reason;
+      EXPECT_EQ(r.reason.find('\x1b'), std::string::npos) << r.reason;
+      if (bad.size() > 64) {
+        EXPECT_THAT(r.reason, HasSubstr("(" + std::to_string(bad.size()) + " bytes)"));
+      }
+      // A protobuf string must be UTF-8: the reason travels in one.
+      v1::MutationResult res;
+      res.set_reason(r.reason);
+      v1::MutationResult back;
+      EXPECT_TRUE(back.ParseFromString(res.SerializeAsString())) << "the reason is not valid UTF-8";
+    }
   }
 }
 
@@ -417,6 +451,61 @@ TEST_F(ValidateTest, DeleteInspectionWithMask) {
   v1::Mutation m = DeleteInspection();
   m.mutable_mask()->add_paths("notes");
   EXPECT_REJECTED(m, v1::INVALID, HasSubstr("field mask"));
+}
+
+// ---- Times ----
+
+// Every (unix_ms) field of every collection — deadlines, issued, verified,
+// started, ended, published, acknowledged times, assignment and campaign
+// windows — takes 0 (none) or a time from 2000-01-01 to 2099-12-31, and a
+// refusal names the field and the range. Driven by the schema: a time field
+// added later is covered without touching this test.
+TEST(ValidateTimesTest, EveryTimeFieldIsRangeChecked) {
+  int fields = 0;
+  for (const CollectionSpec* spec : AllCollections()) {
+    for (const FieldSpec& fs : spec->fields()) {
+      if (!fs.unix_ms) continue;
+      ++fields;
+      std::vector<const FieldSpec*> only = {&fs};
+      std::unique_ptr<pb::Message> rec(
+          pb::MessageFactory::generated_factory()->GetPrototype(spec->descriptor())->New());
+      for (int64_t good : {int64_t{0}, kMinUnixMs, kNow, kMaxUnixMs - 1}) {
+        rec->GetReflection()->SetInt64(rec.get(), fs.field, good);
+        EXPECT_TRUE(ValidateFields(*spec, *rec, &only).ok()) << fs.field->full_name() << " = " << good;
+      }
+      for (int64_t bad : {int64_t{-1}, int64_t{1}, kMinUnixMs - 1, kMaxUnixMs, int64_t{253'402'300'800'000},
+                          std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()}) {
+        rec->GetReflection()->SetInt64(rec.get(), fs.field, bad);
+        Status st = ValidateFields(*spec, *rec, &only);
+        EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << fs.field->full_name() << " = " << bad;
+        EXPECT_THAT(st.message(), AllOf(HasSubstr("'" + fs.field->name() + "'"), HasSubstr(std::to_string(bad)),
+                                        HasSubstr("2000-01-01"), HasSubstr("2099-12-31"), HasSubstr("0 for none")));
+        // Base values are what the device saw: not range-checked.
+        EXPECT_TRUE(ValidateFields(*spec, *rec, &only, 0, /*check_times=*/false).ok());
+      }
+    }
+  }
+  EXPECT_EQ(fields, 13) << "deadlines, issued/verified/started/ended/published/acknowledged, windows";
+}
+
+TEST_F(ValidateTest, TimesOutOfRangeAreRejectedOnCreateAndPatchWithTheUsualMistakeNamed) {
+  v1::Mutation create = CreateFinding();
+  create.mutable_body()->mutable_finding()->set_deadline_ms(kNow / 1000);
+  EXPECT_REJECTED(create, v1::INVALID, AllOf(HasSubstr("'deadline_ms'"), HasSubstr("reads as seconds")));
+  create.mutable_body()->mutable_finding()->set_deadline_ms(kNow * 1000);
+  EXPECT_REJECTED(create, v1::INVALID, AllOf(HasSubstr("'deadline_ms'"), HasSubstr("reads as microseconds")));
+
+  v1::Mutation patch = Base("notices", v1::PATCH);
+  patch.mutable_mask()->add_paths("deadline_ms");
+  patch.mutable_body()->mutable_notice()->set_deadline_ms(-86'400'000);
+  EXPECT_REJECTED(patch, v1::INVALID, AllOf(HasSubstr("'deadline_ms'"), HasSubstr("-86400000")));
+  // Correcting a bad value stored before the rule: its base is accepted.
+  patch.mutable_body()->mutable_notice()->set_deadline_ms(kNow + 86'400'000);
+  patch.mutable_base_body()->mutable_notice()->set_deadline_ms(-86'400'000);
+  EXPECT_ACCEPTED(patch);
+  // Clearing a time (0 = none) is fine where the field allows none.
+  patch.mutable_body()->mutable_notice()->set_deadline_ms(0);
+  EXPECT_ACCEPTED(patch);
 }
 
 // ---- ValidateFields directly ----

@@ -255,6 +255,80 @@ TEST(WorkflowTest, ClosingNeedsAPassedVerificationReopeningAFailedOneAndALaterDe
   EXPECT_EQ(Change(l, "findings", kFinding, rectified, reopened).code, v1::WORKFLOW);
 }
 
+// Every (references) field: what an edit makes it name must be a record the
+// caller can see, of the record's own site — at create and on any patch, not
+// only on the status moves above.
+TEST(WorkflowTest, AFindingNamesOnlyRecordsOfItsOwnSite) {
+  MapLookup l;
+  const std::string kHere = "01900000-0000-7000-8000-0000000000a1", kThere = "01900000-0000-7000-8000-0000000000a2";
+  v1::Inspection here, there;
+  here.set_site_id("site-1");
+  there.set_site_id("site-2");
+  l.Put("inspections", kHere, here);
+  l.Put("inspections", kThere, there);
+  v1::RectificationNotice notice_there;
+  notice_there.set_site_id("site-2");
+  notice_there.add_finding_ids(kFinding);
+  notice_there.set_deadline_ms(kT0 + 14 * kDay);
+  l.Put("notices", kNotice, notice_there);
+  v1::Verification verification_there;
+  verification_there.set_site_id("site-2");
+  verification_there.set_finding_id(kFinding);
+  l.Put("verifications", kPassed, verification_there);
+
+  // inspection_id: another site's inspection is refused; one not there yet
+  // (a teammate's, captured offline) is accepted.
+  v1::Finding f = AFinding(v1::OPEN);
+  f.set_inspection_id(kHere);
+  EXPECT_TRUE(Create(l, "findings", kFinding, f).ok());
+  f.set_inspection_id(kThere);
+  Rejection cross = Create(l, "findings", kFinding, f);
+  EXPECT_EQ(cross.code, v1::WORKFLOW);
+  EXPECT_NE(cross.reason.find("inspection_id names inspections record " + kThere + " of site site-2"),
+            std::string::npos)
+      << cross.reason;
+  EXPECT_NE(cross.reason.find("at site site-1"), std::string::npos) << cross.reason;
+  f.set_inspection_id("01900000-0000-7000-8000-0000000000ff");
+  EXPECT_TRUE(Create(l, "findings", kFinding, f).ok()) << "a pending inspection may be named";
+
+  // notice_id and verification_id set by a plain patch, without a move.
+  v1::Finding before = AFinding(v1::NOTIFIED), after = before;
+  after.set_notice_id(kNotice);
+  Rejection notice = Change(l, "findings", kFinding, before, after);
+  EXPECT_EQ(notice.code, v1::WORKFLOW);
+  EXPECT_NE(notice.reason.find("notice_id names notices record " + kNotice + " of site site-2"), std::string::npos)
+      << notice.reason;
+  after = before;
+  after.set_verification_id(kPassed);
+  EXPECT_EQ(Change(l, "findings", kFinding, before, after).code, v1::WORKFLOW);
+  after.set_verification_id("01900000-0000-7000-8000-0000000000ff");
+  Rejection missing = Change(l, "findings", kFinding, before, after);
+  EXPECT_EQ(missing.code, v1::WORKFLOW) << "a notice or verification must be there";
+  EXPECT_NE(missing.reason.find("does not exist where you can see it"), std::string::npos) << missing.reason;
+  // An unchanged reference is not checked again (it was when it was set),
+  // and clearing one is always allowed.
+  before.set_notice_id(kNotice);
+  after = before;
+  after.set_title("retitled");
+  EXPECT_TRUE(Change(l, "findings", kFinding, before, after).ok());
+  after.clear_notice_id();
+  EXPECT_TRUE(Change(l, "findings", kFinding, before, after).ok());
+
+  // The same on the other side: a notice of site-1 cannot add a finding of
+  // site-2, a verification cannot be of another site's finding.
+  v1::Finding f2 = AFinding(v1::OPEN);
+  f2.set_site_id("site-2");
+  l.Put("findings", kFailed, f2);
+  v1::RectificationNotice n;
+  n.set_site_id("site-1");
+  n.set_deadline_ms(kT0 + 14 * kDay);
+  n.add_finding_ids(kFinding);
+  l.Put("findings", kFinding, AFinding(v1::OPEN));
+  v1::RectificationNotice more = n;
+  more.add_finding_ids(kFailed);
+  EXPECT_EQ(Change(l, "notices", kNotice, n, more).code, v1::WORKFLOW);
+}
+
 TEST(WorkflowTest, AssignmentsNameAUserOrATeam) {
   MapLookup l;
   v1::Assignment a;

@@ -165,6 +165,78 @@ TEST_F(GrpcServerTest, AnInspectorSeesOnlyItsSitesOverTheWire) {
 
 }
 
+// Issue 15, item 8, over the wire: bounded echoes, time ranges, no
+// existence oracle, references within a site, out-of-order mutation ids.
+TEST_F(GrpcServerTest, SmallHolesAreClosedOverTheWire) {
+  core::IdGenerator ids(&clock_, 6);
+  std::string site_a = ids.NewUuidV7(), site_b = ids.NewUuidV7();
+  std::string at_a = ids.NewUuidV7(), at_b = ids.NewUuidV7(), notice_b = ids.NewUuidV7();
+  v1::RecordBody notice;
+  notice.mutable_notice()->set_site_id(site_b);
+  notice.mutable_notice()->add_finding_ids(at_b);
+  notice.mutable_notice()->set_deadline_ms(testing::kTestNowMs + 7 * 86'400'000LL);
+  v1::PushResponse resp;
+  ASSERT_TRUE(Push(Batch({testing::CreateRecord(kClient, 1, "sites", site_a, testing::SiteBody("z")),
+                          testing::CreateRecord(kClient, 2, "sites", site_b, testing::SiteBody("z")),
+                          testing::CreateRecord(kClient, 3, "assignments", ids.NewUuidV7(),
+                                                testing::AssignmentBody("u-wang", site_a)),
+                          CreateFinding(kClient, 4, at_a, testing::FindingAt(site_a)),
+                          CreateFinding(kClient, 5, at_b, testing::FindingAt(site_b)),
+                          testing::CreateRecord(kClient, 6, "notices", notice_b, notice)}),
+                   &resp)
+                  .ok());
+  for (const auto& r : resp.results()) ASSERT_EQ(r.outcome(), v1::APPLIED) << r.reason();
+  const uint64_t head = *server_->engine()->store()->Head();
+  std::string wang = Token("u-wang", "inspector", "tablet-3");
+  const std::string wang_client = "0190a000-0000-7000-8000-0000000000d2";
+  auto push_one = [&](const v1::Mutation& m, const std::string* token) {
+    v1::PushResponse r;
+    grpc::Status st = Push(Batch({m}), &r, token);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return st.ok() && r.results_size() == 1 ? r.results(0) : v1::MutationResult();
+  };
+
+  // A 10 KB client_id comes back as 64 bytes and its size.
+  v1::Mutation huge = CreateFinding(std::string(10240, 'c'), 1, ids.NewUuidV7(), testing::FindingAt(site_a));
+  v1::MutationResult r = push_one(huge, nullptr);
+  EXPECT_EQ(r.reject_code(), v1::INVALID);
+  EXPECT_LT(r.reason().size(), 200u) << r.reason().substr(0, 300);
+  EXPECT_NE(r.reason().find("(10240 bytes)"), std::string::npos) << r.reason();
+
+  // A deadline in seconds, not milliseconds: refused, naming the field.
+  v1::Finding f = testing::FindingAt(site_a, "late");
+  f.set_status(v1::OPEN);
+  f.set_deadline_ms(testing::kTestNowMs / 1000);
+  r = push_one(CreateFinding(kClient, 10, ids.NewUuidV7(), f), nullptr);
+  EXPECT_EQ(r.reject_code(), v1::INVALID);
+  EXPECT_NE(r.reason().find("'deadline_ms'"), std::string::npos) << r.reason();
+  EXPECT_NE(r.reason().find("reads as seconds"), std::string::npos) << r.reason();
+
+  // Wang (site A) patching site B's finding and a made-up id: one answer.
+  v1::Finding none, some;
+  some.set_title("x");
+  const std::string made_up = ids.NewUuidV7();
+  v1::MutationResult there = push_one(testing::PatchFinding(wang_client, 1, at_b, 1, none, some, {"title"}), &wang);
+  v1::MutationResult nowhere = push_one(testing::PatchFinding(wang_client, 2, made_up, 1, none, some, {"title"}), &wang);
+  EXPECT_EQ(there.reject_code(), nowhere.reject_code());
+  std::string a = there.reason(), b = nowhere.reason();
+  a.replace(a.find(at_b), at_b.size(), "<id>");
+  b.replace(b.find(made_up), made_up.size(), "<id>");
+  EXPECT_EQ(a, b);
+
+  // Wang's finding at A naming site B's notice: refused as if it did not exist.
+  v1::Finding named = testing::FindingAt(site_a, "mine");
+  named.set_notice_id(notice_b);
+  r = push_one(CreateFinding(wang_client, 3, ids.NewUuidV7(), named), &wang);
+  EXPECT_EQ(r.reject_code(), v1::WORKFLOW);
+  EXPECT_NE(r.reason().find("does not exist where you can see it"), std::string::npos) << r.reason();
+
+  // An id below the device's last, never processed: said so.
+  r = push_one(CreateFinding(kClient, 8, ids.NewUuidV7(), testing::FindingAt(site_a)), nullptr);
+  EXPECT_NE(r.reason().find("mutation 8 of this device was never processed"), std::string::npos) << r.reason();
+  EXPECT_EQ(*server_->engine()->store()->Head(), head) << "every refusal changed nothing";
+}
+
 TEST_F(GrpcServerTest, PullStreamsPagesToTheHead) {
   std::vector<v1::Mutation> ms;
   for (int i = 1; i <= 40; ++i) ms.push_back(CreateFinding(kClient, i, ids_.NewUuidV7(), SampleFinding()));

@@ -388,6 +388,40 @@ TEST_F(ClientWorkflowTest, CloseAndReopenOnlyThroughAMatchingVerification) {
   EXPECT_EQ(c_->GetFinding(f)->value.status(), v1::RECTIFIED);
 }
 
+// A finding names only records of its own site (the (references) fields),
+// checked on the device as on the server: at create and on any patch, not
+// only on a status move. Nothing is stored when refused.
+TEST_F(ClientWorkflowTest, AFindingNamesOnlyRecordsOfItsOwnSite) {
+  std::string elsewhere = NewFinding("site-002");
+  auto notice = c_->IssueNotice(Notice({elsewhere}, "site-002"));
+  ASSERT_OK(notice);
+  auto inspection = c_->Create("inspections", Body(Inspection("site-002")));
+  ASSERT_OK(inspection);
+  std::string before = Snapshot();
+
+  v1::Finding f = Finding("at site 1");
+  f.set_site_id("site-001");
+  f.set_inspection_id(*inspection);
+  auto created = c_->CreateFinding(f);
+  EXPECT_EQ(created.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(created.status().message().find("inspection_id names inspections record " + *inspection + " of site site-002"),
+            std::string::npos)
+      << created.status().message();
+  std::string mine = NewFinding("site-001");
+  before = Snapshot();
+  v1::Finding v;
+  v.set_notice_id(*notice);
+  Status patched = c_->UpdateFinding(mine, v, {"notice_id"});
+  EXPECT_EQ(patched.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(patched.message().find("of site site-002"), std::string::npos) << patched.message();
+  EXPECT_EQ(Snapshot(), before) << "a refused edit stores nothing";
+  // An inspection this device does not hold may be a teammate's, not yet
+  // synced: accepted.
+  v.Clear();
+  v.set_inspection_id("01890a5d-ac96-774b-bcce-b30209900001");
+  ASSERT_OK(c_->UpdateFinding(mine, v, {"inspection_id"}));
+}
+
 // ---------------------------------------------------------------- Problems
 
 class ClientProblemsTest : public ClientWorkflowTest {

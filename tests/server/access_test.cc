@@ -260,6 +260,119 @@ TEST_F(AccessTest, GuessingAnIdRevealsNothing) {
   EXPECT_TRUE(r.has_record());
 }
 
+// No existence oracle: a patch or delete of a record at a site the caller
+// may not see gets exactly the answer a made-up id gets (code and words, the
+// id aside), so probing ids tells nothing. A caller who sees everything is
+// told which it is.
+TEST_F(AccessTest, APatchOrDeleteOfAnotherSitesRecordReadsLikeAnUnknownId) {
+  v1::RecordBody at_c;
+  at_c.mutable_inspection()->set_site_id(c_);
+  std::string inspection_c = OfficeCreate("inspections", at_c);
+  uint64_t head = *store_->Head();
+  const std::string unknown = ids_.NewUuidV7();
+  auto without = [](std::string reason, const std::string& id) {
+    for (size_t at; (at = reason.find(id)) != std::string::npos;) reason.replace(at, id.size(), "<id>");
+    return reason;
+  };
+  v1::Finding none, some;
+  some.set_title("x");
+  uint64_t mid = 1;
+  v1::MutationResult there = Push(li_, PatchFinding(kLiClient, mid++, finding_c_, 1, none, some, {"title"}));
+  v1::MutationResult nowhere = Push(li_, PatchFinding(kLiClient, mid++, unknown, 1, none, some, {"title"}));
+  EXPECT_EQ(there.outcome(), v1::REJECTED);
+  EXPECT_EQ(there.reject_code(), nowhere.reject_code());
+  EXPECT_EQ(there.reject_code(), v1::PERMISSION_DENIED);
+  EXPECT_EQ(without(there.reason(), finding_c_), without(nowhere.reason(), unknown));
+  EXPECT_THAT(there.reason(), HasSubstr("not assigned"));
+  EXPECT_FALSE(there.has_record());
+
+  auto del = [&](const std::string& id) {
+    v1::Mutation m = CreateRecord(kLiClient, mid++, "inspections", id, v1::RecordBody());
+    m.set_op(v1::DELETE);
+    m.clear_body();
+    m.set_base_version(1);
+    return Push(li_, m);
+  };
+  v1::MutationResult del_there = del(inspection_c), del_nowhere = del(unknown);
+  EXPECT_EQ(del_there.reject_code(), del_nowhere.reject_code());
+  EXPECT_EQ(without(del_there.reason(), inspection_c), without(del_nowhere.reason(), unknown));
+  EXPECT_FALSE(del_there.has_record());
+  EXPECT_EQ(*store_->Head(), head);
+
+  // The office sees every site: an unknown id is plainly NOT_FOUND.
+  v1::MutationResult office = Push(office_, PatchFinding(kOfficeClient, office_mid_++, unknown, 1, none, some, {"title"}));
+  EXPECT_EQ(office.reject_code(), v1::NOT_FOUND);
+  EXPECT_THAT(office.reason(), HasSubstr("was the create of it rejected?"));
+}
+
+// A finding names (inspection_id, notice_id, verification_id) only records
+// of its own site, at create and on any patch; a record the caller may not
+// see reads as one that does not exist, in the same words.
+TEST_F(AccessTest, AFindingCannotNameARecordOfAnotherSite) {
+  v1::RecordBody ib;
+  ib.mutable_inspection()->set_site_id(c_);
+  std::string inspection_c = OfficeCreate("inspections", ib);
+  ib.mutable_inspection()->set_site_id(a_);
+  std::string inspection_a = OfficeCreate("inspections", ib);
+  v1::RecordBody nb;
+  nb.mutable_notice()->set_site_id(c_);
+  nb.mutable_notice()->add_finding_ids(finding_c_);
+  nb.mutable_notice()->set_deadline_ms(testing::kTestNowMs + 14 * 86'400'000LL);
+  std::string notice_c = OfficeCreate("notices", nb);
+  v1::RecordBody vb;
+  v1::Verification* v = vb.mutable_verification();
+  v->set_site_id(b_);
+  v->set_finding_id(finding_b_);
+  v->set_method(v1::ON_SITE);
+  v->set_result(v1::PASSED);
+  v->set_verifier("u-zhao");
+  std::string verification_b = OfficeCreate("verifications", vb);
+  uint64_t head = *store_->Head();
+  uint64_t li_mid = 1, zhao_mid = 1;
+
+  // Li (site A) creates a finding naming another site's notice: refused in
+  // the words an unknown notice gets.
+  v1::Finding f = FindingAt(a_, "mine");
+  f.set_notice_id(notice_c);
+  v1::MutationResult r = Push(li_, CreateFinding(kLiClient, li_mid++, ids_.NewUuidV7(), f));
+  EXPECT_EQ(r.reject_code(), v1::WORKFLOW) << r.reason();
+  EXPECT_THAT(r.reason(), HasSubstr("does not exist where you can see it"));
+  EXPECT_THAT(r.reason(), ::testing::Not(HasSubstr(c_)));
+  f.set_notice_id(ids_.NewUuidV7());
+  v1::MutationResult unknown = Push(li_, CreateFinding(kLiClient, li_mid++, ids_.NewUuidV7(), f));
+  EXPECT_EQ(unknown.reject_code(), r.reject_code());
+  EXPECT_EQ(unknown.reason().substr(unknown.reason().find(", which")), r.reason().substr(r.reason().find(", which")));
+
+  // The office sees both sites, and is told the sites differ.
+  v1::Finding before = FindingAt(a_, "at A"), after = before;
+  after.set_notice_id(notice_c);
+  r = Push(office_, PatchFinding(kOfficeClient, office_mid_++, finding_a_, 0, before, after, {"notice_id"}));
+  EXPECT_EQ(r.reject_code(), v1::WORKFLOW);
+  EXPECT_THAT(r.reason(), HasSubstr("notice_id names notices record " + notice_c + " of site " + c_));
+  after = before;
+  after.set_inspection_id(inspection_c);
+  r = Push(office_, PatchFinding(kOfficeClient, office_mid_++, finding_a_, 0, before, after, {"inspection_id"}));
+  EXPECT_EQ(r.reject_code(), v1::WORKFLOW);
+  EXPECT_THAT(r.reason(), HasSubstr("inspection_id names inspections record " + inspection_c));
+
+  // Zhao directs zone North (A and B): a verification of B named by a
+  // finding of A is refused, even though Zhao may see both.
+  after = before;
+  after.set_verification_id(verification_b);
+  r = Push(zhao_, PatchFinding(kWangClient, zhao_mid++, finding_a_, 0, before, after, {"verification_id"}));
+  EXPECT_EQ(r.reject_code(), v1::WORKFLOW);
+  EXPECT_THAT(r.reason(), HasSubstr("of site " + b_));
+  EXPECT_EQ(*store_->Head(), head) << "refusals change nothing";
+
+  // The inspection of the finding's own site is fine. One the caller cannot
+  // see reads as one not pushed yet (a teammate's offline capture), which a
+  // finding may name: telling them apart would reveal the other site's.
+  after = before;
+  after.set_inspection_id(inspection_a);
+  v1::MutationResult ok = Push(li_, PatchFinding(kLiClient, li_mid++, finding_a_, 0, before, after, {"inspection_id"}));
+  EXPECT_NE(ok.outcome(), v1::REJECTED) << ok.reason();
+}
+
 TEST_F(AccessTest, ANewlyAssignedSiteIsBackfilledAndALostOneLeavesTheScope) {
   Pulled first = Pull(li_);
   ASSERT_EQ(Ids(first, "findings"), (std::set<std::string>{finding_a_}));
@@ -401,7 +514,8 @@ TEST(ScopeMigrationTest, AnOlderStoreGetsTheScopeOfItsRecordsFromTheirBodies) {
             // The ledger as it was then (migration 11 converts it).
             "DROP TABLE push_results; CREATE TABLE mutation_results (client_id TEXT NOT NULL, mutation_id INTEGER "
             "NOT NULL, result BLOB NOT NULL, PRIMARY KEY (client_id, mutation_id)) WITHOUT ROWID;"
-            "ALTER TABLE clients DROP COLUMN resend_from;"  // migration 12
+            "ALTER TABLE clients DROP COLUMN resend_from;"    // migration 12
+            "ALTER TABLE clients DROP COLUMN acked_through;"  // migration 13
             "PRAGMA user_version=3");
   }
   auto s = storage::OpenSqliteServerStore(path);

@@ -83,8 +83,9 @@ class EngineTest : public ::testing::Test {
 };
 
 // Turns the ledger of a current store back into the per-mutation rows of
-// builds before migration 11 (table mutation_results, one row per result)
-// and sets user_version to 10; `table_options` is "" or "WITHOUT ROWID".
+// builds before migration 11 (table mutation_results, one row per result),
+// without migration 12's acked_through, and sets user_version to 10 (or
+// leaves a lower one); `table_options` is "" or "WITHOUT ROWID".
 void RewindLedgerToPerMutationRows(SQLite::Database& db, const std::string& table_options) {
   db.exec("CREATE TABLE mutation_results (client_id TEXT NOT NULL, mutation_id INTEGER NOT NULL, result BLOB NOT NULL, "
           "PRIMARY KEY (client_id, mutation_id)) " + table_options);
@@ -104,9 +105,11 @@ void RewindLedgerToPerMutationRows(SQLite::Database& db, const std::string& tabl
   }
   rows.reset();
   db.exec("DROP TABLE push_results");
-  // Nor had clients the resend mark (migration 12).
-  if (db.execAndGet("SELECT COUNT(*) FROM pragma_table_info('clients') WHERE name='resend_from'").getInt() > 0)
-    db.exec("ALTER TABLE clients DROP COLUMN resend_from");
+  // Nor had clients the resend mark (migration 12) or the acknowledgement mark (13).
+  for (const char* column : {"resend_from", "acked_through"})
+    if (db.execAndGet(std::string("SELECT COUNT(*) FROM pragma_table_info('clients') WHERE name='") + column + "'")
+            .getInt() > 0)
+      db.exec(std::string("ALTER TABLE clients DROP COLUMN ") + column);
   int version = db.execAndGet("PRAGMA user_version").getInt();
   if (version > 10) db.exec("PRAGMA user_version=10");
 }
@@ -312,6 +315,60 @@ TEST_F(EngineTest, AcknowledgedBatchesAreForgottenWholeAndPartlyAcknowledgedOnes
   EXPECT_EQ(rows(), 1);  // only ms[7]'s
   EXPECT_EQ(PushOne(ms[4]).outcome(), v1::REJECTED);
   EXPECT_EQ(PushOne(ms[7]).outcome(), v1::APPLIED);  // its original result, replayed
+}
+
+// A mutation id at or below the client's last processed one is never
+// applied, and its answer says what happened, from the ledger: a replay gets
+// its original result; an id that was never processed (it arrived out of
+// order), one whose result the device acknowledged, and one reused for
+// another record are each told apart, with what the device must do.
+TEST_F(EngineTest, AMutationIdBelowTheLastSaysWhatHappened) {
+  std::vector<v1::Mutation> ms;
+  for (uint64_t i = 1; i <= 7; ++i) ms.push_back(CreateFinding(kA, i, ids_.NewUuidV7(), SampleFinding()));
+  auto first = engine_->Push(Batch({ms[0], ms[1]}), Caller{"tester"});  // 1, 2
+  ASSERT_TRUE(first.ok());
+  auto fifth = PushOne(ms[4]);  // 5: 3 and 4 skipped
+  ASSERT_EQ(fifth.outcome(), v1::APPLIED);
+  const uint64_t head = Head();
+
+  v1::MutationResult late = PushOne(ms[2]);  // 3, never processed
+  EXPECT_EQ(late.outcome(), v1::REJECTED);
+  EXPECT_EQ(late.reject_code(), v1::INVALID);
+  EXPECT_NE(late.reason().find("mutation 3 of this device was never processed"), std::string::npos) << late.reason();
+  EXPECT_NE(late.reason().find("after mutation 5"), std::string::npos) << late.reason();
+  EXPECT_NE(late.reason().find("Make the edit again"), std::string::npos) << late.reason();
+  EXPECT_EQ(late.reason().find("acknowledged"), std::string::npos) << "the old, false answer: " << late.reason();
+
+  // The device acknowledges through 2 (with its next push): rows dropped.
+  ASSERT_TRUE(engine_->Push(Batch({ms[5]}, 2), Caller{"tester"}).ok());  // 6
+  v1::MutationResult acked = PushOne(ms[0]);
+  EXPECT_EQ(acked.reject_code(), v1::INVALID);
+  EXPECT_NE(acked.reason().find("acknowledged the results of its mutations through 2"), std::string::npos)
+      << acked.reason();
+  EXPECT_NE(acked.reason().find("If it was sent before, it was processed then"), std::string::npos);
+  EXPECT_NE(acked.reason().find("reused a mutation id"), std::string::npos);
+  EXPECT_NE(PushOne(ms[3]).reason().find("mutation 4 of this device was never processed"), std::string::npos)
+      << "above the acknowledged mark, still known as never processed";
+
+  // Mutation 5 again: byte for byte, its original result; the same id for
+  // another record, a reuse, not applied.
+  EXPECT_EQ(PushOne(ms[4]).SerializeAsString(), fifth.SerializeAsString());
+  v1::Mutation reused = CreateFinding(kA, 5, ids_.NewUuidV7(), SampleFinding("a new edit"));
+  v1::MutationResult r = PushOne(reused);
+  EXPECT_EQ(r.outcome(), v1::REJECTED);
+  EXPECT_NE(r.reason().find("was processed earlier for findings record " + ms[4].record_id() + ", not for findings/" +
+                            reused.record_id()),
+            std::string::npos)
+      << r.reason();
+  EXPECT_FALSE(store_->GetRecord("findings", reused.record_id())->has_value());
+  EXPECT_EQ(Head(), head + 1) << "only mutation 6 was applied";
+
+  // The acknowledgement mark survives a restart.
+  engine_.reset();
+  store_.reset();
+  SetUp();
+  EXPECT_NE(PushOne(ms[1]).reason().find("through 2"), std::string::npos);
+  EXPECT_NE(PushOne(ms[2]).reason().find("never processed"), std::string::npos);
 }
 
 // Migration 11 turns each per-mutation ledger row of an earlier build into

@@ -171,7 +171,15 @@ struct BackgroundSyncOptions {
 struct ClientOptions {
   std::string db_path;         // REQUIRED: the device database file
   std::string server_address;  // "host:port" of the SyncService
-  GrpcTransportOptions grpc;   // TLS trust, bearer token, deadlines for server_address
+  // TLS trust, bearer token, deadlines for server_address. A malformed token
+  // (INVALID_ARGUMENT, see CheckBearerToken) or an unreadable CA file
+  // (FAILED_PRECONDITION) does not fail Open: the device keeps working
+  // offline, and every Sync() (and FetchAttachment) returns that error,
+  // sending nothing and leaving pending edits as they are, until the app
+  // opens the Client again with a fixed one. Neither code is transient, so
+  // background sync waits backoff_max between attempts. Check a token before
+  // Open with CheckBearerToken / ReadTokenFile to tell the user at once.
+  GrpcTransportOptions grpc;
   // Overrides server_address (tests, simulation, custom networks). With
   // neither, the client works offline only and Sync() fails.
   std::shared_ptr<Transport> transport;
@@ -196,6 +204,8 @@ class Client {
  public:
   // Opens (or creates) the device database. The first open of a file makes
   // the device's client_id; later opens resume its outbox, cursor and clock.
+  // Fails for the database only: a sync configuration the transport cannot
+  // use (ClientOptions::grpc) is reported by Sync().
   static StatusOr<std::unique_ptr<Client>> Open(ClientOptions options);
   // Stops background sync and waits for an attempt in flight to finish.
   ~Client();

@@ -24,6 +24,7 @@ namespace inspectsync {
 
 class OfficeClient {
  public:
+  // INVALID_ARGUMENT for a malformed token (CheckBearerToken),
   // FAILED_PRECONDITION if the CA file cannot be read. Connects lazily.
   static StatusOr<std::unique_ptr<OfficeClient>> Connect(const std::string& address,
                                                          const GrpcTransportOptions& options);

@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "inspectsync/status.h"
 #include "inspectsync/v1/attachments.pb.h"
@@ -95,7 +96,10 @@ struct GrpcTransportOptions {
   // Empty = the system's trusted roots.
   std::string ca_cert_file;
   // Sent as "authorization: Bearer <token>" on every call
-  // (`inspectsync admin token issue` makes one).
+  // (`inspectsync admin token issue` makes one). Surrounding whitespace is
+  // dropped (a token read from a file ends with a newline); anything else
+  // that is not printable ASCII is refused before any call with
+  // INVALID_ARGUMENT (CheckBearerToken). "" sends no header.
   std::string token;
   // Plaintext, for a server started with --insecure on a loopback address.
   bool insecure = false;
@@ -103,9 +107,31 @@ struct GrpcTransportOptions {
 
 // A transport to the SyncService at `address` ("host:port"). Connects lazily:
 // an unreachable server shows up as UNAVAILABLE from the first call.
-// FAILED_PRECONDITION if the CA file cannot be read.
+// INVALID_ARGUMENT if options.token is malformed (CheckBearerToken),
+// FAILED_PRECONDITION if the CA file cannot be read: nothing is sent then.
+// (Client::Open does not fail for either: see ClientOptions::grpc.)
 StatusOr<std::unique_ptr<Transport>> MakeGrpcTransport(const std::string& address,
                                                        const GrpcTransportOptions& options = GrpcTransportOptions());
+
+// ---- Bearer tokens ----
+// gRPC aborts the whole process when a call carries a header value that is
+// not printable ASCII, so every token is checked here before it is sent:
+// the gRPC transport, OfficeClient and the command line all call this.
+
+// The longest token accepted (the server's are about 200 bytes).
+inline constexpr size_t kMaxBearerTokenBytes = 4096;
+
+// The token as it goes on the wire: `token` without surrounding whitespace
+// (spaces, tabs, CR, LF). INVALID_ARGUMENT if the rest is not a token — a
+// byte that is not printable ASCII, a space or a control character inside
+// it, more than kMaxBearerTokenBytes, or only whitespace — saying which byte
+// and where, never the token. "" returns "" (no token).
+StatusOr<std::string> CheckBearerToken(std::string_view token);
+
+// Reads a token file (as `inspectsync admin token issue ... > FILE` writes
+// it) and checks it as CheckBearerToken does; an empty file is
+// INVALID_ARGUMENT, an unreadable one FAILED_PRECONDITION.
+StatusOr<std::string> ReadTokenFile(const std::string& path);
 
 }  // namespace inspectsync
 

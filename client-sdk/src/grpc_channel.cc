@@ -1,0 +1,44 @@
+#include "client-sdk/src/grpc_channel.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "core/quote.h"
+
+namespace inspectsync::sdk_internal {
+
+StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& address, const GrpcTransportOptions& options,
+                                                     const grpc::ChannelArguments& args) {
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (options.insecure) {
+    creds = grpc::InsecureChannelCredentials();
+  } else {
+    grpc::SslCredentialsOptions ssl;
+    if (!options.ca_cert_file.empty()) {
+      std::ifstream in(options.ca_cert_file);
+      std::ostringstream pem;
+      pem << in.rdbuf();
+      if (!in || pem.str().empty())
+        return FailedPrecondition("cannot read the CA certificate " + core::Quote(options.ca_cert_file, 256));
+      ssl.pem_root_certs = pem.str();
+    }
+    creds = grpc::SslCredentials(ssl);
+  }
+  return grpc::CreateCustomChannel(address, creds, args);
+}
+
+StatusOr<std::string> BearerHeader(const std::string& token) {
+  auto checked = CheckBearerToken(token);
+  if (!checked.ok()) return checked.status();
+  if (checked->empty()) return std::string();
+  return "Bearer " + *checked;
+}
+
+Status FromGrpc(const grpc::Status& s) {
+  if (s.ok()) return Status::Ok();
+  int code = static_cast<int>(s.error_code());
+  if (code < 0 || code > static_cast<int>(StatusCode::kUnauthenticated)) code = static_cast<int>(StatusCode::kUnknown);
+  return Status(static_cast<StatusCode>(code), s.error_message());
+}
+
+}  // namespace inspectsync::sdk_internal
