@@ -7,8 +7,24 @@
 
 namespace inspectsync::sdk_internal {
 
+namespace {
+
+// gRPC retries a call that failed UNAVAILABLE before the server saw it. The
+// case that matters: the server closed this client's idle connection
+// (--idle-timeout-s, --max-connection-age-s) while nothing polled it, and
+// the next call is written into the closed socket. Every InspectSync call is
+// safe to send twice (pushes are idempotent, pulls and reads resumable), and
+// gRPC only retries until the first response arrives.
+constexpr const char* kRetryPolicy = R"({"methodConfig":[{"name":[{}],"retryPolicy":{
+  "maxAttempts":3,"initialBackoff":"0.1s","maxBackoff":"1s","backoffMultiplier":2,
+  "retryableStatusCodes":["UNAVAILABLE"]}}]})";
+
+}  // namespace
+
 StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& address, const GrpcTransportOptions& options,
-                                                     const grpc::ChannelArguments& args) {
+                                                     const grpc::ChannelArguments& given) {
+  grpc::ChannelArguments args = given;
+  args.SetServiceConfigJSON(kRetryPolicy);
   std::shared_ptr<grpc::ChannelCredentials> creds;
   if (options.insecure) {
     creds = grpc::InsecureChannelCredentials();

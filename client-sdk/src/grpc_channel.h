@@ -17,7 +17,8 @@
 namespace inspectsync::sdk_internal {
 
 // A channel to `address`: TLS trusting options.ca_cert_file (empty: the
-// system's roots), or plaintext when options.insecure. FAILED_PRECONDITION
+// system's roots), or plaintext when options.insecure, retrying calls the
+// server never received (its idle connection was closed). FAILED_PRECONDITION
 // if the CA file cannot be read. Connects lazily.
 StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& address, const GrpcTransportOptions& options,
                                                      const grpc::ChannelArguments& args);

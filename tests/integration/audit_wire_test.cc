@@ -17,6 +17,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
 
+#include "inspectsync/client.h"
 #include "inspectsync/v1/attachments.pb.h"
 #include "inspectsync/v1/integration.pb.h"
 #include "inspectsync/v1/office.pb.h"
@@ -106,9 +107,7 @@ class AuditWireTest : public ::testing::Test {
   void Start(std::vector<std::string> extra = {}) {
     proc_ = std::make_unique<testing::ServerProcess>(INSPECTSYNC_BINARY, dir_.File("server.db"), std::move(extra));
     ASSERT_TRUE(proc_->ok()) << proc_->output();
-    grpc::ChannelArguments args;
-    args.SetServiceConfigJSON(R"({"methodConfig":[{"name":[{}],"retryPolicy":{"maxAttempts":3,"initialBackoff":"0.1s","maxBackoff":"1s","backoffMultiplier":2,"retryableStatusCodes":["UNAVAILABLE"]}}]})");
-    channel_ = grpc::CreateCustomChannel(proc_->address(), auth_.ChannelCredentials(), args);
+    channel_ = grpc::CreateChannel(proc_->address(), auth_.ChannelCredentials());
     stub_ = std::make_unique<grpc::GenericStub>(channel_);
   }
 
@@ -236,14 +235,28 @@ TEST_F(AuditWireTest, ConnectionsThatNeverSpeakAreClosed) {
       << "a TCP connection that never starts TLS";
   EXPECT_TRUE(ServerClosesASilentConnection(Port(), /*tls=*/true, ca, std::chrono::seconds(60)))
       << "a connection that finished TLS and sends nothing";
-  // A client that calls is served, and reconnects after its idle connection closed.
-  const std::string office = Token("office");
-  v1::ProblemQuery q;
-  grpc::Status first = CallRaw(*stub_, "/inspectsync.v1.OfficeService/CountProblems", q.SerializeAsString(), office);
-  EXPECT_TRUE(first.ok()) << first.error_message();
+  // A tablet that syncs, sits idle while the server closes its connection,
+  // and syncs again is not told of it. Usually the client reads the server's
+  // GOAWAY before its next call; when the socket is already closed, the SDK's
+  // channel retries the call the server never received (grpc_channel.cc).
+  ClientOptions o;
+  o.db_path = dir_.File("tablet.db");
+  o.server_address = proc_->address();
+  o.grpc.ca_cert_file = auth_.ca_file();
+  o.grpc.token = Token("office");
+  auto tablet = Client::Open(o);
+  ASSERT_TRUE(tablet.ok()) << tablet.status().ToString();
+  auto first = (*tablet)->Sync();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past --idle-timeout-s
-  grpc::Status second = CallRaw(*stub_, "/inspectsync.v1.OfficeService/CountProblems", q.SerializeAsString(), office);
-  EXPECT_TRUE(second.ok()) << second.error_message();
+  v1::Finding f;
+  f.set_site_id("0190a000-0000-7000-8000-00000000517e");
+  f.set_title("消毒液过期");
+  f.set_status(v1::OPEN);
+  ASSERT_TRUE((*tablet)->CreateFinding(f).ok());
+  auto second = (*tablet)->Sync();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->applied, 1u);
 }
 
 TEST_F(AuditWireTest, HealthIsReportedPerService) {
