@@ -307,7 +307,9 @@ TEST(InsecureListenTest, PlaintextIsRefusedUnlessTheAddressResolvesToLoopbackOnl
   char host[256] = {0};
   ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
   auto own = server::CheckLoopbackListen(std::string(host) + ":7443");
-  if (!own.ok()) EXPECT_THAT(own.status().message(), HasSubstr("resolves to"));
+  if (!own.ok()) {
+    EXPECT_THAT(own.status().message(), HasSubstr("resolves to"));
+  }
 }
 
 TEST(InsecureListenTest, TheServerRefusesToStartInPlaintextOnEveryInterface) {
