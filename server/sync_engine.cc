@@ -247,6 +247,12 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
                            std::to_string(options_.max_batch) + " per call (max_batch); send smaller batches");
   std::map<std::string, uint64_t> seen;
   for (const auto& m : req.mutations()) {
+    // A client id is bound to the device and keys the ledger: one that is not
+    // a device's UUID must not get a row (its mutations could only be
+    // refused), so the whole call is.
+    if (!core::IsUuid(m.client_id()))
+      return InvalidArgument("client_id " + core::Quote(m.client_id()) +
+                             " is not a lowercase UUID; nothing of this push was applied");
     // Ids are stored as SQL integers (signed 64-bit).
     if (m.mutation_id() > static_cast<uint64_t>(INT64_MAX))
       return InvalidArgument("mutation_id " + std::to_string(m.mutation_id()) + " is out of range (at most 2^63-1)");

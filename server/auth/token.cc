@@ -1,5 +1,7 @@
 #include "server/auth/token.h"
 
+#include "core/record_bounds.h"
+
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -9,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -219,6 +221,11 @@ StatusOr<std::string> KeyRing::Sign(v1::TokenClaims claims) const {
     if (k.signing) signer = &k;
   if (!signer) return FailedPrecondition("the key ring has no signing key");
   if (claims.user().empty() || claims.device().empty()) return InvalidArgument("a token needs a user and a device");
+  // They become every version's author and device: the schema's record
+  // bounds count on their size (core/record_bounds.h).
+  if (claims.user().size() > core::kMaxMetaIdBytes || claims.device().size() > core::kMaxMetaIdBytes)
+    return InvalidArgument("a token's user and device are at most " + std::to_string(core::kMaxMetaIdBytes) +
+                           " bytes each");
   if (!IsKnownRole(claims.role())) return InvalidArgument("unknown role '" + claims.role() + "'");
   if (claims.expires_at_s() <= claims.issued_at_s()) return InvalidArgument("a token must expire after it is issued");
   claims.set_key_id(signer->id);
@@ -280,6 +287,8 @@ StatusOr<v1::TokenClaims> KeyRing::Verify(const std::string& token, int64_t now_
   if (claims.issued_at_s() > now_s + kFutureSkewS) return Unauth("issued in the future");
   if (!IsKnownRole(claims.role())) return Unauth("unknown role '" + claims.role() + "'");
   if (claims.user().empty() || claims.device().empty()) return Unauth("no user or device");
+  if (claims.user().size() > core::kMaxMetaIdBytes || claims.device().size() > core::kMaxMetaIdBytes)
+    return Unauth("its user or device is longer than " + std::to_string(core::kMaxMetaIdBytes) + " bytes");
   if (max_ttl_s > 0 && claims.expires_at_s() - claims.issued_at_s() > max_ttl_s)
     return Unauth("it was made to last " + Days(claims.expires_at_s() - claims.issued_at_s()) +
                   "; this server accepts tokens of at most " + Days(max_ttl_s) +

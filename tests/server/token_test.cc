@@ -158,6 +158,12 @@ TEST(TokenTest, SigningRefusesIncompleteClaims) {
   c = Claims();
   c.set_expires_at_s(c.issued_at_s());
   EXPECT_EQ(ring->Sign(c).status().code(), StatusCode::kInvalidArgument);
+  c = Claims();
+  c.set_user(std::string(257, 'u'));  // it would be every version's author
+  EXPECT_EQ(ring->Sign(c).status().code(), StatusCode::kInvalidArgument);
+  c = Claims();
+  c.set_device(std::string(257, 'd'));
+  EXPECT_EQ(ring->Sign(c).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(TokenTest, ARevokedTokenIsRefusedAndTheRevocationOutlivesReloadsUntilTheTokenExpires) {
