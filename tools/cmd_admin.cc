@@ -2,12 +2,11 @@
 // cmd_office.cc) and `inspectsync certs`.
 #include <cstdio>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
 #include "server/auth/certs.h"
 #include "server/auth/token.h"
 #include "tools/commands.h"
+#include "tools/connection.h"
 #include "tools/flags.h"
 #include "tools/integration.h"
 #include "tools/office.h"
@@ -75,19 +74,12 @@ std::string Utc(int64_t s) {
   return buf;
 }
 
-// The token of --token or --token-file (surrounding whitespace trimmed), or "".
+// The token of --token-file or --token, read and checked as every command
+// does (trimmed; a malformed one is refused naming the byte), or "".
 StatusOr<std::string> TokenArgument(const Flags& fl) {
-  std::string token = fl.Get("token");
-  if (fl.Has("token-file")) {
-    std::ifstream in(fl.Get("token-file"));
-    if (!in) return FailedPrecondition("cannot read --token-file " + fl.Get("token-file"));
-    std::ostringstream text;
-    text << in.rdbuf();
-    token = text.str();
-  }
-  const char* space = " \t\r\n";
-  size_t b = token.find_first_not_of(space), e = token.find_last_not_of(space);
-  return b == std::string::npos ? std::string() : token.substr(b, e - b + 1);
+  auto options = GrpcOptionsFromFlags(fl);
+  if (!options.ok()) return options.status();
+  return options->token;
 }
 
 int TokenCommand(const Flags& fl, const std::string& verb, const std::string& keys) {

@@ -1,7 +1,5 @@
 #include "server/auth/token.h"
 
-#include "core/record_bounds.h"
-
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -16,6 +14,8 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+
+#include "core/record_bounds.h"
 
 namespace inspectsync::auth {
 
