@@ -203,7 +203,11 @@ TEST(TokenTest, ATokenSignedBeforeTokenIdsIsNamedByItsHash) {
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(id->size(), 16u);
   EXPECT_EQ(*id, *TokenId(old)) << "the same token, the same name";
-  EXPECT_NE(*id, *TokenId(old + "x"));
+  std::string other = "isv1." + Base64UrlEncode(Claims("office").SerializeAsString()) + "." + Base64UrlEncode("sig");
+  auto other_id = TokenId(other);
+  ASSERT_TRUE(other_id.ok());
+  EXPECT_NE(*id, *other_id) << "another token, another name";
+  EXPECT_EQ(TokenId(old + "x").status().code(), StatusCode::kInvalidArgument) << "a signature cut short";
   EXPECT_EQ(DecodeClaims("isv1.%%%.x").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(DecodeClaims("garbage").status().code(), StatusCode::kInvalidArgument);
 }
