@@ -23,6 +23,7 @@
 #include "bench/common.h"
 #include "bench/findings.h"
 #include "bench/roles.h"
+#include "client-sdk/src/raw_pull.h"
 #include "inspectsync/client.h"
 #include "server/auth/token.h"
 
@@ -30,7 +31,9 @@ namespace inspectsync::bench {
 
 namespace {
 
-class TimingTransport : public Transport {
+// Also a RawPullTransport (the SDK's internal pull-bytes path), so the
+// Client pulls through it exactly as it pulls through the gRPC transport.
+class TimingTransport : public Transport, public sdk_internal::RawPullTransport {
  public:
   explicit TimingTransport(std::unique_ptr<Transport> inner) : inner_(std::move(inner)) {}
 
@@ -47,9 +50,8 @@ class TimingTransport : public Transport {
     return Timed(on_page, [&](const auto& fn) { return inner_->Pull(request, fn); });
   }
   // What Client::Sync calls: the gRPC transport's pages with encoded records.
-  Status PullRaw(const v1::PullRequest& request,
-                 const std::function<Status(const v1::PullPageIn&)>& on_page) override {
-    return Timed(on_page, [&](const auto& fn) { return inner_->PullRaw(request, fn); });
+  Status PullRaw(const v1::PullRequest& request, const sdk_internal::RawPageHandler& on_page) override {
+    return Timed(on_page, [&](const auto& fn) { return sdk_internal::PullPages(inner_.get(), request, fn); });
   }
 
   void Clear() {

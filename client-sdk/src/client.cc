@@ -83,7 +83,6 @@ class UnusableTransport : public Transport {
   explicit UnusableTransport(Status why) : why_(std::move(why)) {}
   Status Push(const v1::PushRequest&, v1::PushResponse*) override { return why_; }
   Status Pull(const v1::PullRequest&, const std::function<Status(const v1::PullResponse&)>&) override { return why_; }
-  Status PullRaw(const v1::PullRequest&, const std::function<Status(const v1::PullPageIn&)>&) override { return why_; }
   StatusOr<v1::UploadResult> UploadAttachment(const v1::AttachmentMeta&, uint64_t, const ChunkReader&) override {
     return why_;
   }

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "client-sdk/src/grpc_channel.h"
+#include "client-sdk/src/raw_pull.h"
 #include "inspectsync/transport.h"
 #include "inspectsync/v1/attachments.grpc.pb.h"
 #include "inspectsync/v1/sync.grpc.pb.h"
@@ -16,7 +17,7 @@ using sdk_internal::FromGrpc;
 // Bytes per upload message: the proto's contract (a server may refuse more).
 constexpr size_t kUploadChunkBytes = 256 << 10;
 
-class GrpcTransport : public Transport {
+class GrpcTransport : public Transport, public sdk_internal::RawPullTransport {
  public:
   // `bearer`: the checked "authorization" value (sdk_internal::BearerHeader).
   GrpcTransport(const GrpcTransportOptions& options, std::string bearer, std::shared_ptr<grpc::Channel> channel)
@@ -68,8 +69,7 @@ class GrpcTransport : public Transport {
   // of it parsed or checked for UTF-8 (the store checks what it keeps). One
   // page object serves the whole stream: clearing it keeps its strings'
   // buffers, so steady-state pages allocate nothing per record.
-  Status PullRaw(const v1::PullRequest& request,
-                 const std::function<Status(const v1::PullPageIn&)>& on_page) override {
+  Status PullRaw(const v1::PullRequest& request, const sdk_internal::RawPageHandler& on_page) override {
     grpc::ClientContext context;
     Prepare(&context);
     std::unique_ptr<grpc::ClientReader<v1::PullPageIn>> reader(

@@ -19,6 +19,7 @@
 
 #include "client-sdk/src/backoff.h"
 #include "client-sdk/src/client_impl.h"
+#include "client-sdk/src/raw_pull.h"
 
 namespace inspectsync {
 
@@ -249,7 +250,7 @@ Status Client::Impl::PullAll(SyncReport* report) {
     bool more = false;
     // Each page is stored as it arrives: a stream cut halfway keeps its
     // earlier pages, and the next pull resumes after them.
-    Status pulled = transport->PullRaw(request, [&](const v1::PullPageIn& page) -> Status {
+    Status pulled = sdk_internal::PullPages(transport.get(), request, [&](const v1::PullPageIn& page) -> Status {
       std::lock_guard<std::mutex> lock(mu);
       hlc->Observe(page.server_hlc());
       INSPECTSYNC_RETURN_IF_ERROR(store->ApplyPullPage(page, hlc->last()));
@@ -268,11 +269,14 @@ Status Client::Impl::PullAll(SyncReport* report) {
   }
 }
 
-// Pull's pages with their records encoded, for transports that only parse.
-Status Transport::PullRaw(const v1::PullRequest& request,
-                          const std::function<Status(const v1::PullPageIn&)>& on_page) {
+// Pull's pages with their records encoded: the fast path where the transport
+// has it, else Pull's parsed pages encoded again.
+Status sdk_internal::PullPages(Transport* transport, const v1::PullRequest& request,
+                               const RawPageHandler& on_page) {
+  if (auto* raw_transport = dynamic_cast<RawPullTransport*>(transport))
+    return raw_transport->PullRaw(request, on_page);
   v1::PullPageIn raw;
-  return Pull(request, [&](const v1::PullResponse& page) -> Status {
+  return transport->Pull(request, [&](const v1::PullResponse& page) -> Status {
     // The two encode alike: every field, present and future, carries over.
     if (!raw.ParseFromString(page.SerializeAsString()))
       return Status(StatusCode::kInternal, "a pull page does not re-encode");

@@ -9,8 +9,6 @@
 //     server answers idempotently on (client_id, mutation_id).
 //   - Pull streams pages in order and calls `on_page` for each; if on_page
 //     returns an error, the transport stops reading and returns that error.
-//     PullRaw is the same call with each record of a page left encoded; its
-//     default implementation wraps Pull, so a transport need not provide it.
 //   - Status codes follow google.rpc.Code; UNAVAILABLE, DEADLINE_EXCEEDED and
 //     other transient() codes are retried by background sync with backoff.
 //   - The attachment calls (photo evidence, AttachmentService) have default
@@ -41,13 +39,6 @@ class Transport {
   virtual Status Push(const v1::PushRequest& request, v1::PushResponse* response) = 0;
   virtual Status Pull(const v1::PullRequest& request,
                       const std::function<Status(const v1::PullResponse&)>& on_page) = 0;
-  // Pull with each page as a PullPageIn: the page's own fields parsed, each
-  // record left as its encoding (a v1::Record's), which the Client stores as
-  // it came instead of parsing every field and serializing it again. The
-  // default runs Pull and encodes each record of its pages; the gRPC
-  // transport reads the stream as PullPageIn directly (same wire).
-  virtual Status PullRaw(const v1::PullRequest& request,
-                         const std::function<Status(const v1::PullPageIn&)>& on_page);
 
   // ---- Attachments (photo evidence) ----
   // Fills *out with the next bytes of an upload, at most `max` of them; an
