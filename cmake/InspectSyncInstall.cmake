@@ -4,8 +4,9 @@
 #   P/lib/libinspectsync_*.a                                   the client and what it links
 #   P/lib/cmake/InspectSync/                                   find_package(InspectSync)
 #   P/lib/pkgconfig/inspectsync-client.pc                      pkg-config
-# and the `inspectsync` binary in P/bin. Server, tools and tests install no
-# libraries or headers. A consumer links InspectSync::client (pkg-config:
+# (install component `sdk`) and the `inspectsync` binary in P/bin (component
+# `cli`): `cmake --install build --component sdk` installs the SDK alone.
+# Server, tools and tests install no libraries or headers. A consumer links InspectSync::client (pkg-config:
 # inspectsync-client); examples/record-and-sync is one, built against an
 # installed prefix by the sdk_consumer test.
 include(CMakePackageConfigHelpers)
@@ -23,20 +24,23 @@ set(INSPECTSYNC_SDK_LIBRARIES
   inspectsync_proto)
 install(TARGETS ${INSPECTSYNC_SDK_LIBRARIES}
   EXPORT InspectSyncTargets
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sdk
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT InspectSyncTargets
   NAMESPACE InspectSync::
-  DESTINATION ${INSPECTSYNC_CMAKE_DIR})
+  DESTINATION ${INSPECTSYNC_CMAKE_DIR}
+  COMPONENT sdk)
 
 # Headers: the SDK's public ones, status.h from core, and the generated
 # messages (not the *.grpc.pb.h services, nor the storage ledger).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/client-sdk/include/inspectsync
                   ${PROJECT_SOURCE_DIR}/core/include/inspectsync
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  COMPONENT sdk
   FILES_MATCHING PATTERN "*.h")
 install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/inspectsync/v1
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/inspectsync
+  COMPONENT sdk
   FILES_MATCHING PATTERN "*.pb.h" PATTERN "*.grpc.pb.h" EXCLUDE)
 
 configure_package_config_file(
@@ -48,7 +52,8 @@ write_basic_package_version_file(
   VERSION ${PROJECT_VERSION}
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/InspectSyncConfig.cmake ${PROJECT_BINARY_DIR}/InspectSyncConfigVersion.cmake
-  DESTINATION ${INSPECTSYNC_CMAKE_DIR})
+  DESTINATION ${INSPECTSYNC_CMAKE_DIR}
+  COMPONENT sdk)
 
 # pkg-config. The prefix is found from the .pc file's own place
 # (${pcfiledir}), so `cmake --install --prefix ANYWHERE` gives a working
@@ -64,6 +69,7 @@ endforeach()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/inspectsync-client.pc.in
   ${PROJECT_BINARY_DIR}/inspectsync-client.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/inspectsync-client.pc
-  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+  COMPONENT sdk)
 
-install(TARGETS inspectsync RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS inspectsync RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT cli)
