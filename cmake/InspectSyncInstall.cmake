@@ -62,6 +62,7 @@ install(FILES ${PROJECT_BINARY_DIR}/InspectSyncConfig.cmake ${PROJECT_BINARY_DIR
 # Ours in link order, then SQLiteCpp (Debian has no .pc for it), then what
 # Debian's .pc files give for protobuf, gRPC, SQLite and OpenSSL.
 file(RELATIVE_PATH INSPECTSYNC_PC_TO_PREFIX /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)
+string(REGEX REPLACE "/$" "" INSPECTSYNC_PC_TO_PREFIX "${INSPECTSYNC_PC_TO_PREFIX}")
 set(INSPECTSYNC_PC_LIBS "")
 foreach(lib IN LISTS INSPECTSYNC_SDK_LIBRARIES)
   string(APPEND INSPECTSYNC_PC_LIBS " -l${lib}")
