@@ -6,9 +6,9 @@
 #   P/lib/pkgconfig/inspectsync-client.pc                      pkg-config
 # (install component `sdk`) and the `inspectsync` binary in P/bin (component
 # `cli`): `cmake --install build --component sdk` installs the SDK alone.
-# Server, tools and tests install no libraries or headers. A consumer links InspectSync::client (pkg-config:
-# inspectsync-client); examples/record-and-sync is one, built against an
-# installed prefix by the sdk_consumer test.
+# Server, tools and tests install no libraries or headers. A consumer links
+# InspectSync::client (pkg-config: inspectsync-client); examples/record-and-sync
+# is one, built against an installed prefix by the sdk_consumer test.
 include(CMakePackageConfigHelpers)
 
 set(INSPECTSYNC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/InspectSync)
