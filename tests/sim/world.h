@@ -60,6 +60,8 @@ class SimTransport : public Transport {
   Status Push(const v1::PushRequest& request, v1::PushResponse* response) override;
   Status Pull(const v1::PullRequest& request,
               const std::function<Status(const v1::PullResponse&)>& on_page) override;
+  Status PullRaw(const v1::PullRequest& request,
+                 const std::function<Status(const v1::PullPageIn&)>& on_page) override;
   // Photos over the server's AttachmentEngine; an upload may be cut midway.
   StatusOr<v1::UploadResult> UploadAttachment(const v1::AttachmentMeta& meta, uint64_t offset,
                                               const ChunkReader& read) override;
