@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <optional>
 
 #include "inspectsync/client.h"
 #include "tools/commands.h"
@@ -102,39 +103,9 @@ std::string FindingFromFlags(const Flags& fl, const v1::Finding& current, v1::Fi
   return "";
 }
 
-}  // namespace
-
-int CmdTablet(const std::vector<std::string>& args) {
-  Flags fl({"db", "server", "title", "site", "category", "severity", "description", "status", "tag", "evidence",
-            "deadline", "responsible-org", "add-tag", "remove-tag", "add-evidence", "void-reason", "reason", "kind",
-            "notes", "inspection", "ca", "token", "token-file", "insecure", "name", "zone", "role", "user", "from",
-            "until", "address", "campaign", "template", "item", "result", "note", "finding-title", "help"},
-           {"help", "insecure"});
-  if (!fl.Parse(args)) return Usage(fl.error());
-  if (fl.Has("help")) {
-    std::fputs(kUsage, stdout);
-    std::fputs(kReferenceUsage, stdout);
-    std::fputs(kInspectUsage, stdout);
-    return 0;
-  }
-  const auto& pos = fl.positional();
-  if (!fl.Has("db")) return Usage("--db is required");
-  if (pos.empty()) return Usage("no command given");
-
-  ClientOptions opts;
-  opts.db_path = fl.Get("db");
-  opts.server_address = fl.Get("server");
-  auto grpc = GrpcOptionsFromFlags(fl);
-  if (!grpc.ok()) return Fail(grpc.status());
-  opts.grpc = std::move(*grpc);
-  auto opened = Client::Open(opts);
-  if (!opened.ok()) return Fail(opened.status());
-  Client& c = **opened;
-  std::string what = pos[0], verb = pos.size() > 1 ? pos[1] : "";
-
-  if (auto done = RunReferenceCommand(c, fl, pos, ReferenceContext{Usage, Fail})) return *done;
-  if (auto done = RunInspectCommand(c, fl, pos, ReferenceContext{Usage, Fail})) return *done;
-
+// finding add|edit|void|show|list; nullopt when the command is another.
+std::optional<int> RunFindingCommand(Client& c, const Flags& fl, const std::string& what, const std::string& verb,
+                                     const std::vector<std::string>& pos) {
   if (what == "finding" && verb == "add") {
     v1::Finding f;
     std::vector<std::string> fields;
@@ -172,6 +143,12 @@ int CmdTablet(const std::vector<std::string>& args) {
     PrintFindingTable(*list);
     return 0;
   }
+  return std::nullopt;
+}
+
+// inspection add|list; nullopt when the command is another.
+std::optional<int> RunInspectionCommand(Client& c, const Flags& fl, const std::string& what,
+                                        const std::string& verb) {
   if (what == "inspection" && verb == "add") {
     if (!fl.Has("site")) return Usage("inspection add needs --site");
     v1::Inspection in;
@@ -194,6 +171,11 @@ int CmdTablet(const std::vector<std::string>& args) {
                   i.value.site_id().c_str(), i.value.notes().c_str());
     return 0;
   }
+  return std::nullopt;
+}
+
+// sync, status, rejected: the device itself; nullopt when the command is another.
+std::optional<int> RunDeviceCommand(Client& c, const std::string& what) {
   if (what == "sync") {
     std::vector<v1::Conflict> conflicts;
     std::vector<RejectedMutation> rejected;
@@ -228,6 +210,45 @@ int CmdTablet(const std::vector<std::string>& args) {
                   r.mutation.collection().c_str(), r.mutation.record_id().c_str(), r.reason.c_str());
     return 0;
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int CmdTablet(const std::vector<std::string>& args) {
+  Flags fl({"db", "server", "title", "site", "category", "severity", "description", "status", "tag", "evidence",
+            "deadline", "responsible-org", "add-tag", "remove-tag", "add-evidence", "void-reason", "reason", "kind",
+            "notes", "inspection", "ca", "token", "token-file", "insecure", "name", "zone", "role", "user", "from",
+            "until", "address", "campaign", "template", "item", "result", "note", "finding-title", "help"},
+           {"help", "insecure"});
+  if (!fl.Parse(args)) return Usage(fl.error());
+  if (fl.Has("help")) {
+    std::fputs(kUsage, stdout);
+    std::fputs(kReferenceUsage, stdout);
+    std::fputs(kInspectUsage, stdout);
+    return 0;
+  }
+  const auto& pos = fl.positional();
+  if (!fl.Has("db")) return Usage("--db is required");
+  if (pos.empty()) return Usage("no command given");
+
+  ClientOptions opts;
+  opts.db_path = fl.Get("db");
+  opts.server_address = fl.Get("server");
+  auto grpc = GrpcOptionsFromFlags(fl);
+  if (!grpc.ok()) return Fail(grpc.status());
+  opts.grpc = std::move(*grpc);
+  auto opened = Client::Open(opts);
+  if (!opened.ok()) return Fail(opened.status());
+  Client& c = **opened;
+  std::string what = pos[0], verb = pos.size() > 1 ? pos[1] : "";
+
+  if (auto done = RunReferenceCommand(c, fl, pos, ReferenceContext{Usage, Fail})) return *done;
+  if (auto done = RunInspectCommand(c, fl, pos, ReferenceContext{Usage, Fail})) return *done;
+
+  if (auto done = RunFindingCommand(c, fl, what, verb, pos)) return *done;
+  if (auto done = RunInspectionCommand(c, fl, what, verb)) return *done;
+  if (auto done = RunDeviceCommand(c, what)) return *done;
   return Usage("unknown command '" + what + (verb.empty() ? "" : " " + verb) + "'");
 }
 

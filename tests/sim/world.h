@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "client-sdk/src/raw_pull.h"
 #include "core/clock.h"
 #include "inspectsync/client.h"
 #include "server/attachments.h"
@@ -54,12 +55,15 @@ class SimServer {
 };
 
 // A tablet's link to the server, with faults drawn from the world's RNG.
-class SimTransport : public Transport {
+// A Transport and the SDK's internal raw-pull interface, as the gRPC
+// transport is: the Client pulls through PullRaw, the path tablets run.
+class SimTransport : public Transport, public sdk_internal::RawPullTransport {
  public:
   SimTransport(World* world, int tablet) : world_(world), tablet_(tablet) {}
   Status Push(const v1::PushRequest& request, v1::PushResponse* response) override;
   Status Pull(const v1::PullRequest& request,
               const std::function<Status(const v1::PullResponse&)>& on_page) override;
+  Status PullRaw(const v1::PullRequest& request, const sdk_internal::RawPageHandler& on_page) override;
   // Photos over the server's AttachmentEngine; an upload may be cut midway.
   StatusOr<v1::UploadResult> UploadAttachment(const v1::AttachmentMeta& meta, uint64_t offset,
                                               const ChunkReader& read) override;
