@@ -25,6 +25,7 @@
 #include "bench/common.h"
 #include "bench/findings.h"
 #include "bench/roles.h"
+#include "client-sdk/src/grpc_channel.h"
 #include "core/ids.h"
 
 namespace inspectsync::bench {
@@ -50,31 +51,24 @@ std::string RandomBytes(size_t n, std::mt19937_64& rng) {
 
 // ---------------------------------------------------------------- SQLite
 
-int RunSqliteLimitRole(const Args& a) {
-  size_t n = static_cast<size_t>(a.GetInt("n", 100000));
-  size_t batch = static_cast<size_t>(a.GetInt("batch", 500));
-  std::string dir = a.Get("dir");
-  std::mt19937_64 rng(a.GetInt("seed", 1));
-  core::IdGenerator ids(core::SystemClock(), 99);
-  std::vector<std::pair<std::string, std::string>> rows;  // id, serialized finding
-  rows.reserve(n);
-  for (size_t i = 0; i < n; ++i) rows.emplace_back(ids.NewUuidV7(), MakeFinding(rng).SerializeAsString());
+namespace {
 
-  // Another page size shows how much of a floor is the layout (before WAL mode: it fixes the size).
-  std::string page_size = a.GetInt("page-bytes", 0) > 0 ? "PRAGMA page_size=" + std::to_string(a.GetInt("page-bytes", 0)) : "";
-  SQLite::Database db(dir + "/limit.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
-  if (!page_size.empty()) db.exec(page_size);
-  db.exec("PRAGMA journal_mode=WAL");
-  db.exec("PRAGMA synchronous=FULL");
-  db.exec("CREATE TABLE findings (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID");
-  SQLite::Statement insert(db, "INSERT INTO findings (id, body) VALUES (?, ?)");
-  std::string fsync_path = dir + "/fsync.bin";
-  int fd = ::open(fsync_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-  std::string block(4096, 'x');
-  bool reset = ReadyThenWaitForGo();
+using Rows = std::vector<std::pair<std::string, std::string>>;  // id, serialized finding
 
+// A database with the production durability; `page_size` ("" = SQLite's)
+// is set before WAL mode, which fixes it.
+std::unique_ptr<SQLite::Database> OpenDurable(const std::string& path, const std::string& page_size) {
+  auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
+  if (!page_size.empty()) db->exec(page_size);
+  db->exec("PRAGMA journal_mode=WAL");
+  db->exec("PRAGMA synchronous=FULL");
+  return db;
+}
+
+// Inserts every row, `batch` rows a transaction; the latency of each.
+std::vector<double> InsertPlain(SQLite::Database& db, SQLite::Statement& insert, const Rows& rows, size_t batch) {
   std::vector<double> txn_lat;
-  double t0 = NowSec();
+  const size_t n = rows.size();
   for (size_t done = 0; done < n;) {
     double b0 = NowSec();
     SQLite::Transaction txn(db);
@@ -88,80 +82,90 @@ int RunSqliteLimitRole(const Args& a) {
     txn.commit();
     txn_lat.push_back(NowSec() - b0);
   }
-  double s = NowSec() - t0;
+  return txn_lat;
+}
 
-  // The same rows in the shape any versioned sync server needs at least: an
-  // append-only history row with the body, plus a small "latest version"
-  // row per record, each with its index (no body written twice, no ledger).
-  SQLite::Database shaped(dir + "/limit-shaped.db",
-                          SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
-  if (!page_size.empty()) shaped.exec(page_size);
-  shaped.exec("PRAGMA journal_mode=WAL");
-  shaped.exec("PRAGMA synchronous=FULL");
-  shaped.exec(
-      "CREATE TABLE history (seq INTEGER PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL);"
-      "CREATE INDEX history_by_record ON history (collection, id, seq);"
-      "CREATE TABLE latest (collection TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
-      " PRIMARY KEY (collection, id)) WITHOUT ROWID;"
-      "CREATE UNIQUE INDEX latest_by_version ON latest (version);");
-  SQLite::Statement put_history(shaped, "INSERT INTO history (seq, collection, id, body) VALUES (?, 'findings', ?, ?)");
-  SQLite::Statement put_latest(shaped, "INSERT INTO latest (collection, id, version) VALUES ('findings', ?, ?)");
-  double s0 = NowSec();
-  for (size_t done = 0; done < n;) {
-    SQLite::Transaction txn(shaped);
-    size_t end = std::min(n, done + batch);
-    for (; done < end; ++done) {
-      put_history.bind(1, static_cast<int64_t>(done + 1));
-      put_history.bind(2, rows[done].first);
-      put_history.bind(3, rows[done].second.data(), static_cast<int>(rows[done].second.size()));
-      put_history.exec();
-      put_history.reset();
-      put_latest.bind(1, rows[done].first);
-      put_latest.bind(2, static_cast<int64_t>(done + 1));
-      put_latest.exec();
-      put_latest.reset();
-    }
-    txn.commit();
+// The same rows in the shape any versioned sync server needs at least: an
+// append-only history row with the body, plus a small "latest version"
+// row per record, each with its index (no body written twice, no ledger).
+struct VersionedDb {
+  VersionedDb(const std::string& path, const std::string& page_size) : db(OpenDurable(path, page_size)) {
+    db->exec(
+        "CREATE TABLE history (seq INTEGER PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL);"
+        "CREATE INDEX history_by_record ON history (collection, id, seq);"
+        "CREATE TABLE latest (collection TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
+        " PRIMARY KEY (collection, id)) WITHOUT ROWID;"
+        "CREATE UNIQUE INDEX latest_by_version ON latest (version);");
+    put_history = std::make_unique<SQLite::Statement>(
+        *db, "INSERT INTO history (seq, collection, id, body) VALUES (?, 'findings', ?, ?)");
+    put_latest =
+        std::make_unique<SQLite::Statement>(*db, "INSERT INTO latest (collection, id, version) VALUES ('findings', ?, ?)");
   }
-  double shaped_s = NowSec() - s0;
 
-  // The conflict scenario's storage floor: the 1 % of records both tablets
-  // edit, written as the least that scenario has to write. Server: two
-  // transactions (A's patches, then B's) each appending a history row and
-  // moving the record's latest version (its index entry moves too); tablets:
-  // three transactions (A's results, B's results and pulls, A's pull) each
-  // rewriting those records' bodies in a 100,000-row table. Random records in
-  // files far bigger than a page cache's worth: what costs is the pages, each
-  // written to the WAL and made durable once per transaction.
-  size_t contested = std::max<size_t>(1, n / 100);
-  std::vector<size_t> picks(n);
-  for (size_t i = 0; i < n; ++i) picks[i] = i;
-  std::shuffle(picks.begin(), picks.end(), rng);
-  picks.resize(contested);
-  SQLite::Statement bump_latest(shaped, "UPDATE latest SET version = ? WHERE collection = 'findings' AND id = ?");
-  SQLite::Statement rewrite(db, "UPDATE findings SET body = ? WHERE id = ?");
+  // Every row as version seq = its position + 1, `batch` rows a transaction.
+  void InsertAll(const Rows& rows, size_t batch) {
+    const size_t n = rows.size();
+    for (size_t done = 0; done < n;) {
+      SQLite::Transaction txn(*db);
+      size_t end = std::min(n, done + batch);
+      for (; done < end; ++done) {
+        put_history->bind(1, static_cast<int64_t>(done + 1));
+        put_history->bind(2, rows[done].first);
+        put_history->bind(3, rows[done].second.data(), static_cast<int>(rows[done].second.size()));
+        put_history->exec();
+        put_history->reset();
+        put_latest->bind(1, rows[done].first);
+        put_latest->bind(2, static_cast<int64_t>(done + 1));
+        put_latest->exec();
+        put_latest->reset();
+      }
+      txn.commit();
+    }
+  }
+
+  std::unique_ptr<SQLite::Database> db;
+  std::unique_ptr<SQLite::Statement> put_history, put_latest;
+};
+
+// The conflict scenario's storage floor: the 1 % of records both tablets
+// edit, written as the least that scenario has to write. Server: two
+// transactions (A's patches, then B's) each appending a history row and
+// moving the record's latest version (its index entry moves too); tablets:
+// three transactions (A's results, B's results and pulls, A's pull) each
+// rewriting those records' bodies in a 100,000-row table. Random records in
+// files far bigger than a page cache's worth: what costs is the pages, each
+// written to the WAL and made durable once per transaction.
+struct FloorTimes {
+  std::vector<double> txn;  // each of the five transactions
+  double seconds = 0;       // all five (the checkpoint before them left out)
+};
+FloorTimes ConflictFloor(SQLite::Database& tablet_db, VersionedDb& server, const Rows& rows,
+                                  const std::vector<size_t>& picks) {
+  const size_t n = rows.size();
+  SQLite::Statement bump_latest(*server.db, "UPDATE latest SET version = ? WHERE collection = 'findings' AND id = ?");
+  SQLite::Statement rewrite(tablet_db, "UPDATE findings SET body = ? WHERE id = ?");
   // Checkpoints are left out of the floor: the last insert's are done before
   // it starts, and none run inside it (a product may defer them to idle time;
   // the server does them on a thread of their own).
-  for (SQLite::Database* d : {&db, &shaped}) {
+  for (SQLite::Database* d : {&tablet_db, server.db.get()}) {
     d->exec("PRAGMA wal_checkpoint(TRUNCATE)");
     d->exec("PRAGMA wal_autocheckpoint=0");
   }
-  std::vector<double> floor_txn;
+  FloorTimes times;
   int64_t next_seq = static_cast<int64_t>(n) + 1;
   double c0 = NowSec();
   for (int phase = 0; phase < 5; ++phase) {
     double p0 = NowSec();
-    bool server = phase < 2;
-    SQLite::Transaction txn(server ? shaped : db);
+    bool on_server = phase < 2;
+    SQLite::Transaction txn(on_server ? *server.db : tablet_db);
     for (size_t i : picks) {
       const std::string& body = rows[(i + static_cast<size_t>(phase) + 1) % n].second;  // a different body each time
-      if (server) {
-        put_history.bind(1, next_seq);
-        put_history.bind(2, rows[i].first);
-        put_history.bind(3, body.data(), static_cast<int>(body.size()));
-        put_history.exec();
-        put_history.reset();
+      if (on_server) {
+        server.put_history->bind(1, next_seq);
+        server.put_history->bind(2, rows[i].first);
+        server.put_history->bind(3, body.data(), static_cast<int>(body.size()));
+        server.put_history->exec();
+        server.put_history->reset();
         bump_latest.bind(1, next_seq++);
         bump_latest.bind(2, rows[i].first);
         bump_latest.exec();
@@ -174,12 +178,17 @@ int RunSqliteLimitRole(const Args& a) {
       }
     }
     txn.commit();
-    floor_txn.push_back(NowSec() - p0);
+    times.txn.push_back(NowSec() - p0);
   }
-  double conflict_floor_s = NowSec() - c0;
-  for (SQLite::Database* d : {&db, &shaped}) d->exec("PRAGMA wal_autocheckpoint=1000");
+  times.seconds = NowSec() - c0;
+  for (SQLite::Database* d : {&tablet_db, server.db.get()}) d->exec("PRAGMA wal_autocheckpoint=1000");
+  return times;
+}
 
-  // One durable commit's floor: a 4 KiB write and fdatasync, as a WAL commit does.
+// One durable commit's floor: a 4 KiB write and fdatasync, as a WAL commit
+// does, 500 times on `fd` (closed after).
+std::vector<double> FsyncLatencies(int fd) {
+  std::string block(4096, 'x');
   std::vector<double> fsync_lat;
   for (int i = 0; i < 500 && fd >= 0; ++i) {
     if (::pwrite(fd, block.data(), block.size(), static_cast<off_t>((i % 16) * 4096)) < 0) break;
@@ -188,6 +197,47 @@ int RunSqliteLimitRole(const Args& a) {
     fsync_lat.push_back(NowSec() - f0);
   }
   if (fd >= 0) ::close(fd);
+  return fsync_lat;
+}
+
+}  // namespace
+
+int RunSqliteLimitRole(const Args& a) {
+  size_t n = static_cast<size_t>(a.GetInt("n", 100000));
+  size_t batch = static_cast<size_t>(a.GetInt("batch", 500));
+  std::string dir = a.Get("dir");
+  std::mt19937_64 rng(a.GetInt("seed", 1));
+  core::IdGenerator ids(core::SystemClock(), 99);
+  Rows rows;
+  rows.reserve(n);
+  for (size_t i = 0; i < n; ++i) rows.emplace_back(ids.NewUuidV7(), MakeFinding(rng).SerializeAsString());
+
+  // Another page size shows how much of a floor is the layout (before WAL mode: it fixes the size).
+  std::string page_size = a.GetInt("page-bytes", 0) > 0 ? "PRAGMA page_size=" + std::to_string(a.GetInt("page-bytes", 0)) : "";
+  auto db = OpenDurable(dir + "/limit.db", page_size);
+  db->exec("CREATE TABLE findings (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID");
+  SQLite::Statement insert(*db, "INSERT INTO findings (id, body) VALUES (?, ?)");
+  std::string fsync_path = dir + "/fsync.bin";
+  int fd = ::open(fsync_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  bool reset = ReadyThenWaitForGo();
+
+  double t0 = NowSec();
+  std::vector<double> txn_lat = InsertPlain(*db, insert, rows, batch);
+  double s = NowSec() - t0;
+
+  VersionedDb shaped(dir + "/limit-shaped.db", page_size);
+  double s0 = NowSec();
+  shaped.InsertAll(rows, batch);
+  double shaped_s = NowSec() - s0;
+
+  size_t contested = std::max<size_t>(1, n / 100);
+  std::vector<size_t> picks(n);
+  for (size_t i = 0; i < n; ++i) picks[i] = i;
+  std::shuffle(picks.begin(), picks.end(), rng);
+  picks.resize(contested);
+  FloorTimes floor = ConflictFloor(*db, shaped, rows, picks);
+
+  std::vector<double> fsync_lat = FsyncLatencies(fd);
 
   Kv kv;
   kv["items"] = static_cast<double>(n);
@@ -196,8 +246,8 @@ int RunSqliteLimitRole(const Args& a) {
   kv["p50_ms"] = Ms(Percentile(txn_lat, 50));
   kv["p99_ms"] = Ms(Percentile(txn_lat, 99));
   kv["shaped_items_per_s"] = static_cast<double>(n) / shaped_s;
-  kv["conflict_floor_ms"] = Ms(conflict_floor_s);
-  kv["conflict_floor_server_ms"] = Ms(floor_txn[0] + floor_txn[1]);
+  kv["conflict_floor_ms"] = Ms(floor.seconds);
+  kv["conflict_floor_server_ms"] = Ms(floor.txn[0] + floor.txn[1]);
   kv["conflict_records"] = static_cast<double>(contested);
   kv["fsync_p50_ms"] = Ms(Percentile(fsync_lat, 50));
   kv["fsync_p99_ms"] = Ms(Percentile(fsync_lat, 99));
@@ -214,16 +264,20 @@ int RunGrpcLimitRole(const Args& a) {
   uint32_t item_bytes = static_cast<uint32_t>(a.GetInt("item-bytes", 700));
   int rounds = static_cast<int>(a.GetInt("rounds", 2000));
   uint32_t batch = static_cast<uint32_t>(a.GetInt("batch", 500));
+  // The SDK's own channel (TLS trusting the bench CA, or plaintext with
+  // --insecure; its retry policy): the limit is what the SDK's clients
+  // could get at best.
+  GrpcTransportOptions options;
+  options.insecure = a.Has("insecure");
+  options.ca_cert_file = a.Get("ca");
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);  // as the SDK's transport
-  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
-  if (!a.Has("insecure")) {  // TLS as the SDK does it: trust the bench CA
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = ReadAll(a.Get("ca"));
-    creds = grpc::SslCredentials(ssl);
+  args.SetMaxReceiveMessageSize(options.max_receive_bytes);  // as the SDK's transport
+  auto channel = sdk_internal::MakeChannel(a.Get("server"), options, args);
+  if (!channel.ok()) {
+    Warn("echo channel: %s", channel.status().ToString().c_str());
+    return 1;
   }
-  auto channel = grpc::CreateCustomChannel(a.Get("server"), creds, args);
-  auto stub = Bench::NewStub(channel);
+  auto stub = Bench::NewStub(*channel);
   std::mt19937_64 rng(3);
 
   EchoRequest small;

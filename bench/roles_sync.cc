@@ -504,6 +504,109 @@ int RoleConflict(const Args& a) {
 }
 
 // ---------------------------------------------------------------- fanin
+// Fan-in's reference data, written by an office tablet: a site per tablet
+// and two assignments per inspector — its own site and its neighbour's, so
+// every change reaches one other tablet. Returns the site ids.
+std::vector<std::string> SetUpFaninSites(const Args& a, int tablets) {
+  Tablet office = OpenTablet(SecurityFrom(a), a.Get("dir") + "/fanin-office.db", a.Get("server"), 99, false);
+  std::vector<v1::RecordBody> bodies(static_cast<size_t>(tablets));
+  for (int i = 0; i < tablets; ++i) {
+    bodies[i].mutable_site()->set_name("site " + std::to_string(i));
+    bodies[i].mutable_site()->set_zone_id("fanin-zone");
+  }
+  auto ids = office.client->CreateAll("sites", bodies);
+  if (!ids.ok()) Die("fanin sites", ids.status());
+  std::vector<std::string> sites = *ids;
+  std::vector<v1::RecordBody> assignments;
+  for (int i = 0; i < tablets; ++i)
+    for (int k : {i, (i + 1) % tablets}) {
+      v1::RecordBody b;
+      b.mutable_assignment()->set_user_id("inspector-" + std::to_string(i));
+      b.mutable_assignment()->set_site_id(sites[static_cast<size_t>(k)]);
+      assignments.push_back(b);
+    }
+  if (auto s = office.client->CreateAll("assignments", assignments); !s.ok()) Die("fanin assignments", s.status());
+  Totals setup;
+  if (Status s = SyncRetrying(*office.client, &setup); !s.ok()) Die("fanin setup sync", s);
+  return sites;
+}
+
+// One fan-in tablet's work offline between rounds: `creates` new findings
+// (at its own or its neighbour's site when `sites` is not empty) and `edits`
+// edits of findings it created (`own`).
+void CaptureFaninChanges(Tablet& t, int i, const std::vector<std::string>& sites, int creates, int edits,
+                         std::vector<std::string>* own, std::mt19937_64& rng) {
+  for (int j = 0; j < creates; ++j) {
+    v1::Finding f = MakeFinding(rng);
+    if (!sites.empty()) f.set_site_id(sites[(static_cast<size_t>(i) + rng() % 2) % sites.size()]);
+    auto id = t.client->CreateFinding(f);
+    if (!id.ok()) Die("fanin create", id.status());
+    own->push_back(*id);
+  }
+  for (int j = 0; j < edits && !own->empty(); ++j) {
+    v1::Finding v;
+    v.set_description(FreshText(rng, kDescriptionChars));
+    Status s = t.client->UpdateFinding((*own)[rng() % own->size()], v, {"description"});
+    if (!s.ok()) Die("fanin edit", s);
+  }
+}
+
+// What one fan-in round measured.
+struct FaninRound {
+  std::vector<double> latency;  // of each tablet's Sync(), seconds
+  double wall_s = 0;
+  std::optional<double> cpu_s;  // this process's CPU over the round
+};
+
+// Every tablet calls Sync() at the same instant, each on a thread of its
+// own; failures and rejected mutations count as errors.
+FaninRound SyncAllAtOnce(std::vector<Tablet>& ts, std::atomic<int>* errors, std::atomic<uint64_t>* pushed,
+                         std::atomic<uint64_t>* pulled) {
+  const int tablets = static_cast<int>(ts.size());
+  FaninRound round;
+  round.latency.assign(ts.size(), 0);
+  std::mutex mu;
+  std::condition_variable cv;
+  int ready = 0;
+  bool go = false;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < tablets; ++i) {
+    threads.emplace_back([&, i] {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        ++ready;
+        cv.notify_all();
+        cv.wait(lock, [&] { return go; });
+      }
+      double t0 = NowSec();
+      auto rep = ts[i].client->Sync();
+      round.latency[i] = NowSec() - t0;
+      if (!rep.ok()) {
+        ++*errors;
+        Warn("fanin: tablet %d: %s", i, rep.status().ToString().c_str());
+      } else {
+        *pushed += rep->pushed;
+        *pulled += rep->pulled;
+        if (rep->rejected) *errors += static_cast<int>(rep->rejected);
+      }
+    });
+  }
+  double t0;
+  std::optional<double> cpu0;
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return ready == tablets; });
+    go = true;
+    t0 = NowSec();
+    cpu0 = CpuSeconds(getpid());
+  }
+  cv.notify_all();
+  for (auto& th : threads) th.join();
+  round.wall_s = NowSec() - t0;
+  if (auto cpu1 = CpuSeconds(getpid()); cpu0 && cpu1) round.cpu_s = *cpu1 - *cpu0;
+  return round;
+}
+
 // T tablets, each with its own database and its own Client, sync at the same
 // instant, for several rounds; between rounds each captures and edits a few
 // findings. Latency of every Sync() call; every failure is an error.
@@ -522,49 +625,13 @@ int RoleFanin(const Args& a) {
   std::vector<std::vector<std::string>> own(tablets);
   std::vector<std::string> sites;
   std::mt19937_64 rng(a.GetInt("seed", 1));
-  if (scoped) {
-    Tablet office = OpenTablet(SecurityFrom(a), dir + "/fanin-office.db", address, 99, false);
-    std::vector<v1::RecordBody> bodies(static_cast<size_t>(tablets));
-    for (int i = 0; i < tablets; ++i) {
-      bodies[i].mutable_site()->set_name("site " + std::to_string(i));
-      bodies[i].mutable_site()->set_zone_id("fanin-zone");
-    }
-    auto ids = office.client->CreateAll("sites", bodies);
-    if (!ids.ok()) Die("fanin sites", ids.status());
-    sites = *ids;
-    std::vector<v1::RecordBody> assignments;
-    for (int i = 0; i < tablets; ++i)
-      for (int k : {i, (i + 1) % tablets}) {
-        v1::RecordBody b;
-        b.mutable_assignment()->set_user_id("inspector-" + std::to_string(i));
-        b.mutable_assignment()->set_site_id(sites[static_cast<size_t>(k)]);
-        assignments.push_back(b);
-      }
-    if (auto s = office.client->CreateAll("assignments", assignments); !s.ok()) Die("fanin assignments", s.status());
-    Totals setup;
-    if (Status s = SyncRetrying(*office.client, &setup); !s.ok()) Die("fanin setup sync", s);
-  }
+  if (scoped) sites = SetUpFaninSites(a, tablets);
   for (int i = 0; i < tablets; ++i) {
     Identity who;
     if (scoped) who = Identity{"inspector-" + std::to_string(i), "inspector"};
     ts.push_back(
         OpenTablet(SecurityFrom(a), dir + "/fanin-" + std::to_string(i) + ".db", address, 100 + i, true, who));
   }
-  auto capture = [&](int i, int creates, int edits) {
-    for (int j = 0; j < creates; ++j) {
-      v1::Finding f = MakeFinding(rng);
-      if (scoped) f.set_site_id(sites[static_cast<size_t>((i + static_cast<int>(rng() % 2)) % tablets)]);
-      auto id = ts[i].client->CreateFinding(f);
-      if (!id.ok()) Die("fanin create", id.status());
-      own[i].push_back(*id);
-    }
-    for (int j = 0; j < edits && !own[i].empty(); ++j) {
-      v1::Finding v;
-      v.set_description(FreshText(rng, kDescriptionChars));
-      Status s = ts[i].client->UpdateFinding(own[i][rng() % own[i].size()], v, {"description"});
-      if (!s.ok()) Die("fanin edit", s);
-    }
-  };
   // Every tablet starts in sync with the server (and connected), so a round
   // moves only that round's changes.
   for (int i = 0; i < tablets; ++i) {
@@ -580,49 +647,13 @@ int RoleFanin(const Args& a) {
   double sync_cpu = 0;  // the tablets' CPU while they sync (cpu_s_client also counts capturing between rounds)
   for (int r = 0; r < rounds; ++r) {
     // Offline between rounds: each tablet captures or edits `per` findings.
-    for (int i = 0; i < tablets; ++i) capture(i, r == 0 ? per : (per + 1) / 2, r == 0 ? 0 : per / 2);
+    for (int i = 0; i < tablets; ++i)
+      CaptureFaninChanges(ts[i], i, sites, r == 0 ? per : (per + 1) / 2, r == 0 ? 0 : per / 2, &own[i], rng);
     for (auto& t : ts) t.timing->Clear();
-    std::vector<double> round_lat(tablets, 0);
-    std::mutex mu;
-    std::condition_variable cv;
-    int ready = 0;
-    bool go = false;
-    std::vector<std::thread> threads;
-    for (int i = 0; i < tablets; ++i) {
-      threads.emplace_back([&, i] {
-        {
-          std::unique_lock<std::mutex> lock(mu);
-          ++ready;
-          cv.notify_all();
-          cv.wait(lock, [&] { return go; });
-        }
-        double t0 = NowSec();
-        auto rep = ts[i].client->Sync();
-        round_lat[i] = NowSec() - t0;
-        if (!rep.ok()) {
-          ++errors;
-          Warn("fanin: tablet %d: %s", i, rep.status().ToString().c_str());
-        } else {
-          pushed += rep->pushed;
-          pulled += rep->pulled;
-          if (rep->rejected) errors += static_cast<int>(rep->rejected);
-        }
-      });
-    }
-    double t0;
-    std::optional<double> cpu0;
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return ready == tablets; });
-      go = true;
-      t0 = NowSec();
-      cpu0 = CpuSeconds(getpid());
-    }
-    cv.notify_all();
-    for (auto& th : threads) th.join();
-    wall += NowSec() - t0;
-    if (auto cpu1 = CpuSeconds(getpid()); cpu0 && cpu1) sync_cpu += *cpu1 - *cpu0;
-    lat.insert(lat.end(), round_lat.begin(), round_lat.end());
+    FaninRound round = SyncAllAtOnce(ts, &errors, &pushed, &pulled);
+    wall += round.wall_s;
+    if (round.cpu_s) sync_cpu += *round.cpu_s;
+    lat.insert(lat.end(), round.latency.begin(), round.latency.end());
     for (auto& t : ts)  // time inside RPCs (server + network), without the SDK storing pages
       rpc.push_back(Sum(t.timing->push_rpc) + Sum(t.timing->pull_calls) - Sum(t.timing->page_store));
   }

@@ -8,8 +8,10 @@ constexpr std::string_view kUpload = "AttachmentService/Upload";
 
 // Reads the upload message by message: the first opens the engine's Upload,
 // every one appends its data; the end of the stream finishes it. Each
-// message re-admits the caller; the StreamGuard cancels an upload whose
-// client stops sending for --stall-timeout-s.
+// message is handled on the write pool (server/rpc.h: it writes the blob
+// file, and the first and last touch the database), then the next read is
+// started from there. Each message re-admits the caller; the StreamGuard
+// cancels an upload whose client stops sending for --stall-timeout-s.
 class UploadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   UploadReactor(AttachmentEngine* engine, grpc::CallbackServerContext* ctx, grpc::ByteBuffer* resp,
@@ -21,6 +23,16 @@ class UploadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   void OnReadDone(bool ok) override {
     call_->EndRead();
+    call_->Run([this, ok] { Handle(ok); });
+  }
+
+  void OnDone() override {
+    call_->Close();
+    delete this;
+  }
+
+ private:
+  void Handle(bool ok) {
     if (!ok) {
       // Cancelled or cut: the engine keeps what arrived (Upload destroyed
       // without Finish). A clean half-close finishes the upload.
@@ -56,12 +68,6 @@ class UploadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     Read();
   }
 
-  void OnDone() override {
-    call_->Close();
-    delete this;
-  }
-
- private:
   void Read() {
     call_->BeginRead();
     StartRead(&raw_);
@@ -82,19 +88,20 @@ class UploadReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   std::unique_ptr<AttachmentEngine::Upload> upload_;
 };
 
-// Writes one chunk at a time: a download holds one chunk in memory.
+// Writes one chunk at a time: a download holds one chunk in memory. The
+// download is opened and every chunk read on the read pool (server/rpc.h).
 class DownloadReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  DownloadReactor(grpc::CallbackServerContext* ctx, std::unique_ptr<StreamCall> call,
-                  std::unique_ptr<AttachmentEngine::DownloadStream> stream)
-      : ctx_(ctx), call_(std::move(call)), stream_(std::move(stream)) {
-    Next();
+  DownloadReactor(AttachmentEngine* engine, grpc::CallbackServerContext* ctx, std::unique_ptr<StreamCall> call,
+                  Caller caller, v1::DownloadRequest request)
+      : engine_(engine), ctx_(ctx), call_(std::move(call)), caller_(std::move(caller)), request_(std::move(request)) {
+    call_->Run([this] { Start(); });
   }
 
   void OnWriteDone(bool ok) override {
     call_->EndWrite();
     if (!ok) return Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the client went away during the download"));
-    Next();
+    call_->Run([this] { Next(); });
   }
 
   void OnDone() override {
@@ -103,6 +110,13 @@ class DownloadReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> 
   }
 
  private:
+  void Start() {
+    auto stream = engine_->BeginDownload(caller_, request_);
+    if (!stream.ok()) return Finish(ToGrpc(stream.status()));
+    stream_ = std::move(*stream);
+    Next();
+  }
+
   void Next() {
     if (ctx_->IsCancelled()) return Finish(grpc::Status::CANCELLED);
     if (Status st = call_->Check(); !st.ok()) return Finish(ToGrpc(st));
@@ -115,8 +129,11 @@ class DownloadReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> 
     StartWrite(&buffer_);
   }
 
+  AttachmentEngine* engine_;
   grpc::CallbackServerContext* ctx_;
   std::unique_ptr<StreamCall> call_;
+  const Caller caller_;
+  const v1::DownloadRequest request_;
   std::unique_ptr<AttachmentEngine::DownloadStream> stream_;
   v1::DownloadChunk chunk_;
   grpc::ByteBuffer buffer_;
@@ -127,16 +144,17 @@ class DownloadReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> 
 grpc::ServerReadReactor<grpc::ByteBuffer>* AttachmentServiceImpl::Upload(grpc::CallbackServerContext* ctx,
                                                                         grpc::ByteBuffer* resp) {
   Caller caller;
-  auto call = StreamCall::Open(env_, ctx, kUpload, nullptr, /*bounded=*/true, &caller);
+  auto call = StreamCall::Open(env_, ctx, kUpload, nullptr, /*bounded=*/true, Pool::kWrites, &caller);
   if (!call.ok()) return new RefuseCall<grpc::ServerReadReactor<grpc::ByteBuffer>>(ToGrpc(call.status()));
   return new UploadReactor(engine_, ctx, resp, std::move(*call), std::move(caller), max_chunk_bytes_);
 }
 
 grpc::ServerUnaryReactor* AttachmentServiceImpl::Status(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                                         grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kStatus{"AttachmentService/Status", Pool::kReads};
   return HandleUnary<v1::AttachmentStatusRequest, v1::AttachmentStatusResponse>(
-      env_, ctx, req, resp, "AttachmentService/Status", nullptr,
-      [&](const Caller& caller, const v1::AttachmentStatusRequest& r) { return engine_->Status(caller, r.sha256()); });
+      env_, kStatus, ctx, req, resp,
+      [this](const Caller& caller, const v1::AttachmentStatusRequest& r) { return engine_->Status(caller, r.sha256()); });
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* AttachmentServiceImpl::Download(grpc::CallbackServerContext* ctx,
@@ -144,14 +162,12 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AttachmentServiceImpl::Download(grpc
   using Refuse = RefuseCall<grpc::ServerWriteReactor<grpc::ByteBuffer>>;
   constexpr std::string_view kMethod = "AttachmentService/Download";
   Caller caller;
-  auto call = StreamCall::Open(env_, ctx, kMethod, nullptr, /*bounded=*/true, &caller);
+  auto call = StreamCall::Open(env_, ctx, kMethod, nullptr, /*bounded=*/true, Pool::kReads, &caller);
   if (!call.ok()) return new Refuse(ToGrpc(call.status()));
   v1::DownloadRequest request;
   if (inspectsync::Status st = ParseRequest(ctx, caller, kMethod, *req, &request); !st.ok())
     return new Refuse(ToGrpc(st));
-  auto stream = engine_->BeginDownload(caller, request);
-  if (!stream.ok()) return new Refuse(ToGrpc(stream.status()));
-  return new DownloadReactor(ctx, std::move(*call), std::move(*stream));
+  return new DownloadReactor(engine_, ctx, std::move(*call), std::move(caller), std::move(request));
 }
 
 }  // namespace inspectsync::server

@@ -75,10 +75,12 @@ class IntegrationServiceImpl final : public integration_raw::Base {
   grpc::ServerUnaryReactor* RedeliverEvent(Ctx* ctx, const Bytes* req, Bytes* resp) override; // -> Delivery
 
  private:
-  // A unary method of this service: office or integration callers only.
+  // A unary method of this service: office or integration callers only,
+  // its work on `pool` (server/rpc.h).
   template <class Req, class Resp, class Fn>
-  grpc::ServerUnaryReactor* Unary(Ctx* ctx, const Bytes* req, Bytes* resp, std::string_view method, Fn&& fn) {
-    return HandleUnary<Req, Resp>(env_, ctx, req, resp, method, &CheckIntegrationCaller, std::forward<Fn>(fn));
+  grpc::ServerUnaryReactor* Unary(Ctx* ctx, const Bytes* req, Bytes* resp, std::string_view method, Pool pool, Fn fn) {
+    return HandleUnary<Req, Resp>(env_, UnaryMethod{method, pool, &CheckIntegrationCaller}, ctx, req, resp,
+                                  std::move(fn));
   }
 
   SyncEngine* engine_;

@@ -3,6 +3,8 @@
 // A watch is a ServerWriteReactor that never holds a thread while idle: it
 // reads a batch, writes it, and when caught up hands a wake-up to the feed's
 // dispatcher (a commit, a heartbeat, or the server's shutdown) and returns.
+// Every read (and the start, which may read a consumer's cursor) runs on the
+// read pool (server/rpc.h), never on gRPC's threads or the dispatcher's.
 // Exactly one of {a write in flight, a pending wait, a read} is active at a
 // time, so the reactor's own state needs its lock only against OnCancel.
 //
@@ -24,16 +26,23 @@ constexpr std::string_view kWatch = "IntegrationService/WatchChanges";
 
 class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  WatchReactor(ChangeFeed* feed, std::unique_ptr<StreamCall> call, Watch watch)
-      : feed_(feed), call_(std::move(call)), watch_(std::move(watch)) {}
+  WatchReactor(ChangeFeed* feed, std::unique_ptr<StreamCall> call, v1::WatchRequest request)
+      : feed_(feed), call_(std::move(call)), request_(std::move(request)) {}
 
-  void Begin() { Step(false); }
+  void Begin() {
+    call_->Run([this] {
+      auto watch = feed_->Start(request_);
+      if (!watch.ok()) return End(ToGrpc(watch.status()));
+      watch_ = std::move(*watch);
+      Step(false);
+    });
+  }
 
   void OnWriteDone(bool ok) override {
     call_->EndWrite();
     if (!ok) return End(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away"));
     if (watch_.done()) return End(grpc::Status::OK);
-    Step(false);
+    call_->Run([this] { Step(false); });
   }
 
   void OnCancel() override {
@@ -58,7 +67,7 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
  private:
   // Reads the next batch and writes it, or waits when there is nothing new.
-  // `heartbeat`: write even an empty batch.
+  // `heartbeat`: write even an empty batch. On the read pool.
   void Step(bool heartbeat) {
     if (Cancelled()) return End(grpc::Status::CANCELLED);
     if (feed_->stopped()) return End(ShuttingDown());
@@ -100,7 +109,8 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       ticket_ = 0;
     }
     if (why == ChangeFeed::Wake::kStopped) return End(ShuttingDown());
-    Step(why == ChangeFeed::Wake::kHeartbeat);
+    bool heartbeat = why == ChangeFeed::Wake::kHeartbeat;
+    call_->Run([this, heartbeat] { Step(heartbeat); });
   }
 
   grpc::Status ShuttingDown() const {
@@ -119,6 +129,7 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
   ChangeFeed* feed_;
   std::unique_ptr<StreamCall> call_;
+  const v1::WatchRequest request_;
   Watch watch_;
   grpc::ByteBuffer buffer_;
   bool told_caught_up_ = false;  // the last batch written said caught_up
@@ -133,27 +144,25 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 grpc::ServerWriteReactor<grpc::ByteBuffer>* IntegrationServiceImpl::WatchChanges(Ctx* ctx, const Bytes* req) {
   using Refuse = RefuseCall<grpc::ServerWriteReactor<grpc::ByteBuffer>>;
   Caller caller;
-  auto call = StreamCall::Open(env_, ctx, kWatch, &CheckIntegrationCaller, /*bounded=*/false, &caller);
+  auto call = StreamCall::Open(env_, ctx, kWatch, &CheckIntegrationCaller, /*bounded=*/false, Pool::kReads, &caller);
   if (!call.ok()) return new Refuse(ToGrpc(call.status()));
   v1::WatchRequest request;
   if (Status st = ParseRequest(ctx, caller, kWatch, *req, &request); !st.ok()) return new Refuse(ToGrpc(st));
-  auto watch = feed_->Start(request);
-  if (!watch.ok()) return new Refuse(ToGrpc(watch.status()));
-  auto* reactor = new WatchReactor(feed_, std::move(*call), std::move(*watch));
+  auto* reactor = new WatchReactor(feed_, std::move(*call), std::move(request));
   reactor->Begin();
   return reactor;
 }
 
 grpc::ServerUnaryReactor* IntegrationServiceImpl::AckCursor(Ctx* ctx, const Bytes* req, Bytes* resp) {
   return Unary<v1::AckCursorRequest, v1::ConsumerCursor>(
-      ctx, req, resp, "IntegrationService/AckCursor",
-      [&](const Caller& caller, const v1::AckCursorRequest& r) { return feed_->Ack(r, caller); });
+      ctx, req, resp, "IntegrationService/AckCursor", Pool::kWrites,
+      [this](const Caller& caller, const v1::AckCursorRequest& r) { return feed_->Ack(r, caller); });
 }
 
 grpc::ServerUnaryReactor* IntegrationServiceImpl::ListConsumers(Ctx* ctx, const Bytes* req, Bytes* resp) {
   return Unary<v1::ListConsumersRequest, v1::ConsumerList>(
-      ctx, req, resp, "IntegrationService/ListConsumers",
-      [&](const Caller&, const v1::ListConsumersRequest&) { return feed_->ListConsumers(); });
+      ctx, req, resp, "IntegrationService/ListConsumers", Pool::kReads,
+      [this](const Caller&, const v1::ListConsumersRequest&) { return feed_->ListConsumers(); });
 }
 
 }  // namespace inspectsync::server

@@ -12,13 +12,14 @@ constexpr std::string_view kExport = "IntegrationService/ExportFindings";
 // Streams an export with flow control: the next chunk is rendered (and the
 // next page of findings read) only when the previous write has completed,
 // so a slow reader holds the server to one chunk plus one page, and one
-// that stops reading is cut by the StreamGuard.
+// that stops reading is cut by the StreamGuard. The exporter is started and
+// every chunk rendered on the read pool (server/rpc.h).
 class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  ExportReactor(grpc::CallbackServerContext* ctx, std::unique_ptr<StreamCall> call,
-                std::unique_ptr<FindingExporter> exporter)
-      : ctx_(ctx), call_(std::move(call)), exporter_(std::move(exporter)) {
-    WriteNext();
+  ExportReactor(SyncEngine* engine, grpc::CallbackServerContext* ctx, std::unique_ptr<StreamCall> call,
+                v1::ExportRequest request)
+      : engine_(engine), ctx_(ctx), call_(std::move(call)), request_(std::move(request)) {
+    call_->Run([this] { Start(); });
   }
 
   void OnWriteDone(bool ok) override {
@@ -31,7 +32,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       Finish(grpc::Status::OK);
       return;
     }
-    WriteNext();
+    call_->Run([this] { WriteNext(); });
   }
 
   void OnDone() override {
@@ -40,6 +41,16 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
  private:
+  void Start() {
+    auto exporter = FindingExporter::Start(engine_, request_);
+    if (!exporter.ok()) {
+      Finish(ToGrpc(exporter.status()));
+      return;
+    }
+    exporter_ = std::move(*exporter);
+    WriteNext();
+  }
+
   void WriteNext() {
     if (ctx_->IsCancelled()) {
       Finish(grpc::Status::CANCELLED);
@@ -58,8 +69,10 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     StartWrite(&buffer_);
   }
 
+  SyncEngine* engine_;
   grpc::CallbackServerContext* ctx_;
   std::unique_ptr<StreamCall> call_;
+  const v1::ExportRequest request_;
   std::unique_ptr<FindingExporter> exporter_;
   grpc::ByteBuffer buffer_;
 };
@@ -68,32 +81,31 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 grpc::ServerUnaryReactor* IntegrationServiceImpl::ListFindings(Ctx* ctx, const Bytes* req, Bytes* resp) {
   return Unary<v1::FindingQuery, v1::FindingPage>(
-      ctx, req, resp, "IntegrationService/ListFindings",
-      [&](const Caller&, const v1::FindingQuery& q) { return server::ListFindings(engine_, q); });
+      ctx, req, resp, "IntegrationService/ListFindings", Pool::kReads,
+      [this](const Caller&, const v1::FindingQuery& q) { return server::ListFindings(engine_, q); });
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* IntegrationServiceImpl::ExportFindings(Ctx* ctx, const Bytes* req) {
   using Refuse = RefuseCall<grpc::ServerWriteReactor<grpc::ByteBuffer>>;
   Caller caller;
-  auto call = StreamCall::Open(env_, ctx, kExport, &CheckIntegrationCaller, /*bounded=*/true, &caller);
+  auto call =
+      StreamCall::Open(env_, ctx, kExport, &CheckIntegrationCaller, /*bounded=*/true, Pool::kReads, &caller);
   if (!call.ok()) return new Refuse(ToGrpc(call.status()));
   v1::ExportRequest request;
   if (Status st = ParseRequest(ctx, caller, kExport, *req, &request); !st.ok()) return new Refuse(ToGrpc(st));
-  auto exporter = FindingExporter::Start(engine_, request);
-  if (!exporter.ok()) return new Refuse(ToGrpc(exporter.status()));
-  return new ExportReactor(ctx, std::move(*call), std::move(*exporter));
+  return new ExportReactor(engine_, ctx, std::move(*call), std::move(request));
 }
 
 grpc::ServerUnaryReactor* IntegrationServiceImpl::Import(Ctx* ctx, const Bytes* req, Bytes* resp) {
   return Unary<v1::ImportRequest, v1::ImportResponse>(
-      ctx, req, resp, "IntegrationService/Import",
-      [&](const Caller& caller, const v1::ImportRequest& r) { return RunImport(engine_, caller, r); });
+      ctx, req, resp, "IntegrationService/Import", Pool::kWrites,
+      [this](const Caller& caller, const v1::ImportRequest& r) { return RunImport(engine_, caller, r); });
 }
 
 grpc::ServerUnaryReactor* IntegrationServiceImpl::Summary(Ctx* ctx, const Bytes* req, Bytes* resp) {
   return Unary<v1::SummaryRequest, v1::SummaryReport>(
-      ctx, req, resp, "IntegrationService/Summary",
-      [&](const Caller&, const v1::SummaryRequest& r) { return Summarize(engine_, r); });
+      ctx, req, resp, "IntegrationService/Summary", Pool::kReads,
+      [this](const Caller&, const v1::SummaryRequest& r) { return Summarize(engine_, r); });
 }
 
 }  // namespace inspectsync::server

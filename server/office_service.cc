@@ -67,16 +67,18 @@ StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& call
 
 grpc::ServerUnaryReactor* OfficeServiceImpl::ListProblems(grpc::CallbackServerContext* ctx,
                                                           const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kList{"OfficeService/ListProblems", Pool::kReads};
   return HandleUnary<v1::ProblemQuery, v1::ProblemPage>(
-      env_, ctx, req, resp, "OfficeService/ListProblems", nullptr,
-      [&](const Caller& caller, const v1::ProblemQuery& q) { return server::ListProblems(engine_, caller, q); });
+      env_, kList, ctx, req, resp,
+      [this](const Caller& caller, const v1::ProblemQuery& q) { return server::ListProblems(engine_, caller, q); });
 }
 
 grpc::ServerUnaryReactor* OfficeServiceImpl::CountProblems(grpc::CallbackServerContext* ctx,
                                                            const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kCount{"OfficeService/CountProblems", Pool::kReads};
   return HandleUnary<v1::ProblemQuery, v1::ProblemReport>(
-      env_, ctx, req, resp, "OfficeService/CountProblems", nullptr,
-      [&](const Caller& caller, const v1::ProblemQuery& q) { return server::CountProblems(engine_, caller, q); });
+      env_, kCount, ctx, req, resp,
+      [this](const Caller& caller, const v1::ProblemQuery& q) { return server::CountProblems(engine_, caller, q); });
 }
 
 }  // namespace inspectsync::server

@@ -63,7 +63,7 @@ Status SerializeMessage(const google::protobuf::MessageLite& msg, grpc::ByteBuff
 
 StatusOr<std::unique_ptr<StreamCall>> StreamCall::Open(const RpcEnv& env, grpc::CallbackServerContext* ctx,
                                                        std::string_view method, RoleRule rule, bool bounded,
-                                                       Caller* caller) {
+                                                       Pool pool, Caller* caller) {
   std::string authorization = AuthorizationOf(ctx);
   auto admitted = env.admission->Admit(authorization);
   if (!admitted.ok()) return admitted.status();
@@ -73,7 +73,7 @@ StatusOr<std::unique_ptr<StreamCall>> StreamCall::Open(const RpcEnv& env, grpc::
   if (!stream.ok()) return stream.status();
   *caller = *admitted;
   return std::unique_ptr<StreamCall>(
-      new StreamCall(env, std::move(authorization), rule, std::move(*admitted), std::move(*stream)));
+      new StreamCall(env, pool, std::move(authorization), rule, std::move(*admitted), std::move(*stream)));
 }
 
 Status StreamCall::Check() {

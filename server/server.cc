@@ -33,6 +33,9 @@ struct Server::Impl {
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<Admission> admission;
   std::unique_ptr<StreamGuard> streams;
+  // The services' work (server/rpc.h, Pool): stopped once gRPC is done.
+  std::unique_ptr<Executor> writes;
+  std::unique_ptr<Executor> reads;
   std::unique_ptr<SyncServiceImpl> service;
   std::unique_ptr<OfficeServiceImpl> office;
   std::unique_ptr<AttachmentEngine> attachments;
@@ -202,9 +205,11 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   StreamLimits stream_limits = options.streams;
   stream_limits.max_call_ms = options.engine.max_call_ms;
   impl->streams = std::make_unique<StreamGuard>(stream_limits);
-  const RpcEnv env{impl->admission.get(), impl->streams.get()};
-  impl->service = std::make_unique<SyncServiceImpl>(impl->engine.get(), env,
-                                                    static_cast<size_t>(std::max(1, options.storage_threads)));
+  impl->writes = std::make_unique<Executor>(static_cast<size_t>(std::max(1, options.storage_threads)));
+  int read_threads = options.read_threads > 0 ? options.read_threads : options.store.reader_connections;
+  impl->reads = std::make_unique<Executor>(static_cast<size_t>(std::max(1, read_threads)));
+  const RpcEnv env{impl->admission.get(), impl->streams.get(), impl->writes.get(), impl->reads.get()};
+  impl->service = std::make_unique<SyncServiceImpl>(impl->engine.get(), env);
   impl->office = std::make_unique<OfficeServiceImpl>(impl->engine.get(), env);
   AttachmentOptions att = options.attachments;
   if (att.dir.empty()) {
@@ -274,7 +279,9 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
       impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
       impl_->grpc_server->Wait();
     }
-    if (impl_->service) impl_->service->StopStorageThreads();
+    // Every call is done; what they queued has run or runs now.
+    if (impl_->writes) impl_->writes->Stop();
+    if (impl_->reads) impl_->reads->Stop();
     impl_->integration.reset();
     impl_->webhooks.reset();
     impl_->feed.reset();

@@ -62,9 +62,13 @@ struct ServerOptions {
   EngineOptions engine;
   storage::SqliteStoreOptions store;
   int max_message_bytes = 16 * 1024 * 1024;
-  // Threads for pushes (server/executor.h): as many pushes as this can wait
-  // on one group commit together.
+  // The services' work runs on two pools (server/rpc.h, Pool), never on
+  // gRPC's threads. Writes (pushes, imports, resolutions...): as many as
+  // this can wait on one group commit together (server/executor.h).
   int storage_threads = 16;
+  // Reads (pull pages, scans, exports, the feed...); 0 = as many as the
+  // store has reader connections (store.reader_connections).
+  int read_threads = 0;
   // Photo evidence. attachments.dir "" = "blobs" beside db_path; its clock
   // is engine.clock (one clock per server).
   AttachmentOptions attachments;

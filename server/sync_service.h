@@ -7,7 +7,6 @@
 #include <grpcpp/grpcpp.h>
 
 #include "inspectsync/v1/sync.grpc.pb.h"
-#include "server/executor.h"
 #include "server/rpc.h"
 #include "server/sync_engine.h"
 
@@ -21,9 +20,9 @@ using SyncServiceBase =
 
 class SyncServiceImpl final : public SyncServiceBase {
  public:
-  // Pushes run on `storage_threads` threads of their own (server/executor.h
-  // says why).
-  SyncServiceImpl(SyncEngine* engine, RpcEnv env, size_t storage_threads = 16);
+  // Pushes run on env's write pool, pull pages on its read pool
+  // (server/rpc.h).
+  SyncServiceImpl(SyncEngine* engine, RpcEnv env) : engine_(engine), env_(env) {}
 
   // `req` is an encoded v1::PushRequest, `resp` gets a v1::PushResponse.
   grpc::ServerUnaryReactor* Push(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
@@ -31,14 +30,10 @@ class SyncServiceImpl final : public SyncServiceBase {
   // `req` is an encoded v1::PullRequest.
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Pull(grpc::CallbackServerContext* ctx,
                                                    const grpc::ByteBuffer* req) override;
-  // Runs the storage work still queued and joins its threads; call after the
-  // gRPC server has shut down and before the engine goes.
-  void StopStorageThreads();
 
  private:
   SyncEngine* engine_;
   RpcEnv env_;
-  Executor executor_;
 };
 
 }  // namespace inspectsync::server

@@ -71,7 +71,7 @@ void PrintRow(const v1::ConflictRow& row) {
               static_cast<long long>(row.age_days()), StateName(c.state()), sides.c_str());
 }
 
-int List(const Flags& fl, const IntegrationConn& conn) {
+int List(const Flags& fl, IntegrationClient& conn) {
   v1::ConflictQuery q;
   for (const auto& s : fl.GetAll("site")) q.add_site_ids(s);
   for (const auto& z : fl.GetAll("zone")) q.add_zone_ids(z);
@@ -93,11 +93,9 @@ int List(const Flags& fl, const IntegrationConn& conn) {
   bool json = fl.Has("json");
   size_t n = 0;
   for (bool first = true;; first = false) {
-    grpc::ClientContext ctx;
-    conn.Prepare(&ctx);
-    v1::ConflictPage page;
-    grpc::Status st = conn.stub->ListConflicts(&ctx, q, &page);
-    if (!st.ok()) return IntegrationFail(st);
+    auto got = conn.ListConflicts(q);
+    if (!got.ok()) return IntegrationFail(got.status());
+    const v1::ConflictPage& page = *got;
     if (first && !json)  // after the first answer: a refusal prints no table
       std::printf("%-36s  %-11s %-8s  %-18s %-14s %5s  %-8s %s\n", "ID", "COLLECTION", "RECORD", "FIELD",
                   "SITE/ZONE", "AGE", "STATE", "WINNER vs LOSER");
@@ -117,19 +115,16 @@ int List(const Flags& fl, const IntegrationConn& conn) {
 }
 
 // The conflict `id` in any state, to learn its collection and field.
-StatusOr<v1::ConflictRow> Find(const IntegrationConn& conn, const std::string& id) {
+StatusOr<v1::ConflictRow> Find(IntegrationClient& conn, const std::string& id) {
   v1::ConflictQuery q;
   q.set_conflict_id(id);
   q.add_states(v1::CONFLICT_OPEN);
   q.add_states(v1::CONFLICT_AUTO_RESOLVED);
   q.add_states(v1::CONFLICT_RESOLVED);
-  grpc::ClientContext ctx;
-  conn.Prepare(&ctx);
-  v1::ConflictPage page;
-  grpc::Status st = conn.stub->ListConflicts(&ctx, q, &page);
-  if (!st.ok()) return Status(static_cast<StatusCode>(st.error_code()), st.error_message());
-  if (page.conflicts_size() == 0) return NotFound("no conflict with id " + id);
-  return page.conflicts(0);
+  auto page = conn.ListConflicts(q);
+  if (!page.ok()) return page.status();
+  if (page->conflicts_size() == 0) return NotFound("no conflict with id " + id);
+  return page->conflicts(0);
 }
 
 // A record of the conflict's collection with only its field set from `text`:
@@ -185,7 +180,7 @@ StatusOr<v1::RecordBody> ValueFrom(const v1::Conflict& c, const std::string& tex
   }
 }
 
-int Resolve(const Flags& fl, const IntegrationConn& conn) {
+int Resolve(const Flags& fl, IntegrationClient& conn) {
   if (fl.positional().size() != 2) return IntegrationUsage("conflicts resolve takes one conflict ID");
   const std::string& id = fl.positional()[1];
   int chosen = fl.Has("keep-winner") + fl.Has("take-loser") + fl.Has("value");
@@ -204,11 +199,9 @@ int Resolve(const Flags& fl, const IntegrationConn& conn) {
     if (!value.ok()) return IntegrationFail(value.status());
     *req.mutable_value() = std::move(*value);
   }
-  grpc::ClientContext ctx;
-  conn.Prepare(&ctx);
-  v1::ResolveConflictResponse resp;
-  grpc::Status st = conn.stub->ResolveConflict(&ctx, req, &resp);
-  if (!st.ok()) return IntegrationFail(st);
+  auto resolved = conn.ResolveConflict(req);
+  if (!resolved.ok()) return IntegrationFail(resolved.status());
+  const v1::ResolveConflictResponse& resp = *resolved;
   if (fl.Has("json")) {
     std::printf("%s\n", MessageToJsonLine(resp).c_str());
   } else {
@@ -237,7 +230,7 @@ int CmdConflicts(const std::vector<std::string>& args) {
   if (what == "list" && fl.positional().size() != 1) return IntegrationUsage("conflicts list takes no arguments");
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return IntegrationFail(conn.status());
-  return what == "list" ? List(fl, *conn) : Resolve(fl, *conn);
+  return what == "list" ? List(fl, **conn) : Resolve(fl, **conn);
 }
 
 }  // namespace inspectsync::tools

@@ -68,14 +68,12 @@ int CmdWatch(const std::vector<std::string>& args) {
   for (const auto& s : fl.GetAll("site")) req.mutable_filter()->add_site_ids(s);
   req.mutable_filter()->set_include_reference(fl.Has("include-reference"));
 
-  grpc::ClientContext ctx;
-  conn->Prepare(&ctx, /*streaming=*/true);
-  auto reader = conn->stub->WatchChanges(&ctx, req);
-  v1::ChangeBatch batch;
-  uint64_t acked = 0;
+  uint64_t acked = 0, cursor = 0, head = 0;
   bool rewind = from > 0;  // replaying from --from: the first ack may move back
   bool header = !json;  // printed with the first batch, not before a refusal
-  while (reader->Read(&batch)) {
+  Status st = (*conn)->Watch(req, [&](const v1::ChangeBatch& batch) -> Status {
+    cursor = batch.cursor();
+    head = batch.head();
     if (header) std::printf("%-10s %-14s %-36s %-7s %-36s %s\n", "SEQ", "COLLECTION", "RECORD", "OP", "SITE", "AUTHOR");
     header = false;
     for (const auto& c : batch.changes()) {
@@ -89,26 +87,20 @@ int CmdWatch(const std::vector<std::string>& args) {
     }
     std::fflush(stdout);  // printed before acked: a crash in between repeats, never loses
     if (ack && (batch.cursor() > acked || rewind)) {
-      grpc::ClientContext actx;
-      conn->Prepare(&actx);
       v1::AckCursorRequest areq;
       areq.set_consumer(consumer);
       areq.set_cursor(batch.cursor());
       areq.set_rewind(rewind);
-      v1::ConsumerCursor cur;
-      grpc::Status st = conn->stub->AckCursor(&actx, areq, &cur);
-      if (!st.ok()) {
-        ctx.TryCancel();
-        return IntegrationFail(st);
-      }
-      acked = cur.cursor();
+      auto cur = (*conn)->AckCursor(areq);
+      if (!cur.ok()) return cur.status();  // ends the watch
+      acked = cur->cursor();
       rewind = false;
     }
-  }
-  grpc::Status st = reader->Finish();
+    return Status::Ok();
+  });
   if (!st.ok()) return IntegrationFail(st);
-  if (!json) std::fprintf(stderr, "at cursor %llu of head %llu\n", static_cast<unsigned long long>(batch.cursor()),
-                          static_cast<unsigned long long>(batch.head()));
+  if (!json) std::fprintf(stderr, "at cursor %llu of head %llu\n", static_cast<unsigned long long>(cursor),
+                          static_cast<unsigned long long>(head));
   return 0;
 }
 
@@ -120,11 +112,9 @@ int CmdConsumers(const std::vector<std::string>& args) {
   if (!fl.positional().empty()) return IntegrationUsage("consumers takes no arguments: " + fl.positional()[0]);
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return IntegrationFail(conn.status());
-  grpc::ClientContext ctx;
-  conn->Prepare(&ctx);
-  v1::ConsumerList list;
-  grpc::Status st = conn->stub->ListConsumers(&ctx, v1::ListConsumersRequest(), &list);
-  if (!st.ok()) return IntegrationFail(st);
+  auto consumers = (*conn)->ListConsumers();
+  if (!consumers.ok()) return IntegrationFail(consumers.status());
+  const v1::ConsumerList& list = *consumers;
   if (fl.Has("json")) {
     for (const auto& c : list.consumers()) std::printf("%s\n", MessageToJsonLine(c).c_str());
     return 0;

@@ -85,11 +85,9 @@ int CmdFindings(const std::vector<std::string>& args) {
   bool json = fl.Has("json");
   uint64_t n = 0;
   for (;;) {
-    grpc::ClientContext ctx;
-    conn->Prepare(&ctx);
-    v1::FindingPage page;
-    grpc::Status st = conn->stub->ListFindings(&ctx, q, &page);
-    if (!st.ok()) return IntegrationFail(st);
+    auto got = (*conn)->ListFindings(q);
+    if (!got.ok()) return IntegrationFail(got.status());
+    const v1::FindingPage& page = *got;
     if (!json && q.page_token().empty())  // the first page: the header once the call worked
       std::printf("%-36s  %-24s  %-12s  %-20s  %-8s  %-10s  %-10s  %s\n", "FINDING", "SITE", "ZONE", "CATEGORY",
                   "SEVERITY", "STATUS", "DEADLINE", "OVERDUE");
@@ -128,21 +126,15 @@ int CmdExport(const std::vector<std::string>& args) {
     file.open(tmp_path, std::ios::binary | std::ios::trunc);
     if (!file) return IntegrationFail(FailedPrecondition("cannot write " + tmp_path));
   }
-  grpc::ClientContext ctx;
-  conn->Prepare(&ctx, /*streaming=*/true);
-  auto reader = conn->stub->ExportFindings(&ctx, req);
-  v1::ExportChunk chunk;
   uint64_t rows = 0, bytes = 0;
-  bool last = false;
-  while (reader->Read(&chunk)) {
+  Status st = (*conn)->Export(req, [&](const v1::ExportChunk& chunk) {
     bytes += chunk.data().size();
     if (file.is_open()) file.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
     else std::fwrite(chunk.data().data(), 1, chunk.data().size(), stdout);
-    if (chunk.last()) last = true, rows = chunk.rows();
-  }
-  grpc::Status st = reader->Finish();
+    if (chunk.last()) rows = chunk.rows();
+    return Status::Ok();
+  });
   if (file.is_open()) file.close();
-  if (st.ok() && !last) st = grpc::Status(grpc::StatusCode::DATA_LOSS, "the export ended without its last chunk");
   if (!st.ok() || (file.fail() && !out_path.empty())) {
     if (!out_path.empty()) std::remove(tmp_path.c_str());
     return st.ok() ? IntegrationFail(DataLoss("writing " + out_path + " failed")) : IntegrationFail(st);
@@ -165,11 +157,9 @@ int CmdSummary(const std::vector<std::string>& args) {
   for (const auto& c : Values(fl, "category")) req.add_categories(c);
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return IntegrationFail(conn.status());
-  grpc::ClientContext ctx;
-  conn->Prepare(&ctx);
-  v1::SummaryReport report;
-  grpc::Status st = conn->stub->Summary(&ctx, req, &report);
-  if (!st.ok()) return IntegrationFail(st);
+  auto summary = (*conn)->Summary(req);
+  if (!summary.ok()) return IntegrationFail(summary.status());
+  const v1::SummaryReport& report = *summary;
   if (fl.Has("json")) {
     std::printf("%s\n", MessageToJsonLine(report).c_str());
     return 0;

@@ -43,7 +43,7 @@ std::string Events(const v1::Webhook& w) {
 
 // Parses the command's flags and connects; returns an exit status on failure.
 int Connect(const std::vector<std::string>& args, std::set<std::string> extra, std::set<std::string> extra_switches,
-            Flags* fl, IntegrationConn* conn) {
+            Flags* fl, std::unique_ptr<IntegrationClient>* conn) {
   std::set<std::string> known = ConnectionFlags(), switches = ConnectionSwitches();
   known.insert(extra.begin(), extra.end());
   known.insert(extra_switches.begin(), extra_switches.end());
@@ -58,7 +58,7 @@ int Connect(const std::vector<std::string>& args, std::set<std::string> extra, s
 
 int Add(const std::vector<std::string>& args) {
   Flags fl({});
-  IntegrationConn conn;
+  std::unique_ptr<IntegrationClient> conn;
   if (int rc = Connect(args, {"url", "event", "secret", "description"}, {}, &fl, &conn); rc >= 0) return rc;
   if (!fl.positional().empty()) return IntegrationUsage("webhook add takes no positional arguments");
   v1::CreateWebhookRequest req;
@@ -77,11 +77,9 @@ int Add(const std::vector<std::string>& args) {
   }
   req.set_secret(fl.Get("secret"));
   req.set_description(fl.Get("description"));
-  grpc::ClientContext ctx;
-  conn.Prepare(&ctx);
-  v1::Webhook w;
-  grpc::Status st = conn.stub->CreateWebhook(&ctx, req, &w);
-  if (!st.ok()) return IntegrationFail(st);
+  auto got = conn->CreateWebhook(req);
+  if (!got.ok()) return IntegrationFail(got.status());
+  const v1::Webhook& w = *got;
   if (fl.Has("json")) {
     std::printf("%s\n", MessageToJsonLine(w).c_str());
   } else {
@@ -94,13 +92,11 @@ int Add(const std::vector<std::string>& args) {
 
 int List(const std::vector<std::string>& args) {
   Flags fl({});
-  IntegrationConn conn;
+  std::unique_ptr<IntegrationClient> conn;
   if (int rc = Connect(args, {}, {}, &fl, &conn); rc >= 0) return rc;
-  grpc::ClientContext ctx;
-  conn.Prepare(&ctx);
-  v1::WebhookList list;
-  grpc::Status st = conn.stub->ListWebhooks(&ctx, {}, &list);
-  if (!st.ok()) return IntegrationFail(st);
+  auto got = conn->ListWebhooks();
+  if (!got.ok()) return IntegrationFail(got.status());
+  const v1::WebhookList& list = *got;
   if (fl.Has("json")) {
     for (const auto& w : list.webhooks()) std::printf("%s\n", MessageToJsonLine(w).c_str());
     return 0;
@@ -115,16 +111,14 @@ int List(const std::vector<std::string>& args) {
 
 int Remove(const std::vector<std::string>& args) {
   Flags fl({});
-  IntegrationConn conn;
+  std::unique_ptr<IntegrationClient> conn;
   if (int rc = Connect(args, {}, {}, &fl, &conn); rc >= 0) return rc;
   if (fl.positional().size() != 1) return IntegrationUsage("webhook remove takes one webhook id");
   v1::DeleteWebhookRequest req;
   req.set_id(fl.positional()[0]);
-  grpc::ClientContext ctx;
-  conn.Prepare(&ctx);
-  v1::Webhook w;
-  grpc::Status st = conn.stub->DeleteWebhook(&ctx, req, &w);
-  if (!st.ok()) return IntegrationFail(st);
+  auto got = conn->DeleteWebhook(req.id());
+  if (!got.ok()) return IntegrationFail(got.status());
+  const v1::Webhook& w = *got;
   if (fl.Has("json")) std::printf("%s\n", MessageToJsonLine(w).c_str());
   else std::printf("removed webhook %s (%s); its undelivered events are dropped\n", w.id().c_str(), w.url().c_str());
   return 0;
@@ -132,7 +126,7 @@ int Remove(const std::vector<std::string>& args) {
 
 int Deliveries(const std::vector<std::string>& args) {
   Flags fl({});
-  IntegrationConn conn;
+  std::unique_ptr<IntegrationClient> conn;
   if (int rc = Connect(args, {"webhook", "limit"}, {"failed", "pending"}, &fl, &conn); rc >= 0) return rc;
   v1::ListDeliveriesRequest req;
   req.set_webhook_id(fl.Get("webhook"));
@@ -142,11 +136,9 @@ int Deliveries(const std::vector<std::string>& args) {
   if (!fl.GetInt("limit", 0, &limit) || limit < 0 || limit > 1000)
     return IntegrationUsage("--limit: a number from 1 to 1000");
   req.set_limit(static_cast<uint32_t>(limit));
-  grpc::ClientContext ctx;
-  conn.Prepare(&ctx);
-  v1::DeliveryList list;
-  grpc::Status st = conn.stub->ListDeliveries(&ctx, req, &list);
-  if (!st.ok()) return IntegrationFail(st);
+  auto got = conn->ListDeliveries(req);
+  if (!got.ok()) return IntegrationFail(got.status());
+  const v1::DeliveryList& list = *got;
   if (fl.Has("json")) {
     for (const auto& d : list.deliveries()) std::printf("%s\n", MessageToJsonLine(d).c_str());
     return 0;
@@ -167,17 +159,15 @@ int Deliveries(const std::vector<std::string>& args) {
 
 int Redeliver(const std::vector<std::string>& args) {
   Flags fl({});
-  IntegrationConn conn;
+  std::unique_ptr<IntegrationClient> conn;
   if (int rc = Connect(args, {}, {}, &fl, &conn); rc >= 0) return rc;
   if (fl.positional().size() != 2) return IntegrationUsage("webhook redeliver takes WEBHOOK_ID EVENT_ID");
   v1::RedeliverRequest req;
   req.set_webhook_id(fl.positional()[0]);
   req.set_event_id(fl.positional()[1]);
-  grpc::ClientContext ctx;
-  conn.Prepare(&ctx);
-  v1::Delivery d;
-  grpc::Status st = conn.stub->RedeliverEvent(&ctx, req, &d);
-  if (!st.ok()) return IntegrationFail(st);
+  auto got = conn->Redeliver(req);
+  if (!got.ok()) return IntegrationFail(got.status());
+  const v1::Delivery& d = *got;
   if (fl.Has("json")) std::printf("%s\n", MessageToJsonLine(d).c_str());
   else std::printf("event %s queued again for webhook %s\n", d.event_id().c_str(), d.webhook_id().c_str());
   return 0;

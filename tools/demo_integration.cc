@@ -9,8 +9,8 @@ namespace inspectsync::tools {
 
 namespace {
 
-bool Fail(const std::string& what, const grpc::Status& s) {
-  std::printf("  %s failed: %s\n", what.c_str(), s.error_message().c_str());
+bool Fail(const std::string& what, const Status& s) {
+  std::printf("  %s failed: %s\n", what.c_str(), s.message().c_str());
   return false;
 }
 
@@ -24,23 +24,20 @@ std::string Clip(std::string s, size_t n) {
 bool RunDemoIntegration(const DemoIntegration& d) {
   Flags fl(ConnectionFlags(), ConnectionSwitches());
   if (!fl.Parse({"--server", d.address, "--ca", d.ca_file, "--token", d.token})) return false;
-  auto conn = ConnectIntegration(fl);
-  if (!conn.ok()) {
-    std::printf("  connect: %s\n", conn.status().ToString().c_str());
+  auto connected = ConnectIntegration(fl);
+  if (!connected.ok()) {
+    std::printf("  connect: %s\n", connected.status().ToString().c_str());
     return false;
   }
+  IntegrationClient& conn = **connected;
   std::printf("\nthe district office's systems (IntegrationService, integration token):\n");
 
   // Conflict review: the description both inspectors rewrote offline.
   v1::ConflictQuery q;
   q.set_record_id(d.followed_finding);
-  v1::ConflictPage page;
-  {
-    grpc::ClientContext ctx;
-    conn->Prepare(&ctx);
-    grpc::Status s = conn->stub->ListConflicts(&ctx, q, &page);
-    if (!s.ok()) return Fail("list conflicts", s);
-  }
+  auto listed = conn.ListConflicts(q);
+  if (!listed.ok()) return Fail("list conflicts", listed.status());
+  const v1::ConflictPage& page = *listed;
   std::printf("  conflicts open for review: %d\n", page.conflicts_size());
   bool ok = true;
   for (const auto& row : page.conflicts()) {
@@ -53,13 +50,10 @@ bool RunDemoIntegration(const DemoIntegration& d) {
     req.set_conflict_id(c.id());
     req.mutable_value()->mutable_finding()->set_description(d.merged_description);
     req.set_note("both observations kept");
-    v1::ResolveConflictResponse resp;
-    grpc::ClientContext ctx;
-    conn->Prepare(&ctx);
-    grpc::Status s = conn->stub->ResolveConflict(&ctx, req, &resp);
-    if (!s.ok()) return Fail("resolve conflict", s);
+    auto resp = conn.ResolveConflict(req);
+    if (!resp.ok()) return Fail("resolve conflict", resp.status());
     std::printf("  resolved: the office's text is version %llu of the finding\n",
-                static_cast<unsigned long long>(resp.record().version()));
+                static_cast<unsigned long long>(resp->record().version()));
   }
   if (Status st = d.sync_tablets(); !st.ok()) {
     std::printf("  sync: %s\n", st.ToString().c_str());
@@ -75,27 +69,18 @@ bool RunDemoIntegration(const DemoIntegration& d) {
   w.set_consumer("district-archive");
   w.set_stop_at_head(true);
   uint64_t changes = 0, cursor = 0;
-  {
-    grpc::ClientContext ctx;
-    conn->Prepare(&ctx, /*streaming=*/true);
-    auto reader = conn->stub->WatchChanges(&ctx, w);
-    v1::ChangeBatch batch;
-    while (reader->Read(&batch)) {
-      changes += static_cast<uint64_t>(batch.changes_size());
-      cursor = batch.cursor();
-    }
-    grpc::Status s = reader->Finish();
-    if (!s.ok()) return Fail("watch", s);
-  }
+  Status watched = conn.Watch(w, [&](const v1::ChangeBatch& batch) {
+    changes += static_cast<uint64_t>(batch.changes_size());
+    cursor = batch.cursor();
+    return Status::Ok();
+  });
+  if (!watched.ok()) return Fail("watch", watched);
   {
     v1::AckCursorRequest ack;
     ack.set_consumer("district-archive");
     ack.set_cursor(cursor);
-    v1::ConsumerCursor stored;
-    grpc::ClientContext ctx;
-    conn->Prepare(&ctx);
-    grpc::Status s = conn->stub->AckCursor(&ctx, ack, &stored);
-    if (!s.ok()) return Fail("ack", s);
+    auto stored = conn.AckCursor(ack);
+    if (!stored.ok()) return Fail("ack", stored.status());
   }
   std::printf("  change feed: %llu changes read by consumer 'district-archive', cursor %llu acked\n",
               static_cast<unsigned long long>(changes), static_cast<unsigned long long>(cursor));
@@ -106,29 +91,21 @@ bool RunDemoIntegration(const DemoIntegration& d) {
   uint64_t rows = 0, bytes = 0;
   {
     std::ofstream out(d.export_path, std::ios::binary | std::ios::trunc);
-    grpc::ClientContext ctx;
-    conn->Prepare(&ctx, /*streaming=*/true);
-    auto reader = conn->stub->ExportFindings(&ctx, ex);
-    v1::ExportChunk chunk;
-    while (reader->Read(&chunk)) {
+    Status s = conn.Export(ex, [&](const v1::ExportChunk& chunk) {
       out.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
       bytes += chunk.data().size();
       if (chunk.last()) rows = chunk.rows();
-    }
-    grpc::Status s = reader->Finish();
+      return Status::Ok();
+    });
     if (!s.ok()) return Fail("export", s);
   }
   std::printf("  export: %llu findings, %llu bytes of CSV -> %s\n", static_cast<unsigned long long>(rows),
               static_cast<unsigned long long>(bytes), d.export_path.c_str());
 
   // The summary a special report needs.
-  v1::SummaryReport report;
-  {
-    grpc::ClientContext ctx;
-    conn->Prepare(&ctx);
-    grpc::Status s = conn->stub->Summary(&ctx, v1::SummaryRequest(), &report);
-    if (!s.ok()) return Fail("summary", s);
-  }
+  auto summary = conn.Summary();
+  if (!summary.ok()) return Fail("summary", summary.status());
+  const v1::SummaryReport& report = *summary;
   std::printf("  summary: %llu findings, %llu overdue, %llu conflicts open\n",
               static_cast<unsigned long long>(report.findings()), static_cast<unsigned long long>(report.overdue()),
               static_cast<unsigned long long>(report.open_conflicts()));

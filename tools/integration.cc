@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <fstream>
 
-#include "client-sdk/src/grpc_channel.h"
 #include "tools/connection.h"
 
 namespace inspectsync::tools {
@@ -26,43 +25,17 @@ const char* kIntegrationUsage =
     "              [--secret S] [--description D]     (prints the secret once)\n"
     "  webhook list | remove ID | deliveries [--webhook ID] [--failed] | redeliver WEBHOOK_ID EVENT_ID\n";
 
-void IntegrationConn::Prepare(grpc::ClientContext* ctx, bool streaming) const {
-  if (!bearer.empty()) ctx->AddMetadata("authorization", bearer);
-  if (!streaming) ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-}
-
 std::set<std::string> ConnectionFlags() { return {"server", "ca", "token", "token-file", "insecure", "json", "help"}; }
 std::set<std::string> ConnectionSwitches() { return {"insecure", "json", "help"}; }
 
-StatusOr<IntegrationConn> ConnectIntegration(const Flags& fl) {
-  IntegrationConn conn;
-  conn.address = fl.Get("server", "127.0.0.1:7443");
+StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Flags& fl) {
   auto options = GrpcOptionsFromFlags(fl);
   if (!options.ok()) return options.status();
   if (options->token.empty())
     return InvalidArgument("give a token of role office or integration: --token-file F or --token T");
   if (options->ca_cert_file.empty() && std::ifstream("var/certs/ca.pem")) options->ca_cert_file = "var/certs/ca.pem";
-  auto bearer = sdk_internal::BearerHeader(options->token);
-  if (!bearer.ok()) return bearer.status();
-  conn.bearer = std::move(*bearer);
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
-  args.SetMaxSendMessageSize(64 << 20);
-  auto channel = sdk_internal::MakeChannel(conn.address, *options, args);
-  if (!channel.ok()) return channel.status();
-  conn.stub = v1::IntegrationService::NewStub(*channel);
-  return conn;
-}
-
-int IntegrationFail(const grpc::Status& s) {
-  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-                                 "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-                                 "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-                                 "UNAUTHENTICATED"};
-  int code = static_cast<int>(s.error_code());
-  std::fprintf(stderr, "inspectsync admin: %s: %s\n", code >= 0 && code <= 16 ? kNames[code] : "ERROR",
-               s.error_message().c_str());
-  return 1;
+  options->call_deadline = std::chrono::seconds(60);
+  return IntegrationClient::Connect(fl.Get("server", "127.0.0.1:7443"), *options);
 }
 
 int IntegrationFail(const Status& s) {

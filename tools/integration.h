@@ -11,37 +11,28 @@
 #ifndef INSPECTSYNC_TOOLS_INTEGRATION_H_
 #define INSPECTSYNC_TOOLS_INTEGRATION_H_
 
-#include <grpcpp/grpcpp.h>
-
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "inspectsync/integration.h"
 #include "inspectsync/status.h"
-#include "inspectsync/v1/integration.grpc.pb.h"
 #include "tools/flags.h"
 
 namespace inspectsync::tools {
 
-// A connection to the IntegrationService: --server HOST:PORT (default
-// 127.0.0.1:7443), --ca FILE (default var/certs/ca.pem when it exists),
-// --token T | --token-file F, --insecure (loopback only, plaintext).
-struct IntegrationConn {
-  std::unique_ptr<v1::IntegrationService::Stub> stub;
-  std::string bearer;  // "Bearer <token>"
-  std::string address;
-  // Adds the token to a call's context (and a deadline unless `streaming`).
-  void Prepare(grpc::ClientContext* ctx, bool streaming = false) const;
-};
-
 // The connection flags, for commands to add their own to.
 std::set<std::string> ConnectionFlags();  // server ca token token-file insecure json help
 std::set<std::string> ConnectionSwitches();  // insecure json help
-StatusOr<IntegrationConn> ConnectIntegration(const Flags& fl);
+// The SDK's IntegrationClient for the connection flags: --server HOST:PORT
+// (default 127.0.0.1:7443), --ca FILE (default var/certs/ca.pem when it
+// exists), --token T | --token-file F, --insecure (loopback only,
+// plaintext). Unary calls end within 60 s; watch and export are not bounded
+// here.
+StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Flags& fl);
 
-// A grpc::Status as "CODE: message" for stderr, and the exit status 1.
-int IntegrationFail(const grpc::Status& s);
+// A Status as "CODE: message" for stderr, and the exit status 1.
 int IntegrationFail(const Status& s);
 int IntegrationUsage(const std::string& why);  // prints kIntegrationUsage, returns 2
 std::string MessageToJsonLine(const google::protobuf::Message& m);

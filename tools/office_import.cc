@@ -143,13 +143,10 @@ int ImportOnServer(const Flags& fl, core::ImportKind kind, ImportFile& f, bool j
   req.set_format(jsonl ? v1::JSON_LINES : v1::CSV);
   req.set_data(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
   req.set_dry_run(fl.Has("dry-run"));
-  grpc::ClientContext ctx;
-  conn->Prepare(&ctx);
-  v1::ImportResponse resp;
-  grpc::Status st = conn->stub->Import(&ctx, req, &resp);
-  if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+  auto imported = (*conn)->Import(req);
+  if (imported.status().code() == StatusCode::kInvalidArgument) {
     // "the import has N problems; nothing was written: line 3: ...; line 4: ..." -> one per line.
-    std::string msg = st.error_message();
+    const std::string& msg = imported.status().message();
     size_t colon = msg.find("nothing was written: ");
     std::string list = colon == std::string::npos ? msg : msg.substr(colon + 21);
     for (size_t start = 0; start < list.size();) {
@@ -162,7 +159,8 @@ int ImportOnServer(const Flags& fl, core::ImportKind kind, ImportFile& f, bool j
     std::fprintf(stderr, "inspectsync admin: %s was refused by the server; nothing was imported\n", f.name.c_str());
     return 1;
   }
-  if (!st.ok()) return IntegrationFail(st);
+  if (!imported.ok()) return IntegrationFail(imported.status());
+  const v1::ImportResponse& resp = *imported;
   if (fl.Has("json")) {
     std::printf("%s\n", MessageToJsonLine(resp).c_str());
     return 0;
