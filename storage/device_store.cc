@@ -17,6 +17,7 @@
 #include "core/record_bounds.h"
 #include "core/schema.h"
 #include "storage/sqlite_util.h"
+#include "storage/wal_checkpointer.h"
 
 namespace inspectsync::storage {
 

@@ -14,7 +14,6 @@
 #include <map>
 #include <mutex>
 #include <queue>
-#include <thread>
 
 #include "core/schema.h"
 #include "inspectsync/storage/ledger.pb.h"
@@ -23,6 +22,7 @@
 #include "storage/server_store.h"
 #include "storage/webhook_store.h"
 #include "storage/sqlite_util.h"
+#include "storage/wal_checkpointer.h"
 
 namespace inspectsync::storage {
 
@@ -861,7 +861,7 @@ class SqliteWriteTxn : public ServerWriteTxn {
 class SqliteServerStore : public ServerStore {
  public:
   SqliteServerStore(std::unique_ptr<SQLite::Database> writer, std::vector<std::unique_ptr<SQLite::Database>> readers,
-                    std::unique_ptr<SQLite::Database> checkpointer, std::unique_ptr<AttachmentStore> attachments,
+                    std::unique_ptr<WalCheckpointer> checkpointer, std::unique_ptr<AttachmentStore> attachments,
                     std::unique_ptr<ConsumerStore> consumers, std::unique_ptr<WebhookStore> webhooks)
       : attachments_(std::move(attachments)),
         consumers_(std::move(consumers)),
@@ -876,27 +876,8 @@ class SqliteServerStore : public ServerStore {
     // The writer's pages (b-tree interiors of records, history and their
     // indexes) stay cached across pushes instead of being re-read.
     writer_->exec("PRAGMA cache_size=-8192");
-    // Readers walk indexes for a page of results: a small cache each. The
-    // checkpointer copies pages from the WAL and needs next to none.
+    // Readers walk indexes for a page of results: a small cache each.
     for (const auto& r : readers_) r->exec("PRAGMA cache_size=-1024");
-    if (checkpointer_) checkpointer_->exec("PRAGMA cache_size=-128");
-    // WAL checkpoints leave the push path: SQLite would run them inside the
-    // commit that crosses the threshold, making that push wait for the copy
-    // into the main file and its fsync. This hook (which replaces
-    // auto-checkpointing on the writer) only wakes a thread that checkpoints
-    // on its own connection; PASSIVE never blocks writers or readers.
-    // Durability is unchanged: a commit is durable once in the WAL.
-    sqlite3_wal_hook(writer_->getHandle(), &SqliteServerStore::OnWalCommit, this);
-    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
-  }
-
-  ~SqliteServerStore() override {
-    {
-      std::lock_guard<std::mutex> lock(checkpoint_mu_);
-      checkpoint_stop_ = true;
-    }
-    checkpoint_cv_.notify_all();
-    checkpoint_thread_.join();
   }
 
   // Group commit: concurrent writes queue; one of them (the leader) runs
@@ -1330,34 +1311,6 @@ class SqliteServerStore : public ServerStore {
     return st;
   }
 
-  // Checkpoint once the WAL holds this many pages (SQLite's own default).
-  static constexpr int kCheckpointPages = 1000;
-
-  static int OnWalCommit(void* self, sqlite3*, const char*, int wal_pages) {
-    if (wal_pages >= kCheckpointPages) {
-      auto* store = static_cast<SqliteServerStore*>(self);
-      {
-        std::lock_guard<std::mutex> lock(store->checkpoint_mu_);
-        store->checkpoint_wanted_ = true;
-      }
-      store->checkpoint_cv_.notify_one();
-    }
-    return SQLITE_OK;
-  }
-
-  void CheckpointLoop() {
-    std::unique_lock<std::mutex> lock(checkpoint_mu_);
-    for (;;) {
-      checkpoint_cv_.wait(lock, [&] { return checkpoint_stop_ || checkpoint_wanted_; });
-      if (checkpoint_stop_) return;
-      checkpoint_wanted_ = false;
-      lock.unlock();
-      // A failure (e.g. SQLITE_BUSY) only leaves the WAL longer until the next one.
-      sqlite3_wal_checkpoint_v2(checkpointer_->getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-      lock.lock();
-    }
-  }
-
   struct QueuedWrite {
     const std::function<Status(ServerWriteTxn&)>* fn = nullptr;
     Status result;
@@ -1435,12 +1388,9 @@ class SqliteServerStore : public ServerStore {
   std::map<SQLite::Database*, std::map<std::string, std::unique_ptr<SQLite::Statement>>> reader_stmts_;
   std::atomic<uint64_t> head_{0};
 
-  std::unique_ptr<SQLite::Database> checkpointer_;
-  std::mutex checkpoint_mu_;
-  std::condition_variable checkpoint_cv_;
-  bool checkpoint_wanted_ = false;
-  bool checkpoint_stop_ = false;
-  std::thread checkpoint_thread_;  // last: started after, and joined before, everything it uses
+  // WAL checkpoints off the push path (storage/wal_checkpointer.h). Last:
+  // stopped before the writer it hooks and the connections it shares a file with.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace
@@ -1463,14 +1413,16 @@ StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& 
     if (!r.ok()) return r.status();
     readers.push_back(std::move(*r));
   }
-  auto checkpointer = OpenDatabase(path, options.synchronous_full);
-  if (!checkpointer.ok()) return checkpointer.status();
   auto attachments = OpenSqliteAttachmentStore(path, options.synchronous_full);
   if (!attachments.ok()) return attachments.status();
   auto consumers = OpenSqliteConsumerStore(path, options.synchronous_full);
   if (!consumers.ok()) return consumers.status();
   auto webhooks = OpenSqliteWebhookStore(path, options.synchronous_full);
   if (!webhooks.ok()) return webhooks.status();
+  // Last before the store: a failure above leaves no hook on the writer.
+  auto checkpointer =
+      WalCheckpointer::Start(**writer, path, WalCheckpointer::kDefaultPages, options.synchronous_full);
+  if (!checkpointer.ok()) return checkpointer.status();
   std::unique_ptr<ServerStore> store;
   Status st = Guard("open server store", [&]() -> Status {
     store = std::make_unique<SqliteServerStore>(std::move(*writer), std::move(readers), std::move(*checkpointer),
