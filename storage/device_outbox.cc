@@ -14,12 +14,10 @@
 
 namespace inspectsync::storage {
 
-using device_internal::I64;
 using device_internal::kEvictPending;
 using device_internal::kHlc;
 using device_internal::kNextMutationId;
 using device_internal::ParseBlob;
-using device_internal::U64;
 using device_internal::Use;
 
 

@@ -13,7 +13,6 @@
 
 namespace inspectsync::storage {
 
-using device_internal::I64;
 using device_internal::kCursor;
 using device_internal::kEvictPending;
 using device_internal::kHlc;

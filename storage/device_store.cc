@@ -19,7 +19,6 @@ using device_internal::kHlc;
 using device_internal::kNextMutationId;
 using device_internal::kScope;
 using device_internal::ParseBlob;
-using device_internal::U64;
 using device_internal::Use;
 
 // ---- Impl basics ----

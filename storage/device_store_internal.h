@@ -24,6 +24,7 @@
 
 #include "storage/device_store.h"
 #include "storage/encoded_record.h"
+#include "storage/sqlite_util.h"
 #include "storage/wal_checkpointer.h"
 
 namespace inspectsync::storage {
@@ -40,10 +41,6 @@ constexpr char kCursor[] = "cursor";
 constexpr char kHlc[] = "hlc";
 constexpr char kScope[] = "scope";                  // serialized v1::ScopeSet the server last sent
 constexpr char kEvictPending[] = "evict_pending";  // records outside the scope kept for unsent edits
-
-// SQLite integers are signed 64-bit; versions, cursors and HLCs stay far below 2^63.
-inline int64_t I64(uint64_t v) { return static_cast<int64_t>(v); }
-inline uint64_t U64(const SQLite::Column& c) { return static_cast<uint64_t>(c.getInt64()); }
 
 template <typename Msg>
 bool ParseBlob(const SQLite::Column& c, Msg* out) {

@@ -9,9 +9,7 @@
 
 namespace inspectsync::storage {
 
-using device_internal::I64;
 using device_internal::ParseBlob;
-using device_internal::U64;
 using device_internal::Use;
 
 namespace {

@@ -31,6 +31,7 @@
 #include "storage/server_ledger.h"
 #include "storage/server_store.h"
 #include "storage/server_store_logic.h"
+#include "storage/sqlite_util.h"
 #include "storage/wal_checkpointer.h"
 #include "storage/webhook_store.h"
 
@@ -47,9 +48,6 @@ const std::vector<std::string>& Migrations();
 void RegisterMigrationFunctions(sqlite3* db);
 
 // ---- Rows (sqlite_server_reads.cc) ----
-inline std::string Blob(const SQLite::Column& c) {
-  return std::string(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
-}
 // Columns: kRecordColumns'.
 StoredRecord RecordFromRow(SQLite::Statement& q);
 // Columns: seq, collection, id, deleted, body, meta, client_id, mutation_id, op.

@@ -4,6 +4,8 @@
 
 namespace inspectsync::storage {
 
+namespace {
+
 Status FromSqliteError(const SQLite::Exception& e, const char* what) {
   std::string msg = std::string(what) + ": " + e.what();
   switch (e.getErrorCode() & 0xFF) {
@@ -23,6 +25,8 @@ Status FromSqliteError(const SQLite::Exception& e, const char* what) {
       return Status(StatusCode::kInternal, msg);
   }
 }
+
+}  // namespace
 
 Status Guard(const char* what, const std::function<Status()>& fn) {
   try {

@@ -7,6 +7,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,12 +25,19 @@ StatusOr<std::unique_ptr<SQLite::Database>> OpenDatabase(const std::string& path
 // bumping PRAGMA user_version. A database newer than this build is refused.
 Status Migrate(SQLite::Database& db, const std::vector<std::string>& migrations, const std::string& what);
 
-// Runs `fn`, converting SQLiteCpp / std exceptions to a Status naming `what`.
-Status Guard(const char* what, const std::function<Status()>& fn);
+// Row helpers. SQLite integers are signed 64-bit; ids, versions, cursors and
+// HLCs stay far below 2^63.
+inline int64_t I64(uint64_t v) { return static_cast<int64_t>(v); }
+inline uint64_t U64(const SQLite::Column& c) { return static_cast<uint64_t>(c.getInt64()); }
+// A BLOB column's bytes.
+inline std::string Blob(const SQLite::Column& c) {
+  return std::string(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+}
 
-// Maps a SQLite error to a status code (busy -> UNAVAILABLE, full -> RESOURCE_EXHAUSTED,
-// corrupt -> DATA_LOSS, else INTERNAL).
-Status FromSqliteError(const SQLite::Exception& e, const char* what);
+// Runs `fn`, converting SQLiteCpp / std exceptions to a Status naming `what`:
+// busy -> UNAVAILABLE, full -> RESOURCE_EXHAUSTED, corrupt -> DATA_LOSS,
+// cannot open / read-only -> FAILED_PRECONDITION, else INTERNAL.
+Status Guard(const char* what, const std::function<Status()>& fn);
 
 }  // namespace inspectsync::storage
 
