@@ -10,8 +10,6 @@ namespace inspectsync::storage {
 
 namespace {
 
-int64_t I64(uint64_t v) { return static_cast<int64_t>(v); }
-
 // A blob is pinned while an upload row (queued or refused) names it.
 constexpr char kPinned[] = "EXISTS (SELECT 1 FROM attachment_uploads u WHERE u.sha256 = b.sha256)";
 

@@ -171,8 +171,6 @@ class DeviceStore {
   Status MakeDurable();
   // Removes a dead letter the app has dealt with. NOT_FOUND if absent.
   Status DismissRejected(uint64_t mutation_id);
-  // Persists a newer HLC (e.g. after observing the server's clock).
-  Status SaveHlc(uint64_t hlc);
 
  private:
   class Impl;

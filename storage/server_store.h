@@ -10,6 +10,31 @@
 // Thread-safety: implementations are safe to call from several threads.
 // Write() calls are serialised; reads run concurrently with them and see only
 // committed data.
+//
+// Implementations. OpenSqliteServerStore (below; storage/sqlite_server_*.cc)
+// is the default. A second one (PostgreSQL, DESIGN.md "Scale") must
+// provide:
+//   - its schema and migrations, and the stores attachments(), consumers()
+//     and webhooks() return;
+//   - the reads of ServerStore, and Write() with a ServerWriteTxn for the
+//     record, history, client binding and conflict operations;
+//   - the commit seq: AppendVersion numbers versions so that no reader ever
+//     skips one committed late (SQLite's single writer gets this for free;
+//     PostgreSQL needs the (xid, seq) horizon DESIGN.md describes), and
+//     Head() / CollectionsHead() answered from it;
+//   - the eight row operations of the idempotency ledger (LedgerWriteTxn's
+//     protected methods: read/write a client's row and marks, read/write/
+//     delete a batch row, read a history version).
+// It reuses, instead of copying:
+//   - LedgerWriteTxn (storage/server_ledger.h): every ledger decision — slim
+//     results, one batch row per client and transaction, the replay cache,
+//     rebuilding a replayed result from history and the conflicts table;
+//   - storage/server_store_logic.h: PageCut (where a ChangeQuery or
+//     FeedQuery page ends, by count and by bytes), ScopeKeysToRead (the keys
+//     a kOnly read covers), ParseStoredConflict (a stored conflict's
+//     opened_ms fallback), GroupCommit (one commit for the writes queued
+//     together, when writes go through one connection);
+//   - PageBytes() / FeedBytes() below: the sizes the byte limits count.
 #ifndef INSPECTSYNC_STORAGE_SERVER_STORE_H_
 #define INSPECTSYNC_STORAGE_SERVER_STORE_H_
 

@@ -1,5 +1,5 @@
 // SQLite AttachmentStore over a connection of its own to the server store's
-// file (tables from migration 8 of sqlite_server_store.cc). Attachment writes
+// file (tables from migration 8 in sqlite_server_migrations.cc). Attachment writes
 // are rare (one per finished upload), so they take SQLite's write lock
 // directly instead of joining the record store's group commit; a push that
 // meets one waits on the busy timeout for a few milliseconds at most. The
@@ -12,10 +12,6 @@
 namespace inspectsync::storage {
 
 namespace {
-
-std::string Blob(const SQLite::Column& c) {
-  return std::string(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
-}
 
 class SqliteAttachmentStore : public AttachmentStore {
  public:

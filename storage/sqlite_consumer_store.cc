@@ -1,5 +1,5 @@
 // SQLite ConsumerStore over a connection of its own to the server store's
-// file (table feed_consumers, migration 9 of sqlite_server_store.cc). Acks
+// file (table feed_consumers, migration 9 in sqlite_server_migrations.cc). Acks
 // are small and rare next to pushes, so they take SQLite's write lock directly.
 #include <mutex>
 

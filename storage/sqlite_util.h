@@ -1,17 +1,16 @@
 // Shared SQLite plumbing for the server and device stores: opening with the
 // production pragmas, versioned migrations, and turning SQLiteCpp exceptions
-// into Status at the storage boundary.
+// into Status at the storage boundary. (The WAL checkpointer both use is
+// storage/wal_checkpointer.h.)
 #ifndef INSPECTSYNC_STORAGE_SQLITE_UTIL_H_
 #define INSPECTSYNC_STORAGE_SQLITE_UTIL_H_
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "inspectsync/status.h"
@@ -26,49 +25,19 @@ StatusOr<std::unique_ptr<SQLite::Database>> OpenDatabase(const std::string& path
 // bumping PRAGMA user_version. A database newer than this build is refused.
 Status Migrate(SQLite::Database& db, const std::vector<std::string>& migrations, const std::string& what);
 
-// Takes WAL checkpoints out of the commits of `writer`: without it SQLite
-// runs a checkpoint inside the commit that leaves the WAL past 1,000 pages,
-// so that commit also waits for the pages' copy into the main file and its
-// fsync. Instead, such a commit only wakes a thread that checkpoints
-// (PASSIVE: never blocks the writer or readers) on a connection of its own.
-// Durability is unchanged: a commit is durable once in the WAL; a crash
-// before a checkpoint leaves pages that the next open recovers from the WAL.
-// `writer` must outlive this object; the hook is removed on destruction.
-class WalCheckpointer {
- public:
-  static constexpr int kDefaultPages = 1000;  // SQLite's own auto-checkpoint threshold
-  // Opens the checkpoint connection to `path` and replaces auto-checkpointing on `writer`.
-  static StatusOr<std::unique_ptr<WalCheckpointer>> Start(SQLite::Database& writer, const std::string& path,
-                                                          int pages = kDefaultPages);
-  ~WalCheckpointer();
-  WalCheckpointer(const WalCheckpointer&) = delete;
-  WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+// Row helpers. SQLite integers are signed 64-bit; ids, versions, cursors and
+// HLCs stay far below 2^63.
+inline int64_t I64(uint64_t v) { return static_cast<int64_t>(v); }
+inline uint64_t U64(const SQLite::Column& c) { return static_cast<uint64_t>(c.getInt64()); }
+// A BLOB column's bytes.
+inline std::string Blob(const SQLite::Column& c) {
+  return std::string(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+}
 
-  // Checkpoints done so far (for tests).
-  int checkpoints() const;
-
- private:
-  WalCheckpointer(SQLite::Database& writer, std::unique_ptr<SQLite::Database> own, int pages);
-  static int OnCommit(void* self, sqlite3*, const char*, int wal_pages);
-  void Loop();
-
-  SQLite::Database& writer_;
-  std::unique_ptr<SQLite::Database> own_;
-  const int pages_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool wanted_ = false;
-  bool stop_ = false;
-  int done_ = 0;
-  std::thread thread_;  // last: started after, and joined before, everything it uses
-};
-
-// Runs `fn`, converting SQLiteCpp / std exceptions to a Status naming `what`.
+// Runs `fn`, converting SQLiteCpp / std exceptions to a Status naming `what`:
+// busy -> UNAVAILABLE, full -> RESOURCE_EXHAUSTED, corrupt -> DATA_LOSS,
+// cannot open / read-only -> FAILED_PRECONDITION, else INTERNAL.
 Status Guard(const char* what, const std::function<Status()>& fn);
-
-// Maps a SQLite error to a status code (busy -> UNAVAILABLE, full -> RESOURCE_EXHAUSTED,
-// corrupt -> DATA_LOSS, else INTERNAL).
-Status FromSqliteError(const SQLite::Exception& e, const char* what);
 
 }  // namespace inspectsync::storage
 

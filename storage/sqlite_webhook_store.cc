@@ -1,6 +1,6 @@
 // SQLite WebhookStore over a connection of its own to the server store's file
 // (tables webhooks, webhook_outbox, webhook_sources, overdue_announced;
-// migration 9 of sqlite_server_store.cc).
+// migration 9 in sqlite_server_migrations.cc).
 #include <mutex>
 
 #include "storage/sqlite_util.h"
@@ -143,11 +143,7 @@ class SqliteWebhookStore : public WebhookStore {
       SQLite::Statement q(*db_, "SELECT rowid, body FROM conflicts WHERE rowid > ? ORDER BY rowid LIMIT ?");
       q.bind(1, after_rowid);
       q.bind(2, static_cast<int64_t>(limit));
-      while (q.executeStep()) {
-        SQLite::Column body = q.getColumn(1);
-        out->emplace_back(q.getColumn(0).getInt64(),
-                          std::string(static_cast<const char*>(body.getBlob()), static_cast<size_t>(body.getBytes())));
-      }
+      while (q.executeStep()) out->emplace_back(q.getColumn(0).getInt64(), Blob(q.getColumn(1)));
       return Status::Ok();
     });
   }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "storage/sqlite_util.h"
+#include "storage/wal_checkpointer.h"
 #include "tests/sdk/sdk_test_util.h"
 
 namespace inspectsync::testing {
