@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/export.h"
+#include "core/hex.h"
 #include "core/hlc.h"
 #include "core/lifecycle.h"
 #include "core/office_import.h"
@@ -30,19 +31,9 @@ void RaisePeak(std::atomic<size_t>& peak, size_t v) {
   }
 }
 
-std::string Hex(const std::string& s) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
 // The page token: the last finding id of the page, hex-encoded so it is
 // opaque and checkable.
-std::string EncodeToken(const std::string& id) { return kTokenPrefix + Hex(id); }
+std::string EncodeToken(const std::string& id) { return kTokenPrefix + core::HexEncode(id); }
 
 StatusOr<std::string> DecodeToken(const std::string& token) {
   auto bad = [&] {
@@ -52,14 +43,7 @@ StatusOr<std::string> DecodeToken(const std::string& token) {
   std::string hex = token.substr(sizeof(kTokenPrefix) - 1);
   if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 256) return bad();
   std::string id;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    auto nibble = [](char c) {
-      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    };
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return bad();
-    id.push_back(static_cast<char>(hi * 16 + lo));
-  }
+  if (!core::HexDecode(hex, &id)) return bad();
   return id;
 }
 

@@ -13,9 +13,11 @@
 #include <unordered_map>
 
 #include "core/export.h"  // JsonQuote
+#include "core/hex.h"
 #include "core/ids.h"
 #include "core/lifecycle.h"
 #include "inspectsync/v1/records.pb.h"
+#include "server/site_directory.h"
 
 namespace inspectsync::server {
 
@@ -197,11 +199,7 @@ StatusOr<v1::Webhook> Webhooks::Create(const v1::CreateWebhookRequest& req, cons
   if (secret.empty()) {
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) return Status(StatusCode::kInternal, "cannot draw random bytes for a secret");
-    static const char* kHex = "0123456789abcdef";
-    for (unsigned char b : raw) {
-      secret.push_back(kHex[b >> 4]);
-      secret.push_back(kHex[b & 15]);
-    }
+    secret = core::HexEncode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
   } else if (secret.size() < 16 || secret.size() > 256) {
     return Invalid("secret: must be 16 to 256 characters (or empty, and the server makes one)");
   }
