@@ -86,8 +86,7 @@ class FindingMatcher {
     if (q_.updated_after_ms() > 0 && updated_ms <= q_.updated_after_ms()) return false;
     v1::Finding* f = row->mutable_finding();
     if (!f->ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
-    auto site = sites_->find(f->site_id());
-    const core::SiteInfo* info = site == sites_->end() ? nullptr : &site->second;
+    const core::SiteInfo* info = core::FindSite(*sites_, f->site_id());
     const std::string zone = info ? info->zone_id : std::string();
     if (!core::MatchesProblem(problem_, *f, zone, now_ms_)) return false;
     row->set_finding_id(r.id);
@@ -352,8 +351,7 @@ StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryReque
   INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ScanCollection("findings", [&](const storage::StoredRecord& r) -> Status {
     if (r.deleted) return Status::Ok();
     if (!f.ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
-    auto site = sites->find(f.site_id());
-    counter.Offer(f, site == sites->end() ? nullptr : &site->second);
+    counter.Offer(f, core::FindSite(*sites, f.site_id()));
     return Status::Ok();
   }));
   v1::ProblemReport counted = counter.Finish();
@@ -371,8 +369,7 @@ StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryReque
   std::set<std::string> zones(req.zone_ids().begin(), req.zone_ids().end());
   std::map<std::string, v1::ConflictCount> by_zone;
   INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ScanConflicts(filter, [&](const storage::ConflictEntry& e) -> StatusOr<bool> {
-    auto site = sites->find(e.scope);
-    const std::string& zone = site != sites->end() ? site->second.zone_id : e.scope;
+    const std::string zone = core::ZoneOfScope(*sites, e.scope);
     if (!zones.empty() && !zones.count(zone)) return true;
     v1::ConflictCount& cc = by_zone[zone];
     cc.set_zone_id(zone);
