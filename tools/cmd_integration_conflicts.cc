@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "client-sdk/src/grpc_channel.h"  // FromGrpc
 #include "core/schema.h"
 #include "tools/integration.h"
 
@@ -127,7 +128,7 @@ StatusOr<v1::ConflictRow> Find(const IntegrationConn& conn, const std::string& i
   conn.Prepare(&ctx);
   v1::ConflictPage page;
   grpc::Status st = conn.stub->ListConflicts(&ctx, q, &page);
-  if (!st.ok()) return Status(static_cast<StatusCode>(st.error_code()), st.error_message());
+  if (!st.ok()) return sdk_internal::FromGrpc(st);  // clamps codes gRPC does not define
   if (page.conflicts_size() == 0) return NotFound("no conflict with id " + id);
   return page.conflicts(0);
 }
