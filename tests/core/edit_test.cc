@@ -13,6 +13,7 @@
 
 #include "core/hlc.h"
 #include "core/lifecycle.h"
+#include "core/patch.h"
 
 namespace inspectsync::core {
 namespace {
@@ -66,7 +67,7 @@ v1::Mutation Patch(const v1::Finding& base, const v1::Finding& incoming, std::ve
   return m;
 }
 
-StatusOr<EditOutcome> Run(const v1::Mutation& m, const EditTarget& target, MapLookup& lookup) {
+StatusOr<EditOutcome> EditFinding(const v1::Mutation& m, const EditTarget& target, MapLookup& lookup) {
   return ApplyEdit(Findings(), m, target, Writer{m.hlc(), m.client_id()}, lookup);
 }
 
@@ -101,7 +102,7 @@ TEST(EditPipelineTest, AnIllegalMoveFromTheBaseIsRefusedInTheLifecyclesWords) {
   ASSERT_TRUE(CheckMutation(m, {}, kT0).ok());
   EditTarget target;
   target.current = &current;
-  auto out = Run(m, target, lookup);
+  auto out = EditFinding(m, target, lookup);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(out->rejection.code, v1::ILLEGAL_TRANSITION);
   EXPECT_EQ(out->rejection.reason, DescribeIllegalTransition(v1::OPEN, v1::CLOSED));
@@ -114,7 +115,7 @@ TEST(EditPipelineTest, ALegalMoveMustLeaveTheRecordWhole) {
   incoming.set_status(v1::NOTIFIED);  // legal, but NOTIFIED needs a deadline
   EditTarget target;
   target.current = &current;
-  auto out = Run(Patch(current, incoming, {"status"}), target, lookup);
+  auto out = EditFinding(Patch(current, incoming, {"status"}), target, lookup);
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->rejection.code, v1::INVALID);
   EXPECT_NE(out->rejection.reason.find("deadline"), std::string::npos) << out->rejection.reason;
@@ -127,13 +128,14 @@ TEST(EditPipelineTest, WorkflowRulesJudgeTheMergedChangeLast) {
   incoming.set_deadline_ms(kT0 + 7 * kDay);  // whole, but no notice names it
   EditTarget target;
   target.current = &current;
-  auto out = Run(Patch(current, incoming, {"status", "deadline_ms"}), target, lookup);
+  auto out = EditFinding(Patch(current, incoming, {"status", "deadline_ms"}), target, lookup);
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->rejection.code, v1::WORKFLOW);
   EXPECT_EQ(RejectionStatus(out->rejection, v1::PATCH).code(), StatusCode::kFailedPrecondition);
-  // A lookup failure is an error, not a refusal.
+  // A lookup failure (reading the notice it names) is an error, not a refusal.
+  incoming.set_notice_id("01900000-0000-7000-8000-000000000002");
   lookup.fail = true;
-  auto broken = Run(Patch(current, incoming, {"status", "deadline_ms"}), target, lookup);
+  auto broken = EditFinding(Patch(current, incoming, {"status", "deadline_ms", "notice_id"}), target, lookup);
   EXPECT_FALSE(broken.ok());
   EXPECT_EQ(broken.status().code(), StatusCode::kInternal);
 }
@@ -144,7 +146,7 @@ TEST(EditPipelineTest, APlainPatchMergesAndReportsWhatChanged) {
   incoming.set_title("Fire exit cleared, sign missing");
   EditTarget target;
   target.current = &current;
-  auto out = Run(Patch(current, incoming, {"title"}), target, lookup);
+  auto out = EditFinding(Patch(current, incoming, {"title"}), target, lookup);
   ASSERT_TRUE(out.ok());
   ASSERT_TRUE(out->rejection.ok()) << out->rejection.reason;
   ASSERT_EQ(out->merge.changed.size(), 1u);
@@ -220,9 +222,9 @@ TEST(EditPipelineTest, CreatesRunTheWorkflowRulesAndBadCallsAreNamed) {
 
   // A PATCH needs its record; an unknown op is refused, not guessed.
   v1::Mutation patch = Patch(AFinding(v1::OPEN), AFinding(v1::OPEN), {"title"});
-  EXPECT_EQ(Run(patch, EditTarget{}, lookup).status().code(), StatusCode::kInternal);
+  EXPECT_EQ(EditFinding(patch, EditTarget{}, lookup).status().code(), StatusCode::kInternal);
   patch.set_op(static_cast<v1::MutationOp>(99));
-  auto odd = Run(patch, EditTarget{}, lookup);
+  auto odd = EditFinding(patch, EditTarget{}, lookup);
   ASSERT_TRUE(odd.ok());
   EXPECT_EQ(odd->rejection.code, v1::INVALID);
 }

@@ -51,7 +51,7 @@ TEST(HexTest, Sha256NamesAreSixtyFourLowercaseDigits) {
 TEST(MediaTest, SignaturesDecideTheType) {
   EXPECT_EQ(SniffMediaType(std::string("\xFF\xD8\xFF\xE0", 4)), "image/jpeg");
   EXPECT_EQ(SniffMediaType(std::string("\x89PNG\r\n\x1A\n....", 12)), "image/png");
-  EXPECT_EQ(SniffMediaType("RIFF\x10\x00\x00\x00WEBPVP8 "), "image/webp");
+  EXPECT_EQ(SniffMediaType(std::string("RIFF\x10\x00\x00\x00WEBPVP8 ", 16)), "image/webp");
   EXPECT_EQ(SniffMediaType(std::string("\x00\x00\x00\x18" "ftypheic", 12)), "image/heic");
   EXPECT_EQ(SniffMediaType(std::string("\x00\x00\x00\x18" "ftypmif1", 12)), "image/heic");
   EXPECT_EQ(SniffMediaType("%PDF-1.7\n"), "application/pdf");
@@ -63,7 +63,7 @@ TEST(MediaTest, TooShortOrForeignHeadsAreNothing) {
   EXPECT_EQ(SniffMediaType(""), "");
   EXPECT_EQ(SniffMediaType(std::string("\xFF\xD8", 2)), "") << "a cut JPEG signature";
   EXPECT_EQ(SniffMediaType("RIFF"), "") << "WebP needs its 12 bytes";
-  EXPECT_EQ(SniffMediaType("RIFF\x10\x00\x00\x00WAVE"), "") << "a RIFF that is not WebP";
+  EXPECT_EQ(SniffMediaType(std::string("RIFF\x10\x00\x00\x00WAVE", 12)), "") << "a RIFF that is not WebP";
   EXPECT_EQ(SniffMediaType(std::string("\x00\x00\x00\x18" "ftypavif", 12)), "") << "AVIF shares the box";
   EXPECT_EQ(SniffMediaType(std::string("\x00\x00\x00\x18" "ftyphe", 10)), "");
   EXPECT_EQ(SniffMediaType("GIF89a......"), "");
