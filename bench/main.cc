@@ -32,6 +32,7 @@
 #include "bench/proc.h"
 #include "bench/roles.h"
 #include "bench/world.h"
+#include "core/export.h"  // JsonQuote
 
 #ifndef INSPECTSYNC_SERVER_BINARY
 #define INSPECTSYNC_SERVER_BINARY "inspectsync"
@@ -135,7 +136,7 @@ class JsonLine {
  public:
   JsonLine& Str(const std::string& k, const std::string& v) {
     Key(k);
-    body_ += "\"" + v + "\"";
+    body_ += core::JsonQuote(v);
     return *this;
   }
   JsonLine& Num(const std::string& k, double v, int decimals = 3) {
@@ -154,7 +155,7 @@ class JsonLine {
  private:
   void Key(const std::string& k) {
     if (!body_.empty()) body_ += ",";
-    body_ += "\"" + k + "\":";
+    body_ += core::JsonQuote(k) + ":";
   }
   std::string body_;
 };

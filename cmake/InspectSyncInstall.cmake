@@ -20,6 +20,7 @@ set(INSPECTSYNC_SDK_LIBRARIES
   inspectsync_device_store
   inspectsync_storage
   inspectsync_grpc
+  inspectsync_crypto
   inspectsync_core
   inspectsync_proto)
 install(TARGETS ${INSPECTSYNC_SDK_LIBRARIES}

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/hex.h"
+
 namespace inspectsync::core {
 
 namespace {
@@ -41,14 +43,8 @@ std::string IdGenerator::NewUuidV7() {
   b[7] = static_cast<unsigned char>(r1);
   b[8] = static_cast<unsigned char>(0x80 | ((r2 >> 56) & 0x3F));  // variant 10
   for (int i = 9; i < 16; ++i) b[i] = static_cast<unsigned char>(r2 >> (8 * (15 - i)));
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(hex[b[i] >> 4]);
-    out.push_back(hex[b[i] & 0xF]);
-  }
+  std::string out = HexEncode(std::string_view(reinterpret_cast<const char*>(b), sizeof b));
+  for (size_t dash : {8, 13, 18, 23}) out.insert(dash, 1, '-');  // 8-4-4-4-12
   return out;
 }
 

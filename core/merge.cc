@@ -41,10 +41,6 @@ Status CheckRecordInvariants(const CollectionSpec& spec, const pb::Message& reco
 
 namespace {
 
-bool IsLifecycleField(const FieldSpec& f) {
-  return f.policy == v1::LIFECYCLE && f.field->enum_type() == v1::FindingStatus_descriptor();
-}
-
 FindingStatus StatusOf(const pb::Message& m, const pb::FieldDescriptor* f) {
   return static_cast<FindingStatus>(m.GetReflection()->GetEnumValue(m, f));
 }
@@ -121,7 +117,7 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
   for (const FieldSpec* fs : mask) {
     const pb::FieldDescriptor* f = fs->field;
     if (FieldEquals(incoming, base, *fs)) continue;    // editor did not change it
-    bool lifecycle = IsLifecycleField(*fs);
+    bool lifecycle = fs == spec.lifecycle_field();
     if (lifecycle) {
       // The editor's own move must be legal from what it saw, whatever happened since.
       FindingStatus from = StatusOf(base, f), to = StatusOf(incoming, f);

@@ -8,6 +8,16 @@
 
 namespace inspectsync::core {
 
+const SiteInfo* FindSite(const SiteDirectory& dir, const std::string& site_id) {
+  auto it = dir.find(site_id);
+  return it == dir.end() ? nullptr : &it->second;
+}
+
+std::string ZoneOfScope(const SiteDirectory& dir, const std::string& scope) {
+  const SiteInfo* site = FindSite(dir, scope);
+  return site != nullptr ? site->zone_id : scope;
+}
+
 namespace {
 
 constexpr int64_t kDayMs = 86'400'000;

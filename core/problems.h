@@ -40,6 +40,12 @@ struct SiteInfo {
 };
 using SiteDirectory = std::unordered_map<std::string, SiteInfo>;
 
+// The site `site_id` of `dir`, or nullptr when the directory has none.
+const SiteInfo* FindSite(const SiteDirectory& dir, const std::string& site_id);
+// The zone a record's scope key places it in: a site's zone; a scope that
+// is no site of `dir` is a zone itself (zone-scoped records) or "" (none).
+std::string ZoneOfScope(const SiteDirectory& dir, const std::string& scope);
+
 // INVALID_ARGUMENT naming the problem: unknown enum values, a page size over
 // the limit, a page token that is not one of ours.
 Status CheckProblemQuery(const v1::ProblemQuery& q);

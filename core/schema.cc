@@ -55,8 +55,15 @@ class SchemaBuilder {
           Die(fd->full_name() + ": a scope key must be a singular string");
         spec.fields_.push_back(fs);
       }
-      for (const FieldSpec& fs : spec.fields_)
+      for (const FieldSpec& fs : spec.fields_) {
         if (fs.scope_key) spec.scope_fields_.push_back(&fs);
+        if (fs.policy == v1::LIFECYCLE && fs.field->enum_type() == v1::FindingStatus_descriptor()) {
+          // One status per record: two would each move on their own, and the
+          // rules (initial status, transitions, invariants) would not know which counts.
+          if (spec.lifecycle_field_ != nullptr) Die(msg->full_name() + " has two FindingStatus LIFECYCLE fields");
+          spec.lifecycle_field_ = &fs;
+        }
+      }
       if (spec.scope_is_id_ && !spec.scope_fields_.empty())
         Die(msg->full_name() + ": (scope_is_id) and (scope_key) fields exclude each other");
       out.push_back(std::move(spec));

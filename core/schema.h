@@ -50,7 +50,7 @@ inline constexpr int64_t kMaxUnixMs = 4'102'444'800'000;  // 2100-01-01T00:00:00
 class CollectionSpec {
  public:
   CollectionSpec() = default;
-  CollectionSpec(CollectionSpec&&) = default;  // keeps fields_' buffer, so scope_fields_ stay valid
+  CollectionSpec(CollectionSpec&&) = default;  // keeps fields_' buffer, so scope_fields_ and lifecycle_field_ stay valid
   CollectionSpec(const CollectionSpec&) = delete;
   CollectionSpec& operator=(const CollectionSpec&) = delete;
 
@@ -69,6 +69,10 @@ class CollectionSpec {
   // Records never change once created: no patch, no delete.
   bool immutable() const { return immutable_; }
   const std::vector<const FieldSpec*>& scope_fields() const { return scope_fields_; }
+  // The field that carries the finding lifecycle (a LIFECYCLE-policy field of
+  // enum FindingStatus), or nullptr. Its moves must be legal transitions
+  // (core/lifecycle.h); this is the one place that decides which field it is.
+  const FieldSpec* lifecycle_field() const { return lifecycle_field_; }
   // The scope key of record `rec` with id `id`: the first non-empty scope
   // field, the id itself for (scope_is_id) collections, "" for unscoped.
   std::string ScopeOf(const pb::Message& rec, const std::string& id) const;
@@ -94,6 +98,7 @@ class CollectionSpec {
   bool immutable_ = false;
   std::vector<FieldSpec> fields_;
   std::vector<const FieldSpec*> scope_fields_;  // point into fields_
+  const FieldSpec* lifecycle_field_ = nullptr;  // points into fields_
 };
 
 // nullptr when the collection is unknown to this build.

@@ -185,15 +185,13 @@ Rejection ValidateMutation(const v1::Mutation& m, const ValidationLimits& limits
       const pb::Message& rec = spec->Get(m.body());
       if (Status s = ValidateFields(*spec, rec, nullptr, limits.max_string_bytes); !s.ok())
         return Reject(v1::INVALID, s.message());
-      for (const FieldSpec& fs : spec->fields()) {
-        if (fs.policy == v1::LIFECYCLE && fs.field->enum_type() == v1::FindingStatus_descriptor()) {
-          auto st = static_cast<v1::FindingStatus>(rec.GetReflection()->GetEnumValue(rec, fs.field));
-          if (st == v1::FINDING_STATUS_UNSPECIFIED)
-            return Reject(v1::INVALID, "a " + spec->descriptor()->name() + " needs a status at creation: DRAFT or OPEN");
-          if (!IsInitialStatus(st))
-            return Reject(v1::ILLEGAL_TRANSITION,
-                          "a " + spec->descriptor()->name() + " is created as DRAFT or OPEN, not " + StatusName(st));
-        }
+      if (const FieldSpec* status = spec->lifecycle_field()) {
+        auto st = static_cast<v1::FindingStatus>(rec.GetReflection()->GetEnumValue(rec, status->field));
+        if (st == v1::FINDING_STATUS_UNSPECIFIED)
+          return Reject(v1::INVALID, "a " + spec->descriptor()->name() + " needs a status at creation: DRAFT or OPEN");
+        if (!IsInitialStatus(st))
+          return Reject(v1::ILLEGAL_TRANSITION,
+                        "a " + spec->descriptor()->name() + " is created as DRAFT or OPEN, not " + StatusName(st));
       }
       if (Status s = CheckScopeAtCreate(*spec, rec); !s.ok()) return Reject(v1::INVALID, s.message());
       if (Status s = CheckRecordInvariants(*spec, rec); !s.ok()) return Reject(v1::INVALID, s.message());

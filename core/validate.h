@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/rejection.h"
 #include "core/schema.h"
 #include "inspectsync/status.h"
 #include "inspectsync/v1/sync.pb.h"
@@ -21,12 +22,6 @@ struct ValidationLimits {
   // A server-wide cap on every string value, below the schema's (max_len)
   // of each field; 0 = the schema's limits only.
   uint32_t max_string_bytes = 0;
-};
-
-struct Rejection {
-  v1::RejectCode code = v1::REJECT_CODE_UNSPECIFIED;
-  std::string reason;
-  bool ok() const { return code == v1::REJECT_CODE_UNSPECIFIED; }
 };
 
 // Checks one mutation in isolation (no stored state): ids, op, collection,

@@ -9,7 +9,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,7 +22,10 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "core/crypto.h"
+#include "core/hex.h"
 #include "core/ids.h"
+#include "core/media.h"
 #include "core/schema.h"
 #include "storage/attachment_store.h"
 
@@ -31,37 +33,12 @@ namespace inspectsync::server {
 
 namespace {
 
-constexpr size_t kMagicBytes = 12;  // the longest signature we check (WebP, HEIC)
-
-const char* const kMediaTypes = "image/jpeg (FF D8 FF), image/png (89 50 4E 47), image/webp (RIFF....WEBP), "
-                                "image/heic (....ftyp heic/heix/hevc/hevx/heim/heis/mif1/msf1), application/pdf (%PDF-)";
-
-bool IsSha256Hex(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
-
-bool KnownMediaType(const std::string& t) {
-  return t == "image/jpeg" || t == "image/png" || t == "image/webp" || t == "image/heic" || t == "application/pdf";
-}
-
-// The media type the first bytes of a file announce, or "" for none we accept.
-std::string SniffMediaType(std::string_view head) {
-  auto starts = [&](std::string_view sig) { return head.substr(0, sig.size()) == sig; };
-  if (starts(std::string_view("\xFF\xD8\xFF", 3))) return "image/jpeg";
-  if (starts(std::string_view("\x89PNG\r\n\x1A\n", 8))) return "image/png";
-  if (head.size() >= 12 && starts("RIFF") && head.substr(8, 4) == "WEBP") return "image/webp";
-  if (head.size() >= 12 && head.substr(4, 4) == "ftyp") {
-    std::string_view brand = head.substr(8, 4);
-    // The HEIF brands cameras write; the SDK accepts the same set (attachment_files.cc).
-    for (std::string_view b : {"heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"})
-      if (brand == b) return "image/heic";
-  }
-  if (starts("%PDF-")) return "application/pdf";
-  return "";
-}
+// The media types and their signatures are core's (core/media.h), shared
+// with the SDK so that a device stages only what the server accepts.
+constexpr size_t kMagicBytes = core::kMediaSniffBytes;
+const char* const kMediaTypes = core::kAcceptedMediaTypes;
+using core::IsSha256Hex;
+using core::SniffMediaType;
 
 std::string HexBytes(std::string_view bytes) {
   static const char* digits = "0123456789ABCDEF";
@@ -245,8 +222,6 @@ class HashLocks {
   std::unordered_set<std::string> held_;
 };
 
-using EvpCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
-
 class Engine;
 
 class UploadImpl final : public AttachmentEngine::Upload {
@@ -258,7 +233,7 @@ class UploadImpl final : public AttachmentEngine::Upload {
         caller_(std::move(caller)),
         meta_(std::move(meta)),
         stored_(stored),
-        ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {}
+        hash_(std::make_unique<core::Sha256>()) {}
   ~UploadImpl() override;
 
   // Opens the partial and re-hashes its first `offset` bytes. REQUIRES: !stored.
@@ -278,7 +253,7 @@ class UploadImpl final : public AttachmentEngine::Upload {
   Caller caller_;
   v1::AttachmentMeta meta_;
   bool stored_;  // the blob is there already: bytes sent are only counted
-  EvpCtx ctx_;
+  std::unique_ptr<core::Sha256> hash_;  // of the bytes held, from 0
   std::string path_;
   int fd_ = -1;
   uint64_t start_ = 0;     // offset this upload began at
@@ -441,7 +416,7 @@ class Engine final : public AttachmentEngine {
     if (meta.size() > o_.max_attachment_bytes)
       return ResourceExhausted("the photo is " + std::to_string(meta.size()) + " bytes; max_attachment_bytes is " +
                                MiB(o_.max_attachment_bytes) + " per attachment");
-    if (!KnownMediaType(meta.media_type()))
+    if (!core::IsAcceptedMediaType(meta.media_type()))
       return InvalidArgument("meta.media_type " + core::Quote(meta.media_type()) + " is not accepted; accepted: " + kMediaTypes);
     if (!core::IsUuid(meta.finding_id()))
       return InvalidArgument("meta.finding_id " + core::Quote(meta.finding_id()) + " is not a finding id (a UUID)");
@@ -543,13 +518,13 @@ Status UploadImpl::OpenPartial(uint64_t offset) {
                            ", not " + std::to_string(offset) + ": resume from offset " + std::to_string(held));
   }
   if (offset < held && ::ftruncate(fd_, static_cast<off_t>(offset)) != 0) return ErrnoStatus("cannot truncate", path_);
-  if (EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) return Internal("SHA-256 is not available");
+  hash_ = std::make_unique<core::Sha256>();
   // The hash state does not survive a dropped stream: hash the kept bytes again.
   std::string buf(std::min<uint64_t>(offset, 1 << 20), '\0');
   for (uint64_t pos = 0; pos < offset;) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), offset - pos));
     INSPECTSYNC_RETURN_IF_ERROR(PreadAll(fd_, buf.data(), n, pos, path_));
-    EVP_DigestUpdate(ctx_.get(), buf.data(), n);
+    hash_->Update(std::string_view(buf.data(), n));
     if (head_.size() < kMagicBytes) head_.append(buf.data(), std::min(n, kMagicBytes - head_.size()));
     pos += n;
   }
@@ -590,7 +565,7 @@ Status UploadImpl::Append(const std::string& data) {
     return Status::Ok();
   }
   INSPECTSYNC_RETURN_IF_ERROR(PwriteAll(fd_, data.data(), data.size(), received_, path_));
-  EVP_DigestUpdate(ctx_.get(), data.data(), data.size());
+  hash_->Update(data);
   received_ += data.size();
   SetMtime(fd_, engine_->NowMs());  // GC ages a partial from its last byte
   Status magic = AddHead(data);
@@ -611,15 +586,7 @@ StatusOr<v1::UploadResult> UploadImpl::Finish() {
     head_checked_ = false;  // a file shorter than a signature is checked here, whole
     Status magic = AddHead("");
     if (!magic.ok()) return Reject(magic, false);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_.get(), digest, &len);
-    static const char* hex = "0123456789abcdef";
-    std::string got;
-    for (unsigned int i = 0; i < len; ++i) {
-      got += hex[digest[i] >> 4];
-      got += hex[digest[i] & 15];
-    }
+    std::string got = hash_->HexDigest();
     if (got != sha)
       return Reject(DataLoss("the bytes received do not match sha256 " + sha + " (they hash to " + got +
                              "); nothing was kept: upload the photo again from offset 0"),

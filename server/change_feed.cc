@@ -109,7 +109,7 @@ StatusOr<std::shared_ptr<const ChangeFeed::Directory>> ChangeFeed::CurrentDirect
   dir->version = *version;
   auto sites = ReadSiteDirectory(engine_->store(), /*include_deleted=*/true);
   if (!sites.ok()) return sites.status();
-  for (auto& [id, info] : *sites) dir->zone_of_site[id] = std::move(info.zone_id);
+  dir->sites = std::move(*sites);
   std::lock_guard<std::mutex> lock(dir_mu_);
   if (!dir_ || dir_->version <= dir->version) dir_ = dir;
   return std::shared_ptr<const Directory>(dir);
@@ -125,13 +125,13 @@ void ChangeFeed::DeriveScope(const Directory& dir, Watch* w) {
   w->scope.mode = storage::ScopeFilter::kOnly;
   w->scope.include_unscoped = w->include_reference;
   auto in_zones = [&](const std::string& site) {
-    auto it = dir.zone_of_site.find(site);
-    return it != dir.zone_of_site.end() && std::binary_search(w->zone_ids.begin(), w->zone_ids.end(), it->second);
+    const core::SiteInfo* info = core::FindSite(dir.sites, site);
+    return info != nullptr && std::binary_search(w->zone_ids.begin(), w->zone_ids.end(), info->zone_id);
   };
   std::set<std::string> keys;
   if (w->site_ids.empty()) {
     keys.insert(w->zone_ids.begin(), w->zone_ids.end());
-    for (const auto& [site, zone] : dir.zone_of_site)
+    for (const auto& [site, info] : dir.sites)
       if (in_zones(site)) keys.insert(site);
   } else {
     for (const auto& site : w->site_ids)
@@ -153,8 +153,7 @@ Status ChangeFeed::ToChange(const storage::FeedRow& row, const Directory& dir, v
   *out->mutable_meta() = row.meta;
   out->set_scope(row.scope);
   if (!row.scope.empty()) {
-    auto it = dir.zone_of_site.find(row.scope);
-    out->set_zone_id(it != dir.zone_of_site.end() ? it->second : row.scope);
+    out->set_zone_id(core::ZoneOfScope(dir.sites, row.scope));
   }
   return Status::Ok();
 }

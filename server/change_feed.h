@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/problems.h"
 #include "inspectsync/v1/integration.pb.h"
 #include "server/sync_engine.h"
 
@@ -104,11 +105,11 @@ class ChangeFeed {
   const FeedOptions& options() const { return options_; }
 
  private:
-  // Site id -> zone id, for every site ever created (tombstones included: the
-  // records of a deleted site still belong to its zone).
+  // Every site ever created (tombstones included: the records of a deleted
+  // site still belong to its zone).
   struct Directory {
     uint64_t version = 0;  // sites collection head it was read at
-    std::unordered_map<std::string, std::string> zone_of_site;
+    core::SiteDirectory sites;
   };
   StatusOr<std::shared_ptr<const Directory>> CurrentDirectory();
   static void DeriveScope(const Directory& dir, Watch* watch);

@@ -42,13 +42,8 @@ v1::ConflictRow MakeRow(const storage::ConflictEntry& e, const core::SiteDirecto
   v1::ConflictRow row;
   *row.mutable_conflict() = e.conflict;
   if (!e.scope.empty()) {
-    auto it = sites.find(e.scope);
-    if (it != sites.end()) {
-      row.set_site_id(e.scope);
-      row.set_zone_id(it->second.zone_id);
-    } else {
-      row.set_zone_id(e.scope);  // zone-scoped records
-    }
+    if (core::FindSite(sites, e.scope) != nullptr) row.set_site_id(e.scope);
+    row.set_zone_id(core::ZoneOfScope(sites, e.scope));  // a zone-scoped record's scope is its zone
   }
   row.set_opened_ms(e.conflict.opened_ms());
   row.set_age_days(now_ms > e.conflict.opened_ms() ? (now_ms - e.conflict.opened_ms()) / kDayMs : 0);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/export.h"
+#include "core/hex.h"
 #include "core/hlc.h"
 #include "core/lifecycle.h"
 #include "core/office_import.h"
@@ -30,19 +31,9 @@ void RaisePeak(std::atomic<size_t>& peak, size_t v) {
   }
 }
 
-std::string Hex(const std::string& s) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
 // The page token: the last finding id of the page, hex-encoded so it is
 // opaque and checkable.
-std::string EncodeToken(const std::string& id) { return kTokenPrefix + Hex(id); }
+std::string EncodeToken(const std::string& id) { return kTokenPrefix + core::HexEncode(id); }
 
 StatusOr<std::string> DecodeToken(const std::string& token) {
   auto bad = [&] {
@@ -52,14 +43,7 @@ StatusOr<std::string> DecodeToken(const std::string& token) {
   std::string hex = token.substr(sizeof(kTokenPrefix) - 1);
   if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 256) return bad();
   std::string id;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    auto nibble = [](char c) {
-      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    };
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return bad();
-    id.push_back(static_cast<char>(hi * 16 + lo));
-  }
+  if (!core::HexDecode(hex, &id)) return bad();
   return id;
 }
 
@@ -102,8 +86,7 @@ class FindingMatcher {
     if (q_.updated_after_ms() > 0 && updated_ms <= q_.updated_after_ms()) return false;
     v1::Finding* f = row->mutable_finding();
     if (!f->ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
-    auto site = sites_->find(f->site_id());
-    const core::SiteInfo* info = site == sites_->end() ? nullptr : &site->second;
+    const core::SiteInfo* info = core::FindSite(*sites_, f->site_id());
     const std::string zone = info ? info->zone_id : std::string();
     if (!core::MatchesProblem(problem_, *f, zone, now_ms_)) return false;
     row->set_finding_id(r.id);
@@ -368,8 +351,7 @@ StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryReque
   INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ScanCollection("findings", [&](const storage::StoredRecord& r) -> Status {
     if (r.deleted) return Status::Ok();
     if (!f.ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
-    auto site = sites->find(f.site_id());
-    counter.Offer(f, site == sites->end() ? nullptr : &site->second);
+    counter.Offer(f, core::FindSite(*sites, f.site_id()));
     return Status::Ok();
   }));
   v1::ProblemReport counted = counter.Finish();
@@ -387,8 +369,7 @@ StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryReque
   std::set<std::string> zones(req.zone_ids().begin(), req.zone_ids().end());
   std::map<std::string, v1::ConflictCount> by_zone;
   INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ScanConflicts(filter, [&](const storage::ConflictEntry& e) -> StatusOr<bool> {
-    auto site = sites->find(e.scope);
-    const std::string& zone = site != sites->end() ? site->second.zone_id : e.scope;
+    const std::string zone = core::ZoneOfScope(*sites, e.scope);
     if (!zones.empty() && !zones.count(zone)) return true;
     v1::ConflictCount& cc = by_zone[zone];
     cc.set_zone_id(zone);

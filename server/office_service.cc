@@ -29,8 +29,7 @@ Status ForEachVisibleFinding(SyncEngine* engine, const Scope& scope, const core:
     // The scope key is the site, fixed at creation: filter before parsing.
     if (!scope.all && !scope.Contains(r.scope)) return Status::Ok();
     if (!f.ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
-    auto site = sites.find(f.site_id());
-    offer(r, f, site == sites.end() ? nullptr : &site->second);
+    offer(r, f, core::FindSite(sites, f.site_id()));
     return Status::Ok();
   });
 }

@@ -15,4 +15,14 @@ StatusOr<core::SiteDirectory> ReadSiteDirectory(storage::ServerStore* store, boo
   return sites;
 }
 
+const std::string& SiteZoneCache::ZoneOf(const std::string& site_id) {
+  auto it = zones_.find(site_id);
+  if (it != zones_.end()) return it->second;
+  std::string zone;
+  auto rec = store_->GetRecord("sites", site_id);
+  v1::Site site;
+  if (rec.ok() && *rec && site.ParseFromString((*rec)->body)) zone = site.zone_id();
+  return zones_.emplace(site_id, std::move(zone)).first->second;
+}
+
 }  // namespace inspectsync::server

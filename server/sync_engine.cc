@@ -5,6 +5,7 @@
 #include <iterator>
 #include <map>
 
+#include "core/edit.h"
 #include "core/merge.h"
 #include "core/patch.h"
 #include "core/quote.h"
@@ -146,10 +147,8 @@ class TxnLookup : public core::RecordLookup {
 // which are rare, from the versions since the editor's base.
 StatusOr<bool> ReopenedSince(storage::ServerWriteTxn& txn, const core::CollectionSpec& spec, const v1::Mutation& m,
                              const std::vector<const core::FieldSpec*>& mask) {
-  const core::FieldSpec* status = nullptr;
-  for (const core::FieldSpec* fs : mask)
-    if (fs->policy == v1::LIFECYCLE && fs->field->enum_type() == v1::FindingStatus_descriptor()) status = fs;
-  if (status == nullptr) return false;
+  const core::FieldSpec* status = spec.lifecycle_field();
+  if (status == nullptr || std::find(mask.begin(), mask.end(), status) == mask.end()) return false;
   std::vector<std::string> bodies;
   // The editor's own reopen is part of its view (its base_body shows it).
   INSPECTSYNC_RETURN_IF_ERROR(
@@ -349,7 +348,7 @@ void SyncEngine::NotifyCommitted() {
 
 StatusOr<v1::MutationResult> SyncEngine::Apply(storage::ServerWriteTxn& txn, const v1::Mutation& m,
                                                const Caller& caller, Role role, const Scope& scope, int64_t now_ms) {
-  core::Rejection rej = core::ValidateMutation(m, options_.limits, now_ms);
+  core::Rejection rej = core::CheckMutation(m, options_.limits, now_ms);  // edit pipeline, step 1
   if (!rej.ok()) return Rejected(m, rej.code, rej.reason);
   const core::CollectionSpec& spec = *core::FindCollection(m.collection());
   if (std::string why = WriteDenied(role, spec); !why.empty()) return Rejected(m, v1::PERMISSION_DENIED, why);
@@ -376,7 +375,7 @@ StatusOr<v1::MutationResult> SyncEngine::Apply(storage::ServerWriteTxn& txn, con
                     "base_version " + std::to_string(m.base_version()) + " is newer than the server's version " +
                         std::to_string(rec.version) + " of this record");
   if (m.op() == v1::PATCH) return ApplyPatch(txn, m, caller, spec, rec, scope);
-  return ApplyDelete(txn, m, caller, spec, rec);
+  return ApplyDelete(txn, m, caller, spec, rec, scope);
 }
 
 StatusOr<v1::MutationResult> SyncEngine::ApplyCreate(storage::ServerWriteTxn& txn, const v1::Mutation& m,
@@ -390,9 +389,9 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyCreate(storage::ServerWriteTxn& tx
     return r;
   }
   TxnLookup lookup(txn, scope);
-  auto rule = core::CheckCreateRules(spec, m.record_id(), spec.Get(m.body()), lookup);
-  if (!rule.ok()) return rule.status();
-  if (!rule->ok()) return Rejected(m, rule->code, rule->reason);
+  auto outcome = core::ApplyEdit(spec, m, core::EditTarget{}, core::Writer{m.hlc(), m.client_id()}, lookup);
+  if (!outcome.ok()) return outcome.status();
+  if (!outcome->rejection.ok()) return Rejected(m, outcome->rejection.code, outcome->rejection.reason);
   storage::StoredRecord rec;
   rec.collection = m.collection();
   rec.id = m.record_id();
@@ -418,37 +417,29 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyPatch(storage::ServerWriteTxn& txn
   if (!current.ok()) return current.status();
   v1::FieldClocks clocks;
   clocks.ParseFromString(cur.clocks);
-  const pb::Message& base = spec.Holds(m.base_body())
-                                ? spec.Get(m.base_body())
-                                : *pb::MessageFactory::generated_factory()->GetPrototype(spec.descriptor());
   auto mask = core::ResolveMask(spec, m.mask());  // validated already; cannot fail here
   if (!mask.ok()) return Rejected(m, v1::INVALID, mask.status().message());
   v1::VersionMeta in_meta = MetaOf(m, caller);
-  core::MergeContext context;
+  core::EditTarget target;
+  target.current = current->get();
+  target.deleted = cur.deleted;
+  target.clocks = &clocks;
   if (m.base_version() < cur.version) {
     auto reopened = ReopenedSince(txn, spec, m, *mask);
     if (!reopened.ok()) return reopened.status();
-    context.reopened_since_base = *reopened;
+    target.context.reopened_since_base = *reopened;
   }
-  core::MergeResult mr = core::MergePatch(spec, **current, clocks, *mask, base, spec.Get(m.body()),
-                                          core::Writer{m.hlc(), m.client_id()}, context);
-  if (mr.rejected) {
-    v1::MutationResult r = Rejected(m, mr.reject_code, mr.reason);
+  // Edit pipeline, step 2: transition, merge, invariants, workflow rules.
+  TxnLookup lookup(txn, scope);
+  auto outcome = core::ApplyEdit(spec, m, target, core::Writer{m.hlc(), m.client_id()}, lookup);
+  if (!outcome.ok()) return outcome.status();
+  if (!outcome->rejection.ok()) {
+    v1::MutationResult r = Rejected(m, outcome->rejection.code, outcome->rejection.reason);
     WireRecordFrom(cur, spec, **current, r.mutable_record());
     return r;
   }
-
-  if (!mr.changed.empty()) {
-    TxnLookup lookup(txn, scope);
-    auto rule = core::CheckChangeRules(spec, m.record_id(), **current, *mr.merged, lookup);
-    if (!rule.ok()) return rule.status();
-    if (!rule->ok()) {
-      v1::MutationResult r = Rejected(m, rule->code, rule->reason);
-      WireRecordFrom(cur, spec, **current, r.mutable_record());
-      return r;
-    }
-  }
-  bool restored = cur.deleted;  // update vs delete: the update wins, the record comes back
+  const core::MergeResult& mr = outcome->merge;
+  const bool restored = outcome->restored;  // update vs delete: the update wins, the record comes back
   storage::StoredRecord rec = cur;
   if (!mr.changed.empty() || restored) {
     rec.body = mr.merged->SerializeAsString();
@@ -506,29 +497,35 @@ StatusOr<v1::MutationResult> SyncEngine::ApplyPatch(storage::ServerWriteTxn& txn
 
 StatusOr<v1::MutationResult> SyncEngine::ApplyDelete(storage::ServerWriteTxn& txn, const v1::Mutation& m,
                                                      const Caller& caller, const core::CollectionSpec& spec,
-                                                     const storage::StoredRecord& cur) {
+                                                     const storage::StoredRecord& cur, const Scope& scope) {
   v1::MutationResult r;
   r.set_mutation_id(m.mutation_id());
-  if (cur.deleted) {  // deleted already: nothing more to do
+  core::EditTarget target;
+  target.deleted = cur.deleted;
+  if (!cur.deleted && m.base_version() < cur.version) {
+    auto foreign = txn.HasForeignVersionsSince(m.collection(), m.record_id(), m.base_version(), m.client_id());
+    if (!foreign.ok()) return foreign.status();
+    target.changed_by_others_since_base = *foreign;
+  }
+  // Edit pipeline, step 2 (the body is not needed to decide a delete).
+  TxnLookup lookup(txn, scope);
+  auto outcome = core::ApplyEdit(spec, m, target, core::Writer{m.hlc(), m.client_id()}, lookup);
+  if (!outcome.ok()) return outcome.status();
+  if (outcome->del == core::DeleteDecision::kAlreadyDeleted) {  // nothing more to do
     r.set_outcome(v1::APPLIED);
     INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(cur, r.mutable_record()));
     return r;
   }
-  if (m.base_version() < cur.version) {
-    auto foreign = txn.HasForeignVersionsSince(m.collection(), m.record_id(), m.base_version(), m.client_id());
-    if (!foreign.ok()) return foreign.status();
-    if (*foreign) {
-      // Delete vs update: the update wins; the deletion is kept as the loser.
-      auto current = ParseBody(spec, cur);
-      if (!current.ok()) return current.status();
-      v1::Conflict c =
-          DeleteConflict(ids_.NewUuidV7(), m, spec, **current, cur.meta, MetaOf(m, caller), cur.version);
-      INSPECTSYNC_RETURN_IF_ERROR(RecordConflict(txn, &c));
-      *r.add_conflicts() = std::move(c);
-      r.set_outcome(v1::CONFLICT);
-      INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(cur, r.mutable_record()));
-      return r;
-    }
+  if (outcome->del == core::DeleteDecision::kLosesToUpdate) {
+    // Delete vs update: the update wins; the deletion is kept as the loser.
+    auto current = ParseBody(spec, cur);
+    if (!current.ok()) return current.status();
+    v1::Conflict c = DeleteConflict(ids_.NewUuidV7(), m, spec, **current, cur.meta, MetaOf(m, caller), cur.version);
+    INSPECTSYNC_RETURN_IF_ERROR(RecordConflict(txn, &c));
+    *r.add_conflicts() = std::move(c);
+    r.set_outcome(v1::CONFLICT);
+    INSPECTSYNC_RETURN_IF_ERROR(ToWireRecord(cur, r.mutable_record()));
+    return r;
   }
   storage::StoredRecord rec = cur;
   rec.deleted = true;  // the body keeps the last live state for audit and restore
@@ -556,17 +553,11 @@ Status SyncEngine::RecordConflict(storage::ServerWriteTxn& txn, v1::Conflict* c)
 
 namespace {
 
-// The status a refused server-side write fails with.
-StatusCode WriteRefusalCode(const v1::MutationResult& r) {
+// The status a refused server-side write fails with: a conflict asks for a
+// fresh read (ABORTED); a refusal maps by core's one table (core/rejection.h).
+StatusCode WriteRefusalCode(const v1::MutationResult& r, v1::MutationOp op) {
   if (r.outcome() == v1::CONFLICT) return StatusCode::kAborted;
-  switch (r.reject_code()) {
-    case v1::INVALID:
-    case v1::UNKNOWN_COLLECTION: return StatusCode::kInvalidArgument;
-    case v1::NOT_FOUND: return StatusCode::kNotFound;
-    case v1::ALREADY_EXISTS: return StatusCode::kAlreadyExists;
-    case v1::PERMISSION_DENIED: return StatusCode::kPermissionDenied;
-    default: return StatusCode::kFailedPrecondition;  // lifecycle, workflow, immutable, ...
-  }
+  return core::RejectStatusCode(r.reject_code(), op);
 }
 
 }  // namespace
@@ -629,7 +620,7 @@ StatusOr<std::vector<v1::MutationResult>> SyncEngine::WriteAll(std::vector<v1::M
                               ? "it conflicted with a concurrent change"
                               : v1::RejectCode_Name(r->reject_code()) + ": " + r->reason();
         if (write_options.refused_index != nullptr) *write_options.refused_index = i;
-        return Status(WriteRefusalCode(*r), what + " was refused (" + why + "); nothing was written");
+        return Status(WriteRefusalCode(*r, m.op()), what + " was refused (" + why + "); nothing was written");
       }
       if (write_options.version_unchanged && m.op() == v1::PATCH && r->record().version() == base_version)
         INSPECTSYNC_RETURN_IF_ERROR(AppendUnchanged(txn, m, caller, &*r));

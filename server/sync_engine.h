@@ -171,7 +171,8 @@ class SyncEngine {
                                           const core::CollectionSpec& spec, const storage::StoredRecord& cur,
                                           const Scope& scope);
   StatusOr<v1::MutationResult> ApplyDelete(storage::ServerWriteTxn& txn, const v1::Mutation& m, const Caller& caller,
-                                           const core::CollectionSpec& spec, const storage::StoredRecord& cur);
+                                           const core::CollectionSpec& spec, const storage::StoredRecord& cur,
+                                           const Scope& scope);
 
   // Stores a conflict the merge found, with the server's time and the
   // author of each side (the current side knows only its writer's device).

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "core/backoff.h"
 #include "server/webhook_signing.h"
 #include "server/webhooks.h"
 
@@ -92,12 +93,9 @@ bool Webhooks::Post(const storage::WebhookRow& hook, const storage::DeliveryRow&
 }
 
 int64_t Webhooks::BackoffMs(uint32_t attempts) {
-  int64_t d = std::max<int64_t>(options_.backoff_base_ms, 1);
-  for (uint32_t i = 1; i < attempts && d < options_.backoff_cap_ms; ++i) d *= 2;
-  d = std::min(d, std::max<int64_t>(options_.backoff_cap_ms, 1));
   // Jitter in [d/2, d]: endpoints that failed together do not retry together.
-  std::lock_guard<std::mutex> lock(mu_);
-  return d / 2 + static_cast<int64_t>(rng_() % static_cast<uint64_t>(d / 2 + 1));
+  std::lock_guard<std::mutex> lock(mu_);  // rng_
+  return core::BackoffDelayMs(attempts, options_.backoff_base_ms, options_.backoff_cap_ms, rng_);
 }
 
 bool Webhooks::TryClaim(const std::string& webhook_id, int64_t now_ms, std::vector<storage::DeliveryRow>* rows) {

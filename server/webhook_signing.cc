@@ -1,11 +1,10 @@
 #include "server/webhook_signing.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <charconv>
 #include <cstdlib>
+
+#include "core/crypto.h"
+#include "core/hex.h"
 
 namespace inspectsync::server {
 
@@ -13,17 +12,7 @@ std::string SignWebhook(std::string_view secret, std::string_view timestamp, std
   std::string message;
   message.reserve(timestamp.size() + 1 + body.size());
   message.append(timestamp).append(".").append(body);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "v1=";
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[mac[i] >> 4]);
-    out.push_back(kHex[mac[i] & 15]);
-  }
-  return out;
+  return "v1=" + core::HexEncode(core::HmacSha256(secret, message));
 }
 
 bool VerifyWebhookSignature(std::string_view secret, std::string_view timestamp, std::string_view body,
@@ -33,7 +22,7 @@ bool VerifyWebhookSignature(std::string_view secret, std::string_view timestamp,
   if (ec != std::errc() || end != timestamp.data() + timestamp.size()) return false;
   if (std::llabs(now_s - ts) > tolerance_s) return false;
   std::string expected = SignWebhook(secret, timestamp, body);
-  return signature.size() == expected.size() && CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) == 0;
+  return core::ConstantTimeEquals(signature, expected);
 }
 
 }  // namespace inspectsync::server

@@ -13,9 +13,11 @@
 #include <unordered_map>
 
 #include "core/export.h"  // JsonQuote
+#include "core/hex.h"
 #include "core/ids.h"
 #include "core/lifecycle.h"
 #include "inspectsync/v1/records.pb.h"
+#include "server/site_directory.h"
 
 namespace inspectsync::server {
 
@@ -197,11 +199,7 @@ StatusOr<v1::Webhook> Webhooks::Create(const v1::CreateWebhookRequest& req, cons
   if (secret.empty()) {
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) return Status(StatusCode::kInternal, "cannot draw random bytes for a secret");
-    static const char* kHex = "0123456789abcdef";
-    for (unsigned char b : raw) {
-      secret.push_back(kHex[b >> 4]);
-      secret.push_back(kHex[b & 15]);
-    }
+    secret = core::HexEncode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
   } else if (secret.size() < 16 || secret.size() > 256) {
     return Invalid("secret: must be 16 to 256 characters (or empty, and the server makes one)");
   }
@@ -290,16 +288,8 @@ StatusOr<size_t> Webhooks::RunEventSourceOnce() {
   if (!skipped.ok()) return skipped.status();
   if (*skipped) return size_t{0};
 
-  std::unordered_map<std::string, std::string> zone_of_site;
-  auto zone = [&](const std::string& site_id) -> std::string {
-    auto it = zone_of_site.find(site_id);
-    if (it != zone_of_site.end()) return it->second;
-    std::string z;
-    auto rec = records->GetRecord("sites", site_id);
-    v1::Site site;
-    if (rec.ok() && *rec && site.ParseFromString((*rec)->body)) z = site.zone_id();
-    return zone_of_site[site_id] = z;
-  };
+  SiteZoneCache zones(records);
+  auto zone = [&](const std::string& site_id) -> std::string { return zones.ZoneOf(site_id); };
   auto finding_data = [&](const std::string& id, uint64_t version, const v1::Finding& f) {
     JsonObject d;
     d.Str("finding_id", id).Int("version", static_cast<int64_t>(version)).Str("site_id", f.site_id());
@@ -384,7 +374,7 @@ StatusOr<size_t> Webhooks::ScanOverdueOnce() {
   INSPECTSYNC_RETURN_IF_ERROR(store_->OverdueAnnounced(&marks));
   std::unordered_map<std::string, int64_t> announced(marks.begin(), marks.end());
   storage::ServerStore* records = engine_->store();
-  std::unordered_map<std::string, std::string> zone_of_site;
+  SiteZoneCache zones(records);
   size_t added = 0;
   storage::EventBatch batch;
   auto flush = [&]() -> Status {
@@ -401,17 +391,9 @@ StatusOr<size_t> Webhooks::ScanOverdueOnce() {
     if (!f.ParseFromString(r.body) || !core::IsOverdue(f, now)) return Status::Ok();
     auto it = announced.find(r.id);
     if (it != announced.end() && it->second == f.deadline_ms()) return Status::Ok();
-    auto z = zone_of_site.find(f.site_id());
-    if (z == zone_of_site.end()) {
-      std::string zone_id;
-      auto site = records->GetRecord("sites", f.site_id());
-      v1::Site s;
-      if (site.ok() && *site && s.ParseFromString((*site)->body)) zone_id = s.zone_id();
-      z = zone_of_site.emplace(f.site_id(), zone_id).first;
-    }
     JsonObject data;
     data.Str("finding_id", r.id).Int("version", static_cast<int64_t>(r.version)).Str("site_id", f.site_id());
-    data.Str("zone_id", z->second).Int("deadline_ms", f.deadline_ms()).Raw("finding", ToJson(f));
+    data.Str("zone_id", zones.ZoneOf(f.site_id())).Int("deadline_ms", f.deadline_ms()).Raw("finding", ToJson(f));
     batch.events.push_back(
         MakeEvent(v1::FINDING_OVERDUE, r.id + "/" + std::to_string(f.deadline_ms()), now, data));
     batch.overdue_marks.emplace_back(r.id, f.deadline_ms());

@@ -1,7 +1,6 @@
 #include "client-sdk/src/attachment_files.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,56 +31,6 @@ Status SyncDir(const std::string& dir) {
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------- Sha256
-
-struct Sha256::Ctx {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  ~Ctx() { EVP_MD_CTX_free(md); }
-};
-
-Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) { EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr); }
-Sha256::~Sha256() = default;
-
-void Sha256::Update(std::string_view data) { EVP_DigestUpdate(ctx_->md, data.data(), data.size()); }
-
-std::string Sha256::HexDigest() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(ctx_->md, digest, &n);
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (unsigned int i = 0; i < n; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
-}
-
-bool IsSha256Hex(std::string_view s) {
-  if (s.size() != 64) return false;
-  for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
-
-std::string DetectMediaType(std::string_view h) {
-  auto at = [&](size_t pos, std::string_view magic) {
-    return h.size() >= pos + magic.size() && h.substr(pos, magic.size()) == magic;
-  };
-  if (at(0, "\xFF\xD8\xFF")) return "image/jpeg";
-  if (at(0, "\x89PNG\r\n\x1A\n")) return "image/png";
-  if (at(0, "RIFF") && at(8, "WEBP")) return "image/webp";
-  if (at(0, "%PDF-")) return "application/pdf";
-  // ISO base media: a box size, then "ftyp" and the major brand. HEIF
-  // brands only (an AVIF or an MP4 has the same box and other brands).
-  if (at(4, "ftyp")) {
-    for (std::string_view brand : {"heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"})
-      if (at(8, brand)) return "image/heic";
-  }
-  return "";
-}
 
 // ---------------------------------------------------------------- BlobWriter
 

@@ -1,7 +1,8 @@
-// The files of photo evidence on the device: SHA-256 (OpenSSL, kept out of
-// public headers), media types from magic bytes, and the content-addressed
+// The files of photo evidence on the device: the content-addressed
 // directory where blobs become visible only whole and durable (temporary
-// file, fsync, rename, fsync of the directory).
+// file, fsync, rename, fsync of the directory). Hashing (core/crypto.h),
+// blob names (core/hex.h) and media types (core/media.h) are core's, shared
+// with the server.
 #ifndef INSPECTSYNC_CLIENT_SDK_SRC_ATTACHMENT_FILES_H_
 #define INSPECTSYNC_CLIENT_SDK_SRC_ATTACHMENT_FILES_H_
 
@@ -13,29 +14,6 @@
 #include "inspectsync/status.h"
 
 namespace inspectsync::sdk_internal {
-
-// Incremental SHA-256; HexDigest() once, at the end.
-class Sha256 {
- public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void Update(std::string_view data);
-  std::string HexDigest();  // lowercase hex, 64 characters
-
- private:
-  struct Ctx;
-  std::unique_ptr<Ctx> ctx_;
-};
-
-// Whether `s` is 64 lowercase hex digits (the name of a blob everywhere).
-bool IsSha256Hex(std::string_view s);
-
-// The media type of a file from its first bytes (at least 16 of them when
-// the file has that many): image/jpeg, image/png, image/webp, image/heic,
-// application/pdf; "" when it is none of those.
-std::string DetectMediaType(std::string_view head);
 
 // A file written front to back (or appended to), synced before it counts.
 class BlobWriter {

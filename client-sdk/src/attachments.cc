@@ -14,15 +14,18 @@
 
 #include "client-sdk/src/client_impl.h"
 #include "client-sdk/src/record_util.h"
+#include "core/crypto.h"
+#include "core/hex.h"
+#include "core/media.h"
 #include "core/schema.h"
 #include "inspectsync/v1/options.pb.h"
 
 namespace inspectsync {
 
+using core::IsSha256Hex;
+using core::Sha256;
+using core::SniffMediaType;
 using sdk_internal::BlobWriter;
-using sdk_internal::DetectMediaType;
-using sdk_internal::IsSha256Hex;
-using sdk_internal::Sha256;
 
 namespace {
 
@@ -92,7 +95,7 @@ StatusOr<std::string> Client::Impl::AttachFile(const std::string& finding_id, co
   std::string head(16, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
-  std::string media_type = DetectMediaType(head);
+  std::string media_type = SniffMediaType(head);
   INSPECTSYNC_RETURN_IF_ERROR(CheckMediaType(media_type, o));
 
   // Copy and hash in one pass, a chunk at a time.
@@ -134,7 +137,7 @@ StatusOr<std::string> Client::Impl::AttachBytes(const std::string& finding_id, c
   INSPECTSYNC_RETURN_IF_ERROR(CheckAttachable(finding_id));
   if (bytes.size() > options.max_attachment_bytes) return TooBig(bytes.size(), options.max_attachment_bytes);
   StagedBlob staged;
-  staged.media_type = DetectMediaType(std::string_view(bytes).substr(0, 16));
+  staged.media_type = SniffMediaType(std::string_view(bytes).substr(0, 16));
   INSPECTSYNC_RETURN_IF_ERROR(CheckMediaType(staged.media_type, o));
   Sha256 hash;
   hash.Update(bytes);

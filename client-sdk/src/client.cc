@@ -8,6 +8,7 @@
 #include "core/merge.h"
 #include "core/patch.h"
 #include "core/schema.h"
+#include "core/edit.h"
 #include "core/validate.h"
 #include "inspectsync/v1/options.pb.h"
 
@@ -16,7 +17,6 @@ namespace inspectsync {
 using sdk_internal::CheckHolds;
 using sdk_internal::CheckId;
 using sdk_internal::Collection;
-using sdk_internal::LifecycleField;
 using sdk_internal::NoSuchRecord;
 
 namespace {
@@ -104,15 +104,13 @@ Status Client::Impl::Stamp(v1::Mutation* m, uint64_t index) {
   m->set_client_id(client_id);
   m->set_mutation_id(store->next_mutation_id() + index);
   m->set_hlc(hlc->Now());
-  // The same checks the server runs, so a bad edit fails here, in the app,
+  // Step 1 of the edit pipeline (core/edit.h), as on the server, so a bad edit fails here, in the app,
   // instead of turning into a dead letter later. Drift is the server's call:
   // our HLC runs ahead of our own wall clock only after observing the
   // server's clock, which is exactly when our wall clock is the wrong judge.
   core::ValidationLimits limits;
   limits.max_clock_drift_ms = std::numeric_limits<int64_t>::max();
-  core::Rejection rejection = core::ValidateMutation(*m, limits, clock->NowMillis());
-  if (!rejection.ok()) return InvalidArgument(rejection.reason);
-  return Status::Ok();
+  return core::RejectionStatus(core::CheckMutation(*m, limits, clock->NowMillis()), m->op());
 }
 
 StatusOr<v1::Mutation> Client::Impl::CreateMutation(const std::string& collection, const v1::RecordBody& body) {
@@ -123,7 +121,7 @@ StatusOr<v1::Mutation> Client::Impl::CreateMutation(const std::string& collectio
   m.set_collection(collection);
   m.set_op(v1::CREATE);
   *m.mutable_body() = body;
-  if (const core::FieldSpec* status = LifecycleField(**spec)) {
+  if (const core::FieldSpec* status = (*spec)->lifecycle_field()) {
     pb::Message* rec = (*spec)->Mutable(m.mutable_body());
     const pb::Reflection* r = rec->GetReflection();
     if (r->GetEnumValue(*rec, status->field) == v1::FINDING_STATUS_UNSPECIFIED)

@@ -18,6 +18,7 @@
 
 #include "client-sdk/src/attachment_files.h"
 #include "core/clock.h"
+#include "core/edit.h"
 #include "core/hlc.h"
 #include "core/ids.h"
 #include "inspectsync/client.h"
@@ -142,6 +143,8 @@ class Client::Impl {
   Status PlanCreate(Batch& batch, const Edit& e, std::string* id);
   Status PlanUpdate(Batch& batch, const Edit& e);
   Status PlanDelete(Batch& batch, const Edit& e);
+  Status RunEdit(Batch& batch, const core::CollectionSpec& spec, const v1::Mutation& m,
+                 const core::EditTarget& target);
   // Stamps and validates `m` as the `index`-th of a batch about to be stored
   // (mutation ids follow the store's next one). REQUIRES: mu held.
   Status Stamp(v1::Mutation* m, uint64_t index);

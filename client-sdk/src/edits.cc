@@ -1,25 +1,22 @@
 // Local writes: every Create / Update / Delete, CreateAll and Apply goes
 // through one path, ApplyLocked, so a batch is checked exactly as the same
-// edits one by one would be, and the server's rules (core/validate,
-// core/lifecycle, core/workflow) run here first, in the server's words.
+// edits one by one would be. Each edit runs the edit pipeline of core/edit.h
+// (CheckMutation in Stamp, then ApplyEdit), the very functions the server
+// runs on a push, so a tablet refuses what the server would, in its words.
 #include <map>
 #include <optional>
 #include <utility>
 
 #include "client-sdk/src/client_impl.h"
 #include "client-sdk/src/record_util.h"
-#include "core/lifecycle.h"
-#include "core/merge.h"
+#include "core/edit.h"
 #include "core/patch.h"
-#include "core/workflow.h"
 
 namespace inspectsync {
 
 using sdk_internal::CheckHolds;
 using sdk_internal::CheckId;
 using sdk_internal::Collection;
-using sdk_internal::FromRejection;
-using sdk_internal::LifecycleField;
 using sdk_internal::NoSuchRecord;
 
 namespace pb = google::protobuf;
@@ -46,8 +43,23 @@ struct Client::Impl::Batch : public core::RecordLookup {
 
   // Records `m` (already checked) and what it does to its record's view.
   void Add(v1::Mutation m, const std::optional<storage::ViewRecord>& before) {
-    auto after = storage::FoldView(m.collection(), m.record_id(), before ? &*before : nullptr, {m});
-    if (after) touched[{m.collection(), m.record_id()}] = std::move(*after);
+    core::FoldedRecord rec;
+    storage::ViewRecord view;
+    if (before) {
+      view = *before;
+      rec.exists = true;
+      rec.deleted = before->deleted;
+      rec.body = before->body;
+    } else {
+      view.collection = m.collection();
+      view.id = m.record_id();
+    }
+    if (core::FoldMutation(m, &rec)) {
+      view.body = std::move(rec.body);
+      view.deleted = rec.deleted;
+      view.pending = true;
+      touched[{m.collection(), m.record_id()}] = std::move(view);
+    }
     mutations.push_back(std::move(m));
   }
 
@@ -90,6 +102,16 @@ StatusOr<std::vector<std::string>> Client::Impl::ApplyLocked(const std::vector<E
   return ids_out;
 }
 
+// Step 2 of the edit pipeline (core/edit.h) for `m`, stamped and checked
+// alone by Stamp: the rules against the device's records as the batch has
+// them so far. The device's own edits are never concurrent with each other.
+Status Client::Impl::RunEdit(Batch& batch, const core::CollectionSpec& spec, const v1::Mutation& m,
+                             const core::EditTarget& target) {
+  auto outcome = core::ApplyEdit(spec, m, target, core::Writer{m.hlc(), m.client_id()}, batch);
+  if (!outcome.ok()) return outcome.status();
+  return core::RejectionStatus(outcome->rejection, m.op());
+}
+
 Status Client::Impl::PlanCreate(Batch& batch, const Edit& e, std::string* id) {
   auto m = CreateMutation(e.collection, e.body);
   if (!m.ok()) return m.status();
@@ -117,9 +139,7 @@ Status Client::Impl::PlanCreate(Batch& batch, const Edit& e, std::string* id) {
     return AlreadyExists("a " + e.collection + " record with id " + *id + " already exists");
   m->set_record_id(*id);
   INSPECTSYNC_RETURN_IF_ERROR(Stamp(&*m, batch.mutations.size()));
-  auto rule = core::CheckCreateRules(spec, *id, spec.Get(m->body()), batch);
-  if (!rule.ok()) return rule.status();
-  if (!rule->ok()) return FromRejection(*rule);
+  INSPECTSYNC_RETURN_IF_ERROR(RunEdit(batch, spec, *m, core::EditTarget{}));
   batch.Add(std::move(*m), std::nullopt);
   return Status::Ok();
 }
@@ -145,21 +165,6 @@ Status Client::Impl::PlanUpdate(Batch& batch, const Edit& e) {
   for (const core::FieldSpec* f : *mask) changed |= !core::FieldEquals(incoming, current, *f);
   if (!changed) return Status::Ok();  // nothing to send; the server would ignore it too
 
-  // State-dependent rules, with the server's words.
-  if (const core::FieldSpec* status = LifecycleField(spec)) {
-    for (const core::FieldSpec* f : *mask) {
-      if (f != status) continue;
-      auto from = static_cast<v1::FindingStatus>(current.GetReflection()->GetEnumValue(current, f->field));
-      auto to = static_cast<v1::FindingStatus>(incoming.GetReflection()->GetEnumValue(incoming, f->field));
-      if (from != to && !core::IsLegalTransition(from, to))
-        return FailedPrecondition(core::DescribeIllegalTransition(from, to));
-    }
-  }
-  std::unique_ptr<pb::Message> after(current.New());
-  after->CopyFrom(current);
-  core::CopyFields(incoming, *mask, after.get());
-  if (Status s = core::CheckRecordInvariants(spec, *after); !s.ok()) return InvalidArgument(s.message());
-
   auto base_version = store->ServerVersion(e.collection, e.id);
   if (!base_version.ok()) return base_version.status();
   m.set_collection(e.collection);
@@ -171,10 +176,9 @@ Status Client::Impl::PlanUpdate(Batch& batch, const Edit& e) {
   core::CopyFields(incoming, *mask, spec.Mutable(m.mutable_body()));
   core::CopyFields(current, *mask, spec.Mutable(m.mutable_base_body()));
   INSPECTSYNC_RETURN_IF_ERROR(Stamp(&m, batch.mutations.size()));
-  // Last, as on the server (after validation and the record's own rules).
-  auto rule = core::CheckChangeRules(spec, e.id, current, *after, batch);
-  if (!rule.ok()) return rule.status();
-  if (!rule->ok()) return FromRejection(*rule);
+  core::EditTarget target;
+  target.current = &current;  // a tombstone was refused above: NOT_FOUND on the device
+  INSPECTSYNC_RETURN_IF_ERROR(RunEdit(batch, spec, m, target));
   batch.Add(std::move(m), *view);
   return Status::Ok();
 }
@@ -195,6 +199,9 @@ Status Client::Impl::PlanDelete(Batch& batch, const Edit& e) {
   m.set_op(v1::DELETE);
   m.set_base_version(*base_version);
   INSPECTSYNC_RETURN_IF_ERROR(Stamp(&m, batch.mutations.size()));  // refuses findings: NOT_DELETABLE
+  core::EditTarget target;
+  target.current = &spec.Get((*view)->body);
+  INSPECTSYNC_RETURN_IF_ERROR(RunEdit(batch, spec, m, target));
   batch.Add(std::move(m), *view);
   return Status::Ok();
 }

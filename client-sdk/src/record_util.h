@@ -8,7 +8,6 @@
 
 #include "core/ids.h"
 #include "core/schema.h"
-#include "core/validate.h"
 #include "inspectsync/status.h"
 #include "inspectsync/v1/records.pb.h"
 
@@ -34,20 +33,6 @@ inline Status CheckHolds(const core::CollectionSpec& spec, const v1::RecordBody&
 
 inline Status NoSuchRecord(const core::CollectionSpec& spec, const std::string& id) {
   return NotFound("no " + spec.descriptor()->name() + " '" + id + "' on this device");
-}
-
-// The lifecycle status field of a collection, if it has one.
-inline const core::FieldSpec* LifecycleField(const core::CollectionSpec& spec) {
-  for (const core::FieldSpec& f : spec.fields())
-    if (f.policy == v1::LIFECYCLE && f.field->enum_type() == v1::FindingStatus_descriptor()) return &f;
-  return nullptr;
-}
-
-// A workflow rule's rejection as the status a local write returns:
-// INVALID -> INVALID_ARGUMENT, WORKFLOW (and any other) -> FAILED_PRECONDITION.
-inline Status FromRejection(const core::Rejection& r) {
-  if (r.code == v1::INVALID) return InvalidArgument(r.reason);
-  return FailedPrecondition(r.reason);
 }
 
 }  // namespace inspectsync::sdk_internal

@@ -17,9 +17,9 @@
 #include <set>
 #include <utility>
 
-#include "client-sdk/src/backoff.h"
 #include "client-sdk/src/client_impl.h"
 #include "client-sdk/src/raw_pull.h"
+#include "core/backoff.h"
 
 namespace inspectsync {
 
@@ -380,7 +380,7 @@ void Client::Impl::BackgroundLoop() {
       // Only transient failures retry soon; others (auth, a server bug)
       // will not be fixed by hammering.
       event.next_delay = result.status().transient()
-                             ? client_internal::BackoffDelay(failures, opts.backoff_base, opts.backoff_max, jitter_rng)
+                             ? core::BackoffDelay(failures, opts.backoff_base, opts.backoff_max, jitter_rng)
                              : opts.backoff_max;
     }
     event.consecutive_failures = failures;

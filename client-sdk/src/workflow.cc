@@ -151,11 +151,6 @@ StatusOr<core::SiteDirectory> Sites(storage::DeviceStore& store) {
   return dir;
 }
 
-const core::SiteInfo* SiteOf(const core::SiteDirectory& dir, const std::string& site_id) {
-  auto it = dir.find(site_id);
-  return it == dir.end() ? nullptr : &it->second;
-}
-
 }  // namespace
 
 StatusOr<v1::ProblemPage> Client::Impl::Problems(const v1::ProblemQuery& query) {
@@ -166,7 +161,7 @@ StatusOr<v1::ProblemPage> Client::Impl::Problems(const v1::ProblemQuery& query) 
   // One pass over the findings, one at a time; the pager keeps one page.
   core::ProblemPager pager(query, clock->NowMillis());
   INSPECTSYNC_RETURN_IF_ERROR(store->ForEachView(kFindings, [&](storage::ViewRecord&& r) -> Status {
-    if (r.body.has_finding()) pager.Offer(r.id, r.version, r.body.finding(), SiteOf(*sites, r.body.finding().site_id()));
+    if (r.body.has_finding()) pager.Offer(r.id, r.version, r.body.finding(), core::FindSite(*sites, r.body.finding().site_id()));
     return Status::Ok();
   }));
   return pager.Finish();
@@ -179,7 +174,7 @@ StatusOr<v1::ProblemReport> Client::Impl::CountProblems(const v1::ProblemQuery& 
   if (!sites.ok()) return sites.status();
   core::ProblemCounter counter(query, clock->NowMillis());
   INSPECTSYNC_RETURN_IF_ERROR(store->ForEachView(kFindings, [&](storage::ViewRecord&& r) -> Status {
-    if (r.body.has_finding()) counter.Offer(r.body.finding(), SiteOf(*sites, r.body.finding().site_id()));
+    if (r.body.has_finding()) counter.Offer(r.body.finding(), core::FindSite(*sites, r.body.finding().site_id()));
     return Status::Ok();
   }));
   return counter.Finish();

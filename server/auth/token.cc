@@ -1,11 +1,7 @@
 #include "server/auth/token.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +11,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "core/crypto.h"
+#include "core/hex.h"
 #include "core/record_bounds.h"
 
 namespace inspectsync::auth {
@@ -34,30 +32,10 @@ std::string RandomBytes(size_t n) {
   return out;
 }
 
-std::string Hex(const std::string& bytes) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
+using core::HexEncode;
+using core::HmacSha256;
 
-std::string Hmac(const std::string& key, const std::string& data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), mac, &len);
-  return std::string(reinterpret_cast<char*>(mac), len);
-}
-
-bool IsTokenId(const std::string& id) {
-  if (id.size() != kTokenIdHexDigits) return false;
-  for (char c : id)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
+bool IsTokenId(const std::string& id) { return core::IsLowerHex(id, kTokenIdHexDigits); }
 
 std::string Days(int64_t seconds) {
   return seconds % 86400 == 0 ? std::to_string(seconds / 86400) + " days" : std::to_string(seconds) + " s";
@@ -174,7 +152,7 @@ Status KeyRing::Save(const std::string& path) const {
 
 std::string KeyRing::AddKey() {
   for (auto& k : keys_) k.signing = false;
-  Key k{Hex(RandomBytes(4)), RandomBytes(32), true};
+  Key k{HexEncode(RandomBytes(4)), RandomBytes(32), true};
   keys_.push_back(k);
   return k.id;
 }
@@ -229,9 +207,9 @@ StatusOr<std::string> KeyRing::Sign(v1::TokenClaims claims) const {
   if (!IsKnownRole(claims.role())) return InvalidArgument("unknown role '" + claims.role() + "'");
   if (claims.expires_at_s() <= claims.issued_at_s()) return InvalidArgument("a token must expire after it is issued");
   claims.set_key_id(signer->id);
-  if (claims.token_id().empty()) claims.set_token_id(Hex(RandomBytes(kTokenIdHexDigits / 2)));
+  if (claims.token_id().empty()) claims.set_token_id(HexEncode(RandomBytes(kTokenIdHexDigits / 2)));
   std::string signed_part = kPrefix + Base64UrlEncode(claims.SerializeAsString());
-  return signed_part + "." + Base64UrlEncode(Hmac(signer->secret, signed_part));
+  return signed_part + "." + Base64UrlEncode(HmacSha256(signer->secret, signed_part));
 }
 
 namespace {
@@ -251,9 +229,7 @@ Status SplitToken(const std::string& token, std::string* signed_part, v1::TokenC
 
 std::string TokenIdOf(const std::string& token, const v1::TokenClaims& claims) {
   if (!claims.token_id().empty()) return claims.token_id();
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
-  return Hex(std::string(reinterpret_cast<char*>(digest), sizeof digest)).substr(0, kTokenIdHexDigits);
+  return core::Sha256Hex(token).substr(0, kTokenIdHexDigits);
 }
 
 }  // namespace
@@ -280,8 +256,8 @@ StatusOr<v1::TokenClaims> KeyRing::Verify(const std::string& token, int64_t now_
   for (const auto& k : keys_)
     if (k.id == claims.key_id()) key = &k;
   if (!key) return Unauth("signed with a key this server does not have (rotated out?)");
-  std::string want = Hmac(key->secret, signed_part);
-  if (sig.size() != want.size() || CRYPTO_memcmp(sig.data(), want.data(), want.size()) != 0)
+  std::string want = HmacSha256(key->secret, signed_part);
+  if (!core::ConstantTimeEquals(sig, want))
     return Unauth("bad signature");
   if (now_s >= claims.expires_at_s()) return Unauth("expired");
   if (claims.issued_at_s() > now_s + kFutureSkewS) return Unauth("issued in the future");

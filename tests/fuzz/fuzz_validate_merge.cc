@@ -257,7 +257,7 @@ void CheckMerge(const fuzz::MergeInput& in, const core::CollectionSpec& spec) {
                  "LWW on '" + name + "' did not pick the later writer");
     if (fs.policy == v1::MAX)
       FUZZ_CHECK(MaxNotLess(*c.winner, *c.loser, fs.field), "MAX conflict on '" + name + "' kept the smaller value");
-    if (fs.policy == v1::LIFECYCLE && fs.field->enum_type() == v1::FindingStatus_descriptor()) {
+    if (&fs == spec.lifecycle_field()) {
       auto status = [&](const pb::Message& msg) {
         return static_cast<v1::FindingStatus>(msg.GetReflection()->GetEnumValue(msg, fs.field));
       };

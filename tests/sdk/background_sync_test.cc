@@ -5,7 +5,7 @@
 
 #include <random>
 
-#include "client-sdk/src/backoff.h"
+#include "core/backoff.h"
 #include "tests/sdk/sdk_test_util.h"
 
 namespace inspectsync::testing {
@@ -22,14 +22,14 @@ TEST(BackoffTest, DoublesWithJitterInTheUpperHalfAndStaysUnderTheCap) {
     for (int i = 1; i < failures && nominal < cap.count(); ++i) nominal *= 2;
     nominal = std::min<int64_t>(nominal, cap.count());
     for (int draw = 0; draw < 20; ++draw) {
-      milliseconds d = client_internal::BackoffDelay(failures, base, cap, rng);
+      milliseconds d = core::BackoffDelay(failures, base, cap, rng);
       ASSERT_GE(d.count(), nominal / 2) << failures;
       ASSERT_LE(d.count(), nominal) << failures;
     }
   }
   // The jitter really varies (tablets do not retry in lockstep).
   std::set<int64_t> seen;
-  for (int i = 0; i < 50; ++i) seen.insert(client_internal::BackoffDelay(5, base, cap, rng).count());
+  for (int i = 0; i < 50; ++i) seen.insert(core::BackoffDelay(5, base, cap, rng).count());
   EXPECT_GT(seen.size(), 10u);
 }
 

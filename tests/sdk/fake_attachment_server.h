@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "client-sdk/src/attachment_files.h"
+#include "core/crypto.h"
 #include "tests/sdk/fake_server.h"
 
 namespace inspectsync::testing {
@@ -33,7 +34,7 @@ class FakeAttachmentServer : public FakeServer {
   using FakeServer::FakeServer;
 
   static std::string Hash(const std::string& bytes) {
-    sdk_internal::Sha256 h;
+    core::Sha256 h;
     h.Update(bytes);
     return h.HexDigest();
   }
