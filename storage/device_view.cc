@@ -2,6 +2,7 @@
 // view row is derived (Impl::Recompute), and the reads of the view.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "core/edit.h"
 #include "core/patch.h"
 #include "core/schema.h"
 #include "storage/device_store_internal.h"
@@ -34,42 +35,28 @@ bool ParseViewBody(const SQLite::Column& body, const SQLite::Column& server_reco
 
 std::optional<ViewRecord> FoldView(const std::string& collection, const std::string& id, const ViewRecord* server,
                                    const std::vector<v1::Mutation>& pending) {
+  // The folding rules (update-vs-delete among them) are core's, the ones the
+  // server applies; this only carries the view's own fields around them.
   std::optional<ViewRecord> view;
+  core::FoldedRecord rec;
   if (server != nullptr) {
     view = *server;
     view->pending = false;
+    rec.exists = true;
+    rec.deleted = view->deleted;
+    rec.body = std::move(view->body);
   }
-  const core::CollectionSpec* spec = core::FindCollection(collection);
-  for (const v1::Mutation& m : pending) {
-    switch (m.op()) {
-      case v1::CREATE:
-        if (!view) {
-          view.emplace();
-          view->collection = collection;
-          view->id = id;
-        }
-        view->body = m.body();
-        view->deleted = false;
-        break;
-      case v1::PATCH: {
-        // A patch of a record the device never had cannot show; the server
-        // will reject it and the dead letter will say why.
-        if (!view || spec == nullptr || !spec->Holds(m.body())) continue;
-        auto mask = core::ResolveMask(*spec, m.mask());
-        if (!mask.ok()) continue;
-        core::CopyFields(spec->Get(m.body()), *mask, spec->Mutable(&view->body));
-        view->deleted = false;  // update-vs-delete: the update wins (DESIGN.md)
-        break;
-      }
-      case v1::DELETE:
-        if (!view) continue;
-        view->deleted = true;
-        break;
-      default:
-        continue;
-    }
-    view->pending = true;
+  bool shown = false;
+  for (const v1::Mutation& m : pending) shown |= core::FoldMutation(m, &rec);
+  if (!rec.exists) return std::nullopt;  // edits of a record the device never had cannot show
+  if (!view) {
+    view.emplace();
+    view->collection = collection;
+    view->id = id;
   }
+  view->body = std::move(rec.body);
+  view->deleted = rec.deleted;
+  if (shown) view->pending = true;
   return view;
 }
 

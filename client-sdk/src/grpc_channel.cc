@@ -1,5 +1,6 @@
 #include "client-sdk/src/grpc_channel.h"
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -55,6 +56,23 @@ Status FromGrpc(const grpc::Status& s) {
   int code = static_cast<int>(s.error_code());
   if (code < 0 || code > static_cast<int>(StatusCode::kUnauthenticated)) code = static_cast<int>(StatusCode::kUnknown);
   return Status(static_cast<StatusCode>(code), s.error_message());
+}
+
+std::unique_ptr<grpc::ClientContext> ServiceConnection::Context(bool stream) const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  if (!stream) ctx->set_deadline(std::chrono::system_clock::now() + options.call_deadline);
+  if (!bearer.empty()) ctx->AddMetadata("authorization", bearer);
+  return ctx;
+}
+
+StatusOr<ServiceConnection> ConnectService(const std::string& address, const GrpcTransportOptions& options) {
+  auto bearer = BearerHeader(options.token);
+  if (!bearer.ok()) return bearer.status();
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options.max_receive_bytes);
+  auto channel = MakeChannel(address, options, args);
+  if (!channel.ok()) return channel.status();
+  return ServiceConnection{options, std::move(*bearer), std::move(*channel)};
 }
 
 }  // namespace inspectsync::sdk_internal

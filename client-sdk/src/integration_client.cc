@@ -9,18 +9,9 @@ namespace inspectsync {
 
 using sdk_internal::FromGrpc;
 
-struct IntegrationClient::Impl {
-  GrpcTransportOptions options;
-  std::string bearer;  // checked (sdk_internal::BearerHeader); "" = none
+// The connection (options, bearer, channel, Context()) and the stub.
+struct IntegrationClient::Impl : sdk_internal::ServiceConnection {
   std::unique_ptr<v1::IntegrationService::Stub> stub;
-
-  // A call's context: the token, and the call deadline unless it is a stream.
-  std::unique_ptr<grpc::ClientContext> Context(bool stream = false) const {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    if (!stream) ctx->set_deadline(std::chrono::system_clock::now() + options.call_deadline);
-    if (!bearer.empty()) ctx->AddMetadata("authorization", bearer);
-    return ctx;
-  }
 
   // One unary call: stub method `call`, its response or the status.
   template <class Resp, class Req, class Call>
@@ -53,16 +44,11 @@ IntegrationClient::~IntegrationClient() = default;
 
 StatusOr<std::unique_ptr<IntegrationClient>> IntegrationClient::Connect(const std::string& address,
                                                                         const GrpcTransportOptions& options) {
-  auto bearer = sdk_internal::BearerHeader(options.token);
-  if (!bearer.ok()) return bearer.status();
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(options.max_receive_bytes);
-  auto channel = sdk_internal::MakeChannel(address, options, args);
-  if (!channel.ok()) return channel.status();
+  auto conn = sdk_internal::ConnectService(address, options);
+  if (!conn.ok()) return conn.status();
   auto impl = std::make_unique<Impl>();
-  impl->options = options;
-  impl->bearer = std::move(*bearer);
-  impl->stub = v1::IntegrationService::NewStub(*channel);
+  static_cast<sdk_internal::ServiceConnection&>(*impl) = std::move(*conn);
+  impl->stub = v1::IntegrationService::NewStub(impl->channel);
   return std::unique_ptr<IntegrationClient>(new IntegrationClient(std::move(impl)));
 }
 

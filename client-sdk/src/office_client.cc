@@ -9,17 +9,9 @@ namespace inspectsync {
 
 using sdk_internal::FromGrpc;
 
-struct OfficeClient::Impl {
-  GrpcTransportOptions options;
-  std::string bearer;  // checked (sdk_internal::BearerHeader); "" = none
+// The connection (options, bearer, channel, Context()) and the stub.
+struct OfficeClient::Impl : sdk_internal::ServiceConnection {
   std::unique_ptr<v1::OfficeService::Stub> stub;
-
-  std::unique_ptr<grpc::ClientContext> Context() const {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + options.call_deadline);
-    if (!bearer.empty()) ctx->AddMetadata("authorization", bearer);
-    return ctx;
-  }
 };
 
 OfficeClient::OfficeClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -27,16 +19,11 @@ OfficeClient::~OfficeClient() = default;
 
 StatusOr<std::unique_ptr<OfficeClient>> OfficeClient::Connect(const std::string& address,
                                                               const GrpcTransportOptions& options) {
-  auto bearer = sdk_internal::BearerHeader(options.token);
-  if (!bearer.ok()) return bearer.status();
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(options.max_receive_bytes);
-  auto channel = sdk_internal::MakeChannel(address, options, args);
-  if (!channel.ok()) return channel.status();
+  auto conn = sdk_internal::ConnectService(address, options);
+  if (!conn.ok()) return conn.status();
   auto impl = std::make_unique<Impl>();
-  impl->options = options;
-  impl->bearer = std::move(*bearer);
-  impl->stub = v1::OfficeService::NewStub(*channel);
+  static_cast<sdk_internal::ServiceConnection&>(*impl) = std::move(*conn);
+  impl->stub = v1::OfficeService::NewStub(impl->channel);
   return std::unique_ptr<OfficeClient>(new OfficeClient(std::move(impl)));
 }
 

@@ -55,7 +55,7 @@ TEST(MediaTest, SignaturesDecideTheType) {
   EXPECT_EQ(SniffMediaType(std::string("\x00\x00\x00\x18" "ftypheic", 12)), "image/heic");
   EXPECT_EQ(SniffMediaType(std::string("\x00\x00\x00\x18" "ftypmif1", 12)), "image/heic");
   EXPECT_EQ(SniffMediaType("%PDF-1.7\n"), "application/pdf");
-  for (const std::string& t : {"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"})
+  for (const char* t : {"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"})
     EXPECT_TRUE(IsAcceptedMediaType(t)) << t;
 }
 
