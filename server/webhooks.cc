@@ -4,6 +4,7 @@
 #include "server/webhooks.h"
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <google/protobuf/util/json_util.h>
 #include <openssl/rand.h>
 
@@ -434,6 +435,15 @@ void Webhooks::SourceLoop() {
 }
 
 void Webhooks::DeliverLoop() {
+  // A receiver may hang up while OpenSSL (inside libcurl) is still writing
+  // to it; write() then raises SIGPIPE, whose default ends the process. A
+  // blocked SIGPIPE stays pending on this thread and write() returns EPIPE,
+  // which curl reports as a failed attempt. Blocking it here rather than
+  // ignoring it process-wide keeps an embedding program's disposition.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     lock.unlock();

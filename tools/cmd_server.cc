@@ -55,6 +55,9 @@ int CmdServer(const std::vector<std::string>& args) {
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // A peer that hangs up must cost a write error on its own connection, never
+  // the process (the webhook deliverers also block it on their threads).
+  signal(SIGPIPE, SIG_IGN);
 
   auto srv = server::Server::Start(opts);
   if (!srv.ok()) {

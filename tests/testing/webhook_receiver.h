@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,7 +52,15 @@ class WebhookReceiver {
         error_ = "cannot load the receiver's certificate";
     }
     Listen();
-    thread_ = std::thread([this] { Loop(); });
+    thread_ = std::thread([this] {
+      // The deliverer may hang up (a server stopping aborts its transfer)
+      // while this thread writes the answer: EPIPE, not a dead test process.
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+      Loop();
+    });
   }
 
   ~WebhookReceiver() {
