@@ -13,6 +13,23 @@
 
 namespace inspectsync::tools {
 
+namespace {
+
+sigset_t StopSignals() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  return stop;
+}
+
+}  // namespace
+
+void BlockStopSignals() {
+  sigset_t stop = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+}
+
 int CmdServer(const std::vector<std::string>& args) {
   for (const std::string& a : args)
     if (a == "--help") {
@@ -49,12 +66,10 @@ int CmdServer(const std::vector<std::string>& args) {
   // lock order is not ours to debug in production.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  // Block the stop signals in every thread (gRPC's included) and wait for them here.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // Blocked in every thread since main, before gRPC started any (blocking
+  // again is harmless); waited for here.
+  BlockStopSignals();
+  sigset_t stop = StopSignals();
   // A peer that hangs up must cost a write error on its own connection, never
   // the process (the webhook deliverers also block it on their threads).
   signal(SIGPIPE, SIG_IGN);

@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
   // When its last channel goes, gRPC shuts itself down on a thread of its
   // own; a reference held for the whole command and a shutdown that waits
   // keep that thread from outliving the command.
+  // A thread started with SIGTERM unblocked would take the server's SIGTERM
+  // and end the process with it, before any drain: block first (the
+  // threads gRPC starts inherit the mask), then start gRPC.
+  if (run == CmdServer) BlockStopSignals();
   grpc_init();
   int rc = run(args);
   grpc_shutdown_blocking();

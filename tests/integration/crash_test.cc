@@ -128,9 +128,11 @@ TEST(CrashTest, SigtermDrainsAndClosesCleanly) {
   testing::ServerProcess server(INSPECTSYNC_BINARY, dir.File("server.db"));
   ASSERT_TRUE(server.ok());
   int status = server.Kill(SIGTERM);
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_NE(server.DrainOutput().find("stopped cleanly"), std::string::npos);
+  std::string output = server.DrainOutput();
+  EXPECT_TRUE(WIFEXITED(status)) << "ended by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << ":\n"
+                                 << output;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
+  EXPECT_NE(output.find("stopped cleanly"), std::string::npos) << output;
 }
 
 }  // namespace
