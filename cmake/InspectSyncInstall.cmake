@@ -1,5 +1,5 @@
 # `cmake --install build --prefix P` installs the client SDK as a library:
-#   P/include/inspectsync/{client,office,transport,status}.h   the public API
+#   P/include/inspectsync/{client,office,integration,reports,transport,status}.h   the public API
 #   P/include/inspectsync/v1/*.pb.h                            the messages it names
 #   P/lib/libinspectsync_*.a                                   the client and what it links
 #   P/lib/cmake/InspectSync/                                   find_package(InspectSync)

@@ -28,11 +28,11 @@ bool AnyOf(const C& values, const V& v) {
   return values.empty() || std::find(values.begin(), values.end(), v) != values.end();
 }
 
+}  // namespace
+
 bool FollowedByDefault(v1::FindingStatus s) {
   return s != v1::CLOSED && s != v1::VOIDED && s != v1::DRAFT && s != v1::FINDING_STATUS_UNSPECIFIED;
 }
-
-}  // namespace
 
 Status CheckProblemQuery(const v1::ProblemQuery& q) {
   for (int s : q.statuses())

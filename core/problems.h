@@ -46,6 +46,10 @@ const SiteInfo* FindSite(const SiteDirectory& dir, const std::string& site_id);
 // is no site of `dir` is a zone itself (zone-scoped records) or "" (none).
 std::string ZoneOfScope(const SiteDirectory& dir, const std::string& scope);
 
+// Whether a finding in status `s` is still being followed (on the default
+// list): every status but CLOSED, VOIDED and DRAFT.
+bool FollowedByDefault(v1::FindingStatus s);
+
 // INVALID_ARGUMENT naming the problem: unknown enum values, a page size over
 // the limit, a page token that is not one of ours.
 Status CheckProblemQuery(const v1::ProblemQuery& q);

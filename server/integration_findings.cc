@@ -12,6 +12,7 @@
 #include "core/office_import.h"
 #include "core/record_bounds.h"
 #include "core/quote.h"
+#include "server/report_filter.h"
 #include "server/site_directory.h"
 
 namespace inspectsync::server {
@@ -75,8 +76,9 @@ int64_t CreatedMillis(const std::string& id) {
 // Filters and renders the findings of one query.
 class FindingMatcher {
  public:
-  FindingMatcher(const v1::FindingQuery& q, int64_t now_ms, const core::SiteDirectory* sites)
-      : q_(q), problem_(AsProblemQuery(q)), now_ms_(now_ms), sites_(sites) {}
+  FindingMatcher(const v1::FindingQuery& q, int64_t now_ms, const core::SiteDirectory* sites,
+                 const core::CampaignFilter* campaigns)
+      : q_(q), problem_(AsProblemQuery(q)), now_ms_(now_ms), sites_(sites), campaigns_(campaigns) {}
 
   // Whether the stored finding passes; fills *row if so.
   StatusOr<bool> Match(const storage::StoredRecord& r, v1::FindingRow* row) {
@@ -88,7 +90,7 @@ class FindingMatcher {
     if (!f->ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
     const core::SiteInfo* info = core::FindSite(*sites_, f->site_id());
     const std::string zone = info ? info->zone_id : std::string();
-    if (!core::MatchesProblem(problem_, *f, zone, now_ms_)) return false;
+    if (!core::MatchesProblem(problem_, *f, zone, now_ms_) || !campaigns_->Matches(*f, zone)) return false;
     row->set_finding_id(r.id);
     row->set_version(r.version);
     row->set_zone_id(zone);
@@ -107,6 +109,7 @@ class FindingMatcher {
   v1::ProblemQuery problem_;
   int64_t now_ms_;
   const core::SiteDirectory* sites_;
+  const core::CampaignFilter* campaigns_;
 };
 
 // Reads the current records for the import planner.
@@ -163,9 +166,11 @@ StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuer
   const size_t page_size = q.page_size() == 0 ? core::kDefaultProblemPageSize : q.page_size();
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
+  auto campaigns = ReadCampaignFilter(engine->store(), q.campaign_ids(), q.sample_campaign_id());
+  if (!campaigns.ok()) return campaigns.status();
   v1::FindingPage page;
   page.set_as_of_ms(engine->options().clock->NowMillis());
-  FindingMatcher matcher(q, page.as_of_ms(), &*sites);
+  FindingMatcher matcher(q, page.as_of_ms(), &*sites, &*campaigns);
   // The page is bounded by bytes too (EngineOptions::max_page_bytes, less
   // its token and time): findings until the next would pass it, at least one.
   constexpr size_t kPageEnvelopeBytes = 128;
@@ -215,12 +220,15 @@ StatusOr<std::unique_ptr<FindingExporter>> FindingExporter::Start(SyncEngine* en
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
   e->sites_ = std::move(*sites);
+  auto campaigns = ReadCampaignFilter(engine->store(), req.query().campaign_ids(), req.query().sample_campaign_id());
+  if (!campaigns.ok()) return campaigns.status();
+  e->campaigns_ = std::move(*campaigns);
   if (req.format() == v1::CSV) core::AppendFindingCsvHeader(&e->pending_);
   return e;
 }
 
 Status FindingExporter::Fill() {
-  FindingMatcher matcher(req_.query(), now_ms_, &sites_);
+  FindingMatcher matcher(req_.query(), now_ms_, &sites_, &campaigns_);
   v1::FindingRow row;
   while (!scanned_ && pending_.size() < kExportChunkBytes) {
     size_t read = 0;
@@ -346,12 +354,16 @@ StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryReque
   int64_t now = engine->options().clock->NowMillis();
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
+  auto campaigns = ReadCampaignFilter(engine->store(), req.campaign_ids(), req.sample_campaign_id());
+  if (!campaigns.ok()) return campaigns.status();
   core::ProblemCounter counter(AsProblemQuery(q), now);
   v1::Finding f;
   INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ScanCollection("findings", [&](const storage::StoredRecord& r) -> Status {
     if (r.deleted) return Status::Ok();
     if (!f.ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
-    counter.Offer(f, core::FindSite(*sites, f.site_id()));
+    const core::SiteInfo* site = core::FindSite(*sites, f.site_id());
+    if (!campaigns->Matches(f, site ? site->zone_id : std::string())) return Status::Ok();
+    counter.Offer(f, site);
     return Status::Ok();
   }));
   v1::ProblemReport counted = counter.Finish();

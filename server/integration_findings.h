@@ -28,6 +28,7 @@
 #include <memory>
 #include <string>
 
+#include "core/campaign_filter.h"
 #include "core/problems.h"
 #include "inspectsync/v1/integration.pb.h"
 #include "server/sync_engine.h"
@@ -73,6 +74,7 @@ class FindingExporter {
   v1::ExportRequest req_;
   int64_t now_ms_ = 0;
   core::SiteDirectory sites_;
+  core::CampaignFilter campaigns_;  // the query's campaign and sample filters
   std::string after_;      // the last finding id read
   bool scanned_ = false;   // every page read
   bool done_ = false;

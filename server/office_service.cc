@@ -1,6 +1,7 @@
 #include "server/office_service.h"
 
 #include "core/problems.h"
+#include "server/report_filter.h"
 #include "server/site_directory.h"
 
 namespace inspectsync::server {
@@ -42,11 +43,13 @@ StatusOr<v1::ProblemPage> ListProblems(SyncEngine* engine, const Caller& caller,
   if (!scope.ok()) return scope.status();
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
+  auto campaigns = ReadCampaignFilter(engine->store(), query.campaign_ids(), query.sample_campaign_id());
+  if (!campaigns.ok()) return campaigns.status();
   core::ProblemPager pager(query, engine->options().clock->NowMillis(), engine->options().max_page_bytes);
   INSPECTSYNC_RETURN_IF_ERROR(ForEachVisibleFinding(
       engine, *scope, *sites,
       [&](const storage::StoredRecord& r, const v1::Finding& f, const core::SiteInfo* site) {
-        pager.Offer(r.id, r.version, f, site);
+        if (campaigns->Matches(f, site ? site->zone_id : std::string())) pager.Offer(r.id, r.version, f, site);
       }));
   return pager.Finish();
 }
@@ -57,10 +60,13 @@ StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& call
   if (!scope.ok()) return scope.status();
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
+  auto campaigns = ReadCampaignFilter(engine->store(), query.campaign_ids(), query.sample_campaign_id());
+  if (!campaigns.ok()) return campaigns.status();
   core::ProblemCounter counter(query, engine->options().clock->NowMillis());
   INSPECTSYNC_RETURN_IF_ERROR(ForEachVisibleFinding(
-      engine, *scope, *sites,
-      [&](const storage::StoredRecord&, const v1::Finding& f, const core::SiteInfo* site) { counter.Offer(f, site); }));
+      engine, *scope, *sites, [&](const storage::StoredRecord&, const v1::Finding& f, const core::SiteInfo* site) {
+        if (campaigns->Matches(f, site ? site->zone_id : std::string())) counter.Offer(f, site);
+      }));
   return counter.Finish();
 }
 

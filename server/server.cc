@@ -21,6 +21,7 @@
 #include "server/log.h"
 #include "server/message_limits.h"
 #include "server/office_service.h"
+#include "server/report_service.h"
 #include "server/sync_service.h"
 #include "server/webhooks.h"
 
@@ -43,6 +44,7 @@ struct Server::Impl {
   std::unique_ptr<ChangeFeed> feed;
   std::unique_ptr<Webhooks> webhooks;
   std::unique_ptr<IntegrationServiceImpl> integration;
+  std::unique_ptr<ReportServiceImpl> reports;
   std::unique_ptr<grpc::Server> grpc_server;
   int port = 0;
   std::once_flag shutdown_once;
@@ -80,7 +82,8 @@ namespace {
 // The services this server answers health checks for, by name.
 std::vector<std::string> ServiceNames() {
   return {v1::SyncService::service_full_name(), v1::OfficeService::service_full_name(),
-          v1::AttachmentService::service_full_name(), v1::IntegrationService::service_full_name()};
+          v1::AttachmentService::service_full_name(), v1::IntegrationService::service_full_name(),
+          v1::ReportService::service_full_name()};
 }
 
 void SetServing(grpc::Server* server, bool serving) {
@@ -225,6 +228,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->webhooks = std::make_unique<Webhooks>(impl->engine.get(), options.webhooks);
   impl->integration =
       std::make_unique<IntegrationServiceImpl>(impl->engine.get(), env, impl->feed.get(), impl->webhooks.get());
+  impl->reports = std::make_unique<ReportServiceImpl>(impl->engine.get(), env);
 
   InstallGrpcLogFilter();
   grpc::EnableDefaultHealthCheckService(true);
@@ -236,6 +240,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   builder.RegisterService(impl->office.get());
   builder.RegisterService(impl->attachment_service.get());
   builder.RegisterService(impl->integration.get());
+  builder.RegisterService(impl->reports.get());
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(SendLimitBytes(options.engine, options.max_message_bytes));
   impl->grpc_server = builder.BuildAndStart();
@@ -282,6 +287,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     // Every call is done; what they queued has run or runs now.
     if (impl_->writes) impl_->writes->Stop();
     if (impl_->reads) impl_->reads->Stop();
+    impl_->reports.reset();
     impl_->integration.reset();
     impl_->webhooks.reset();
     impl_->feed.reset();

@@ -151,10 +151,20 @@ StatusOr<core::SiteDirectory> Sites(storage::DeviceStore& store) {
   return dir;
 }
 
+// A device holds the inspections and assignments of its own sites only, so
+// it cannot tell which findings belong to a campaign or a sample district-wide.
+Status RefuseServerOnlyFilters(const v1::ProblemQuery& q) {
+  if (q.campaign_ids().empty() && q.sample_campaign_id().empty()) return Status::Ok();
+  return InvalidArgument(
+      "campaign_ids and sample_campaign_id are answered by the server's problem list (OfficeClient), not a "
+      "device's own records");
+}
+
 }  // namespace
 
 StatusOr<v1::ProblemPage> Client::Impl::Problems(const v1::ProblemQuery& query) {
   INSPECTSYNC_RETURN_IF_ERROR(core::CheckProblemQuery(query));
+  INSPECTSYNC_RETURN_IF_ERROR(RefuseServerOnlyFilters(query));
   std::lock_guard<std::mutex> lock(mu);
   auto sites = Sites(*store);
   if (!sites.ok()) return sites.status();
@@ -169,6 +179,7 @@ StatusOr<v1::ProblemPage> Client::Impl::Problems(const v1::ProblemQuery& query) 
 
 StatusOr<v1::ProblemReport> Client::Impl::CountProblems(const v1::ProblemQuery& query) {
   INSPECTSYNC_RETURN_IF_ERROR(core::CheckProblemQuery(query));
+  INSPECTSYNC_RETURN_IF_ERROR(RefuseServerOnlyFilters(query));
   std::lock_guard<std::mutex> lock(mu);
   auto sites = Sites(*store);
   if (!sites.ok()) return sites.status();

@@ -21,6 +21,7 @@
 #include "inspectsync/v1/attachments.pb.h"
 #include "inspectsync/v1/integration.pb.h"
 #include "inspectsync/v1/office.pb.h"
+#include "inspectsync/v1/reports.pb.h"
 #include "inspectsync/v1/sync.pb.h"
 #include "server/server.h"
 #include "tests/testing/auth.h"
@@ -34,7 +35,8 @@ namespace pb = google::protobuf;
 using ::testing::HasSubstr;
 
 const char* const kServices[] = {"inspectsync.v1.SyncService", "inspectsync.v1.OfficeService",
-                                 "inspectsync.v1.AttachmentService", "inspectsync.v1.IntegrationService"};
+                                 "inspectsync.v1.AttachmentService", "inspectsync.v1.IntegrationService",
+                                 "inspectsync.v1.ReportService"};
 
 // One call of any kind (unary or streaming) through the generic stub: the
 // request bytes as its one message, then read it to its end.
@@ -151,8 +153,8 @@ TEST_F(AuditWireTest, RequestsThatDoNotParseGetInvalidArgumentOnEveryMethodAfter
       }
     }
   }
-  EXPECT_EQ(methods, 21);
-  EXPECT_GE(with_strings, 15);
+  EXPECT_EQ(methods, 26);
+  EXPECT_GE(with_strings, 20);
   // The server still answers a good request.
   v1::ProblemQuery q;
   std::string page;
@@ -268,7 +270,8 @@ TEST_F(AuditWireTest, HealthIsReportedPerService) {
     return CallRaw(*stub_, "/grpc.health.v1.Health/Check", req, "", response);
   };
   for (const std::string& service : {std::string(""), std::string(kServices[0]), std::string(kServices[1]),
-                                    std::string(kServices[2]), std::string(kServices[3])}) {
+                                    std::string(kServices[2]), std::string(kServices[3]),
+                                    std::string(kServices[4])}) {
     std::string response;
     grpc::Status st = check(service, &response);
     ASSERT_TRUE(st.ok()) << service << ": " << st.error_message();

@@ -1,0 +1,81 @@
+// What every report of ReportService (proto/inspectsync/v1/reports.proto)
+// shares: who may ask for which zones, the names of zones, sites and people,
+// and the campaign asked about. The reports themselves live beside it:
+//   report_progress.cc   CampaignProgress
+//   report_records.cc    ItemResults, ShowInspection
+//   report_subtotals.cc  Subtotals
+//   special_report.cc    SpecialReport (the HTML document)
+// and server/report_filter.h builds the campaign and sample filters the
+// office's lists share.
+//
+// Cost: a ReportContext reads the reference data once (zones, sites, users:
+// one pass each, a name per record), never findings or inspections; the
+// reports then stream those in one pass with counters per site and zone.
+//
+// Thread-safety: a context belongs to one call.
+#ifndef INSPECTSYNC_SERVER_REPORT_CONTEXT_H_
+#define INSPECTSYNC_SERVER_REPORT_CONTEXT_H_
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/problems.h"
+#include "inspectsync/v1/reports.pb.h"
+#include "server/sync_engine.h"
+
+namespace inspectsync::server {
+
+struct ReportSite {
+  std::string code;
+  std::string name;
+  std::string zone_id;
+  v1::SiteKind kind = v1::SITE_KIND_UNSPECIFIED;
+};
+
+class ReportContext {
+ public:
+  // Checks the caller (PERMISSION_DENIED for an inspector) and reads the
+  // directory. `zone_ids` narrows the report: each must be a zone
+  // (NOT_FOUND naming it) the caller may see (PERMISSION_DENIED naming it);
+  // empty = every zone the caller may see.
+  static StatusOr<ReportContext> Open(SyncEngine* engine, const Caller& caller,
+                                      const std::vector<std::string>& zone_ids);
+
+  // The live campaign `id`: INVALID_ARGUMENT when empty, NOT_FOUND naming it.
+  StatusOr<v1::Campaign> Campaign(const std::string& id) const;
+
+  // Whether the report covers zone `zone_id` / the site `site_id` (a live
+  // site of a covered zone).
+  bool Covers(const std::string& zone_id) const { return zones_.count(zone_id) > 0; }
+  bool CoversSite(const std::string& site_id) const;
+  const std::set<std::string>& zones() const { return zones_; }
+
+  const ReportSite* FindSite(const std::string& site_id) const;
+  const std::unordered_map<std::string, ReportSite>& sites() const { return sites_; }
+  v1::SiteRef SiteRefOf(const std::string& site_id) const;
+  v1::PersonRef PersonOf(const std::string& user_id) const;
+  std::string ZoneName(const std::string& zone_id) const;
+  // A site's zone ("" for an unknown site).
+  std::string ZoneOf(const std::string& site_id) const;
+
+  SyncEngine* engine() const { return engine_; }
+  int64_t now_ms() const { return now_ms_; }
+
+ private:
+  SyncEngine* engine_ = nullptr;
+  int64_t now_ms_ = 0;
+  std::set<std::string> zones_;  // covered by this report
+  std::unordered_map<std::string, std::string> zone_names_;
+  std::unordered_map<std::string, ReportSite> sites_;  // live sites, every zone
+  std::unordered_map<std::string, std::string> people_;
+};
+
+// "people first": a site as a person names it, "CODE 名称" or the name alone.
+std::string SiteLabel(const v1::SiteRef& s);
+
+}  // namespace inspectsync::server
+
+#endif  // INSPECTSYNC_SERVER_REPORT_CONTEXT_H_
