@@ -695,7 +695,7 @@ TEST_F(ReportsTest, TheSpecialReportIsADocumentThatNamesPlacesAndPeopleAndNoIds)
   EXPECT_EQ(doc->title(), "东城片区秋季校园安全专项检查专报");
   EXPECT_NE(html.find("<!DOCTYPE html>"), std::string::npos);
   EXPECT_NE(html.find("@media print"), std::string::npos);
-  for (const std::string& text : {"东城", "S01 东城第一小学", "S02 东城实验中学", "K01 东城阳光幼儿园", "李娜", "王强",
+  for (const char* text : {"东城", "S01 东城第一小学", "S02 东城实验中学", "K01 东城阳光幼儿园", "李娜", "王强",
                                   "东整改〔2026〕1号", "消防安全", "燃气安全", "2026年1月1日"})
     EXPECT_NE(html.find(text), std::string::npos) << text;
   EXPECT_EQ(html.find("西城"), std::string::npos);  // another zone's sites stay out
