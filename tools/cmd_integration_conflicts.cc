@@ -71,7 +71,7 @@ void PrintRow(const v1::ConflictRow& row) {
               static_cast<long long>(row.age_days()), StateName(c.state()), sides.c_str());
 }
 
-int List(const Flags& fl, IntegrationClient& conn) {
+int List(const Args& fl, IntegrationClient& conn) {
   v1::ConflictQuery q;
   for (const auto& s : fl.GetAll("site")) q.add_site_ids(s);
   for (const auto& z : fl.GetAll("zone")) q.add_zone_ids(z);
@@ -180,9 +180,9 @@ StatusOr<v1::RecordBody> ValueFrom(const v1::Conflict& c, const std::string& tex
   }
 }
 
-int Resolve(const Flags& fl, IntegrationClient& conn) {
-  if (fl.positional().size() != 2) return IntegrationUsage("conflicts resolve takes one conflict ID");
-  const std::string& id = fl.positional()[1];
+int Resolve(const Args& fl, IntegrationClient& conn) {
+  if (fl.positional().size() != 3) return IntegrationUsage("conflicts resolve takes one conflict ID");
+  const std::string& id = fl.positional()[2];
   int chosen = fl.Has("keep-winner") + fl.Has("take-loser") + fl.Has("value");
   if (chosen != 1) return IntegrationUsage("choose exactly one of --keep-winner, --take-loser, --value TEXT");
   v1::ResolveConflictRequest req;
@@ -216,18 +216,8 @@ int Resolve(const Flags& fl, IntegrationClient& conn) {
 
 }  // namespace
 
-int CmdConflicts(const std::vector<std::string>& args) {
-  std::set<std::string> known = ConnectionFlags(), switches = ConnectionSwitches();
-  for (const char* f : {"site", "zone", "inspector", "older-than-days", "all", "keep-winner", "take-loser", "value", "note"})
-    known.insert(f);
-  for (const char* s : {"all", "keep-winner", "take-loser"}) switches.insert(s);
-  Flags fl(known, switches);
-  if (!fl.Parse(std::vector<std::string>(args.begin() + 1, args.end()))) return IntegrationUsage(fl.error());
-  if (fl.Has("help")) return IntegrationUsage("conflicts");
-  if (fl.positional().empty()) return IntegrationUsage("conflicts takes list or resolve");
-  const std::string& what = fl.positional()[0];
-  if (what != "list" && what != "resolve") return IntegrationUsage("conflicts takes list or resolve, not '" + what + "'");
-  if (what == "list" && fl.positional().size() != 1) return IntegrationUsage("conflicts list takes no arguments");
+int RunConflicts(const Args& fl) {
+  const std::string& what = fl.positional()[1];
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return IntegrationFail(conn.status());
   return what == "list" ? List(fl, **conn) : Resolve(fl, **conn);

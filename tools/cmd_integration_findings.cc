@@ -16,12 +16,7 @@ namespace inspectsync::tools {
 
 namespace {
 
-std::set<std::string> WithConnection(std::set<std::string> own) {
-  for (const auto& f : ConnectionFlags()) own.insert(f);
-  return own;
-}
-
-std::vector<std::string> Values(const Flags& fl, const std::string& name) {
+std::vector<std::string> Values(const Args& fl, const std::string& name) {
   std::vector<std::string> out;
   for (const auto& v : fl.GetAll(name))
     for (auto& part : SplitList(v)) out.push_back(std::move(part));
@@ -29,7 +24,7 @@ std::vector<std::string> Values(const Flags& fl, const std::string& name) {
 }
 
 // The filters of `findings` and `export`; "" or what is wrong.
-std::string ParseQuery(const Flags& fl, v1::FindingQuery* q) {
+std::string ParseQuery(const Args& fl, v1::FindingQuery* q) {
   for (const auto& z : Values(fl, "zone")) q->add_zone_ids(core::ResolveImportRef("zones", z));
   for (const auto& s : Values(fl, "site")) q->add_site_ids(core::ResolveImportRef("sites", s));
   for (const auto& c : Values(fl, "category")) q->add_categories(c);
@@ -58,9 +53,6 @@ std::string ParseQuery(const Flags& fl, v1::FindingQuery* q) {
   return "";
 }
 
-const std::set<std::string> kFilterFlags = {"zone", "site", "status", "category", "severity", "overdue",
-                                            "updated-after"};
-
 void PrintRow(const v1::FindingRow& r) {
   const v1::Finding& f = r.finding();
   std::string site = r.site_name().empty() ? f.site_id() : r.site_name();
@@ -72,11 +64,7 @@ void PrintRow(const v1::FindingRow& r) {
 
 }  // namespace
 
-int CmdFindings(const std::vector<std::string>& args) {
-  std::set<std::string> own = kFilterFlags;
-  Flags fl(WithConnection(own), {"insecure", "json", "help", "overdue"});
-  if (!fl.Parse(args)) return IntegrationUsage(fl.error());
-  if (fl.positional().size() != 1) return IntegrationUsage("findings takes flags only");
+int RunFindings(const Args& fl) {
   v1::FindingQuery q;
   if (std::string why = ParseQuery(fl, &q); !why.empty()) return IntegrationUsage(why);
   auto conn = ConnectIntegration(fl);
@@ -103,12 +91,7 @@ int CmdFindings(const std::vector<std::string>& args) {
   return 0;
 }
 
-int CmdExport(const std::vector<std::string>& args) {
-  std::set<std::string> own = kFilterFlags;
-  own.insert({"format", "out"});
-  Flags fl(WithConnection(own), {"insecure", "json", "help", "overdue"});
-  if (!fl.Parse(args)) return IntegrationUsage(fl.error());
-  if (fl.positional().size() != 1) return IntegrationUsage("export takes flags only");
+int RunExport(const Args& fl) {
   v1::ExportRequest req;
   std::string format = fl.Get("format");
   if (format == "csv") req.set_format(v1::CSV);
@@ -148,10 +131,7 @@ int CmdExport(const std::vector<std::string>& args) {
   return 0;
 }
 
-int CmdSummary(const std::vector<std::string>& args) {
-  Flags fl(WithConnection({"zone", "category"}), ConnectionSwitches());
-  if (!fl.Parse(args)) return IntegrationUsage(fl.error());
-  if (fl.positional().size() != 1) return IntegrationUsage("summary takes flags only");
+int RunSummary(const Args& fl) {
   v1::SummaryRequest req;
   for (const auto& z : Values(fl, "zone")) req.add_zone_ids(core::ResolveImportRef("zones", z));
   for (const auto& c : Values(fl, "category")) req.add_categories(c);
