@@ -13,7 +13,9 @@ struct CommandLineState {
   Args args;
   std::map<const CLI::App*, Handler> handlers;
   std::map<const CLI::App*, std::vector<std::string>> paths;  // words below the top-level command
-  std::map<const CLI::App*, std::vector<std::string>> positionals;  // declared names, in order
+  // Declared positionals, in order: each one value (a string, so CLI11 gives
+  // it one word and the next word goes to the next positional).
+  std::map<const CLI::App*, std::vector<std::pair<CLI::Option*, std::unique_ptr<std::string>>>> positionals;
   std::vector<std::string> chosen;
   const CLI::App* leaf = nullptr;
   CommandLineState(const std::string& description, const std::string& name) : app(description, name) {}
@@ -83,10 +85,10 @@ Command& Command::Switch(const std::string& name, const std::string& help) {
 }
 
 Command& Command::Pos(const std::string& name, const std::string& help, bool required) {
-  std::string key = "#" + std::to_string(state_->positionals[app_].size()) + name;
-  CLI::Option* o = app_->add_option(name, state_->args.values_[key], help)->expected(1);
+  auto value = std::make_unique<std::string>();
+  CLI::Option* o = app_->add_option(name, *value, help);
   if (required) o->required();
-  state_->positionals[app_].push_back(key);
+  state_->positionals[app_].emplace_back(o, std::move(value));
   return *this;
 }
 
@@ -160,8 +162,8 @@ std::optional<int> CommandLine::Parse(int argc, char** argv) {
   for (const CLI::App* a : chain) state_->chosen.push_back(a->get_name());
   Args& args = state_->args;
   args.positional_ = state_->paths[state_->leaf];
-  for (const std::string& key : state_->positionals[state_->leaf])
-    for (const std::string& v : args.values_[key]) args.positional_.push_back(v);
+  for (const auto& [option, value] : state_->positionals[state_->leaf])
+    if (option->count() > 0) args.positional_.push_back(*value);
   return std::nullopt;
 }
 

@@ -1,7 +1,12 @@
 // `inspectsync admin` (tokens and keys; the office commands are in
 // cmd_office.cc) and `inspectsync certs`.
+#include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
+
+#include "core/ids.h"
+#include "storage/server_store.h"
 
 #include "server/auth/certs.h"
 #include "server/auth/token.h"
@@ -46,6 +51,44 @@ StatusOr<std::string> TokenArgument(const Args& fl) {
   return options->token;
 }
 
+// The user a token is for, checked against the users directory of the
+// server's database when the command can see it (--db, default
+// var/inspectsync.db): an id or an imported code of a live user there. A
+// directory with no users yet lets anyone through, as the server does: the
+// office's first tokens come before any directory.
+StatusOr<std::string> TokenUser(const Args& fl) {
+  const std::string ref = fl.Get("user"), db = fl.Get("db", "var/inspectsync.db");
+  if (!std::filesystem::exists(db)) {
+    if (fl.Has("db")) return NotFound("no server database at " + db + " (--db)");
+    std::fprintf(stderr, "(no server database at %s: user '%s' not checked against the users directory)\n",
+                 db.c_str(), ref.c_str());
+    return ref;
+  }
+  auto store = storage::OpenSqliteServerStore(db);
+  if (!store.ok()) return store.status();
+  auto users = (*store)->CountRecords("users");
+  if (!users.ok()) return users.status();
+  if (*users == 0) return ref;
+  for (const std::string& id : {ref, core::ImportRecordId("users", ref)}) {
+    auto r = (*store)->GetRecord("users", id);
+    if (!r.ok()) return r.status();
+    if (!r->has_value() || (*r)->deleted) continue;
+    v1::User person;
+    if (!person.ParseFromString((*r)->body)) return DataLoss("user " + id + " in " + db + " does not parse");
+    // The server refuses a token whose role is not the person's: say so now.
+    std::string role = v1::Role_Name(person.role());
+    for (auto& ch : role) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (role != fl.Get("role"))
+      return FailedPrecondition(person.name() + " (" + ref + ") is " + role + " in the users directory, not " +
+                                fl.Get("role") + "; servers would refuse the token");
+    if (!person.active())
+      return FailedPrecondition(person.name() + " (" + ref + ") is deactivated in the users directory");
+    return id;
+  }
+  return NotFound("no user '" + ref + "' (by id or code) in the users directory of " + db +
+                  "; import or add them first (tokens name the user id 'admin import users' prints)");
+}
+
 int TokenCommand(const Args& fl, const std::string& verb, const std::string& keys) {
   const auto& pos = fl.positional();
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
@@ -59,10 +102,12 @@ int TokenCommand(const Args& fl, const std::string& verb, const std::string& key
       return Usage("--ttl " + fl.Get("ttl") +
                                     " is longer than the 90 days servers accept by default (--max-token-ttl-days); "
                                     "give --allow-long-ttl if yours accepts it");
+    auto user = TokenUser(fl);
+    if (!user.ok()) return Fail(user.status());
     auto ring = auth::KeyRing::Load(keys);
     if (!ring.ok()) return Fail(ring.status());
     v1::TokenClaims c;
-    c.set_user(fl.Get("user"));
+    c.set_user(*user);
     c.set_role(fl.Get("role"));
     c.set_device(fl.Get("device"));
     c.set_issued_at_s(now);

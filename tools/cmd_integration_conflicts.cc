@@ -7,6 +7,7 @@
 
 #include "core/schema.h"
 #include "tools/integration.h"
+#include "tools/render.h"
 
 namespace inspectsync::tools {
 
@@ -41,15 +42,6 @@ std::string ValueText(const v1::RecordBody& body, const std::string& field) {
     case pb::FieldDescriptor::CPPTYPE_BOOL: return r->GetBool(m, f) ? "true" : "false";
     default: return "...";
   }
-}
-
-// At most `n` characters (UTF-8 aware), with "..." when cut.
-std::string Truncate(const std::string& s, size_t n) {
-  size_t chars = 0, i = 0;
-  for (; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && chars++ == n) break;
-  }
-  return i < s.size() ? s.substr(0, i) + "..." : s;
 }
 
 const char* StateName(v1::ConflictState s) {

@@ -56,8 +56,9 @@ std::string ParseQuery(const Args& fl, v1::FindingQuery* q) {
 void PrintRow(const v1::FindingRow& r) {
   const v1::Finding& f = r.finding();
   std::string site = r.site_name().empty() ? f.site_id() : r.site_name();
-  std::printf("%-36s  %-24.24s  %-12.12s  %-20.20s  %-8s  %-10s  %-10s  %s\n", r.finding_id().c_str(), site.c_str(),
-              r.zone_id().substr(0, 12).c_str(), f.category().c_str(), v1::Severity_Name(f.severity()).c_str(),
+  // Cells cut and padded by display width, never inside a UTF-8 character.
+  std::printf("%-36s  %s  %-12.12s  %s  %-8s  %-10s  %-10s  %s\n", r.finding_id().c_str(), Cell(site, 24).c_str(),
+              r.zone_id().substr(0, 12).c_str(), Cell(f.category(), 20).c_str(), v1::Severity_Name(f.severity()).c_str(),
               v1::FindingStatus_Name(f.status()).c_str(), FormatDate(f.deadline_ms()).c_str(),
               r.overdue() ? ("yes, " + std::to_string(r.overdue_days()) + "d").c_str() : "");
 }
@@ -98,6 +99,7 @@ int RunExport(const Args& fl) {
   else if (format == "jsonl") req.set_format(v1::JSON_LINES);
   else return IntegrationUsage("export needs --format csv or --format jsonl");
   if (std::string why = ParseQuery(fl, req.mutable_query()); !why.empty()) return IntegrationUsage(why);
+  if (fl.Has("bom") && format != "csv") return IntegrationUsage("--bom is for --format csv (for Excel), not " + format);
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return IntegrationFail(conn.status());
 
@@ -110,6 +112,13 @@ int RunExport(const Args& fl) {
     if (!file) return IntegrationFail(FailedPrecondition("cannot write " + tmp_path));
   }
   uint64_t rows = 0, bytes = 0;
+  // Excel reads a CSV without a byte order mark in the system's code page
+  // (GBK on a Chinese Windows) and garbles UTF-8; with one it reads UTF-8.
+  if (fl.Has("bom")) {
+    static const char kBom[] = "\xEF\xBB\xBF";
+    if (file.is_open()) file.write(kBom, 3);
+    else std::fwrite(kBom, 1, 3, stdout);
+  }
   Status st = (*conn)->Export(req, [&](const v1::ExportChunk& chunk) {
     bytes += chunk.data().size();
     if (file.is_open()) file.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
@@ -148,8 +157,8 @@ int RunSummary(const Args& fl) {
               static_cast<unsigned long long>(report.findings()), static_cast<unsigned long long>(report.overdue()));
   std::printf("%-36s  %-24s  %-10s  %8s  %8s\n", "ZONE", "CATEGORY", "STATUS", "FINDINGS", "OVERDUE");
   for (const auto& c : report.counts())
-    std::printf("%-36s  %-24.24s  %-10s  %8llu  %8llu\n", c.zone_id().empty() ? "(unknown)" : c.zone_id().c_str(),
-                c.category().c_str(), v1::FindingStatus_Name(c.status()).c_str(),
+    std::printf("%-36s  %s  %-10s  %8llu  %8llu\n", c.zone_id().empty() ? "(unknown)" : c.zone_id().c_str(),
+                Cell(c.category(), 24).c_str(), v1::FindingStatus_Name(c.status()).c_str(),
                 static_cast<unsigned long long>(c.findings()), static_cast<unsigned long long>(c.overdue()));
   std::printf("\nconflicts: %llu open\n", static_cast<unsigned long long>(report.open_conflicts()));
   if (report.conflicts_size() > 0) {

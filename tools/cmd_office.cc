@@ -151,7 +151,7 @@ int CampaignList(Client& c, bool json) {
       continue;
     }
     std::string sample = k.sample_spec().empty() ? "-" : k.sample_spec() + " seed " + std::to_string(k.sample_seed());
-    std::printf("%-36s %-24s %-10s %-10s %-10s %-9s %-20s %s\n", r.id.c_str(), k.name().c_str(),
+    std::printf("%-36s %s %-10s %-10s %-10s %-9s %-20s %s\n", r.id.c_str(), Cell(k.name(), 24).c_str(),
                 KindName(k.kind()).c_str(), FormatDate(k.starts_at_ms()).c_str(),
                 FormatDate(k.ends_at_ms() - 1).c_str(), v1::CampaignStatus_Name(k.status()).c_str(),
                 (k.template_key() + "@" + std::to_string(k.template_version())).c_str(), sample.c_str());
@@ -224,10 +224,10 @@ int SampleDraw(OfficeDevice& dev, const Args& fl) {
                 s.requested, s.eligible, s.excluded);
     std::printf("  %-24s %8s %8s %6s\n", "ZONE", "ELIGIBLE", "EXCLUDED", "DRAWN");
     for (const auto& z : s.zones)
-      std::printf("  %-24s %8d %8d %6zu\n", NameOr(zones, z.zone_id).c_str(), z.eligible, z.excluded, z.drawn.size());
+      std::printf("  %s %8d %8d %6zu\n", Cell(NameOr(zones, z.zone_id), 24).c_str(), z.eligible, z.excluded, z.drawn.size());
     for (const auto& z : s.zones)
       for (const auto& id : z.drawn) {
-        std::printf("    %s  %-32s %s\n", id.c_str(), site_by_id[id]->name().c_str(), NameOr(zones, z.zone_id).c_str());
+        std::printf("    %s  %s %s\n", id.c_str(), Cell(site_by_id[id]->name(), 32).c_str(), NameOr(zones, z.zone_id).c_str());
         drawn.push_back(id);
       }
   }
@@ -353,8 +353,9 @@ int Problems(OfficeDevice& dev, const Args& fl, bool report) {
     }
     std::printf("problems as of %s\n%-24s %-24s %-18s %8s %8s\n", FormatDate(r->as_of_ms()).c_str(), "ZONE",
                 "CATEGORY", "STATUS", "FINDINGS", "OVERDUE");
+    // Cells padded by display width: Chinese names take two columns a character.
     for (const auto& x : r->counts())
-      std::printf("%-24s %-24s %-18s %8llu %8llu\n", NameOr(zones, x.zone_id()).c_str(), x.category().c_str(),
+      std::printf("%s %s %-18s %8llu %8llu\n", Cell(NameOr(zones, x.zone_id()), 24).c_str(), Cell(x.category(), 24).c_str(),
                   v1::FindingStatus_Name(x.status()).c_str(), (unsigned long long)x.findings(),
                   (unsigned long long)x.overdue());
     std::printf("%-24s %-24s %-18s %8llu %8llu\n", "TOTAL", "", "", (unsigned long long)r->findings(),
@@ -367,14 +368,14 @@ int Problems(OfficeDevice& dev, const Args& fl, bool report) {
     std::printf("%s\n", ToJson(*page).c_str());
     return 0;
   }
-  std::printf("%-10s %-8s %-8s %-16s %-16s %-24s %-16s %-36s %s\n", "DEADLINE", "OVERDUE", "SEVERITY", "STATUS",
+  std::printf("%-10s %-8s %-8s %-16s %-16s %-24s %-24s %-36s %s\n", "DEADLINE", "OVERDUE", "SEVERITY", "STATUS",
               "ZONE", "SITE", "CATEGORY", "FINDING", "TITLE");
   for (const auto& p : page->problems()) {
     const v1::Finding& f = p.finding();
-    std::printf("%-10s %-8s %-8s %-16s %-16s %-24s %-16s %-36s %s\n", FormatDate(f.deadline_ms()).c_str(),
+    std::printf("%-10s %-8s %-8s %-16s %s %s %s %-36s %s\n", FormatDate(f.deadline_ms()).c_str(),
                 p.overdue() ? (std::to_string(p.overdue_days()) + "d").c_str() : "-",
                 v1::Severity_Name(f.severity()).c_str(), v1::FindingStatus_Name(f.status()).c_str(),
-                NameOr(zones, p.zone_id()).c_str(), p.site_name().c_str(), f.category().c_str(),
+                Cell(NameOr(zones, p.zone_id()), 16).c_str(), Cell(p.site_name(), 24).c_str(), Cell(f.category(), 24).c_str(),
                 p.finding_id().c_str(), f.title().c_str());
   }
   std::printf("%d problem%s as of %s\n", page->problems_size(), page->problems_size() == 1 ? "" : "s",

@@ -83,7 +83,8 @@ void AddIntegrationCommands(Command& admin) {
   Command exp = admin.Sub("export", "export findings, streamed, any size");
   FindingFilters(exp)
       .Opt("format", "FORMAT", "csv or jsonl (required)")
-      .Opt("out", "FILE", "write here (complete or not at all) instead of standard output");
+      .Opt("out", "FILE", "write here (complete or not at all) instead of standard output")
+      .Switch("bom", "begin the CSV with a UTF-8 byte order mark, so Excel opens Chinese text correctly");
   leaf(exp, RunExport);
   leaf(admin.Sub("summary", "counts by zone x category x status, overdue, conflicts")
            .Multi("zone", "ZONE", "only this zone (code or id)")

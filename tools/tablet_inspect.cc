@@ -115,7 +115,7 @@ int Answer(Client& c, const Args& fl, const ReferenceContext& ctx) {
   f.set_inspection_id(in->id);
   f.set_checklist_item_id(item->id());
   f.set_category(item->category());
-  f.set_title(fl.Get("finding-title", item->text()).substr(0, 200));
+  f.set_title(CutBytes(fl.Get("finding-title", item->text()), 200));
   f.set_description(fl.Get("note"));
   f.set_severity(severity != v1::SEVERITY_UNSPECIFIED ? severity : item->default_severity());
   f.set_status(v1::OPEN);
