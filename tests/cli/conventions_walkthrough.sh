@@ -106,4 +106,13 @@ rc=0; "$I" admin report --site NOPE $O 2> bad.err || rc=$?
   fail "report with a new --db: $(cat report.txt)"
 grep -q "北区" report.txt || fail "the report with a new --db did not sync: $(cat report.txt)"
 valid_utf8 report.txt
+# A conflict line quotes both values cut to 40 columns, never inside a character.
+"$I" tablet --db li.db finding edit "$F" --description "灭火器压力表指针在红区，已通知学校后勤部门联系厂家更换，预计下周一完成全部更换工作" > /dev/null
+"$I" tablet --db office.db finding edit "$F" --description "学校称灭火器已于上月送检，检验报告尚未送达，请督导员下次检查时核对检验报告原件" > /dev/null
+"$I" tablet --db li.db $L sync > /dev/null || fail "li's edit did not sync"
+"$I" tablet --db office.db --server "$ADDR" --ca certs/ca.pem --token-file office.tok sync > conflict.txt ||
+  fail "the office's sync: $(cat conflict.txt)"
+grep -q "conflict findings/.* description" conflict.txt || fail "no conflict line: $(cat conflict.txt)"
+grep -q "~" conflict.txt || fail "the conflict's values were not cut: $(cat conflict.txt)"
+valid_utf8 conflict.txt
 echo "conventions walkthrough: ok"
