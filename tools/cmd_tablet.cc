@@ -95,6 +95,9 @@ std::string FindingFromFlags(Client& c, const Args& fl, const v1::Finding& curre
 // finding add|edit|void|show|list; nullopt when the command is another.
 std::optional<int> RunFindingCommand(Client& c, const Args& fl, const std::string& what, const std::string& verb,
                                      const std::vector<std::string>& pos) {
+  // A site the tablet does not hold is refused input (exit 1), not a bad command line.
+  if (what == "finding" && fl.Has("site"))
+    if (auto site = ResolveOnDevice(c, "sites", fl.Get("site")); !site.ok()) return Fail(site.status());
   if (what == "finding" && verb == "add") {
     v1::Finding f;
     std::vector<std::string> fields;

@@ -71,7 +71,7 @@ TITLE="消防通道被杂物堵塞，灭火器过期未检，应急照明损坏�
 F=$("$I" tablet --db li.db finding add --site PS-1 --title "$TITLE" --category 消防安全 --severity high) ||
   fail "finding add by site code"
 rc=0; "$I" tablet --db li.db finding add --site NOPE --title x 2> bad.err || rc=$?
-[ $rc -ne 0 ] && grep -q "no site 'NOPE'" bad.err || fail "an unknown site ($rc): $(cat bad.err)"
+[ $rc -eq 1 ] && grep -q "no site 'NOPE'" bad.err || fail "an unknown site ($rc): $(cat bad.err)"
 "$I" tablet --db li.db $L sync | grep -q "rejected 0" || fail "the finding at a site code was refused"
 
 # Every output is valid UTF-8; Chinese cells line up by display width.
