@@ -134,7 +134,7 @@ void PrintUserIds(const std::vector<core::PlannedRecord>& records) {
   for (const auto& r : records) std::printf("  %-20s %s\n", r.code.c_str(), r.id.c_str());
 }
 
-int ImportOnServer(const Flags& fl, core::ImportKind kind, ImportFile& f, bool jsonl, const std::string& path) {
+int ImportOnServer(const Args& fl, core::ImportKind kind, ImportFile& f, bool jsonl, const std::string& path) {
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return OfficeFail(conn.status());
   std::ifstream in(path, std::ios::binary);
@@ -183,9 +183,9 @@ int ImportOnServer(const Flags& fl, core::ImportKind kind, ImportFile& f, bool j
 
 }  // namespace
 
-bool ImportGoesToServer(const Flags& fl) { return fl.Has("server") && !fl.Has("db"); }
+bool ImportGoesToServer(const Args& fl) { return fl.Has("server") && !fl.Has("db"); }
 
-int CmdImport(OfficeDevice* dev, const Flags& fl, const std::vector<std::string>& pos) {
+int CmdImport(OfficeDevice* dev, const Args& fl, const std::vector<std::string>& pos) {
   if (pos.size() != 3)
     return OfficeUsage("import needs what and a file: import zones|sites|users|assignments FILE [--format csv|jsonl]");
   auto kind = core::ParseImportKind(pos[1]);
@@ -215,7 +215,7 @@ int CmdImport(OfficeDevice* dev, const Flags& fl, const std::vector<std::string>
   return rc;
 }
 
-int CmdTemplatePublish(OfficeDevice& dev, const Flags& fl, const std::vector<std::string>& pos) {
+int CmdTemplatePublish(OfficeDevice& dev, const Args& fl, const std::vector<std::string>& pos) {
   if (pos.size() != 3 || !fl.Has("key") || !fl.Has("title"))
     return OfficeUsage("template publish needs a file, --key and --title");
   std::string key = fl.Get("key");
