@@ -6,10 +6,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <set>
 
 #include "core/csv.h"
+#include "core/date.h"
 #include "core/ids.h"
 #include "core/quote.h"
 #include "core/schema.h"
@@ -49,6 +49,17 @@ struct Checker {
     auto [it, fresh] = seen.emplace(code, line);
     if (!fresh) Error(line, "code " + Quote(code) + " is already used on line " + std::to_string(it->second));
     return fresh;
+  }
+  // An optional date column: empty is none (0); otherwise a real day.
+  bool Day(const ImportRow& r, const char* column, DayEdge edge, int64_t* ms) {
+    if (r.Get(column).empty()) return true;
+    auto day = ParseDate(r.Get(column), edge);
+    if (!day.ok()) {
+      Error(r.line, std::string(column) + ": " + day.status().message());
+      return false;
+    }
+    *ms = *day;
+    return true;
   }
   // The record's own limits (lengths, enums), as the server checks them.
   void Fields(int64_t line, const std::string& collection, const v1::RecordBody& body) {
@@ -221,19 +232,6 @@ std::string ResolveImportRef(const std::string& collection, const std::string& r
   return IsUuid(ref) ? ref : ImportRecordId(collection, ref);
 }
 
-bool ParseIsoDay(const std::string& s, bool end, int64_t* ms) {
-  int y, m, d;
-  char tail;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return false;
-  if (m < 1 || m > 12 || d < 1 || d > 31) return false;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = m - 1;
-  tm.tm_mday = d;
-  *ms = static_cast<int64_t>(timegm(&tm)) * 1000 + (end ? 86'400'000 : 0);
-  return true;
-}
-
 StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, ImportLookup& lookup) {
   ImportPlan plan;
   Checker c{&plan.problems};
@@ -307,14 +305,8 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
         if (!k.ok()) return k.status();
         bool ok = *u && *k;
         int64_t from = 0, to = 0;
-        if (!r.Get("from").empty() && !ParseIsoDay(r.Get("from"), false, &from)) {
-          c.Error(r.line, "from " + Quote(r.Get("from")) + " is not a date YYYY-MM-DD");
-          ok = false;
-        }
-        if (!r.Get("to").empty() && !ParseIsoDay(r.Get("to"), true, &to)) {
-          c.Error(r.line, "to " + Quote(r.Get("to")) + " is not a date YYYY-MM-DD");
-          ok = false;
-        }
+        ok = c.Day(r, "from", DayEdge::kStart, &from) && ok;
+        ok = c.Day(r, "to", DayEdge::kEnd, &to) && ok;
         if (ok && to != 0 && to <= from) {
           c.Error(r.line, "to is before from");
           ok = false;

@@ -101,9 +101,6 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
 // The id of `ref` in `collection`: a UUID as is, a code through ImportRecordId.
 std::string ResolveImportRef(const std::string& collection, const std::string& ref);
 
-// "2026-12-31" -> unix ms at 00:00 UTC (`end`: the start of the next day).
-bool ParseIsoDay(const std::string& s, bool end, int64_t* ms);
-
 }  // namespace inspectsync::core
 
 #endif  // INSPECTSYNC_CORE_OFFICE_IMPORT_H_
