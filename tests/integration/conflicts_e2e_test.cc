@@ -7,6 +7,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/clock.h"
 #include "core/ids.h"
 #include "inspectsync/client.h"
@@ -212,6 +214,37 @@ TEST_F(ConflictsE2ETest, TheServiceRefusesBadCallersAndBadRequests) {
   // The integration role may resolve (through the office's operation).
   ASSERT_TRUE(resolve(Token("sis", "integration"), req).ok());
   EXPECT_EQ(*server_->engine()->store()->Head(), head + 1);
+}
+
+// Issue 17: both sides of a conflict name the device of the writer's token,
+// as history does; the losing side named the tablet's own install id.
+TEST_F(ConflictsE2ETest, BothSidesOfAConflictNameTheTokensDevice) {
+  auto alice = Tablet("alice");
+  auto bob = Tablet("bob");
+  ASSERT_TRUE(alice && bob);
+  std::vector<v1::Conflict> seen_by_bob;
+  bob->OnConflict([&](const v1::Conflict& c) { seen_by_bob.push_back(c); });
+  std::string id = MakeConflict(*alice, *bob);
+
+  v1::ConflictPage page;
+  ASSERT_TRUE(integration_->ListConflicts(Ctx(Token("u-office", "office")).get(), {}, &page).ok());
+  ASSERT_EQ(page.conflicts_size(), 1);
+  const v1::Conflict& c = page.conflicts(0).conflict();
+  // REVIEW: the later edit (bob's) stands; alice's is kept as the loser.
+  EXPECT_EQ(c.winner().author(), "bob");
+  EXPECT_EQ(c.winner().device_id(), "dev-bob");
+  EXPECT_EQ(c.loser().author(), "alice");
+  EXPECT_EQ(c.loser().device_id(), "dev-alice");
+
+  std::vector<storage::VersionRow> hist;
+  ASSERT_TRUE(server_->engine()->store()->History("findings", id, &hist).ok());
+  std::set<std::string> devices;
+  for (const auto& v : hist) devices.insert(v.meta.device_id());
+  EXPECT_EQ(devices, (std::set<std::string>{"dev-alice", "dev-bob"}));
+  // What bob's tablet was told says the same.
+  ASSERT_EQ(seen_by_bob.size(), 1u);
+  EXPECT_EQ(seen_by_bob[0].loser().device_id(), "dev-alice");
+  EXPECT_EQ(seen_by_bob[0].winner().device_id(), "dev-bob");
 }
 
 }  // namespace
