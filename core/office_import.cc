@@ -300,6 +300,7 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
         s->set_kind(*site_kind);
         s->set_zone_id(zone);
         s->set_address(r.Get("address"));
+        s->set_code(rec.code);
         break;
       }
       case ImportKind::kUsers: {
