@@ -26,10 +26,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/problems.h"
 #include "inspectsync/v1/integration.pb.h"
+#include "server/finding_names.h"
 #include "server/sync_engine.h"
 
 namespace inspectsync::server {
@@ -73,6 +75,7 @@ class FindingExporter {
   v1::ExportRequest req_;
   int64_t now_ms_ = 0;
   core::SiteDirectory sites_;
+  std::optional<FindingNames> names_;  // set by Start
   std::string after_;      // the last finding id read
   bool scanned_ = false;   // every page read
   bool done_ = false;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/date.h"
 #include "core/export.h"
 #include "core/office_import.h"
 #include "tools/integration.h"
@@ -41,13 +42,13 @@ std::string ParseQuery(const Args& fl, v1::FindingQuery* q) {
   q->set_overdue_only(fl.Has("overdue"));
   if (fl.Has("updated-after")) {
     std::string v = fl.Get("updated-after");
-    int64_t ms = 0;
-    if (core::ParseIsoDay(v, false, &ms)) {
-      q->set_updated_after_ms(ms - 1);  // changed on that day or later
+    auto day = core::ParseDate(v);
+    if (day.ok()) {
+      q->set_updated_after_ms(*day - 1);  // changed on that day or later
     } else if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) {
       q->set_updated_after_seq(std::stoull(v));
     } else {
-      return "--updated-after takes a date YYYY-MM-DD or a commit seq, not '" + v + "'";
+      return "--updated-after takes a date YYYY-MM-DD or a commit seq: " + day.status().message();
     }
   }
   return "";

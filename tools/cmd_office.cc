@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/date.h"
 #include "core/ids.h"
 #include "core/office_import.h"
 #include "core/sampling.h"
@@ -105,9 +106,10 @@ int CampaignCreate(OfficeDevice& dev, const Args& fl) {
   else if (kind == "routine") camp.set_kind(v1::ROUTINE_VISIT);
   else if (kind == "spot-check") camp.set_kind(v1::SPOT_CHECK);
   else return OfficeUsage("--kind is special, routine or spot-check, not '" + kind + "'");
-  int64_t from, to;
-  if (!ParseDay(fl.Get("from"), false, &from) || !ParseDay(fl.Get("to"), true, &to))
-    return OfficeUsage("--from and --to are dates YYYY-MM-DD");
+  auto from_day = core::ParseDate(fl.Get("from")), to_day = core::ParseDate(fl.Get("to"), core::DayEdge::kEnd);
+  if (!from_day.ok()) return OfficeUsage("--from: " + from_day.status().message());
+  if (!to_day.ok()) return OfficeUsage("--to: " + to_day.status().message());
+  int64_t from = *from_day, to = *to_day;
   if (to <= from) return OfficeUsage("--to is before --from");
   camp.set_starts_at_ms(from);
   camp.set_ends_at_ms(to);  // exclusive: the end of the --to day
@@ -272,7 +274,9 @@ int NoticeIssue(OfficeDevice& dev, const Args& fl) {
     return OfficeUsage("notice issue needs --site, --deadline, --ref and one of --findings, --all-open");
   NoticeInput n;
   n.site_id = ResolveRef("sites", fl.Get("site"));
-  if (!ParseDay(fl.Get("deadline"), false, &n.deadline_ms)) return OfficeUsage("--deadline is a date YYYY-MM-DD");
+  auto deadline = core::ParseDate(fl.Get("deadline"));
+  if (!deadline.ok()) return OfficeUsage("--deadline: " + deadline.status().message());
+  n.deadline_ms = *deadline;
   n.reference_no = fl.Get("ref");
   n.text = fl.Get("text");
   auto c = dev.OpenAndSync();
@@ -447,8 +451,6 @@ std::string ResolveRef(const std::string& collection, const std::string& ref) {
 }
 
 StatusOr<std::vector<LocalRecord>> ListLive(Client& c, const std::string& collection) { return c.List(collection); }
-
-bool ParseDay(const std::string& s, bool end, int64_t* ms) { return core::ParseIsoDay(s, end, ms); }
 
 std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;

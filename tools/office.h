@@ -51,10 +51,6 @@ std::string ResolveRef(const std::string& collection, const std::string& ref);
 // Live records of a collection on the device, by id.
 StatusOr<std::vector<LocalRecord>> ListLive(Client& c, const std::string& collection);
 
-// "2026-12-31" -> ms at 00:00 UTC; `end` gives the end of that day (the
-// start of the next), for inclusive "to" dates.
-bool ParseDay(const std::string& s, bool end, int64_t* ms);
-
 // Splits "a,b,c" (trimmed, empty parts dropped).
 std::vector<std::string> SplitList(const std::string& s);
 

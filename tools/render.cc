@@ -5,7 +5,7 @@
 #include <ctime>
 
 #include "core/export.h"          // IsoDate
-#include "core/office_import.h"   // ParseIsoDay
+#include "core/date.h"
 #include "core/patch.h"
 #include "core/schema.h"
 
@@ -122,7 +122,11 @@ bool ParseStatus(const std::string& s, v1::FindingStatus* out) {
   return v1::FindingStatus_Parse(Upper(s), out) && *out != v1::FINDING_STATUS_UNSPECIFIED;
 }
 
-bool ParseDate(const std::string& s, int64_t* ms) { return core::ParseIsoDay(s, /*end=*/false, ms); }
+bool ParseDate(const std::string& s, int64_t* ms) {
+  auto day = core::ParseDate(s);
+  if (day.ok()) *ms = *day;
+  return day.ok();
+}
 
 std::string FormatDate(int64_t ms) { return ms <= 0 ? "-" : core::IsoDate(ms); }
 
