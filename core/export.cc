@@ -57,7 +57,12 @@ std::vector<Cell> Cells(const v1::FindingRow& r) {
           List(f.tags()),
           Number(r.created_ms()),
           Number(r.updated_ms()),
-          Text(r.updated_by())};
+          Text(r.updated_by()),
+          Text(r.zone_name()),
+          Text(r.site_code()),
+          Text(r.notice_reference()),
+          Text(r.inspector_id()),
+          Text(r.inspector_name())};
 }
 
 }  // namespace
@@ -68,7 +73,9 @@ const std::vector<std::string>& FindingExportColumns() {
       "checklist_item_id", "category",      "title",         "severity",     "status",   "deadline",
       "deadline_ms",     "overdue",         "overdue_days",  "description",  "responsible_org",
       "notice_id",       "verification_id", "void_reason",   "verification_note", "evidence",
-      "tags",            "created_ms",      "updated_ms",    "updated_by"};
+      "tags",            "created_ms",      "updated_ms",    "updated_by",
+      // Issue 17: what a clerk reads (appended: scripts depend on the order).
+      "zone_name",       "site_code",       "notice_reference", "inspector_id", "inspector_name"};
   return kColumns;
 }
 

@@ -23,7 +23,8 @@ namespace inspectsync::core {
 // checklist_item_id, category, title, severity, status, deadline,
 // deadline_ms, overdue, overdue_days, description, responsible_org,
 // notice_id, verification_id, void_reason, verification_note, evidence,
-// tags, created_ms, updated_ms, updated_by.
+// tags, created_ms, updated_ms, updated_by, zone_name, site_code,
+// notice_reference, inspector_id, inspector_name.
 const std::vector<std::string>& FindingExportColumns();
 
 // Appends the header line / one finding's line (CR LF ended).

@@ -6,11 +6,13 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
+#include <iterator>
 #include <set>
 
 #include "core/csv.h"
+#include "core/date.h"
 #include "core/ids.h"
+#include "core/labels.h"
 #include "core/quote.h"
 #include "core/schema.h"
 #include "core/validate.h"
@@ -50,19 +52,23 @@ struct Checker {
     if (!fresh) Error(line, "code " + Quote(code) + " is already used on line " + std::to_string(it->second));
     return fresh;
   }
+  // An optional date column: empty is none (0); otherwise a real day.
+  bool Day(const ImportRow& r, const char* column, DayEdge edge, int64_t* ms) {
+    if (r.Get(column).empty()) return true;
+    auto day = ParseDate(r.Get(column), edge);
+    if (!day.ok()) {
+      Error(r.line, std::string(column) + ": " + day.status().message());
+      return false;
+    }
+    *ms = *day;
+    return true;
+  }
   // The record's own limits (lengths, enums), as the server checks them.
   void Fields(int64_t line, const std::string& collection, const v1::RecordBody& body) {
     const CollectionSpec* spec = FindCollection(collection);
     if (Status st = ValidateFields(*spec, spec->Get(body)); !st.ok()) Error(line, st.message());
   }
 };
-
-bool ParseKind(const std::string& s, v1::SiteKind* out) {
-  std::string u = Upper(s);
-  if (u == "PRIMARY") u = "PRIMARY_SCHOOL";
-  if (u == "MIDDLE") u = "MIDDLE_SCHOOL";
-  return v1::SiteKind_Parse(u, out) && *out != v1::SITE_KIND_UNSPECIFIED;
-}
 
 bool ParseBool(const std::string& s, bool* out) {
   std::string u = Upper(s);
@@ -137,19 +143,51 @@ std::string ImportProblem::ToString() const {
   return line > 0 ? "line " + std::to_string(line) + ": " + what : what;
 }
 
+namespace {
+
+// A problem from the CSV reader or header, whose messages name their line
+// themselves ("line 7: ..."): the line moves into the problem and out of the
+// text, so ToString (and a caller adding the file's name) says it once.
+ImportProblem ReaderProblem(int64_t line, const std::string& message) {
+  constexpr std::string_view kPrefix = "line ";
+  if (message.compare(0, kPrefix.size(), kPrefix) == 0) {
+    size_t end = kPrefix.size();
+    int64_t n = 0;
+    while (end < message.size() && message[end] >= '0' && message[end] <= '9' && n < (int64_t{1} << 50))
+      n = n * 10 + (message[end++] - '0');
+    if (end > kPrefix.size() && message.compare(end, 2, ": ") == 0) return {n, message.substr(end + 2)};
+  }
+  return {line, message};
+}
+
+}  // namespace
+
 ImportTable ReadCsvTable(std::istream& in, const std::vector<std::string>& required,
-                         const std::vector<std::string>& optional) {
+                         const std::vector<std::string>& optional, TextEncoding encoding) {
   ImportTable t;
-  CsvReader reader(in);
+  std::string bytes(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) {
+    t.problems.push_back({0, "the input could not be read"});
+    return t;
+  }
+  auto text = DecodeCsvText(bytes, encoding);
+  if (!text.ok()) {
+    t.problems.push_back(ReaderProblem(0, text.status().message()));
+    return t;
+  }
+  bytes.clear();
+  bytes.shrink_to_fit();
+  CsvReader reader(std::move(*text));
   CsvRecord rec;
   auto first = reader.Next(&rec);
   if (!first.ok() || !*first) {
-    t.problems.push_back({0, first.ok() ? "the file is empty (it needs a header row)" : first.status().message()});
+    t.problems.push_back(first.ok() ? ImportProblem{0, "the file is empty (it needs a header row)"}
+                                    : ReaderProblem(0, first.status().message()));
     return t;
   }
   auto header = CsvHeader::Parse(rec.fields, required, optional);
   if (!header.ok()) {
-    t.problems.push_back({rec.line, header.status().message()});
+    t.problems.push_back(ReaderProblem(rec.line, header.status().message()));
     return t;
   }
   std::vector<std::string> columns = required;
@@ -157,12 +195,14 @@ ImportTable ReadCsvTable(std::istream& in, const std::vector<std::string>& requi
   for (;;) {
     auto more = reader.Next(&rec);
     if (!more.ok()) {
-      t.problems.push_back({0, more.status().message()});  // the reader names the line
+      // The reader cannot go on past malformed input (its errors are sticky):
+      // the rows before it are still checked, so their problems are listed too.
+      t.problems.push_back(ReaderProblem(0, more.status().message()));
       break;
     }
     if (!*more) break;
     if (Status st = header->CheckWidth(rec); !st.ok()) {
-      t.problems.push_back({rec.line, st.message()});
+      t.problems.push_back(ReaderProblem(rec.line, st.message()));
       continue;
     }
     ImportRow row;
@@ -221,19 +261,6 @@ std::string ResolveImportRef(const std::string& collection, const std::string& r
   return IsUuid(ref) ? ref : ImportRecordId(collection, ref);
 }
 
-bool ParseIsoDay(const std::string& s, bool end, int64_t* ms) {
-  int y, m, d;
-  char tail;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return false;
-  if (m < 1 || m > 12 || d < 1 || d > 31) return false;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = m - 1;
-  tm.tm_mday = d;
-  *ms = static_cast<int64_t>(timegm(&tm)) * 1000 + (end ? 86'400'000 : 0);
-  return true;
-}
-
 StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, ImportLookup& lookup) {
   ImportPlan plan;
   Checker c{&plan.problems};
@@ -245,43 +272,44 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
     rec.collection = collection;
     switch (kind) {
       case ImportKind::kZones: {
-        if (!c.Need(r, {"code", "name"})) continue;
+        bool ok = c.Need(r, {"code", "name"});
         rec.code = r.Get("code");
-        if (!c.Unique(seen, rec.code, r.line)) continue;
+        if (!rec.code.empty()) ok = c.Unique(seen, rec.code, r.line) && ok;
+        if (!ok) continue;
         rec.body.mutable_zone()->set_name(r.Get("name"));
         rec.body.mutable_zone()->set_code(rec.code);
         break;
       }
       case ImportKind::kSites: {
-        if (!c.Need(r, {"code", "name", "kind", "zone"})) continue;
+        // Every problem of the row, not only the first: the office fixes the file in one go.
+        bool ok = c.Need(r, {"code", "name", "kind", "zone"});
         rec.code = r.Get("code");
-        bool ok = c.Unique(seen, rec.code, r.line);
-        v1::SiteKind site_kind = v1::SITE_KIND_UNSPECIFIED;
-        if (!ParseKind(r.Get("kind"), &site_kind)) {
-          c.Error(r.line, "kind " + Quote(r.Get("kind")) + " is not one of PRIMARY_SCHOOL, MIDDLE_SCHOOL, KINDERGARTEN");
-          ok = false;
-        }
+        if (!rec.code.empty()) ok = c.Unique(seen, rec.code, r.line) && ok;
+        auto site_kind = ParseSiteKindLabel(r.Get("kind"));
+        if (!site_kind.ok() && !r.Get("kind").empty()) c.Error(r.line, site_kind.status().message());
+        ok = ok && site_kind.ok();
         std::string zone;
-        auto known = Known(c, lookup, r.line, "zone", "zones", r.Get("zone"), &zone);
-        if (!known.ok()) return known.status();
-        if (!ok || !*known) continue;
+        if (!r.Get("zone").empty()) {
+          auto known = Known(c, lookup, r.line, "zone", "zones", r.Get("zone"), &zone);
+          if (!known.ok()) return known.status();
+          ok = ok && *known;
+        }
+        if (!ok) continue;
         v1::Site* s = rec.body.mutable_site();
         s->set_name(r.Get("name"));
-        s->set_kind(site_kind);
+        s->set_kind(*site_kind);
         s->set_zone_id(zone);
         s->set_address(r.Get("address"));
         s->set_code(rec.code);
         break;
       }
       case ImportKind::kUsers: {
-        if (!c.Need(r, {"code", "name", "role"})) continue;
+        bool ok = c.Need(r, {"code", "name", "role"});
         rec.code = r.Get("code");
-        bool ok = c.Unique(seen, rec.code, r.line);
-        v1::Role role = v1::ROLE_UNSPECIFIED;
-        if (!v1::Role_Parse(Upper(r.Get("role")), &role) || role == v1::ROLE_UNSPECIFIED) {
-          c.Error(r.line, "role " + Quote(r.Get("role")) + " is not one of inspector, zone_director, office, integration");
-          ok = false;
-        }
+        if (!rec.code.empty()) ok = c.Unique(seen, rec.code, r.line) && ok;
+        auto role = ParseRoleLabel(r.Get("role"));
+        if (!role.ok() && !r.Get("role").empty()) c.Error(r.line, role.status().message());
+        ok = ok && role.ok();
         bool active = true;
         if (!ParseBool(r.Get("active"), &active)) {
           c.Error(r.line, "active " + Quote(r.Get("active")) + " is not true or false");
@@ -289,33 +317,32 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
         }
         if (!ok) continue;
         rec.body.mutable_user()->set_name(r.Get("name"));
-        rec.body.mutable_user()->set_role(role);
+        rec.body.mutable_user()->set_role(*role);
         rec.body.mutable_user()->set_active(active);
         break;
       }
       case ImportKind::kAssignments: {
-        if (!c.Need(r, {"user"})) continue;
+        bool ok = c.Need(r, {"user"});
         std::string site_ref = r.Get("site"), zone_ref = r.Get("zone");
         if (site_ref.empty() == zone_ref.empty()) {
           c.Error(r.line, "give exactly one of site and zone");
-          continue;
+          ok = false;
         }
         std::string user, key;
-        auto u = Known(c, lookup, r.line, "user", "users", r.Get("user"), &user);
-        if (!u.ok()) return u.status();
-        auto k = site_ref.empty() ? Known(c, lookup, r.line, "zone", "zones", zone_ref, &key)
-                                  : Known(c, lookup, r.line, "site", "sites", site_ref, &key);
-        if (!k.ok()) return k.status();
-        bool ok = *u && *k;
+        if (!r.Get("user").empty()) {
+          auto u = Known(c, lookup, r.line, "user", "users", r.Get("user"), &user);
+          if (!u.ok()) return u.status();
+          ok = ok && *u;
+        }
+        if (site_ref.empty() != zone_ref.empty()) {
+          auto k = site_ref.empty() ? Known(c, lookup, r.line, "zone", "zones", zone_ref, &key)
+                                    : Known(c, lookup, r.line, "site", "sites", site_ref, &key);
+          if (!k.ok()) return k.status();
+          ok = ok && *k;
+        }
         int64_t from = 0, to = 0;
-        if (!r.Get("from").empty() && !ParseIsoDay(r.Get("from"), false, &from)) {
-          c.Error(r.line, "from " + Quote(r.Get("from")) + " is not a date YYYY-MM-DD");
-          ok = false;
-        }
-        if (!r.Get("to").empty() && !ParseIsoDay(r.Get("to"), true, &to)) {
-          c.Error(r.line, "to " + Quote(r.Get("to")) + " is not a date YYYY-MM-DD");
-          ok = false;
-        }
+        ok = c.Day(r, "from", DayEdge::kStart, &from) && ok;
+        ok = c.Day(r, "to", DayEdge::kEnd, &to) && ok;
         if (ok && to != 0 && to <= from) {
           c.Error(r.line, "to is before from");
           ok = false;

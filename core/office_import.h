@@ -6,20 +6,24 @@
 // with the same line-numbered messages.
 //
 // All or nothing: the planner never writes. It lists EVERY problem with its
-// line — columns, enum names, lengths, codes used twice in the file,
-// references to zones, sites and users that do not exist — so the office
-// fixes the file in one go; the caller writes the plan only when it has none.
+// line — columns, enum names, lengths, dates, codes used twice in the file,
+// references to zones, sites and users that do not exist; every problem of
+// a row, not only its first — so the office fixes the file in one go; the
+// caller writes the plan only when it has none. A problem's text never
+// repeats its line: ImportProblem::ToString adds it once.
 //
 // Ids: a record's id derives from its code (core::ImportRecordId), so the
 // same file imported again names the same records ("already there"), and a
 // reference in a later file (sites' zone) is the code itself. Wherever a
 // code is expected, a record id (a UUID) is accepted as well.
 //
+// Labels: site kinds and roles in English or Chinese (core/labels.h).
+//
 // Formats: CSV (RFC 4180, core/csv.h) with a header row naming the columns;
 // JSON Lines, one object per line whose keys are the same column names
 // (values strings, or numbers and booleans written as text). Blank lines are
 // skipped in both. Memory: the rows of the file (nothing is written before
-// all of them pass, so they are kept).
+// all of them pass, so they are kept), and a CSV file's text while it is read.
 //
 // Thread-safety: free functions over values; the lookup is the caller's.
 #ifndef INSPECTSYNC_CORE_OFFICE_IMPORT_H_
@@ -31,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text_encoding.h"
 #include "inspectsync/status.h"
 #include "inspectsync/v1/records.pb.h"
 
@@ -68,8 +73,11 @@ struct ImportTable {
 
 // Reads every row. Unknown or missing columns (CSV header; JSON keys) and
 // malformed lines are problems; rows that could not be read are left out.
+// A CSV file is decoded to UTF-8 first (core/text_encoding.h: in auto mode
+// UTF-8 with or without a BOM, else GB18030/GBK as Excel saves it); bytes
+// that do not decode are one problem naming their line, and no row is read.
 ImportTable ReadCsvTable(std::istream& in, const std::vector<std::string>& required,
-                         const std::vector<std::string>& optional);
+                         const std::vector<std::string>& optional, TextEncoding encoding = TextEncoding::kAuto);
 ImportTable ReadJsonLinesTable(std::istream& in, const std::vector<std::string>& required,
                                const std::vector<std::string>& optional);
 
@@ -100,9 +108,6 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
 
 // The id of `ref` in `collection`: a UUID as is, a code through ImportRecordId.
 std::string ResolveImportRef(const std::string& collection, const std::string& ref);
-
-// "2026-12-31" -> unix ms at 00:00 UTC (`end`: the start of the next day).
-bool ParseIsoDay(const std::string& s, bool end, int64_t* ms);
 
 }  // namespace inspectsync::core
 

@@ -37,6 +37,7 @@ inline constexpr size_t kMaxProblemPageBytes = size_t{4} << 20;
 struct SiteInfo {
   std::string zone_id;
   std::string name;
+  std::string code;  // the office's code ("" for a site made without one)
 };
 using SiteDirectory = std::unordered_map<std::string, SiteInfo>;
 

@@ -10,6 +10,7 @@ PKGS=(
   libsqlitecpp-dev libsqlite3-dev sqlite3
   libssl-dev openssl
   libcurl4-openssl-dev       # webhook delivery (server/webhook_delivery.cc)
+  libcli11-dev               # the command line's flags (tools/cli.cc)
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
 )

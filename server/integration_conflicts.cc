@@ -157,6 +157,52 @@ StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& calle
   return out;
 }
 
+namespace {
+
+// An older conflict on a field a later conflict has since settled by a
+// person: resolving it as asked would overwrite that later decision, made on
+// newer values, without anyone seeing it — the clerk working down the list
+// oldest first would undo a colleague's review. Refusing (FAILED_PRECONDITION:
+// the state must change first, not a retry) names the later conflict, who
+// settled it, when and to what, which is what the clerk needs to decide;
+// applying and reporting it would have already lost the later value from the
+// record. A resolution that keeps the value the field has now overwrites
+// nothing and is accepted, so the older conflict can still be closed.
+Status CheckNoLaterResolution(SyncEngine* engine, const v1::Conflict& c, const core::CollectionSpec& spec,
+                              const core::FieldSpec& fs, const v1::RecordBody& value, const std::string& stored_body) {
+  std::unique_ptr<google::protobuf::Message> current(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(spec.descriptor())->New());
+  if (!current->ParseFromString(stored_body))
+    return DataLoss("stored body of " + c.collection() + "/" + c.record_id() + " is corrupt");
+  if (core::FieldEquals(spec.Get(value), *current, fs)) return Status::Ok();
+  storage::ConflictFilter filter;
+  filter.collection = c.collection();
+  filter.record_id = c.record_id();
+  filter.states = {v1::CONFLICT_RESOLVED};
+  std::vector<v1::Conflict> resolved;
+  INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ListConflicts(filter, &resolved));
+  const v1::Conflict* later = nullptr;
+  for (const v1::Conflict& r : resolved)
+    if (r.id() != c.id() && r.field() == c.field() && r.version() > c.version() &&
+        (later == nullptr || r.resolved_version() > later->resolved_version()))
+      later = &r;
+  if (later == nullptr) return Status::Ok();
+  // The value as a person reads it: text fields (the REVIEW ones) quoted.
+  const google::protobuf::FieldDescriptor* f = fs.field;
+  std::string now_value;
+  if (!f->is_repeated() && f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING &&
+      f->type() != google::protobuf::FieldDescriptor::TYPE_BYTES)
+    now_value = ", " + c.field() + " now " + core::Quote(current->GetReflection()->GetString(*current, f));
+  return FailedPrecondition("conflict " + c.id() + " on " + c.field() + " is older than conflict " + later->id() +
+                            " on the same field, which " + later->resolved_by() + " resolved at " +
+                            FormatTime(later->resolved_ms()) + " (version " +
+                            std::to_string(later->resolved_version()) + now_value +
+                            "); resolving this one as asked would overwrite that decision. Keep the value it has now " +
+                            "to close this conflict, or change the record itself");
+}
+
+}  // namespace
+
 StatusOr<v1::ResolveConflictResponse> ResolveConflict(SyncEngine* engine, const Caller& caller,
                                                       const v1::ResolveConflictRequest& req) {
   INSPECTSYNC_RETURN_IF_ERROR(CheckCaller(caller));
@@ -219,6 +265,8 @@ StatusOr<v1::ResolveConflictResponse> ResolveConflict(SyncEngine* engine, const 
   if (!rec->has_value() || (*rec)->deleted)
     return FailedPrecondition(c.collection() + " record " + c.record_id() + " of conflict " + c.id() +
                               (rec->has_value() ? " is deleted" : " is not on the server") + "; there is nothing to resolve");
+
+  INSPECTSYNC_RETURN_IF_ERROR(CheckNoLaterResolution(engine, c, *spec, *fs, value, (*rec)->body));
 
   v1::Mutation m;
   m.set_collection(c.collection());

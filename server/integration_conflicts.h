@@ -44,8 +44,10 @@ StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& calle
 
 // Settles one conflict (see above). NOT_FOUND for an unknown id;
 // FAILED_PRECONDITION if it is resolved already (naming by whom and when),
-// its record is gone or deleted, or the value breaks a lifecycle or workflow
-// rule; INVALID_ARGUMENT for a value that is not one field of the conflict's
+// its record is gone or deleted, the value breaks a lifecycle or workflow
+// rule, or a later conflict on the same field was resolved since and this
+// value would overwrite that decision (naming it; keeping the field's
+// current value is accepted, so the older conflict can still be closed); INVALID_ARGUMENT for a value that is not one field of the conflict's
 // collection within its limits, or a note over 1000 characters.
 StatusOr<v1::ResolveConflictResponse> ResolveConflict(SyncEngine* engine, const Caller& caller,
                                                       const v1::ResolveConflictRequest& request);

@@ -12,6 +12,7 @@
 #include "core/office_import.h"
 #include "core/record_bounds.h"
 #include "core/quote.h"
+#include "server/finding_names.h"
 #include "server/report_filter.h"
 #include "server/site_directory.h"
 
@@ -22,6 +23,10 @@ namespace {
 constexpr int64_t kDayMs = 86'400'000;
 constexpr char kTokenPrefix[] = "f1.";
 constexpr size_t kMaxProblemsListed = 100;
+// What FindingNames adds to a row at most: a zone name (200 characters of up
+// to 3 bytes), a site code and notice reference (64 each), a user id (a
+// token's, 256) and name (200 characters), with their tags.
+constexpr size_t kNamesMaxBytes = 600 + 64 + 64 + 256 + 600 + 5 * 3;
 
 std::atomic<size_t> peak_pending{0};
 std::atomic<size_t> peak_page{0};
@@ -171,6 +176,9 @@ StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuer
   v1::FindingPage page;
   page.set_as_of_ms(engine->options().clock->NowMillis());
   FindingMatcher matcher(q, page.as_of_ms(), &*sites, &*campaigns);
+  auto names = FindingNames::Read(engine->store());
+  if (!names.ok()) return names.status();
+  std::vector<uint64_t> created;  // each row's first version, for its names
   // The page is bounded by bytes too (EngineOptions::max_page_bytes, less
   // its token and time): findings until the next would pass it, at least one.
   constexpr size_t kPageEnvelopeBytes = 128;
@@ -188,7 +196,8 @@ StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuer
           auto m = matcher.Match(r, &row);
           if (!m.ok()) return m.status();
           if (*m) {
-            size_t b = core::DelimitedBytes(row.ByteSizeLong());
+            // The names are added after the scan (FindingNames): count their largest size now.
+            size_t b = core::DelimitedBytes(row.ByteSizeLong()) + kNamesMaxBytes;
             if (static_cast<size_t>(page.findings_size()) == page_size ||
                 (page.findings_size() > 0 && bytes + b > budget)) {
               more = true;  // the next page starts at this finding
@@ -196,6 +205,7 @@ StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuer
             }
             bytes += b;
             *page.add_findings() = std::move(row);
+            created.push_back(r.meta.created_version());
           }
           after = r.id;
           return true;
@@ -203,6 +213,8 @@ StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuer
     if (!st.ok()) return st;
     end = read < kExportPageRecords;
   }
+  for (int i = 0; i < page.findings_size(); ++i)
+    INSPECTSYNC_RETURN_IF_ERROR(names->Fill(*sites, created[i], page.mutable_findings(i)));
   if (more) page.set_next_page_token(EncodeToken(page.findings(page.findings_size() - 1).finding_id()));
   return page;
 }
@@ -223,34 +235,45 @@ StatusOr<std::unique_ptr<FindingExporter>> FindingExporter::Start(SyncEngine* en
   auto campaigns = ReadCampaignFilter(engine->store(), req.query().campaign_ids(), req.query().sample_campaign_id());
   if (!campaigns.ok()) return campaigns.status();
   e->campaigns_ = std::move(*campaigns);
+  auto names = FindingNames::Read(engine->store());
+  if (!names.ok()) return names.status();
+  e->names_.emplace(std::move(*names));
   if (req.format() == v1::CSV) core::AppendFindingCsvHeader(&e->pending_);
   return e;
 }
 
 Status FindingExporter::Fill() {
   FindingMatcher matcher(req_.query(), now_ms_, &sites_, &campaigns_);
-  v1::FindingRow row;
+  // Matched findings wait here for their names, which are read between
+  // scans (FindingNames), then are rendered: at most a chunk's worth.
+  std::vector<std::pair<v1::FindingRow, uint64_t>> batch;
   while (!scanned_ && pending_.size() < kExportChunkBytes) {
-    size_t read = 0;
+    size_t read = 0, batch_bytes = 0;
     bool full = false;
+    batch.clear();
     Status st = engine_->store()->ScanCollectionAfter(
         "findings", after_, kExportPageRecords, [&](const storage::StoredRecord& r) -> StatusOr<bool> {
           ++read;
           after_ = r.id;
-          row.Clear();
+          v1::FindingRow row;
           auto m = matcher.Match(r, &row);
           if (!m.ok()) return m.status();
           if (!*m) return true;
-          if (req_.format() == v1::CSV) core::AppendFindingCsv(row, &pending_);
-          else core::AppendFindingJson(row, &pending_);
-          ++rows_;
+          batch_bytes += row.ByteSizeLong();
+          batch.emplace_back(std::move(row), r.meta.created_version());
           // Bounded by bytes, not only by the page's count: large findings
           // (escaped, a JSON line can be several times its record) stop the
           // read once a chunk is pending.
-          full = pending_.size() >= kExportChunkBytes;
+          full = pending_.size() + batch_bytes >= kExportChunkBytes;
           return !full;
         });
     if (!st.ok()) return st;
+    for (auto& [row, created] : batch) {
+      INSPECTSYNC_RETURN_IF_ERROR(names_->Fill(sites_, created, &row));
+      if (req_.format() == v1::CSV) core::AppendFindingCsv(row, &pending_);
+      else core::AppendFindingJson(row, &pending_);
+      ++rows_;
+    }
     RaisePeak(peak_page, read);
     RaisePeak(peak_pending, pending_.size());
     scanned_ = !full && read < kExportPageRecords;

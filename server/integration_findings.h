@@ -26,11 +26,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/campaign_filter.h"
 #include "core/problems.h"
 #include "inspectsync/v1/integration.pb.h"
+#include "server/finding_names.h"
 #include "server/sync_engine.h"
 
 namespace inspectsync::server {
@@ -75,6 +77,7 @@ class FindingExporter {
   int64_t now_ms_ = 0;
   core::SiteDirectory sites_;
   core::CampaignFilter campaigns_;  // the query's campaign and sample filters
+  std::optional<FindingNames> names_;  // set by Start
   std::string after_;      // the last finding id read
   bool scanned_ = false;   // every page read
   bool done_ = false;

@@ -8,7 +8,7 @@ StatusOr<core::SiteDirectory> ReadSiteDirectory(storage::ServerStore* store, boo
   Status st = store->ScanCollection("sites", [&](const storage::StoredRecord& r) -> Status {
     if (r.deleted && !include_deleted) return Status::Ok();
     if (!site.ParseFromString(r.body)) return DataLoss("stored site " + r.id + " is corrupt");
-    sites[r.id] = core::SiteInfo{site.zone_id(), site.name()};
+    sites[r.id] = core::SiteInfo{site.zone_id(), site.name(), site.code()};
     return Status::Ok();
   });
   if (!st.ok()) return st;

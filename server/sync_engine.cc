@@ -543,10 +543,15 @@ Status SyncEngine::RecordConflict(storage::ServerWriteTxn& txn, v1::Conflict* c)
   for (v1::VersionMeta* side : {c->mutable_winner(), c->mutable_loser()}) {
     if (!side->author().empty() || side->device_id().empty()) continue;
     // The side already on the server is known by its field clock (the
-    // writer's client id and HLC): its author is in that version's meta.
+    // writer's client id and HLC, which LWW orders by); who wrote it is in
+    // that version's meta: the token's user and device, the identity history
+    // and the other side record too (a client id is one install's outbox,
+    // not the device the office issued the token to).
     auto meta = txn.WriterMeta(c->collection(), c->record_id(), side->device_id(), side->hlc());
     if (!meta.ok()) return meta.status();
-    if (meta->has_value()) side->set_author((*meta)->author());
+    if (!meta->has_value()) continue;
+    side->set_author((*meta)->author());
+    if (!(*meta)->device_id().empty()) side->set_device_id((*meta)->device_id());
   }
   return txn.AddConflict(*c);
 }

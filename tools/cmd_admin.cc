@@ -1,13 +1,18 @@
 // `inspectsync admin` (tokens and keys; the office commands are in
 // cmd_office.cc) and `inspectsync certs`.
+#include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
+
+#include "core/ids.h"
+#include "storage/server_store.h"
 
 #include "server/auth/certs.h"
 #include "server/auth/token.h"
 #include "tools/commands.h"
 #include "tools/connection.h"
-#include "tools/flags.h"
+#include "tools/cli.h"
 #include "tools/integration.h"
 #include "tools/office.h"
 
@@ -15,50 +20,14 @@ namespace inspectsync::tools {
 
 namespace {
 
-const char* kAdminUsage =
-    "usage: inspectsync admin <command> [--keys FILE]\n"
-    "  token issue --user U --role R --device D [--ttl 30d] [--allow-long-ttl]\n"
-    "                                 print a signed bearer token (its id goes to stderr)\n"
-    "        roles: inspector, zone_director, office, integration; ttl: 3600, 90m, 12h, 30d;\n"
-    "        at most 90d unless --allow-long-ttl (servers refuse longer: --max-token-ttl-days)\n"
-    "  token show (--token-file F | --token T)   what a token says: id, user, role, device, expiry\n"
-    "  token revoke (TOKEN_ID | --token-file F | --token T)   running servers refuse it within a second,\n"
-    "                                 open streams included; other tokens are untouched\n"
-    "  token revoked                  the revoked tokens still on record\n"
-    "  key list                       the keys of the ring (which one signs)\n"
-    "  key rotate                     add a new signing key; older keys still verify\n"
-    "  key remove KEY_ID              stop accepting tokens signed with that key\n"
-    "  --keys FILE                    the server's key ring (default var/token-keys)\n";
-
-const char* kCertsUsage =
-    "usage: inspectsync certs init [--dir DIR] [--host NAME_OR_IP]... [--force]\n"
-    "  creates a development CA and a server certificate for localhost and 127.0.0.1\n"
-    "  (plus each --host) in DIR (default var/certs); tablets trust DIR/ca.pem\n";
-
-int Usage(const char* usage, const std::string& why) {
-  std::fprintf(stderr, "inspectsync: %s\n%s%s", why.c_str(), usage, usage == kAdminUsage ? kOfficeUsage : "");
-  return 2;
+int Usage(const std::string& why) {
+  std::fprintf(stderr, "inspectsync admin: %s\nsee 'inspectsync admin --help'\n", why.c_str());
+  return kExitUsage;
 }
 
 int Fail(const Status& s) {
   std::fprintf(stderr, "inspectsync: %s\n", s.ToString().c_str());
   return 1;
-}
-
-// "3600" / "90m" / "12h" / "30d" -> seconds; 0 on error.
-int64_t ParseTtl(const std::string& s) {
-  if (s.empty()) return 0;
-  char unit = s.back();
-  std::string digits = isdigit(static_cast<unsigned char>(unit)) ? s : s.substr(0, s.size() - 1);
-  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) return 0;
-  int64_t n = std::stoll(digits);
-  switch (unit) {
-    case 'd': return n * 86400;
-    case 'h': return n * 3600;
-    case 'm': return n * 60;
-    case 's': return n;
-    default: return isdigit(static_cast<unsigned char>(unit)) ? n : 0;
-  }
 }
 
 constexpr int64_t kDefaultMaxTtlS = 90 * 86400;  // the server's --max-token-ttl-days default
@@ -76,28 +45,69 @@ std::string Utc(int64_t s) {
 
 // The token of --token-file or --token, read and checked as every command
 // does (trimmed; a malformed one is refused naming the byte), or "".
-StatusOr<std::string> TokenArgument(const Flags& fl) {
+StatusOr<std::string> TokenArgument(const Args& fl) {
   auto options = GrpcOptionsFromFlags(fl);
   if (!options.ok()) return options.status();
   return options->token;
 }
 
-int TokenCommand(const Flags& fl, const std::string& verb, const std::string& keys) {
+// The user a token is for, checked against the users directory of the
+// server's database when the command can see it (--db, default
+// var/inspectsync.db): an id or an imported code of a live user there. A
+// directory with no users yet lets anyone through, as the server does: the
+// office's first tokens come before any directory.
+StatusOr<std::string> TokenUser(const Args& fl) {
+  const std::string ref = fl.Get("user"), db = fl.Get("db", "var/inspectsync.db");
+  if (!std::filesystem::exists(db)) {
+    if (fl.Has("db")) return NotFound("no server database at " + db + " (--db)");
+    std::fprintf(stderr, "(no server database at %s: user '%s' not checked against the users directory)\n",
+                 db.c_str(), ref.c_str());
+    return ref;
+  }
+  auto store = storage::OpenSqliteServerStore(db);
+  if (!store.ok()) return store.status();
+  auto users = (*store)->CountRecords("users");
+  if (!users.ok()) return users.status();
+  if (*users == 0) return ref;
+  for (const std::string& id : {ref, core::ImportRecordId("users", ref)}) {
+    auto r = (*store)->GetRecord("users", id);
+    if (!r.ok()) return r.status();
+    if (!r->has_value() || (*r)->deleted) continue;
+    v1::User person;
+    if (!person.ParseFromString((*r)->body)) return DataLoss("user " + id + " in " + db + " does not parse");
+    // The server refuses a token whose role is not the person's: say so now.
+    std::string role = v1::Role_Name(person.role());
+    for (auto& ch : role) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (role != fl.Get("role"))
+      return FailedPrecondition(person.name() + " (" + ref + ") is " + role + " in the users directory, not " +
+                                fl.Get("role") + "; servers would refuse the token");
+    if (!person.active())
+      return FailedPrecondition(person.name() + " (" + ref + ") is deactivated in the users directory");
+    return id;
+  }
+  return NotFound("no user '" + ref + "' (by id or code) in the users directory of " + db +
+                  "; import or add them first (tokens name the user id 'admin import users' prints)");
+}
+
+int TokenCommand(const Args& fl, const std::string& verb, const std::string& keys) {
   const auto& pos = fl.positional();
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   if (verb == "issue") {
     if (!fl.Has("user") || !fl.Has("role") || !fl.Has("device"))
-      return Usage(kAdminUsage, "token issue needs --user, --role and --device");
-    int64_t ttl = ParseTtl(fl.Get("ttl", "30d"));
-    if (ttl <= 0) return Usage(kAdminUsage, "--ttl must look like 3600, 90m, 12h or 30d");
+      return Usage("token issue needs --user, --role and --device");
+    long long ttl = 0;
+    if (!ParseDuration(fl.Get("ttl", "30d"), &ttl) || ttl <= 0)
+      return Usage("--ttl '" + fl.Get("ttl") + "' is not a duration: a number with a unit, s, m, h or d (90m, 12h, 30d)");
     if (ttl > kDefaultMaxTtlS && !fl.Has("allow-long-ttl"))
-      return Usage(kAdminUsage, "--ttl " + fl.Get("ttl") +
+      return Usage("--ttl " + fl.Get("ttl") +
                                     " is longer than the 90 days servers accept by default (--max-token-ttl-days); "
                                     "give --allow-long-ttl if yours accepts it");
+    auto user = TokenUser(fl);
+    if (!user.ok()) return Fail(user.status());
     auto ring = auth::KeyRing::Load(keys);
     if (!ring.ok()) return Fail(ring.status());
     v1::TokenClaims c;
-    c.set_user(fl.Get("user"));
+    c.set_user(*user);
     c.set_role(fl.Get("role"));
     c.set_device(fl.Get("device"));
     c.set_issued_at_s(now);
@@ -113,9 +123,9 @@ int TokenCommand(const Flags& fl, const std::string& verb, const std::string& ke
   if (verb == "show" || verb == "revoke") {
     auto token = TokenArgument(fl);
     if (!token.ok()) return Fail(token.status());
-    if (verb == "show" && token->empty()) return Usage(kAdminUsage, "token show needs --token-file F or --token T");
+    if (verb == "show" && token->empty()) return Usage("token show needs --token-file F or --token T");
     if (verb == "revoke" && token->empty() == (pos.size() < 3))
-      return Usage(kAdminUsage, "token revoke needs a token id, or --token-file F / --token T (one of them)");
+      return Usage("token revoke needs a token id, or --token-file F / --token T (one of them)");
     std::string id = pos.size() >= 3 ? pos[2] : "";
     int64_t until = now + kBareRevocationS;
     v1::TokenClaims claims;
@@ -152,23 +162,10 @@ int TokenCommand(const Flags& fl, const std::string& verb, const std::string& ke
     for (const auto& r : list) std::printf("%s  kept until %s\n", r.token_id.c_str(), Utc(r.until_s).c_str());
     return 0;
   }
-  return Usage(kAdminUsage, "unknown command 'token " + verb + "'");
+  return Usage("unknown command 'token " + verb + "'");
 }
 
-}  // namespace
-
-int CmdAdmin(const std::vector<std::string>& args) {
-  if (IsOfficeCommand(args)) return CmdOffice(args);
-  if (IsIntegrationCommand(args)) return CmdIntegration(args);
-  Flags fl({"keys", "user", "role", "device", "ttl", "allow-long-ttl", "token", "token-file", "help"},
-           {"help", "allow-long-ttl"});
-  if (!fl.Parse(args)) return Usage(kAdminUsage, fl.error());
-  if (fl.Has("help")) {
-    std::fputs(kAdminUsage, stdout);
-    std::fputs(kOfficeUsage, stdout);
-    std::fputs(kIntegrationUsage, stdout);
-    return 0;
-  }
+int RunAdmin(const Args& fl) {
   const auto& pos = fl.positional();
   std::string what = pos.size() > 0 ? pos[0] : "", verb = pos.size() > 1 ? pos[1] : "";
   std::string keys = fl.Get("keys", "var/token-keys");
@@ -184,7 +181,7 @@ int CmdAdmin(const std::vector<std::string>& args) {
       return 0;
     }
     if (verb == "remove") {
-      if (pos.size() < 3) return Usage(kAdminUsage, "key remove needs the key id");
+      if (pos.size() < 3) return Usage("key remove needs the key id");
       if (Status st = ring->RemoveKey(pos[2]); !st.ok()) return Fail(st);
       if (Status st = ring->Save(keys); !st.ok()) return Fail(st);
       std::printf("removed key %s; tokens it signed are no longer accepted\n", pos[2].c_str());
@@ -193,22 +190,62 @@ int CmdAdmin(const std::vector<std::string>& args) {
     for (const auto& k : ring->Keys()) std::printf("%s  %s\n", k.id.c_str(), k.signing ? "sign" : "verify");
     return 0;
   }
-  return Usage(kAdminUsage, what.empty() ? "no command given" : "unknown command '" + what + " " + verb + "'");
+  return Usage(what.empty() ? "no command given" : "unknown command '" + what + " " + verb + "'");
 }
 
-int CmdCerts(const std::vector<std::string>& args) {
-  Flags fl({"dir", "host", "force", "help"}, {"force", "help"});
-  if (!fl.Parse(args)) return Usage(kCertsUsage, fl.error());
-  if (fl.Has("help")) {
-    std::fputs(kCertsUsage, stdout);
-    return 0;
-  }
-  if (fl.positional().size() != 1 || fl.positional()[0] != "init") return Usage(kCertsUsage, "expected 'certs init'");
+int RunCerts(const Args& fl) {
   std::string dir = fl.Get("dir", "var/certs");
   Status st = auth::InitDevCerts(dir, fl.GetAll("host"), fl.Has("force"));
   if (!st.ok()) return Fail(st);
   std::printf("wrote %s/ca.pem, ca-key.pem, server.pem, server-key.pem\n", dir.c_str());
   return 0;
+}
+
+}  // namespace
+
+void AddAdminCommands(Command& root) {
+  Command admin = root.Sub("admin", "tokens and keys; the office's work; the office's own systems");
+  const char* keys_help = "the server's key ring (default var/token-keys)";
+  Command token = admin.Sub("token", "bearer tokens: issue, show, revoke");
+  token.Sub("issue", "print a signed bearer token (its id goes to stderr)")
+      .Opt("user", "USER", "who it is for: their user id, or the code they were imported with (required)")
+      .Opt("role", "ROLE", "inspector, zone_director, office or integration (required)")
+      .Opt("device", "NAME", "the device it is for (required)")
+      .Opt("ttl", "DURATION", "how long it lives: 90m, 12h, 30d (default 30d; at most 90d)")
+      .Switch("allow-long-ttl", "allow a ttl over 90 days (servers refuse them unless --max-token-ttl-days allows)")
+      .Opt("keys", "FILE", keys_help)
+      .Opt("db", "PATH", "the server's database, for its users directory (default var/inspectsync.db)")
+      .Run(RunAdmin);
+  token.Sub("show", "what a token says: id, user, role, device, expiry")
+      .Opt("token-file", "FILE", "the token's file")
+      .Opt("token", "TOKEN", "or the token")
+      .Opt("keys", "FILE", keys_help)
+      .Run(RunAdmin);
+  token.Sub("revoke", "refuse a token from now on (running servers within a second); others are untouched")
+      .Pos("TOKEN_ID", "the token's id (printed by token issue)", false)
+      .Opt("token-file", "FILE", "or the token's file")
+      .Opt("token", "TOKEN", "or the token")
+      .Opt("keys", "FILE", keys_help)
+      .Run(RunAdmin);
+  token.Sub("revoked", "the revoked tokens still on record").Opt("keys", "FILE", keys_help).Run(RunAdmin);
+  Command key = admin.Sub("key", "the keys that sign tokens");
+  key.Sub("list", "the keys of the ring (which one signs)").Opt("keys", "FILE", keys_help).Run(RunAdmin);
+  key.Sub("rotate", "add a new signing key; older keys still verify").Opt("keys", "FILE", keys_help).Run(RunAdmin);
+  key.Sub("remove", "stop accepting tokens signed with a key")
+      .Pos("KEY_ID", "the key")
+      .Opt("keys", "FILE", keys_help)
+      .Run(RunAdmin);
+  AddOfficeCommands(admin);
+  AddIntegrationCommands(admin);
+}
+
+void AddCertsCommand(Command& root) {
+  root.Sub("certs", "development TLS certificates")
+      .Sub("init", "a development CA and a server certificate for localhost, 127.0.0.1 and each --host")
+      .Opt("dir", "DIR", "where (default var/certs); tablets trust DIR/ca.pem")
+      .Multi("host", "NAME_OR_IP", "another name the certificate is for")
+      .Switch("force", "replace existing files")
+      .Run(RunCerts);
 }
 
 }  // namespace inspectsync::tools

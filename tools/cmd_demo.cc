@@ -12,7 +12,7 @@
 #include "tools/commands.h"
 #include "tools/demo_integration.h"
 #include "tools/demo_round.h"
-#include "tools/flags.h"
+#include "tools/cli.h"
 #include "tools/render.h"
 
 namespace inspectsync::tools {
@@ -258,32 +258,14 @@ void Round::Stop() {
 
 namespace {
 
-const char* kUsage =
-    "usage: inspectsync demo [--tablets N] [--findings N] [--seed S] [--dir DIR]\n"
-    "  --tablets   tablets: the office's and N-1 inspectors' (default 4, at least 3)\n"
-    "  --findings  extra findings each inspector captures offline (default 3)\n"
-    "  --seed      random seed (default: from the clock; printed)\n"
-    "  --dir       keep the server and tablet databases here (default: a temp dir, removed)\n";
-
-}  // namespace
-
-int CmdDemo(const std::vector<std::string>& args) {
-  Flags fl({"tablets", "findings", "seed", "dir", "help"}, {"help"});
-  if (!fl.Parse(args) || !fl.positional().empty()) {
-    std::fprintf(stderr, "inspectsync demo: %s\n%s", fl.error().empty() ? "unexpected argument" : fl.error().c_str(),
-                 kUsage);
-    return 2;
-  }
-  if (fl.Has("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
+int RunDemo(const Args& fl) {
   long long n_tablets, n_findings, seed_ll;
   if (!fl.GetInt("tablets", 4, &n_tablets) || n_tablets < 3 || n_tablets > 50 ||
       !fl.GetInt("findings", 3, &n_findings) || n_findings < 0 || n_findings > 10000 ||
       !fl.GetInt("seed", static_cast<long long>(std::random_device{}() & 0x7fffffff), &seed_ll)) {
-    std::fprintf(stderr, "inspectsync demo: --tablets 3..50, --findings 0..10000, --seed a whole number\n%s", kUsage);
-    return 2;
+    std::fprintf(stderr, "inspectsync demo: --tablets 3..50, --findings 0..10000, --seed a whole number\n"
+                         "see 'inspectsync demo --help'\n");
+    return kExitUsage;
   }
   const uint64_t seed = static_cast<uint64_t>(seed_ll);
   const bool keep = fl.Has("dir");
@@ -324,6 +306,17 @@ int CmdDemo(const std::vector<std::string>& args) {
                                    : "RESULT: FAILED (see above)");
   if (keep) std::printf("databases kept in %s\n", dir.c_str());
   return round.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+void AddDemoCommand(Command& root) {
+  root.Sub("demo", "a district's round of inspections on a TLS server with tablets; exits 0 only if all converged")
+      .Opt("tablets", "N", "tablets: the office's and N-1 inspectors' (default 4, at least 3)")
+      .Opt("findings", "N", "extra findings each inspector captures offline (default 3)")
+      .Opt("seed", "S", "random seed (default: from the clock; printed)")
+      .Opt("dir", "DIR", "keep the server and tablet databases here (default: a temp dir, removed)")
+      .Run(RunDemo);
 }
 
 }  // namespace inspectsync::tools

@@ -7,6 +7,7 @@
 
 #include "core/schema.h"
 #include "tools/integration.h"
+#include "tools/render.h"
 
 namespace inspectsync::tools {
 
@@ -43,15 +44,6 @@ std::string ValueText(const v1::RecordBody& body, const std::string& field) {
   }
 }
 
-// At most `n` characters (UTF-8 aware), with "..." when cut.
-std::string Truncate(const std::string& s, size_t n) {
-  size_t chars = 0, i = 0;
-  for (; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && chars++ == n) break;
-  }
-  return i < s.size() ? s.substr(0, i) + "..." : s;
-}
-
 const char* StateName(v1::ConflictState s) {
   switch (s) {
     case v1::CONFLICT_OPEN: return "open";
@@ -71,7 +63,7 @@ void PrintRow(const v1::ConflictRow& row) {
               static_cast<long long>(row.age_days()), StateName(c.state()), sides.c_str());
 }
 
-int List(const Flags& fl, IntegrationClient& conn) {
+int List(const Args& fl, IntegrationClient& conn) {
   v1::ConflictQuery q;
   for (const auto& s : fl.GetAll("site")) q.add_site_ids(s);
   for (const auto& z : fl.GetAll("zone")) q.add_zone_ids(z);
@@ -180,9 +172,9 @@ StatusOr<v1::RecordBody> ValueFrom(const v1::Conflict& c, const std::string& tex
   }
 }
 
-int Resolve(const Flags& fl, IntegrationClient& conn) {
-  if (fl.positional().size() != 2) return IntegrationUsage("conflicts resolve takes one conflict ID");
-  const std::string& id = fl.positional()[1];
+int Resolve(const Args& fl, IntegrationClient& conn) {
+  if (fl.positional().size() != 3) return IntegrationUsage("conflicts resolve takes one conflict ID");
+  const std::string& id = fl.positional()[2];
   int chosen = fl.Has("keep-winner") + fl.Has("take-loser") + fl.Has("value");
   if (chosen != 1) return IntegrationUsage("choose exactly one of --keep-winner, --take-loser, --value TEXT");
   v1::ResolveConflictRequest req;
@@ -216,18 +208,8 @@ int Resolve(const Flags& fl, IntegrationClient& conn) {
 
 }  // namespace
 
-int CmdConflicts(const std::vector<std::string>& args) {
-  std::set<std::string> known = ConnectionFlags(), switches = ConnectionSwitches();
-  for (const char* f : {"site", "zone", "inspector", "older-than-days", "all", "keep-winner", "take-loser", "value", "note"})
-    known.insert(f);
-  for (const char* s : {"all", "keep-winner", "take-loser"}) switches.insert(s);
-  Flags fl(known, switches);
-  if (!fl.Parse(std::vector<std::string>(args.begin() + 1, args.end()))) return IntegrationUsage(fl.error());
-  if (fl.Has("help")) return IntegrationUsage("conflicts");
-  if (fl.positional().empty()) return IntegrationUsage("conflicts takes list or resolve");
-  const std::string& what = fl.positional()[0];
-  if (what != "list" && what != "resolve") return IntegrationUsage("conflicts takes list or resolve, not '" + what + "'");
-  if (what == "list" && fl.positional().size() != 1) return IntegrationUsage("conflicts list takes no arguments");
+int RunConflicts(const Args& fl) {
+  const std::string& what = fl.positional()[1];
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return IntegrationFail(conn.status());
   return what == "list" ? List(fl, **conn) : Resolve(fl, **conn);

@@ -26,7 +26,7 @@ const char* OpName(v1::MutationOp op) {
   }
 }
 
-bool ParseCount(const Flags& fl, const char* name, uint64_t* out) {
+bool ParseCount(const Args& fl, const char* name, uint64_t* out) {
   long long v = 0;
   if (!fl.GetInt(name, 0, &v) || v < 0) return false;
   *out = static_cast<uint64_t>(v);
@@ -35,19 +35,7 @@ bool ParseCount(const Flags& fl, const char* name, uint64_t* out) {
 
 }  // namespace
 
-int CmdWatch(const std::vector<std::string>& args) {
-  std::set<std::string> known = ConnectionFlags();
-  std::set<std::string> switches = ConnectionSwitches();
-  for (const char* f : {"consumer", "from", "collection", "zone", "site", "page-size"}) known.insert(f);
-  for (const char* f : {"until-head", "ack", "include-reference"}) {
-    known.insert(f);
-    switches.insert(f);
-  }
-  Flags fl(known, switches);
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (!fl.Parse(rest)) return IntegrationUsage(fl.error());
-  if (fl.Has("help")) return IntegrationUsage("watch: the change feed");
-  if (!fl.positional().empty()) return IntegrationUsage("watch takes no arguments: " + fl.positional()[0]);
+int RunWatch(const Args& fl) {
   uint64_t from = 0, page = 0;
   if (!ParseCount(fl, "from", &from)) return IntegrationUsage("--from wants a commit seq (0 or more)");
   if (!ParseCount(fl, "page-size", &page)) return IntegrationUsage("--page-size wants a number");
@@ -104,12 +92,7 @@ int CmdWatch(const std::vector<std::string>& args) {
   return 0;
 }
 
-int CmdConsumers(const std::vector<std::string>& args) {
-  Flags fl(ConnectionFlags(), ConnectionSwitches());
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (!fl.Parse(rest)) return IntegrationUsage(fl.error());
-  if (fl.Has("help")) return IntegrationUsage("consumers: the change feed's named consumers");
-  if (!fl.positional().empty()) return IntegrationUsage("consumers takes no arguments: " + fl.positional()[0]);
+int RunConsumers(const Args& fl) {
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return IntegrationFail(conn.status());
   auto consumers = (*conn)->ListConsumers();

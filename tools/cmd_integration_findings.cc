@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/date.h"
 #include "core/export.h"
 #include "core/office_import.h"
 #include "tools/integration.h"
@@ -16,12 +17,7 @@ namespace inspectsync::tools {
 
 namespace {
 
-std::set<std::string> WithConnection(std::set<std::string> own) {
-  for (const auto& f : ConnectionFlags()) own.insert(f);
-  return own;
-}
-
-std::vector<std::string> Values(const Flags& fl, const std::string& name) {
+std::vector<std::string> Values(const Args& fl, const std::string& name) {
   std::vector<std::string> out;
   for (const auto& v : fl.GetAll(name))
     for (auto& part : SplitList(v)) out.push_back(std::move(part));
@@ -29,7 +25,7 @@ std::vector<std::string> Values(const Flags& fl, const std::string& name) {
 }
 
 // The filters of `findings` and `export`; "" or what is wrong.
-std::string ParseQuery(const Flags& fl, v1::FindingQuery* q) {
+std::string ParseQuery(const Args& fl, v1::FindingQuery* q) {
   for (const auto& z : Values(fl, "zone")) q->add_zone_ids(core::ResolveImportRef("zones", z));
   for (const auto& s : Values(fl, "site")) q->add_site_ids(core::ResolveImportRef("sites", s));
   for (const auto& c : Values(fl, "category")) q->add_categories(c);
@@ -46,37 +42,31 @@ std::string ParseQuery(const Flags& fl, v1::FindingQuery* q) {
   q->set_overdue_only(fl.Has("overdue"));
   if (fl.Has("updated-after")) {
     std::string v = fl.Get("updated-after");
-    int64_t ms = 0;
-    if (core::ParseIsoDay(v, false, &ms)) {
-      q->set_updated_after_ms(ms - 1);  // changed on that day or later
+    auto day = core::ParseDate(v);
+    if (day.ok()) {
+      q->set_updated_after_ms(*day - 1);  // changed on that day or later
     } else if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) {
       q->set_updated_after_seq(std::stoull(v));
     } else {
-      return "--updated-after takes a date YYYY-MM-DD or a commit seq, not '" + v + "'";
+      return "--updated-after takes a date YYYY-MM-DD or a commit seq: " + day.status().message();
     }
   }
   return "";
 }
 
-const std::set<std::string> kFilterFlags = {"zone", "site", "status", "category", "severity", "overdue",
-                                            "updated-after"};
-
 void PrintRow(const v1::FindingRow& r) {
   const v1::Finding& f = r.finding();
   std::string site = r.site_name().empty() ? f.site_id() : r.site_name();
-  std::printf("%-36s  %-24.24s  %-12.12s  %-20.20s  %-8s  %-10s  %-10s  %s\n", r.finding_id().c_str(), site.c_str(),
-              r.zone_id().substr(0, 12).c_str(), f.category().c_str(), v1::Severity_Name(f.severity()).c_str(),
+  // Cells cut and padded by display width, never inside a UTF-8 character.
+  std::printf("%-36s  %s  %-12.12s  %s  %-8s  %-10s  %-10s  %s\n", r.finding_id().c_str(), Cell(site, 24).c_str(),
+              r.zone_id().substr(0, 12).c_str(), Cell(f.category(), 20).c_str(), v1::Severity_Name(f.severity()).c_str(),
               v1::FindingStatus_Name(f.status()).c_str(), FormatDate(f.deadline_ms()).c_str(),
               r.overdue() ? ("yes, " + std::to_string(r.overdue_days()) + "d").c_str() : "");
 }
 
 }  // namespace
 
-int CmdFindings(const std::vector<std::string>& args) {
-  std::set<std::string> own = kFilterFlags;
-  Flags fl(WithConnection(own), {"insecure", "json", "help", "overdue"});
-  if (!fl.Parse(args)) return IntegrationUsage(fl.error());
-  if (fl.positional().size() != 1) return IntegrationUsage("findings takes flags only");
+int RunFindings(const Args& fl) {
   v1::FindingQuery q;
   if (std::string why = ParseQuery(fl, &q); !why.empty()) return IntegrationUsage(why);
   auto conn = ConnectIntegration(fl);
@@ -103,18 +93,14 @@ int CmdFindings(const std::vector<std::string>& args) {
   return 0;
 }
 
-int CmdExport(const std::vector<std::string>& args) {
-  std::set<std::string> own = kFilterFlags;
-  own.insert({"format", "out"});
-  Flags fl(WithConnection(own), {"insecure", "json", "help", "overdue"});
-  if (!fl.Parse(args)) return IntegrationUsage(fl.error());
-  if (fl.positional().size() != 1) return IntegrationUsage("export takes flags only");
+int RunExport(const Args& fl) {
   v1::ExportRequest req;
   std::string format = fl.Get("format");
   if (format == "csv") req.set_format(v1::CSV);
   else if (format == "jsonl") req.set_format(v1::JSON_LINES);
   else return IntegrationUsage("export needs --format csv or --format jsonl");
   if (std::string why = ParseQuery(fl, req.mutable_query()); !why.empty()) return IntegrationUsage(why);
+  if (fl.Has("bom") && format != "csv") return IntegrationUsage("--bom is for --format csv (for Excel), not " + format);
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return IntegrationFail(conn.status());
 
@@ -127,6 +113,13 @@ int CmdExport(const std::vector<std::string>& args) {
     if (!file) return IntegrationFail(FailedPrecondition("cannot write " + tmp_path));
   }
   uint64_t rows = 0, bytes = 0;
+  // Excel reads a CSV without a byte order mark in the system's code page
+  // (GBK on a Chinese Windows) and garbles UTF-8; with one it reads UTF-8.
+  if (fl.Has("bom")) {
+    static const char kBom[] = "\xEF\xBB\xBF";
+    if (file.is_open()) file.write(kBom, 3);
+    else std::fwrite(kBom, 1, 3, stdout);
+  }
   Status st = (*conn)->Export(req, [&](const v1::ExportChunk& chunk) {
     bytes += chunk.data().size();
     if (file.is_open()) file.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
@@ -148,10 +141,7 @@ int CmdExport(const std::vector<std::string>& args) {
   return 0;
 }
 
-int CmdSummary(const std::vector<std::string>& args) {
-  Flags fl(WithConnection({"zone", "category"}), ConnectionSwitches());
-  if (!fl.Parse(args)) return IntegrationUsage(fl.error());
-  if (fl.positional().size() != 1) return IntegrationUsage("summary takes flags only");
+int RunSummary(const Args& fl) {
   v1::SummaryRequest req;
   for (const auto& z : Values(fl, "zone")) req.add_zone_ids(core::ResolveImportRef("zones", z));
   for (const auto& c : Values(fl, "category")) req.add_categories(c);
@@ -168,8 +158,8 @@ int CmdSummary(const std::vector<std::string>& args) {
               static_cast<unsigned long long>(report.findings()), static_cast<unsigned long long>(report.overdue()));
   std::printf("%-36s  %-24s  %-10s  %8s  %8s\n", "ZONE", "CATEGORY", "STATUS", "FINDINGS", "OVERDUE");
   for (const auto& c : report.counts())
-    std::printf("%-36s  %-24.24s  %-10s  %8llu  %8llu\n", c.zone_id().empty() ? "(unknown)" : c.zone_id().c_str(),
-                c.category().c_str(), v1::FindingStatus_Name(c.status()).c_str(),
+    std::printf("%-36s  %s  %-10s  %8llu  %8llu\n", c.zone_id().empty() ? "(unknown)" : c.zone_id().c_str(),
+                Cell(c.category(), 24).c_str(), v1::FindingStatus_Name(c.status()).c_str(),
                 static_cast<unsigned long long>(c.findings()), static_cast<unsigned long long>(c.overdue()));
   std::printf("\nconflicts: %llu open\n", static_cast<unsigned long long>(report.open_conflicts()));
   if (report.conflicts_size() > 0) {

@@ -41,26 +41,17 @@ std::string Events(const v1::Webhook& w) {
   return out;
 }
 
-// Parses the command's flags and connects; returns an exit status on failure.
-int Connect(const std::vector<std::string>& args, std::set<std::string> extra, std::set<std::string> extra_switches,
-            Flags* fl, std::unique_ptr<IntegrationClient>* conn) {
-  std::set<std::string> known = ConnectionFlags(), switches = ConnectionSwitches();
-  known.insert(extra.begin(), extra.end());
-  known.insert(extra_switches.begin(), extra_switches.end());
-  switches.insert(extra_switches.begin(), extra_switches.end());
-  *fl = Flags(known, switches);
-  if (!fl->Parse(std::vector<std::string>(args.begin() + 2, args.end()))) return IntegrationUsage(fl->error());
-  auto c = ConnectIntegration(*fl);
+// Connects; returns an exit status on failure, -1 when connected.
+int Connect(const Args& fl, std::unique_ptr<IntegrationClient>* conn) {
+  auto c = ConnectIntegration(fl);
   if (!c.ok()) return IntegrationFail(c.status());
   *conn = std::move(*c);
   return -1;
 }
 
-int Add(const std::vector<std::string>& args) {
-  Flags fl({});
+int Add(const Args& fl) {
   std::unique_ptr<IntegrationClient> conn;
-  if (int rc = Connect(args, {"url", "event", "secret", "description"}, {}, &fl, &conn); rc >= 0) return rc;
-  if (!fl.positional().empty()) return IntegrationUsage("webhook add takes no positional arguments");
+  if (int rc = Connect(fl, &conn); rc >= 0) return rc;
   v1::CreateWebhookRequest req;
   req.set_url(fl.Get("url"));
   for (const std::string& e : fl.GetAll("event")) {
@@ -90,10 +81,9 @@ int Add(const std::vector<std::string>& args) {
   return 0;
 }
 
-int List(const std::vector<std::string>& args) {
-  Flags fl({});
+int List(const Args& fl) {
   std::unique_ptr<IntegrationClient> conn;
-  if (int rc = Connect(args, {}, {}, &fl, &conn); rc >= 0) return rc;
+  if (int rc = Connect(fl, &conn); rc >= 0) return rc;
   auto got = conn->ListWebhooks();
   if (!got.ok()) return IntegrationFail(got.status());
   const v1::WebhookList& list = *got;
@@ -109,13 +99,12 @@ int List(const std::vector<std::string>& args) {
   return 0;
 }
 
-int Remove(const std::vector<std::string>& args) {
-  Flags fl({});
+int Remove(const Args& fl) {
   std::unique_ptr<IntegrationClient> conn;
-  if (int rc = Connect(args, {}, {}, &fl, &conn); rc >= 0) return rc;
-  if (fl.positional().size() != 1) return IntegrationUsage("webhook remove takes one webhook id");
+  if (int rc = Connect(fl, &conn); rc >= 0) return rc;
+  if (fl.positional().size() != 3) return IntegrationUsage("webhook remove takes one webhook id");
   v1::DeleteWebhookRequest req;
-  req.set_id(fl.positional()[0]);
+  req.set_id(fl.positional()[2]);
   auto got = conn->DeleteWebhook(req.id());
   if (!got.ok()) return IntegrationFail(got.status());
   const v1::Webhook& w = *got;
@@ -124,10 +113,9 @@ int Remove(const std::vector<std::string>& args) {
   return 0;
 }
 
-int Deliveries(const std::vector<std::string>& args) {
-  Flags fl({});
+int Deliveries(const Args& fl) {
   std::unique_ptr<IntegrationClient> conn;
-  if (int rc = Connect(args, {"webhook", "limit"}, {"failed", "pending"}, &fl, &conn); rc >= 0) return rc;
+  if (int rc = Connect(fl, &conn); rc >= 0) return rc;
   v1::ListDeliveriesRequest req;
   req.set_webhook_id(fl.Get("webhook"));
   if (fl.Has("failed")) req.add_states(v1::DELIVERY_FAILED);
@@ -157,14 +145,13 @@ int Deliveries(const std::vector<std::string>& args) {
   return 0;
 }
 
-int Redeliver(const std::vector<std::string>& args) {
-  Flags fl({});
+int Redeliver(const Args& fl) {
   std::unique_ptr<IntegrationClient> conn;
-  if (int rc = Connect(args, {}, {}, &fl, &conn); rc >= 0) return rc;
-  if (fl.positional().size() != 2) return IntegrationUsage("webhook redeliver takes WEBHOOK_ID EVENT_ID");
+  if (int rc = Connect(fl, &conn); rc >= 0) return rc;
+  if (fl.positional().size() != 4) return IntegrationUsage("webhook redeliver takes WEBHOOK_ID EVENT_ID");
   v1::RedeliverRequest req;
-  req.set_webhook_id(fl.positional()[0]);
-  req.set_event_id(fl.positional()[1]);
+  req.set_webhook_id(fl.positional()[2]);
+  req.set_event_id(fl.positional()[3]);
   auto got = conn->Redeliver(req);
   if (!got.ok()) return IntegrationFail(got.status());
   const v1::Delivery& d = *got;
@@ -175,15 +162,13 @@ int Redeliver(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int CmdWebhook(const std::vector<std::string>& args) {
-  if (args.size() < 2) return IntegrationUsage("webhook: add, list, remove, deliveries or redeliver?");
-  const std::string& sub = args[1];
-  if (sub == "add") return Add(args);
-  if (sub == "list") return List(args);
-  if (sub == "remove") return Remove(args);
-  if (sub == "deliveries") return Deliveries(args);
-  if (sub == "redeliver") return Redeliver(args);
-  return IntegrationUsage("webhook " + sub + ": not a webhook command");
+int RunWebhook(const Args& fl) {
+  const std::string& sub = fl.positional()[1];
+  if (sub == "add") return Add(fl);
+  if (sub == "list") return List(fl);
+  if (sub == "remove") return Remove(fl);
+  if (sub == "deliveries") return Deliveries(fl);
+  return Redeliver(fl);
 }
 
 }  // namespace inspectsync::tools

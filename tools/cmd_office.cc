@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/date.h"
 #include "core/ids.h"
 #include "core/office_import.h"
 #include "core/sampling.h"
@@ -19,30 +20,6 @@
 #include "tools/render.h"
 
 namespace inspectsync::tools {
-
-const char* kOfficeUsage =
-    "office commands: inspectsync admin <command> [--db OFFICE.db] [--server HOST:PORT --ca FILE\n"
-    "                 (--token-file F | --token T) [--insecure]]   acting as an office device; with\n"
-    "                 --server it syncs before reading and after writing, without it works offline\n"
-    "  import zones|sites|users|assignments FILE [--format csv|jsonl]   all rows checked first; nothing\n"
-    "        written if one is bad. With --db (or offline) as the office device; with --server and no --db\n"
-    "        through the server's Import (office or integration token; --dry-run checks only)\n"
-    "        JSON Lines: one object per line, keys as the CSV columns (.jsonl files default to jsonl)\n"
-    "        zones.csv:       code,name\n"
-    "        sites.csv:       code,name,kind,zone[,address]   kind PRIMARY_SCHOOL|MIDDLE_SCHOOL|KINDERGARTEN\n"
-    "        users.csv:       code,name,role[,active]         role inspector|zone_director|office|integration\n"
-    "        assignments.csv: user,site,zone[,from,to]        one of site/zone; dates YYYY-MM-DD, to inclusive\n"
-    "        ids derive from codes: re-importing a file creates nothing; references take a code or an id\n"
-    "  template publish FILE.csv --key K --title T   items: id,category,text[,default_severity,evidence_required]\n"
-    "  template list [--json]\n"
-    "  campaign create --name N --kind special|routine|spot-check --from YYYY-MM-DD --to YYYY-MM-DD\n"
-    "                  --template K[@V]               (prints the campaign id)\n"
-    "  campaign list [--json]\n"
-    "  sample draw --campaign C --schools N --kindergartens M --seed S [--team T | --user U]\n"
-    "        reproducible spot-check sample; with --team/--user it assigns the drawn sites for the campaign\n"
-    "  notice issue --site S (--findings F1,F2 | --all-open) --deadline YYYY-MM-DD --ref NO [--text T]\n"
-    "  problems [--zone Z]... [--site S]... [--status S]... [--category C]... [--severity S]... [--overdue] [--json]\n"
-    "  report [same filters] [--json]      counts by zone x category x status, with overdue\n";
 
 namespace {
 
@@ -119,7 +96,7 @@ int TemplateList(Client& c, bool json) {
   return 0;
 }
 
-int CampaignCreate(OfficeDevice& dev, const Flags& fl) {
+int CampaignCreate(OfficeDevice& dev, const Args& fl) {
   for (const char* f : {"name", "kind", "from", "to", "template"})
     if (!fl.Has(f)) return OfficeUsage(std::string("campaign create needs --") + f);
   v1::Campaign camp;
@@ -129,9 +106,10 @@ int CampaignCreate(OfficeDevice& dev, const Flags& fl) {
   else if (kind == "routine") camp.set_kind(v1::ROUTINE_VISIT);
   else if (kind == "spot-check") camp.set_kind(v1::SPOT_CHECK);
   else return OfficeUsage("--kind is special, routine or spot-check, not '" + kind + "'");
-  int64_t from, to;
-  if (!ParseDay(fl.Get("from"), false, &from) || !ParseDay(fl.Get("to"), true, &to))
-    return OfficeUsage("--from and --to are dates YYYY-MM-DD");
+  auto from_day = core::ParseDate(fl.Get("from")), to_day = core::ParseDate(fl.Get("to"), core::DayEdge::kEnd);
+  if (!from_day.ok()) return OfficeUsage("--from: " + from_day.status().message());
+  if (!to_day.ok()) return OfficeUsage("--to: " + to_day.status().message());
+  int64_t from = *from_day, to = *to_day;
   if (to <= from) return OfficeUsage("--to is before --from");
   camp.set_starts_at_ms(from);
   camp.set_ends_at_ms(to);  // exclusive: the end of the --to day
@@ -175,7 +153,7 @@ int CampaignList(Client& c, bool json) {
       continue;
     }
     std::string sample = k.sample_spec().empty() ? "-" : k.sample_spec() + " seed " + std::to_string(k.sample_seed());
-    std::printf("%-36s %-24s %-10s %-10s %-10s %-9s %-20s %s\n", r.id.c_str(), k.name().c_str(),
+    std::printf("%-36s %s %-10s %-10s %-10s %-9s %-20s %s\n", r.id.c_str(), Cell(k.name(), 24).c_str(),
                 KindName(k.kind()).c_str(), FormatDate(k.starts_at_ms()).c_str(),
                 FormatDate(k.ends_at_ms() - 1).c_str(), v1::CampaignStatus_Name(k.status()).c_str(),
                 (k.template_key() + "@" + std::to_string(k.template_version())).c_str(), sample.c_str());
@@ -187,7 +165,7 @@ bool Overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {  // [a0, a1) and 
   return (a1 == 0 || b0 < a1) && (b1 == 0 || a0 < b1);
 }
 
-int SampleDraw(OfficeDevice& dev, const Flags& fl) {
+int SampleDraw(OfficeDevice& dev, const Args& fl) {
   long long schools, kgs, seed;
   if (!fl.Has("campaign") || !fl.Has("seed")) return OfficeUsage("sample draw needs --campaign and --seed");
   if (!fl.GetInt("schools", 0, &schools) || !fl.GetInt("kindergartens", 0, &kgs) || !fl.GetInt("seed", 0, &seed) ||
@@ -248,10 +226,10 @@ int SampleDraw(OfficeDevice& dev, const Flags& fl) {
                 s.requested, s.eligible, s.excluded);
     std::printf("  %-24s %8s %8s %6s\n", "ZONE", "ELIGIBLE", "EXCLUDED", "DRAWN");
     for (const auto& z : s.zones)
-      std::printf("  %-24s %8d %8d %6zu\n", NameOr(zones, z.zone_id).c_str(), z.eligible, z.excluded, z.drawn.size());
+      std::printf("  %s %8d %8d %6zu\n", Cell(NameOr(zones, z.zone_id), 24).c_str(), z.eligible, z.excluded, z.drawn.size());
     for (const auto& z : s.zones)
       for (const auto& id : z.drawn) {
-        std::printf("    %s  %-32s %s\n", id.c_str(), site_by_id[id]->name().c_str(), NameOr(zones, z.zone_id).c_str());
+        std::printf("    %s  %s %s\n", id.c_str(), Cell(site_by_id[id]->name(), 32).c_str(), NameOr(zones, z.zone_id).c_str());
         drawn.push_back(id);
       }
   }
@@ -291,12 +269,14 @@ int SampleDraw(OfficeDevice& dev, const Flags& fl) {
   return 0;
 }
 
-int NoticeIssue(OfficeDevice& dev, const Flags& fl) {
+int NoticeIssue(OfficeDevice& dev, const Args& fl) {
   if (!fl.Has("site") || !fl.Has("deadline") || !fl.Has("ref") || fl.Has("findings") == fl.Has("all-open"))
     return OfficeUsage("notice issue needs --site, --deadline, --ref and one of --findings, --all-open");
   NoticeInput n;
   n.site_id = ResolveRef("sites", fl.Get("site"));
-  if (!ParseDay(fl.Get("deadline"), false, &n.deadline_ms)) return OfficeUsage("--deadline is a date YYYY-MM-DD");
+  auto deadline = core::ParseDate(fl.Get("deadline"));
+  if (!deadline.ok()) return OfficeUsage("--deadline: " + deadline.status().message());
+  n.deadline_ms = *deadline;
   n.reference_no = fl.Get("ref");
   n.text = fl.Get("text");
   auto c = dev.OpenAndSync();
@@ -334,7 +314,7 @@ int NoticeIssue(OfficeDevice& dev, const Flags& fl) {
 }
 
 // The ProblemQuery of the filter flags; "" or the reason it is bad.
-std::string QueryFromFlags(const Flags& fl, v1::ProblemQuery* q) {
+std::string QueryFromFlags(const Args& fl, v1::ProblemQuery* q) {
   for (const auto& z : fl.GetAll("zone")) q->add_zone_ids(ResolveRef("zones", z));
   for (const auto& s : fl.GetAll("site")) q->add_site_ids(ResolveRef("sites", s));
   for (const auto& c : fl.GetAll("category")) q->add_categories(c);
@@ -353,15 +333,21 @@ std::string QueryFromFlags(const Flags& fl, v1::ProblemQuery* q) {
   return "";
 }
 
-int Problems(OfficeDevice& dev, const Flags& fl, bool report) {
+int Problems(OfficeDevice& dev, const Args& fl, bool report) {
   v1::ProblemQuery q;
   if (std::string err = QueryFromFlags(fl, &q); !err.empty()) return OfficeUsage(err);
   if (!dev.online()) return OfficeUsage("problems and report ask the server: give --server");
   auto office = OfficeClient::Connect(dev.options().server_address, dev.options().grpc);
   if (!office.ok()) return OfficeFail(office.status());
-  auto c = dev.Open();  // for zone names only: no sync needed
-  std::map<std::string, std::string> zones;
-  if (c.ok()) zones = Names(**c, "zones");
+  // Synced first, as every office command that reads: the names and the
+  // filters below are checked against the district's current data.
+  auto c = dev.OpenAndSync();
+  if (!c.ok()) return OfficeFail(c.status());
+  for (auto [flag, collection] : {std::pair{"zone", "zones"}, {"site", "sites"}})
+    for (const auto& ref : fl.GetAll(flag))
+      if (!(*c)->Get(collection, ResolveRef(collection, ref)).ok())
+        return OfficeFail(std::string("no ") + flag + " '" + ref + "' (by code or id) in the district's data");
+  std::map<std::string, std::string> zones = Names(**c, "zones");
   if (report) {
     auto r = (*office)->Count(q);
     if (!r.ok()) return OfficeFail(r.status());
@@ -371,8 +357,9 @@ int Problems(OfficeDevice& dev, const Flags& fl, bool report) {
     }
     std::printf("problems as of %s\n%-24s %-24s %-18s %8s %8s\n", FormatDate(r->as_of_ms()).c_str(), "ZONE",
                 "CATEGORY", "STATUS", "FINDINGS", "OVERDUE");
+    // Cells padded by display width: Chinese names take two columns a character.
     for (const auto& x : r->counts())
-      std::printf("%-24s %-24s %-18s %8llu %8llu\n", NameOr(zones, x.zone_id()).c_str(), x.category().c_str(),
+      std::printf("%s %s %-18s %8llu %8llu\n", Cell(NameOr(zones, x.zone_id()), 24).c_str(), Cell(x.category(), 24).c_str(),
                   v1::FindingStatus_Name(x.status()).c_str(), (unsigned long long)x.findings(),
                   (unsigned long long)x.overdue());
     std::printf("%-24s %-24s %-18s %8llu %8llu\n", "TOTAL", "", "", (unsigned long long)r->findings(),
@@ -385,14 +372,14 @@ int Problems(OfficeDevice& dev, const Flags& fl, bool report) {
     std::printf("%s\n", ToJson(*page).c_str());
     return 0;
   }
-  std::printf("%-10s %-8s %-8s %-16s %-16s %-24s %-16s %-36s %s\n", "DEADLINE", "OVERDUE", "SEVERITY", "STATUS",
+  std::printf("%-10s %-8s %-8s %-16s %-16s %-24s %-24s %-36s %s\n", "DEADLINE", "OVERDUE", "SEVERITY", "STATUS",
               "ZONE", "SITE", "CATEGORY", "FINDING", "TITLE");
   for (const auto& p : page->problems()) {
     const v1::Finding& f = p.finding();
-    std::printf("%-10s %-8s %-8s %-16s %-16s %-24s %-16s %-36s %s\n", FormatDate(f.deadline_ms()).c_str(),
+    std::printf("%-10s %-8s %-8s %-16s %s %s %s %-36s %s\n", FormatDate(f.deadline_ms()).c_str(),
                 p.overdue() ? (std::to_string(p.overdue_days()) + "d").c_str() : "-",
                 v1::Severity_Name(f.severity()).c_str(), v1::FindingStatus_Name(f.status()).c_str(),
-                NameOr(zones, p.zone_id()).c_str(), p.site_name().c_str(), f.category().c_str(),
+                Cell(NameOr(zones, p.zone_id()), 16).c_str(), Cell(p.site_name(), 24).c_str(), Cell(f.category(), 24).c_str(),
                 p.finding_id().c_str(), f.title().c_str());
   }
   std::printf("%d problem%s as of %s\n", page->problems_size(), page->problems_size() == 1 ? "" : "s",
@@ -405,8 +392,8 @@ int Problems(OfficeDevice& dev, const Flags& fl, bool report) {
 // ---- shared helpers (office.h) ----
 
 int OfficeUsage(const std::string& why) {
-  std::fprintf(stderr, "inspectsync admin: %s\n%s", why.c_str(), kOfficeUsage);
-  return 2;
+  std::fprintf(stderr, "inspectsync admin: %s\nsee 'inspectsync admin --help'\n", why.c_str());
+  return kExitUsage;
 }
 int OfficeFail(const std::string& why) {
   std::fprintf(stderr, "inspectsync admin: %s\n", why.c_str());
@@ -414,7 +401,7 @@ int OfficeFail(const std::string& why) {
 }
 int OfficeFail(const Status& s) { return OfficeFail(s.ToString()); }
 
-OfficeDevice::OfficeDevice(const Flags& fl) {
+OfficeDevice::OfficeDevice(const Args& fl) {
   options_.db_path = fl.Get("db", "var/office.db");
   options_.server_address = fl.Get("server");
   auto grpc = GrpcOptionsFromFlags(fl);
@@ -465,8 +452,6 @@ std::string ResolveRef(const std::string& collection, const std::string& ref) {
 
 StatusOr<std::vector<LocalRecord>> ListLive(Client& c, const std::string& collection) { return c.List(collection); }
 
-bool ParseDay(const std::string& s, bool end, int64_t* ms) { return core::ParseIsoDay(s, end, ms); }
-
 std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -490,23 +475,9 @@ std::string ToJson(const google::protobuf::Message& m) {
   return out;
 }
 
-bool IsOfficeCommand(const std::vector<std::string>& args) {
-  static const std::set<std::string> kCommands = {"import", "template", "campaign", "sample",
-                                                  "notice", "problems", "report"};
-  return !args.empty() && kCommands.count(args[0]) > 0;
-}
+namespace {
 
-int CmdOffice(const std::vector<std::string>& args) {
-  Flags fl({"db", "server", "ca", "token", "token-file", "insecure", "key", "title", "name", "kind", "from", "to",
-            "template", "campaign", "schools", "kindergartens", "seed", "team", "user", "site", "findings",
-            "all-open", "deadline", "ref", "text", "zone", "status", "category", "severity", "overdue", "json",
-            "format", "dry-run", "help"},
-           {"insecure", "all-open", "overdue", "json", "dry-run", "help"});
-  if (!fl.Parse(args)) return OfficeUsage(fl.error());
-  if (fl.Has("help")) {
-    std::fputs(kOfficeUsage, stdout);
-    return 0;
-  }
+int RunOffice(const Args& fl) {
   const auto& pos = fl.positional();
   std::string what = pos[0], verb = pos.size() > 1 ? pos[1] : "";
   if (what == "import" && ImportGoesToServer(fl)) return CmdImport(nullptr, fl, pos);
@@ -524,6 +495,84 @@ int CmdOffice(const std::vector<std::string>& args) {
     return what == "template" ? TemplateList(**c, fl.Has("json")) : CampaignList(**c, fl.Has("json"));
   }
   return OfficeUsage("unknown command '" + what + (verb.empty() ? "" : " " + verb) + "'");
+}
+
+void AddConnection(Command& c) {
+  c.Group("the office device")
+      .Opt("db", "PATH", "the office device's database (default var/office.db)")
+      .Opt("server", "HOST:PORT", "sync with this server before reading and after writing")
+      .Opt("ca", "FILE", "CA certificate the server's certificate is checked against")
+      .Opt("token", "TOKEN", "an office token")
+      .Opt("token-file", "FILE", "file holding it (wins over --token)")
+      .Switch("insecure", "plaintext, loopback servers only")
+      .Group("");
+}
+
+Command& Filters(Command& c) {
+  return c.Multi("zone", "ZONE", "only this zone (code or id)")
+      .Multi("site", "SITE", "only this site (code or id)")
+      .Multi("status", "STATUS", "only this status (open, notified, ...)")
+      .Multi("category", "TEXT", "only this category")
+      .Multi("severity", "LEVEL", "only this severity (low, medium, high, critical)")
+      .Switch("overdue", "only overdue findings")
+      .Switch("json", "JSON instead of a table");
+}
+
+}  // namespace
+
+void AddOfficeCommands(Command& admin) {
+  auto leaf = [](Command c) {
+    AddConnection(c);
+    c.Run(RunOffice);
+    return c;
+  };
+  leaf(admin.Sub("import", "import zones, sites, users or assignments from CSV or JSON Lines, all or nothing")
+           .Pos("KIND", "zones, sites, users or assignments")
+           .Pos("FILE", "the file (.jsonl files are JSON Lines)")
+           .Opt("format", "FORMAT", "csv or jsonl")
+           .Switch("dry-run", "check only (imports on the server: --server without --db)")
+           .Switch("json", "the result as JSON (imports on the server)")
+           .Footer("With --db (or offline) as the office device; with --server and no --db through the\n"
+                   "server's import (office or integration token). Every row is checked first.\n"
+                   "  zones.csv:       code,name\n"
+                   "  sites.csv:       code,name,kind,zone[,address]   kind PRIMARY_SCHOOL|MIDDLE_SCHOOL|KINDERGARTEN\n"
+                   "  users.csv:       code,name,role[,active]         role inspector|zone_director|office|integration\n"
+                   "  assignments.csv: user,site,zone[,from,to]        one of site/zone; dates YYYY-MM-DD, to inclusive\n"
+                   "Ids derive from codes: importing a file again creates nothing."));
+  Command tmpl = admin.Sub("template", "checklist templates");
+  leaf(tmpl.Sub("publish", "publish a checklist (items: id,category,text[,default_severity,evidence_required])")
+           .Pos("FILE", "the items, CSV")
+           .Opt("key", "KEY", "the template's key (required)")
+           .Opt("title", "TEXT", "its title (required)"));
+  leaf(tmpl.Sub("list", "published templates").Switch("json", "JSON lines instead of a table"));
+  Command campaign = admin.Sub("campaign", "inspection campaigns");
+  leaf(campaign.Sub("create", "create a campaign (prints its id)")
+           .Opt("name", "NAME", "its name (required)")
+           .Opt("kind", "KIND", "special, routine or spot-check (required)")
+           .Opt("from", "YYYY-MM-DD", "first day (required)")
+           .Opt("to", "YYYY-MM-DD", "last day, inclusive (required)")
+           .Opt("template", "KEY[@VERSION]", "its checklist (required)"));
+  leaf(campaign.Sub("list", "the campaigns").Switch("json", "JSON lines instead of a table"));
+  leaf(admin.Sub("sample", "spot-check samples")
+           .Sub("draw", "draw a reproducible sample; with --team or --user, assign it for the campaign")
+           .Opt("campaign", "CAMPAIGN", "the spot-check campaign, by id or name (required)")
+           .Opt("schools", "N", "schools to draw")
+           .Opt("kindergartens", "N", "kindergartens to draw")
+           .Opt("seed", "N", "the seed: the same seed and counts draw the same sites (required)")
+           .Opt("team", "TEAM", "assign the drawn sites to this team")
+           .Opt("user", "USER", "or to this person (code or id)"));
+  leaf(admin.Sub("notice", "rectification notices")
+           .Sub("issue", "issue a notice: its findings become NOTIFIED")
+           .Opt("site", "SITE", "the site (code or id; required)")
+           .Opt("findings", "F1,F2", "these OPEN findings of the site")
+           .Switch("all-open", "or every OPEN finding of the site")
+           .Opt("deadline", "YYYY-MM-DD", "rectification deadline (required)")
+           .Opt("ref", "NO", "the notice's reference number (required)")
+           .Opt("text", "TEXT", "the notice's text"));
+  Command problems = admin.Sub("problems", "the problem list, by deadline (asks the server: give --server)");
+  leaf(Filters(problems));
+  Command report = admin.Sub("report", "counts by zone x category x status, with overdue (asks the server)");
+  leaf(Filters(report));
 }
 
 }  // namespace inspectsync::tools

@@ -30,17 +30,12 @@ void BlockStopSignals() {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 }
 
-int CmdServer(const std::vector<std::string>& args) {
-  for (const std::string& a : args)
-    if (a == "--help") {
-      std::fputs(ServerUsage().c_str(), stdout);
-      return 0;
-    }
+int RunServer(const Args& args) {
   ServerSettings settings;
   std::string error;
-  if (!ParseServerFlags(args, &settings, &error)) {
-    std::fprintf(stderr, "inspectsync server: %s\n%s", error.c_str(), ServerUsage().c_str());
-    return 2;
+  if (!ServerSettingsFromArgs(args, &settings, &error)) {
+    std::fprintf(stderr, "inspectsync server: %s\nsee 'inspectsync server --help'\n", error.c_str());
+    return kExitUsage;
   }
   const server::ServerOptions& opts = settings.server;
   const long long grace_s = settings.grace_s;
@@ -98,6 +93,12 @@ int CmdServer(const std::vector<std::string>& args) {
   (*srv)->Shutdown(std::chrono::seconds(grace_s));
   std::printf("inspectsync server: stopped cleanly\n");
   return 0;
+}
+
+void AddServerCommand(Command& root) {
+  Command server = root.Sub("server", "run the sync server until SIGTERM or SIGINT, then drain and close");
+  DeclareServerFlags(server);
+  server.Run(RunServer);
 }
 
 }  // namespace inspectsync::tools

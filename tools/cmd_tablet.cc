@@ -10,7 +10,7 @@
 #include "inspectsync/client.h"
 #include "tools/commands.h"
 #include "tools/connection.h"
-#include "tools/flags.h"
+#include "tools/cli.h"
 #include "tools/render.h"
 #include "tools/tablet_inspect.h"
 #include "tools/tablet_reference.h"
@@ -19,23 +19,7 @@ namespace inspectsync::tools {
 
 namespace {
 
-const char* kUsage =
-    "usage: inspectsync tablet --db PATH [--server HOST:PORT [--ca FILE] [--token T | --token-file F] [--insecure]]\n"
-    "                          <command>\n"
-    "commands:\n"
-    "  finding add --title T [--site S] [--category C] [--severity low|medium|high|critical]\n"
-    "              [--description D] [--status draft|open] [--tag X]... [--evidence HASH]...\n"
-    "  finding edit ID [--title T] [--severity S] [--description D] [--category C] [--site S]\n"
-    "              [--status STATUS] [--deadline YYYY-MM-DD] [--responsible-org O]\n"
-    "              [--add-tag X]... [--remove-tag X]... [--add-evidence H]... [--void-reason R]\n"
-    "  finding void ID --reason R\n"
-    "  finding show ID\n"
-    "  finding list\n"
-    "  inspection add --site S [--kind special|routine|spot] [--notes N]\n"
-    "  inspection list\n"
-    "  sync            push pending edits, pull the server's changes\n"
-    "  status          device id, pending edits, rejected edits, cursor\n"
-    "  rejected        edits the server refused, with the reason\n";
+void AddTabletFindingCommands(Command& tablet);
 
 int Fail(const Status& s) {
   std::fprintf(stderr, "inspectsync tablet: %s\n", s.ToString().c_str());
@@ -43,15 +27,21 @@ int Fail(const Status& s) {
 }
 
 int Usage(const std::string& why) {
-  std::fprintf(stderr, "inspectsync tablet: %s\n%s%s%s", why.c_str(), kUsage, kReferenceUsage, kInspectUsage);
-  return 2;
+  std::fprintf(stderr, "inspectsync tablet: %s\nsee 'inspectsync tablet --help'\n", why.c_str());
+  return kExitUsage;
 }
 
 // Fills `f` and `fields` from the flags of `finding add|edit`. Returns an
 // error message, or "" on success.
-std::string FindingFromFlags(const Flags& fl, const v1::Finding& current, v1::Finding* f,
+std::string FindingFromFlags(Client& c, const Args& fl, const v1::Finding& current, v1::Finding* f,
                              std::vector<std::string>* fields) {
   *f = current;
+  if (fl.Has("site")) {
+    auto site = ResolveOnDevice(c, "sites", fl.Get("site"));
+    if (!site.ok()) return site.status().message();
+    f->set_site_id(*site);
+    fields->push_back("site_id");
+  }
   auto str = [&](const char* flag, const char* field, void (v1::Finding::*set)(const std::string&)) {
     if (fl.Has(flag)) {
       (f->*set)(fl.Get(flag));
@@ -59,7 +49,6 @@ std::string FindingFromFlags(const Flags& fl, const v1::Finding& current, v1::Fi
     }
   };
   str("title", "title", &v1::Finding::set_title);
-  str("site", "site_id", &v1::Finding::set_site_id);
   str("category", "category", &v1::Finding::set_category);
   str("description", "description", &v1::Finding::set_description);
   str("responsible-org", "responsible_org", &v1::Finding::set_responsible_org);
@@ -104,12 +93,15 @@ std::string FindingFromFlags(const Flags& fl, const v1::Finding& current, v1::Fi
 }
 
 // finding add|edit|void|show|list; nullopt when the command is another.
-std::optional<int> RunFindingCommand(Client& c, const Flags& fl, const std::string& what, const std::string& verb,
+std::optional<int> RunFindingCommand(Client& c, const Args& fl, const std::string& what, const std::string& verb,
                                      const std::vector<std::string>& pos) {
+  // A site the tablet does not hold is refused input (exit 1), not a bad command line.
+  if (what == "finding" && fl.Has("site"))
+    if (auto site = ResolveOnDevice(c, "sites", fl.Get("site")); !site.ok()) return Fail(site.status());
   if (what == "finding" && verb == "add") {
     v1::Finding f;
     std::vector<std::string> fields;
-    if (std::string err = FindingFromFlags(fl, v1::Finding(), &f, &fields); !err.empty()) return Usage(err);
+    if (std::string err = FindingFromFlags(c, fl, v1::Finding(), &f, &fields); !err.empty()) return Usage(err);
     if (f.title().empty()) return Usage("finding add needs --title");
     auto id = c.CreateFinding(f);
     if (!id.ok()) return Fail(id.status());
@@ -132,7 +124,7 @@ std::optional<int> RunFindingCommand(Client& c, const Flags& fl, const std::stri
     }
     v1::Finding f;
     std::vector<std::string> fields;
-    if (std::string err = FindingFromFlags(fl, cur->value, &f, &fields); !err.empty()) return Usage(err);
+    if (std::string err = FindingFromFlags(c, fl, cur->value, &f, &fields); !err.empty()) return Usage(err);
     if (fields.empty()) return Usage("finding edit: nothing to change");
     Status st = c.UpdateFinding(id, f, fields);
     return st.ok() ? 0 : Fail(st);
@@ -147,12 +139,14 @@ std::optional<int> RunFindingCommand(Client& c, const Flags& fl, const std::stri
 }
 
 // inspection add|list; nullopt when the command is another.
-std::optional<int> RunInspectionCommand(Client& c, const Flags& fl, const std::string& what,
+std::optional<int> RunInspectionCommand(Client& c, const Args& fl, const std::string& what,
                                         const std::string& verb) {
   if (what == "inspection" && verb == "add") {
     if (!fl.Has("site")) return Usage("inspection add needs --site");
+    auto site = ResolveOnDevice(c, "sites", fl.Get("site"));
+    if (!site.ok()) return Fail(site.status());
     v1::Inspection in;
-    in.set_site_id(fl.Get("site"));
+    in.set_site_id(*site);
     in.set_notes(fl.Get("notes"));
     std::string kind = fl.Get("kind", "routine");
     in.set_kind(kind == "special" ? v1::SPECIAL_CAMPAIGN : kind == "spot" ? v1::SPOT_CHECK : v1::ROUTINE_VISIT);
@@ -189,9 +183,11 @@ std::optional<int> RunDeviceCommand(Client& c, const std::string& what) {
                 (unsigned long long)rep->pulled, (unsigned long long)rep->cursor);
     for (const auto& x : conflicts) std::printf("  conflict %s\n", ConflictLine(x).c_str());
     for (const auto& r : rejected)
-      std::printf("  rejected %s %s: %s\n", r.mutation.collection().c_str(), r.mutation.record_id().c_str(),
-                  r.reason.c_str());
-    return 0;
+      std::printf("  rejected %s %s: %s\n    you typed: %s\n", r.mutation.collection().c_str(),
+                  r.mutation.record_id().c_str(), r.reason.c_str(), EditText(r.mutation).c_str());
+    // A sync that went through but lost edits is not a success for whoever
+    // typed them: scripts see it in the exit code.
+    return rep->rejected > 0 || !rejected.empty() ? kExitRejected : kExitOk;
   }
   if (what == "status") {
     auto pending = c.PendingCount();
@@ -206,31 +202,18 @@ std::optional<int> RunDeviceCommand(Client& c, const std::string& what) {
     auto rejected = c.Rejected();
     if (!rejected.ok()) return Fail(rejected.status());
     for (const auto& r : *rejected)
-      std::printf("%llu  %s %s  %s\n", (unsigned long long)r.mutation.mutation_id(),
-                  r.mutation.collection().c_str(), r.mutation.record_id().c_str(), r.reason.c_str());
+      std::printf("%llu  %s %s  %s\n    %s: %s\n", (unsigned long long)r.mutation.mutation_id(),
+                  r.mutation.collection().c_str(), r.mutation.record_id().c_str(), r.reason.c_str(),
+                  r.mutation.op() == v1::CREATE ? "created" : r.mutation.op() == v1::DELETE ? "deleted" : "changed",
+                  EditText(r.mutation).c_str());
     return 0;
   }
   return std::nullopt;
 }
 
-}  // namespace
-
-int CmdTablet(const std::vector<std::string>& args) {
-  Flags fl({"db", "server", "title", "site", "category", "severity", "description", "status", "tag", "evidence",
-            "deadline", "responsible-org", "add-tag", "remove-tag", "add-evidence", "void-reason", "reason", "kind",
-            "notes", "inspection", "ca", "token", "token-file", "insecure", "name", "zone", "role", "user", "from",
-            "until", "address", "campaign", "template", "item", "result", "note", "finding-title", "help"},
-           {"help", "insecure"});
-  if (!fl.Parse(args)) return Usage(fl.error());
-  if (fl.Has("help")) {
-    std::fputs(kUsage, stdout);
-    std::fputs(kReferenceUsage, stdout);
-    std::fputs(kInspectUsage, stdout);
-    return 0;
-  }
+int RunTablet(const Args& fl) {
   const auto& pos = fl.positional();
   if (!fl.Has("db")) return Usage("--db is required");
-  if (pos.empty()) return Usage("no command given");
 
   ClientOptions opts;
   opts.db_path = fl.Get("db");
@@ -251,5 +234,72 @@ int CmdTablet(const std::vector<std::string>& args) {
   if (auto done = RunDeviceCommand(c, what)) return *done;
   return Usage("unknown command '" + what + (verb.empty() ? "" : " " + verb) + "'");
 }
+
+}  // namespace
+
+void AddTabletCommands(Command& root) {
+  Command tablet = root.Sub("tablet", "act as a tablet on a local database: capture offline, list, sync");
+  tablet.Opt("db", "PATH", "the tablet's database (required; created if missing)")
+      .Opt("server", "HOST:PORT", "the sync server (for sync)")
+      .Opt("ca", "FILE", "CA certificate the server's certificate is checked against")
+      .Opt("token", "TOKEN", "bearer token")
+      .Opt("token-file", "FILE", "file holding the bearer token (wins over --token)")
+      .Switch("insecure", "plaintext, loopback servers only")
+      .Footer("Sites, zones and users are named by their code (PS-1) or their id.\n"
+              "Exit codes: 0 done; 1 failed; 2 bad command line; 3 synced, but the server refused\n"
+              "some edits ('tablet rejected' lists them with what was typed).");
+  AddTabletFindingCommands(tablet);
+  Command inspection = tablet.Sub("inspection", "inspections without a checklist");
+  inspection.Sub("add", "record an inspection visit (prints its id)")
+      .Opt("site", "SITE", "the site (code or id)")
+      .Opt("kind", "KIND", "special, routine (default) or spot")
+      .Opt("notes", "TEXT", "notes")
+      .Run(RunTablet);
+  inspection.Sub("list", "the inspections on this tablet").Run(RunTablet);
+  tablet.Sub("sync", "push pending edits, pull the server's changes (exit 3 if some were refused)").Run(RunTablet);
+  tablet.Sub("status", "device id, pending edits, rejected edits, cursor").Run(RunTablet);
+  tablet.Sub("rejected", "edits the server refused: the reason and what was typed").Run(RunTablet);
+  AddTabletReferenceCommands(tablet, RunTablet);
+  AddTabletInspectCommands(tablet, RunTablet);
+  // Further tablet commands (their own files) are declared here, one line each.
+}
+
+namespace {
+
+void AddTabletFindingCommands(Command& tablet) {
+  Command finding = tablet.Sub("finding", "findings: add, edit, void, show, list");
+  finding.Sub("add", "record a finding offline (prints its id)")
+      .Opt("title", "TEXT", "what is wrong (required)")
+      .Opt("site", "SITE", "the site (code or id)")
+      .Opt("category", "TEXT", "category")
+      .Opt("severity", "LEVEL", "low, medium, high or critical")
+      .Opt("description", "TEXT", "details")
+      .Opt("status", "STATUS", "draft or open")
+      .Opt("inspection", "ID", "the inspection it was found in")
+      .Multi("tag", "TAG", "a tag")
+      .Multi("evidence", "SHA256", "a photo already attached")
+      .Run(RunTablet);
+  finding.Sub("edit", "change fields of a finding")
+      .Pos("ID", "the finding")
+      .Opt("title", "TEXT", "what is wrong")
+      .Opt("site", "SITE", "the site (code or id)")
+      .Opt("category", "TEXT", "category")
+      .Opt("severity", "LEVEL", "low, medium, high or critical")
+      .Opt("description", "TEXT", "details")
+      .Opt("status", "STATUS", "open, notified, rectified, ...")
+      .Opt("deadline", "YYYY-MM-DD", "rectification deadline")
+      .Opt("responsible-org", "TEXT", "who must fix it")
+      .Opt("inspection", "ID", "the inspection it was found in")
+      .Opt("void-reason", "TEXT", "why it is void")
+      .Multi("add-tag", "TAG", "add a tag")
+      .Multi("remove-tag", "TAG", "remove a tag")
+      .Multi("add-evidence", "SHA256", "add a photo already attached")
+      .Run(RunTablet);
+  finding.Sub("void", "void a finding").Pos("ID", "the finding").Opt("reason", "TEXT", "why (required)").Run(RunTablet);
+  finding.Sub("show", "one finding, every field").Pos("ID", "the finding").Run(RunTablet);
+  finding.Sub("list", "the findings on this tablet").Run(RunTablet);
+}
+
+}  // namespace
 
 }  // namespace inspectsync::tools

@@ -1,19 +1,23 @@
-// The subcommands of the `inspectsync` command line.
+// The commands of the `inspectsync` command line, each declared on the
+// parser (tools/cli.h) by the file that runs it.
 #ifndef INSPECTSYNC_TOOLS_COMMANDS_H_
 #define INSPECTSYNC_TOOLS_COMMANDS_H_
 
-#include <string>
-#include <vector>
+#include "tools/cli.h"
 
 namespace inspectsync::tools {
 
-int CmdServer(const std::vector<std::string>& args);
-int CmdTablet(const std::vector<std::string>& args);
-int CmdDemo(const std::vector<std::string>& args);
-int CmdAdmin(const std::vector<std::string>& args);
-int CmdCerts(const std::vector<std::string>& args);
+void AddServerCommand(Command& root);   // cmd_server.cc
+void AddTabletCommands(Command& root);  // cmd_tablet.cc
+void AddAdminCommands(Command& root);   // cmd_admin.cc: tokens, keys; then the office's and integration's
+void AddCertsCommand(Command& root);    // cmd_admin.cc
+void AddDemoCommand(Command& root);     // cmd_demo.cc
 
-// The signals that stop the server (SIGTERM, SIGINT). CmdServer waits for
+// Below `admin`.
+void AddOfficeCommands(Command& admin);       // cmd_office.cc
+void AddIntegrationCommands(Command& admin);  // integration.cc
+
+// The signals that stop the server (SIGTERM, SIGINT). The server waits for
 // them with sigwait, so they must be blocked in every thread of the process:
 // main blocks them before anything (gRPC's threads) starts.
 void BlockStopSignals();

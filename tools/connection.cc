@@ -2,7 +2,7 @@
 
 namespace inspectsync::tools {
 
-StatusOr<GrpcTransportOptions> GrpcOptionsFromFlags(const Flags& fl) {
+StatusOr<GrpcTransportOptions> GrpcOptionsFromFlags(const Args& fl) {
   GrpcTransportOptions o;
   o.ca_cert_file = fl.Get("ca");
   o.insecure = fl.Has("insecure");

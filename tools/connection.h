@@ -7,14 +7,14 @@
 
 #include "inspectsync/status.h"
 #include "inspectsync/transport.h"
-#include "tools/flags.h"
+#include "tools/cli.h"
 
 namespace inspectsync::tools {
 
 // --token-file wins over --token. INVALID_ARGUMENT for a malformed token
 // (naming the flag, the byte and where, never the token), FAILED_PRECONDITION
 // for a token file that cannot be read. Commands exit 1 with the message.
-StatusOr<GrpcTransportOptions> GrpcOptionsFromFlags(const Flags& fl);
+StatusOr<GrpcTransportOptions> GrpcOptionsFromFlags(const Args& fl);
 
 }  // namespace inspectsync::tools
 

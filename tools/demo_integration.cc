@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "tools/integration.h"
+#include "tools/render.h"
 
 namespace inspectsync::tools {
 
@@ -14,17 +15,16 @@ bool Fail(const std::string& what, const Status& s) {
   return false;
 }
 
-std::string Clip(std::string s, size_t n) {
-  if (s.size() > n) s = s.substr(0, n - 3) + "...";
-  return s;
-}
+std::string Clip(const std::string& s, size_t n) { return Truncate(s, n); }
 
 }  // namespace
 
 bool RunDemoIntegration(const DemoIntegration& d) {
-  Flags fl(ConnectionFlags(), ConnectionSwitches());
-  if (!fl.Parse({"--server", d.address, "--ca", d.ca_file, "--token", d.token})) return false;
-  auto connected = ConnectIntegration(fl);
+  GrpcTransportOptions options;
+  options.ca_cert_file = d.ca_file;
+  options.token = d.token;
+  options.call_deadline = std::chrono::seconds(60);
+  auto connected = IntegrationClient::Connect(d.address, options);
   if (!connected.ok()) {
     std::printf("  connect: %s\n", connected.status().ToString().c_str());
     return false;

@@ -5,30 +5,12 @@
 #include <cstdio>
 #include <fstream>
 
+#include "tools/commands.h"
 #include "tools/connection.h"
 
 namespace inspectsync::tools {
 
-const char* kIntegrationUsage =
-    "integration commands: inspectsync admin <command> [--server HOST:PORT] [--ca FILE]\n"
-    "                      (--token-file F | --token T) [--insecure] [--json]   role office or integration\n"
-    "  watch [--consumer NAME] [--from SEQ] [--collection C]... [--zone Z]... [--site S]... [--until-head] [--ack]\n"
-    "  consumers                          the feed's named consumers and how far behind they are\n"
-    "  findings [--zone Z]... [--site S]... [--status S]... [--category C]... [--severity S]... [--overdue]\n"
-    "           [--updated-after YYYY-MM-DD|SEQ]\n"
-    "  export --format csv|jsonl [--out FILE] [same filters as findings]\n"
-    "  summary [--zone Z]... [--category C]...   counts by zone x category x status, overdue, conflicts\n"
-    "  import zones|sites|users|assignments FILE [--format csv|jsonl] --server ...   all or nothing, on the server\n"
-    "  conflicts list [--site S]... [--zone Z]... [--inspector U] [--older-than-days N] [--all]\n"
-    "  conflicts resolve ID (--keep-winner | --take-loser | --value TEXT) [--note TEXT]\n"
-    "  webhook add --url URL --event finding.created|finding.status_changed|finding.overdue|conflict.opened...\n"
-    "              [--secret S] [--description D]     (prints the secret once)\n"
-    "  webhook list | remove ID | deliveries [--webhook ID] [--failed] | redeliver WEBHOOK_ID EVENT_ID\n";
-
-std::set<std::string> ConnectionFlags() { return {"server", "ca", "token", "token-file", "insecure", "json", "help"}; }
-std::set<std::string> ConnectionSwitches() { return {"insecure", "json", "help"}; }
-
-StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Flags& fl) {
+StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Args& fl) {
   auto options = GrpcOptionsFromFlags(fl);
   if (!options.ok()) return options.status();
   if (options->token.empty())
@@ -44,8 +26,8 @@ int IntegrationFail(const Status& s) {
 }
 
 int IntegrationUsage(const std::string& why) {
-  std::fprintf(stderr, "inspectsync admin: %s\n%s", why.c_str(), kIntegrationUsage);
-  return 2;
+  std::fprintf(stderr, "inspectsync admin: %s\nsee 'inspectsync admin --help'\n", why.c_str());
+  return kExitUsage;
 }
 
 std::string MessageToJsonLine(const google::protobuf::Message& m) {
@@ -56,22 +38,92 @@ std::string MessageToJsonLine(const google::protobuf::Message& m) {
   return out;
 }
 
-bool IsIntegrationCommand(const std::vector<std::string>& args) {
-  static const std::set<std::string> kCommands = {"watch",   "consumers", "findings", "export",
-                                                  "summary", "conflicts", "webhook"};
-  return !args.empty() && kCommands.count(args[0]) > 0;
+namespace {
+
+// The connection of the office's own systems, on every integration command.
+Command& Connection(Command& c) {
+  return c.Group("connection (a token of role office or integration)")
+      .Opt("server", "HOST:PORT", "the server (default 127.0.0.1:7443)")
+      .Opt("ca", "FILE", "CA certificate the server's certificate is checked against (default var/certs/ca.pem)")
+      .Opt("token", "TOKEN", "bearer token")
+      .Opt("token-file", "FILE", "file holding it (wins over --token)")
+      .Switch("insecure", "plaintext, loopback servers only")
+      .Group("")
+      .Switch("json", "JSON, one object per line, instead of a table");
 }
 
-int CmdIntegration(const std::vector<std::string>& args) {
-  const std::string& what = args[0];
-  if (what == "watch") return CmdWatch(args);
-  if (what == "consumers") return CmdConsumers(args);
-  if (what == "findings") return CmdFindings(args);
-  if (what == "export") return CmdExport(args);
-  if (what == "summary") return CmdSummary(args);
-  if (what == "conflicts") return CmdConflicts(args);
-  if (what == "webhook") return CmdWebhook(args);
-  return IntegrationUsage("unknown command '" + what + "'");
+Command& FindingFilters(Command& c) {
+  return c.Multi("zone", "ZONE", "only this zone (code or id; commas for several)")
+      .Multi("site", "SITE", "only this site (code or id; commas for several)")
+      .Multi("status", "STATUS", "only this status (open, notified, rectified, ...)")
+      .Multi("category", "TEXT", "only this category")
+      .Multi("severity", "LEVEL", "only this severity (low, medium, high, critical)")
+      .Switch("overdue", "only overdue findings")
+      .Opt("updated-after", "DATE|SEQ", "changed on that day (YYYY-MM-DD) or after that commit seq");
+}
+
+}  // namespace
+
+void AddIntegrationCommands(Command& admin) {
+  auto leaf = [](Command c, const Handler& run) { Connection(c).Run(run); };
+  leaf(admin.Sub("watch", "the live change feed; resumes where the consumer acked, no gap")
+           .Opt("consumer", "NAME", "a named consumer whose cursor the server keeps")
+           .Opt("from", "SEQ", "start after this commit seq")
+           .Multi("collection", "NAME", "only this collection")
+           .Multi("zone", "ZONE", "only this zone (id)")
+           .Multi("site", "SITE", "only this site (id)")
+           .Opt("page-size", "N", "changes per batch")
+           .Switch("until-head", "stop at the current head instead of waiting")
+           .Switch("ack", "store the consumer's cursor as changes are printed")
+           .Switch("include-reference", "include zones, sites, users and assignments"),
+       RunWatch);
+  leaf(admin.Sub("consumers", "the feed's named consumers and how far behind they are"), RunConsumers);
+  Command findings = admin.Sub("findings", "findings, every page, as a table");
+  leaf(FindingFilters(findings), RunFindings);
+  Command exp = admin.Sub("export", "export findings, streamed, any size");
+  FindingFilters(exp)
+      .Opt("format", "FORMAT", "csv or jsonl (required)")
+      .Opt("out", "FILE", "write here (complete or not at all) instead of standard output")
+      .Switch("bom", "begin the CSV with a UTF-8 byte order mark, so Excel opens Chinese text correctly");
+  leaf(exp, RunExport);
+  leaf(admin.Sub("summary", "counts by zone x category x status, overdue, conflicts")
+           .Multi("zone", "ZONE", "only this zone (code or id)")
+           .Multi("category", "TEXT", "only this category"),
+       RunSummary);
+  Command conflicts = admin.Sub("conflicts", "conflicts for review");
+  leaf(conflicts.Sub("list", "open conflicts")
+           .Multi("site", "SITE", "only this site (id)")
+           .Multi("zone", "ZONE", "only this zone (id)")
+           .Opt("inspector", "USER", "only conflicts this person lost")
+           .Opt("older-than-days", "N", "only those open longer than this")
+           .Switch("all", "resolved ones too"),
+       RunConflicts);
+  leaf(conflicts.Sub("resolve", "settle a conflict: keep the winner, take the loser, or a new value")
+           .Pos("ID", "the conflict")
+           .Switch("keep-winner", "keep the value that won")
+           .Switch("take-loser", "take the value that lost")
+           .Opt("value", "TEXT", "or this value")
+           .Opt("note", "TEXT", "why"),
+       RunConflicts);
+  Command webhook = admin.Sub("webhook", "signed webhooks to the office's systems");
+  leaf(webhook.Sub("add", "register an endpoint (prints its secret once)")
+           .Opt("url", "URL", "where to POST (https)")
+           .Multi("event", "EVENT", "finding.created, finding.status_changed, finding.overdue, conflict.opened, ...")
+           .Opt("secret", "TEXT", "the signing secret (default: a new random one)")
+           .Opt("description", "TEXT", "what it is for"),
+       RunWebhook);
+  leaf(webhook.Sub("list", "the registered webhooks"), RunWebhook);
+  leaf(webhook.Sub("remove", "remove a webhook; its undelivered events are dropped").Pos("ID", "the webhook"), RunWebhook);
+  leaf(webhook.Sub("deliveries", "deliveries, newest first")
+           .Opt("webhook", "ID", "only this webhook")
+           .Switch("failed", "only failed ones")
+           .Switch("pending", "only pending ones")
+           .Opt("limit", "N", "at most this many (up to 1000)"),
+       RunWebhook);
+  leaf(webhook.Sub("redeliver", "queue an event again for a webhook")
+           .Pos("WEBHOOK_ID", "the webhook")
+           .Pos("EVENT_ID", "the event"),
+       RunWebhook);
 }
 
 }  // namespace inspectsync::tools

@@ -12,44 +12,36 @@
 #define INSPECTSYNC_TOOLS_INTEGRATION_H_
 
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "inspectsync/integration.h"
 #include "inspectsync/status.h"
-#include "tools/flags.h"
+#include "tools/cli.h"
 
 namespace inspectsync::tools {
 
-// The connection flags, for commands to add their own to.
-std::set<std::string> ConnectionFlags();  // server ca token token-file insecure json help
-std::set<std::string> ConnectionSwitches();  // insecure json help
 // The SDK's IntegrationClient for the connection flags: --server HOST:PORT
 // (default 127.0.0.1:7443), --ca FILE (default var/certs/ca.pem when it
 // exists), --token T | --token-file F, --insecure (loopback only,
 // plaintext). Unary calls end within 60 s; watch and export are not bounded
 // here.
-StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Flags& fl);
+StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Args& fl);
 
 // A Status as "CODE: message" for stderr, and the exit status 1.
 int IntegrationFail(const Status& s);
-int IntegrationUsage(const std::string& why);  // prints kIntegrationUsage, returns 2
+int IntegrationUsage(const std::string& why);  // the reason, and exit status 2
 std::string MessageToJsonLine(const google::protobuf::Message& m);
 
-extern const char* kIntegrationUsage;
-
-bool IsIntegrationCommand(const std::vector<std::string>& args);
-int CmdIntegration(const std::vector<std::string>& args);
-
-// The parts (args[0] is the command name).
-int CmdWatch(const std::vector<std::string>& args);
-int CmdConsumers(const std::vector<std::string>& args);
-int CmdFindings(const std::vector<std::string>& args);
-int CmdExport(const std::vector<std::string>& args);
-int CmdSummary(const std::vector<std::string>& args);
-int CmdConflicts(const std::vector<std::string>& args);
-int CmdWebhook(const std::vector<std::string>& args);
+// The commands (the parsed command line; positional() starts with the
+// command's words, "conflicts", "resolve", ID).
+int RunWatch(const Args& fl);
+int RunConsumers(const Args& fl);
+int RunFindings(const Args& fl);
+int RunExport(const Args& fl);
+int RunSummary(const Args& fl);
+int RunConflicts(const Args& fl);
+int RunWebhook(const Args& fl);
 
 }  // namespace inspectsync::tools
 

@@ -2,43 +2,26 @@
 #include <grpc/grpc.h>
 #include <openssl/crypto.h>
 
-#include <cstdio>
-#include <cstring>
-#include <string>
-#include <vector>
-
 #include "tools/commands.h"
 
 namespace {
-const char* kUsage =
-    "usage: inspectsync <command> [flags]\n"
-    "commands:\n"
-    "  server   run the sync server                 (inspectsync server --help)\n"
-    "  tablet   act as a tablet on a local database (inspectsync tablet --help)\n"
-    "  admin    tokens, keys; office: CSV imports, templates, campaigns, samples, notices, problems\n"
-    "           (inspectsync admin --help)\n"
-    "  certs    create development TLS certificates (inspectsync certs --help)\n"
-    "  demo     start a server and several tablets, edit offline, sync, check convergence\n";
-}
+const char* kFooter =
+    "Every command prints its own usage: inspectsync <command> [<subcommand>...] --help\n"
+    "Exit codes: 0 done; 1 failed (refused input, a failed call, server unreachable);\n"
+    "            2 bad command line; 3 synced, but the server refused some edits (tablet rejected).";
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  std::string cmd = argv[1];
-  std::vector<std::string> args(argv + 2, argv + argc);
   using namespace inspectsync::tools;
-  int (*run)(const std::vector<std::string>&) = cmd == "server"   ? CmdServer
-                                                : cmd == "tablet" ? CmdTablet
-                                                : cmd == "demo"   ? CmdDemo
-                                                : cmd == "admin"  ? CmdAdmin
-                                                : cmd == "certs"  ? CmdCerts
-                                                                  : nullptr;
-  if (run == nullptr) {
-    std::fprintf(stderr, "inspectsync: unknown command '%s'\n%s", cmd.c_str(), kUsage);
-    return 2;
-  }
+  CommandLine cli("inspectsync", "InspectSync: offline-first sync for school safety inspections");
+  Command root = cli.Root();
+  root.Footer(kFooter);
+  AddServerCommand(root);
+  AddTabletCommands(root);
+  AddAdminCommands(root);
+  AddCertsCommand(root);
+  AddDemoCommand(root);
+  if (auto done = cli.Parse(argc, argv)) return *done;
   // OpenSSL keeps an error queue per thread and frees it when the thread
   // ends, through a thread-local key that its atexit handler deletes. A
   // thread of gRPC's that ends after that handler (gRPC stops some of its
@@ -53,9 +36,9 @@ int main(int argc, char** argv) {
   // A thread started with SIGTERM unblocked would take the server's SIGTERM
   // and end the process with it, before any drain: block first (the
   // threads gRPC starts inherit the mask), then start gRPC.
-  if (run == CmdServer) BlockStopSignals();
+  if (cli.path().front() == "server") BlockStopSignals();
   grpc_init();
-  int rc = run(args);
+  int rc = cli.Run();
   grpc_shutdown_blocking();
   return rc;
 }

@@ -12,15 +12,9 @@
 #include <vector>
 
 #include "inspectsync/client.h"
-#include "tools/flags.h"
+#include "tools/cli.h"
 
 namespace inspectsync::tools {
-
-extern const char* kOfficeUsage;
-
-// Whether `args` is an office command (its first word).
-bool IsOfficeCommand(const std::vector<std::string>& args);
-int CmdOffice(const std::vector<std::string>& args);
 
 // Exit codes: 2 with the usage for a bad command line, 1 with the reason for
 // anything else (bad file, refused edit, server unreachable).
@@ -33,7 +27,7 @@ class OfficeDevice {
  public:
   // Reads --db (default var/office.db), --server, --ca, --token/--token-file,
   // --insecure. Empty error() on success.
-  explicit OfficeDevice(const Flags& fl);
+  explicit OfficeDevice(const Args& fl);
   const std::string& error() const { return error_; }
   bool online() const { return !options_.server_address.empty(); }
   const ClientOptions& options() const { return options_; }
@@ -57,10 +51,6 @@ std::string ResolveRef(const std::string& collection, const std::string& ref);
 // Live records of a collection on the device, by id.
 StatusOr<std::vector<LocalRecord>> ListLive(Client& c, const std::string& collection);
 
-// "2026-12-31" -> ms at 00:00 UTC; `end` gives the end of that day (the
-// start of the next), for inclusive "to" dates.
-bool ParseDay(const std::string& s, bool end, int64_t* ms);
-
 // Splits "a,b,c" (trimmed, empty parts dropped).
 std::vector<std::string> SplitList(const std::string& s);
 
@@ -69,9 +59,9 @@ std::string ToJson(const google::protobuf::Message& m);
 
 // `import`: as the office device `dev`, or through the server's Import RPC
 // when `dev` is null (ImportGoesToServer: --server without --db).
-bool ImportGoesToServer(const Flags& fl);
-int CmdImport(OfficeDevice* dev, const Flags& fl, const std::vector<std::string>& pos);
-int CmdTemplatePublish(OfficeDevice& dev, const Flags& fl, const std::vector<std::string>& pos);
+bool ImportGoesToServer(const Args& fl);
+int CmdImport(OfficeDevice* dev, const Args& fl, const std::vector<std::string>& pos);
+int CmdTemplatePublish(OfficeDevice& dev, const Args& fl, const std::vector<std::string>& pos);
 
 }  // namespace inspectsync::tools
 

@@ -61,6 +61,7 @@ std::string BaseName(const std::string& path) {
 // One file: its rows, and the problems found in it.
 struct ImportFile {
   std::string name;  // for messages: the file's base name
+  bool opened = false;
   core::ImportTable table;
   std::vector<std::string> errors;
 
@@ -80,6 +81,7 @@ ImportFile ReadFile(const std::string& path, bool jsonl, const std::vector<std::
     f.errors.push_back("cannot read " + path);
     return f;
   }
+  f.opened = true;
   f.table = jsonl ? core::ReadJsonLinesTable(in, required, optional) : core::ReadCsvTable(in, required, optional);
   for (const auto& p : f.table.problems) f.Add(p);
   return f;
@@ -134,7 +136,7 @@ void PrintUserIds(const std::vector<core::PlannedRecord>& records) {
   for (const auto& r : records) std::printf("  %-20s %s\n", r.code.c_str(), r.id.c_str());
 }
 
-int ImportOnServer(const Flags& fl, core::ImportKind kind, ImportFile& f, bool jsonl, const std::string& path) {
+int ImportOnServer(const Args& fl, core::ImportKind kind, ImportFile& f, bool jsonl, const std::string& path) {
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return OfficeFail(conn.status());
   std::ifstream in(path, std::ios::binary);
@@ -183,9 +185,9 @@ int ImportOnServer(const Flags& fl, core::ImportKind kind, ImportFile& f, bool j
 
 }  // namespace
 
-bool ImportGoesToServer(const Flags& fl) { return fl.Has("server") && !fl.Has("db"); }
+bool ImportGoesToServer(const Args& fl) { return fl.Has("server") && !fl.Has("db"); }
 
-int CmdImport(OfficeDevice* dev, const Flags& fl, const std::vector<std::string>& pos) {
+int CmdImport(OfficeDevice* dev, const Args& fl, const std::vector<std::string>& pos) {
   if (pos.size() != 3)
     return OfficeUsage("import needs what and a file: import zones|sites|users|assignments FILE [--format csv|jsonl]");
   auto kind = core::ParseImportKind(pos[1]);
@@ -197,8 +199,13 @@ int CmdImport(OfficeDevice* dev, const Flags& fl, const std::vector<std::string>
   std::vector<std::string> required, optional;
   core::ImportColumns(*kind, &required, &optional);
   ImportFile f = ReadFile(pos[2], jsonl, required, optional);
-  if (!f.errors.empty()) return Report(f);
-  if (dev == nullptr) return ImportOnServer(fl, *kind, f, jsonl, pos[2]);
+  // Rows that were read are checked even when others were not, so one run
+  // lists every problem of the file; only a file without rows stops here.
+  if (!f.opened || f.table.rows.empty()) {
+    if (f.errors.empty()) f.errors.push_back(f.name + ": the file has no rows");
+    return Report(f);
+  }
+  if (dev == nullptr) return ImportOnServer(fl, *kind, f, jsonl, pos[2]);  // the server lists them all
   if (fl.Has("dry-run")) return OfficeUsage("--dry-run is for imports on the server (--server without --db)");
 
   auto c = dev->OpenAndSync();  // references are checked against the district's current data
@@ -215,7 +222,7 @@ int CmdImport(OfficeDevice* dev, const Flags& fl, const std::vector<std::string>
   return rc;
 }
 
-int CmdTemplatePublish(OfficeDevice& dev, const Flags& fl, const std::vector<std::string>& pos) {
+int CmdTemplatePublish(OfficeDevice& dev, const Args& fl, const std::vector<std::string>& pos) {
   if (pos.size() != 3 || !fl.Has("key") || !fl.Has("title"))
     return OfficeUsage("template publish needs a file, --key and --title");
   std::string key = fl.Get("key");

@@ -17,6 +17,19 @@ std::string FormatDate(int64_t ms);
 std::string VersionText(uint64_t version, bool pending);
 void PrintFinding(const LocalFinding& f);
 void PrintFindingTable(const std::vector<LocalFinding>& list);
+// Text for a terminal, where CJK characters take two columns. None of these
+// ever cuts a UTF-8 character in two.
+size_t DisplayWidth(const std::string& s);
+// At most `width` columns: cut at a character boundary and marked with "~".
+std::string Truncate(const std::string& s, size_t width);
+// Truncate, then padded with spaces to exactly `width` columns (a table cell).
+std::string Cell(const std::string& s, size_t width);
+// At most `max_bytes` bytes, cut at a character boundary (for field limits).
+std::string CutBytes(const std::string& s, size_t max_bytes);
+
+// The fields of an edit as the person typed them: "title='Gas alarm', severity=HIGH".
+std::string EditText(const v1::Mutation& m);
+
 // "findings/ID description: winner 'x' (device …) over loser 'y' — OPEN for review"
 std::string ConflictLine(const v1::Conflict& c);
 

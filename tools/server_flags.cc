@@ -1,9 +1,5 @@
 #include "tools/server_flags.h"
 
-#include <cstdio>
-#include <set>
-
-#include "tools/flags.h"
 
 namespace inspectsync::tools {
 
@@ -142,36 +138,38 @@ const std::vector<ServerFlagGroup>& ServerFlagGroups() {
   return *groups;
 }
 
-bool ParseServerFlags(const std::vector<std::string>& args, ServerSettings* settings, std::string* error) {
-  std::set<std::string> known = {"help"}, switches = {"help"};
-  for (const auto& g : ServerFlagGroups())
+void DeclareServerFlags(Command& server) {
+  for (const auto& g : ServerFlagGroups()) {
+    server.Group(g.heading);
     for (const auto& f : g.flags) {
-      known.insert(f.name);
-      if (f.kind == F::kSwitch) switches.insert(f.name);
+      if (f.kind == F::kSwitch) {
+        server.Switch(f.name, f.help);
+        continue;
+      }
+      std::string help = f.help;
+      if (f.kind == F::kNumber)
+        help += " [" + std::to_string(f.def) + "; " + std::to_string(f.min) +
+                (f.max >= kNoMax ? " or more" : " to " + std::to_string(f.max)) + "]";
+      server.Opt(f.name, f.metavar, help);
     }
-  Flags flags(known, switches);
-  if (!flags.Parse(args)) {
-    *error = flags.error();
-    return false;
   }
-  if (!flags.positional().empty()) {
-    *error = "unexpected argument '" + flags.positional()[0] + "'";
-    return false;
-  }
+}
+
+bool ServerSettingsFromArgs(const Args& args, ServerSettings* settings, std::string* error) {
   for (const auto& g : ServerFlagGroups()) {
     for (const auto& f : g.flags) {
       if (f.kind == F::kSwitch) {
-        if (flags.Has(f.name)) f.apply(settings, "", 1);
+        if (args.Has(f.name)) f.apply(settings, "", 1);
         continue;
       }
       if (f.kind == F::kText) {
-        if (flags.Has(f.name)) f.apply(settings, flags.Get(f.name), 0);
+        if (args.Has(f.name)) f.apply(settings, args.Get(f.name), 0);
         continue;
       }
       long long n = 0;
-      if (!flags.GetInt(f.name, f.def, &n) || n < f.min || n > f.max) {
+      if (!args.GetInt(f.name, f.def, &n) || n < f.min || n > f.max) {
         *error = "--" + std::string(f.name) + " must be a whole number from " + std::to_string(f.min) +
-                 (f.max >= kNoMax ? " up" : " to " + std::to_string(f.max)) + ", not '" + flags.Get(f.name) + "'";
+                 (f.max >= kNoMax ? " up" : " to " + std::to_string(f.max)) + ", not '" + args.Get(f.name) + "'";
         return false;
       }
       f.apply(settings, "", n);
@@ -187,22 +185,6 @@ bool ParseServerFlags(const std::vector<std::string>& args, ServerSettings* sett
     return false;
   }
   return true;
-}
-
-std::string ServerUsage() {
-  std::string out = "usage: inspectsync server [flags]   (every flag: --name VALUE or --name=VALUE)\n";
-  char line[512];
-  for (const auto& g : ServerFlagGroups()) {
-    out += std::string(g.heading) + ":\n";
-    for (const auto& f : g.flags) {
-      std::string head = "--" + std::string(f.name) + (f.kind == F::kSwitch ? "" : " " + std::string(f.metavar));
-      std::string help = f.help;
-      if (f.kind == F::kNumber) help += " [" + std::to_string(f.def) + "]";
-      std::snprintf(line, sizeof line, "  %-32s %s\n", head.c_str(), help.c_str());
-      out += line;
-    }
-  }
-  return out;
 }
 
 }  // namespace inspectsync::tools

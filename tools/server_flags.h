@@ -1,5 +1,5 @@
 // The flags of `inspectsync server` as one table: each flag's name, default,
-// range, help and what it sets in ServerOptions. `--help` is generated from
+// range, help and what it sets in the server's options. `--help` is generated from
 // the table, so the help, the ranges and the behaviour cannot drift apart.
 #ifndef INSPECTSYNC_TOOLS_SERVER_FLAGS_H_
 #define INSPECTSYNC_TOOLS_SERVER_FLAGS_H_
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/server.h"
+#include "tools/cli.h"
 
 namespace inspectsync::tools {
 
@@ -35,12 +36,13 @@ struct ServerFlagGroup {
 
 const std::vector<ServerFlagGroup>& ServerFlagGroups();
 
-// Parses `args` over the defaults in *settings. False with *error naming the
-// flag and its range (or the rule between two flags) on bad input.
-bool ParseServerFlags(const std::vector<std::string>& args, ServerSettings* settings, std::string* error);
+// Declares the table's flags on `server`, grouped, each help with its
+// default and range.
+void DeclareServerFlags(Command& server);
 
-// The usage text, generated from the table.
-std::string ServerUsage();
+// Applies what was given over the defaults in *settings. False with *error
+// naming the flag and its range (or the rule between two flags) on bad input.
+bool ServerSettingsFromArgs(const Args& args, ServerSettings* settings, std::string* error);
 
 }  // namespace inspectsync::tools
 

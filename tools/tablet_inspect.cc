@@ -9,19 +9,9 @@
 
 namespace inspectsync::tools {
 
-const char* kInspectUsage =
-    "  inspect start --site S (--campaign C | --template KEY[@VERSION]) [--notes N]   prints the inspection id\n"
-    "  inspect answer --inspection I --item ITEM --result pass|fail|na [--note N]\n"
-    "                 [--finding-title T] [--severity S]   a fail records a finding (the item's category and\n"
-    "                                         default severity unless given); prints its id\n"
-    "  inspect show --inspection I            the checklist with its answers, and the findings\n"
-    "  (sites take an id or an imported code; all of it works offline, `sync` sends it)\n";
-
 namespace {
 
 int64_t NowMs() { return static_cast<int64_t>(std::time(nullptr)) * 1000; }
-
-std::string SiteId(const std::string& ref) { return core::IsUuid(ref) ? ref : core::ImportRecordId("sites", ref); }
 
 // The published template version the device holds; version 0 = the latest.
 StatusOr<v1::ChecklistTemplate> FindTemplate(Client& c, const std::string& key, uint32_t version) {
@@ -49,12 +39,13 @@ const char* ResultName(v1::ItemResult r) {
   }
 }
 
-int Start(Client& c, const Flags& fl, const ReferenceContext& ctx) {
+int Start(Client& c, const Args& fl, const ReferenceContext& ctx) {
   if (!fl.Has("site") || fl.Has("campaign") == fl.Has("template"))
     return ctx.usage("inspect start needs --site and one of --campaign, --template");
   v1::Inspection in;
-  in.set_site_id(SiteId(fl.Get("site")));
-  if (!c.Get("sites", in.site_id()).ok()) return ctx.fail(NotFound("site '" + fl.Get("site") + "' is not on this tablet"));
+  auto site = ResolveOnDevice(c, "sites", fl.Get("site"));
+  if (!site.ok()) return ctx.fail(site.status());
+  in.set_site_id(*site);
   if (fl.Has("campaign")) {
     auto camp = c.Get("campaigns", fl.Get("campaign"));
     if (!camp.ok()) return ctx.fail(NotFound("campaign " + fl.Get("campaign") + " is not on this tablet (sync?)"));
@@ -86,7 +77,7 @@ int Start(Client& c, const Flags& fl, const ReferenceContext& ctx) {
   return 0;
 }
 
-int Answer(Client& c, const Flags& fl, const ReferenceContext& ctx) {
+int Answer(Client& c, const Args& fl, const ReferenceContext& ctx) {
   if (!fl.Has("inspection") || !fl.Has("item") || !fl.Has("result"))
     return ctx.usage("inspect answer needs --inspection, --item and --result");
   std::string r = fl.Get("result");
@@ -124,7 +115,7 @@ int Answer(Client& c, const Flags& fl, const ReferenceContext& ctx) {
   f.set_inspection_id(in->id);
   f.set_checklist_item_id(item->id());
   f.set_category(item->category());
-  f.set_title(fl.Get("finding-title", item->text()).substr(0, 200));
+  f.set_title(CutBytes(fl.Get("finding-title", item->text()), 200));
   f.set_description(fl.Get("note"));
   f.set_severity(severity != v1::SEVERITY_UNSPECIFIED ? severity : item->default_severity());
   f.set_status(v1::OPEN);
@@ -137,7 +128,7 @@ int Answer(Client& c, const Flags& fl, const ReferenceContext& ctx) {
   return 0;
 }
 
-int Show(Client& c, const Flags& fl, const ReferenceContext& ctx) {
+int Show(Client& c, const Args& fl, const ReferenceContext& ctx) {
   if (!fl.Has("inspection")) return ctx.usage("inspect show needs --inspection");
   auto in = c.GetInspection(fl.Get("inspection"));
   if (!in.ok()) return ctx.fail(in.status());
@@ -171,7 +162,7 @@ int Show(Client& c, const Flags& fl, const ReferenceContext& ctx) {
 
 }  // namespace
 
-std::optional<int> RunInspectCommand(Client& c, const Flags& fl, const std::vector<std::string>& pos,
+std::optional<int> RunInspectCommand(Client& c, const Args& fl, const std::vector<std::string>& pos,
                                      const ReferenceContext& ctx) {
   if (pos.empty() || pos[0] != "inspect") return std::nullopt;
   std::string verb = pos.size() > 1 ? pos[1] : "";
@@ -179,6 +170,29 @@ std::optional<int> RunInspectCommand(Client& c, const Flags& fl, const std::vect
   if (verb == "answer") return Answer(c, fl, ctx);
   if (verb == "show") return Show(c, fl, ctx);
   return ctx.usage("inspect start, answer or show, not '" + verb + "'");
+}
+
+}  // namespace inspectsync::tools
+
+namespace inspectsync::tools {
+
+void AddTabletInspectCommands(Command& tablet, const Handler& run) {
+  Command inspect = tablet.Sub("inspect", "an inspection with a checklist, offline; 'sync' sends it");
+  inspect.Sub("start", "start an inspection at a site (prints its id)")
+      .Opt("site", "SITE", "the site (code or id)")
+      .Opt("campaign", "ID", "the campaign (its template version)")
+      .Opt("template", "KEY[@VERSION]", "or a template (the latest version unless given)")
+      .Opt("notes", "TEXT", "notes")
+      .Run(run);
+  inspect.Sub("answer", "answer one item; a fail records a finding (prints its id)")
+      .Opt("inspection", "ID", "the inspection")
+      .Opt("item", "ITEM", "the checklist item")
+      .Opt("result", "RESULT", "pass, fail or na")
+      .Opt("note", "TEXT", "what was seen")
+      .Opt("finding-title", "TEXT", "the finding's title (default: the item's text)")
+      .Opt("severity", "LEVEL", "the finding's severity (default: the item's)")
+      .Run(run);
+  inspect.Sub("show", "the checklist with its answers, and its findings").Opt("inspection", "ID", "the inspection").Run(run);
 }
 
 }  // namespace inspectsync::tools

@@ -9,15 +9,16 @@
 #include <vector>
 
 #include "inspectsync/client.h"
-#include "tools/flags.h"
+#include "tools/cli.h"
 #include "tools/tablet_reference.h"
 
 namespace inspectsync::tools {
 
-extern const char* kInspectUsage;
+// Declares `inspect start|answer|show` below `tablet`, each running `run`.
+void AddTabletInspectCommands(Command& tablet, const Handler& run);
 
 // Runs the command if it is `inspect ...`; nullopt otherwise.
-std::optional<int> RunInspectCommand(Client& c, const Flags& fl, const std::vector<std::string>& positional,
+std::optional<int> RunInspectCommand(Client& c, const Args& fl, const std::vector<std::string>& positional,
                                      const ReferenceContext& ctx);
 
 }  // namespace inspectsync::tools

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/ids.h"
 #include "tools/render.h"
 
 namespace inspectsync::tools {
@@ -46,16 +47,47 @@ int Created(const StatusOr<std::string>& id, const ReferenceContext& ctx) {
 
 }  // namespace
 
-const char* kReferenceUsage =
-    "  zone add --name N                      (office)\n"
-    "  site add --name N --zone ZONE_ID [--kind primary|middle|kindergarten] [--address A]   (office)\n"
-    "  user add --name N --role inspector|zone_director|office|integration   (office; prints the user id\n"
-    "                                         that `admin token issue --user` takes)\n"
-    "  assign --user USER_ID (--site SITE_ID | --zone ZONE_ID) [--from YYYY-MM-DD] [--until YYYY-MM-DD]   (office)\n"
-    "  unassign ASSIGNMENT_ID                 end an assignment today (office)\n"
-    "  zone list | site list | user list | assignment list   what this tablet holds (its scope)\n";
+StatusOr<std::string> ResolveOnDevice(Client& c, const std::string& collection, const std::string& ref) {
+  if (!ref.empty()) {
+    if (c.Get(collection, ref).ok()) return ref;
+    std::string id = core::ImportRecordId(collection, ref);
+    if (c.Get(collection, id).ok()) return id;
+  }
+  std::string what = collection.substr(0, collection.size() - 1);
+  return NotFound("no " + what + " '" + ref + "' on this tablet (by code or id; 'tablet " + what +
+                  " list' shows those it holds, 'sync' brings new ones)");
+}
 
-std::optional<int> RunReferenceCommand(Client& c, const Flags& fl, const std::vector<std::string>& pos,
+void AddTabletReferenceCommands(Command& tablet, const Handler& run) {
+  Command zone = tablet.Sub("zone", "zones (adding one needs an office token)");
+  zone.Sub("add", "add a zone (prints its id)").Opt("name", "NAME", "its name (required)").Run(run);
+  zone.Sub("list", "the zones this tablet holds").Run(run);
+  Command site = tablet.Sub("site", "sites: schools and kindergartens (adding one needs an office token)");
+  site.Sub("add", "add a site (prints its id)")
+      .Opt("name", "NAME", "its name (required)")
+      .Opt("zone", "ZONE", "its zone, by code or id (required)")
+      .Opt("kind", "KIND", "primary (default), middle or kindergarten")
+      .Opt("address", "TEXT", "its address")
+      .Run(run);
+  site.Sub("list", "the sites this tablet holds").Run(run);
+  Command user = tablet.Sub("user", "people (adding one needs an office token)");
+  user.Sub("add", "add a person (prints the user id 'admin token issue --user' takes)")
+      .Opt("name", "NAME", "their name (required)")
+      .Opt("role", "ROLE", "inspector, zone_director, office or integration (required)")
+      .Run(run);
+  user.Sub("list", "the people this tablet holds").Run(run);
+  tablet.Sub("assign", "assign a person to a site or a whole zone (office; prints the assignment id)")
+      .Opt("user", "USER", "the person, by code or id (required)")
+      .Opt("site", "SITE", "a site, by code or id")
+      .Opt("zone", "ZONE", "or a zone, by code or id")
+      .Opt("from", "YYYY-MM-DD", "first day")
+      .Opt("until", "YYYY-MM-DD", "end")
+      .Run(run);
+  tablet.Sub("unassign", "end an assignment today (office)").Pos("ASSIGNMENT_ID", "the assignment").Run(run);
+  tablet.Sub("assignment", "assignments").Sub("list", "the assignments this tablet holds").Run(run);
+}
+
+std::optional<int> RunReferenceCommand(Client& c, const Args& fl, const std::vector<std::string>& pos,
                                        const ReferenceContext& ctx) {
   std::string what = pos[0], verb = pos.size() > 1 ? pos[1] : "";
   if (what == "zone" && verb == "add") {
@@ -69,7 +101,9 @@ std::optional<int> RunReferenceCommand(Client& c, const Flags& fl, const std::ve
     v1::RecordBody b;
     v1::Site* s = b.mutable_site();
     s->set_name(fl.Get("name"));
-    s->set_zone_id(fl.Get("zone"));
+    auto zone = ResolveOnDevice(c, "zones", fl.Get("zone"));
+    if (!zone.ok()) return ctx.fail(zone.status());
+    s->set_zone_id(*zone);
     s->set_address(fl.Get("address"));
     v1::SiteKind kind = v1::PRIMARY_SCHOOL;
     if (fl.Has("kind") && !ParseSiteKind(fl.Get("kind"), &kind))
@@ -93,9 +127,14 @@ std::optional<int> RunReferenceCommand(Client& c, const Flags& fl, const std::ve
       return ctx.usage("assign needs --user and exactly one of --site, --zone");
     v1::RecordBody b;
     v1::Assignment* a = b.mutable_assignment();
-    a->set_user_id(fl.Get("user"));
-    a->set_site_id(fl.Get("site"));
-    a->set_zone_id(fl.Get("zone"));
+    for (auto [flag, collection] : {std::pair{"user", "users"}, {"site", "sites"}, {"zone", "zones"}}) {
+      if (!fl.Has(flag)) continue;
+      auto id = ResolveOnDevice(c, collection, fl.Get(flag));
+      if (!id.ok()) return ctx.fail(id.status());
+      if (std::string(flag) == "user") a->set_user_id(*id);
+      else if (std::string(flag) == "site") a->set_site_id(*id);
+      else a->set_zone_id(*id);
+    }
     for (const char* flag : {"from", "until"}) {
       if (!fl.Has(flag)) continue;
       int64_t ms;

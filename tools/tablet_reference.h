@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "inspectsync/client.h"
-#include "tools/flags.h"
+#include "tools/cli.h"
 
 namespace inspectsync::tools {
 
@@ -19,10 +19,16 @@ struct ReferenceContext {
   std::function<int(const Status&)> fail;
 };
 
-extern const char* kReferenceUsage;
+// Declares zone/site/user/assignment commands below `tablet`, each running `run`.
+void AddTabletReferenceCommands(Command& tablet, const Handler& run);
+
+// The id of the record `ref` names on this device: its id, or the code it
+// was imported with. NOT_FOUND naming `ref` when the device holds neither,
+// so a code is never stored as if it were an id.
+StatusOr<std::string> ResolveOnDevice(Client& c, const std::string& collection, const std::string& ref);
 
 // Runs the command if it is a reference-data one; nullopt otherwise.
-std::optional<int> RunReferenceCommand(Client& c, const Flags& fl, const std::vector<std::string>& positional,
+std::optional<int> RunReferenceCommand(Client& c, const Args& fl, const std::vector<std::string>& positional,
                                        const ReferenceContext& ctx);
 
 }  // namespace inspectsync::tools

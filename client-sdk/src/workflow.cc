@@ -144,7 +144,7 @@ namespace {
 StatusOr<core::SiteDirectory> Sites(storage::DeviceStore& store) {
   core::SiteDirectory dir;
   Status st = store.ForEachView(kSites, [&](storage::ViewRecord&& r) -> Status {
-    if (r.body.has_site()) dir[r.id] = core::SiteInfo{r.body.site().zone_id(), r.body.site().name()};
+    if (r.body.has_site()) dir[r.id] = core::SiteInfo{r.body.site().zone_id(), r.body.site().name(), r.body.site().code()};
     return Status::Ok();
   });
   if (!st.ok()) return st;

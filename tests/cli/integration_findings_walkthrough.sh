@@ -35,6 +35,12 @@ printf '{"code":"PS-1","name":"One","kind":"PRIMARY","zone":"N"}\n{"code":"KG-1"
 head -1 all.csv | grep -q "^finding_id,version,site_id,site_name,zone_id," || fail "export header: $(head -1 all.csv)"
 [ ! -e all.csv.part ] || fail "a .part file was left"
 [ -z "$("$I" admin export --format jsonl $S)" ] || fail "an empty JSON Lines export printed something"
+"$I" admin export --format csv --bom --out bom.csv $S 2> export.err || fail "export --bom: $(cat export.err)"
+[ "$(head -c 3 bom.csv | od -An -tx1 | tr -d ' ')" = "efbbbf" ] || fail "export --bom wrote no byte order mark"
+[ "$(tail -c +4 bom.csv)" = "$(cat all.csv)" ] || fail "export --bom changed more than the first bytes"
+[ "$(head -c 3 all.csv | od -An -tx1 | tr -d ' ')" != "efbbbf" ] || fail "export without --bom wrote one"
+rc=0; "$I" admin export --format jsonl --bom $S 2>/dev/null || rc=$?
+[ $rc -eq 2 ] || fail "--bom with jsonl exits $rc, not 2"
 rc=0; "$I" admin export --format xml $S 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "a bad format exits $rc, not 2"
 "$I" admin summary $S | grep -q "findings as of" || fail "summary"

@@ -42,7 +42,7 @@ CSV
 # A bad file: exit 1, every problem with its line, nothing imported.
 "$I" admin import zones zones.csv $O > /dev/null || fail "zones import"
 if "$I" admin import sites bad-sites.csv $O 2> bad.err; then fail "a bad file was imported"; fi
-grep -q "bad-sites.csv line 3: kind 'college' is not one of PRIMARY_SCHOOL, MIDDLE_SCHOOL, KINDERGARTEN" bad.err ||
+grep -q "bad-sites.csv line 3: kind 'college' is not one of primary (小学), middle" bad.err ||
   fail "the bad kind is not named with its line: $(cat bad.err)"
 grep -q "line 4: code 'PS-1' is already used on line 2" bad.err || fail "duplicate code not named: $(cat bad.err)"
 grep -q "line 4: zone 'nowhere' does not exist" bad.err || fail "unknown zone not named: $(cat bad.err)"

@@ -26,11 +26,20 @@ L="--server $ADDR --ca certs/ca.pem --token-file li.tok"
 "$I" tablet --db li.db site list | grep -q "$S2" && fail "the inspector sees a site it is not assigned to"
 "$I" tablet --db li.db finding list | grep -q "$F2" && fail "the inspector sees a finding of another site"
 
-"$I" tablet --db li.db finding add --site "$S2" --title "not mine" > /dev/null
+# A site the tablet does not hold is refused on the tablet, naming it (it
+# was stored as typed before, and only the server refused it).
+rc=0; "$I" tablet --db li.db finding add --site "$S2" --title "not mine" > /dev/null 2> notmine.err || rc=$?
+[ $rc -ne 0 ] && grep -q "no site '$S2'" notmine.err || fail "a finding at a site not on the tablet ($rc): $(cat notmine.err)"
 "$I" tablet --db li.db zone add --name Mine > /dev/null
-"$I" tablet --db li.db $L sync | grep -q "rejected 2" || fail "edits outside the inspector's rights were not refused"
-"$I" tablet --db li.db rejected | grep -q "not assigned" || fail "no reason for the refused finding"
-"$I" tablet --db li.db rejected | grep -q "only the office changes zones" || fail "no reason for the refused zone"
+# A sync that loses edits exits 3 and says what was typed.
+rc=0; "$I" tablet --db li.db $L sync > sync.txt || rc=$?
+[ $rc -eq 3 ] || fail "a sync with refused edits exits $rc, not 3: $(cat sync.txt)"
+grep -q "rejected 1" sync.txt || fail "the zone outside the inspector's rights was not refused: $(cat sync.txt)"
+grep -q "name='Mine'" sync.txt || fail "sync does not show the refused edit's fields: $(cat sync.txt)"
+"$I" tablet --db li.db rejected > rejected.txt
+grep -q "only the office changes zones" rejected.txt || fail "no reason for the refused zone"
+grep -q "created: name='Mine'" rejected.txt || fail "tablet rejected does not show what was typed: $(cat rejected.txt)"
+"$I" tablet --db li.db $L sync > /dev/null || fail "a sync with nothing refused does not exit 0"
 
 # Reassignment: Li moves from S1 to S2.
 "$I" tablet --db office.db assign --user "$U" --site "$S2" > /dev/null

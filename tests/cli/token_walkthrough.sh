@@ -49,8 +49,10 @@ refused "admin watch (integration)" "stray1.tok.*0x01" "$I" admin watch --until-
 refused "admin consumers, token over two lines" "control character" "$I" admin consumers $C --token-file stray.tok
 
 # The token file as issued, and with CRLF and spaces around it, works.
-F=$("$I" tablet --db t.db finding add --site site-1 --title "Fire door blocked")
-"$I" tablet --db t.db $C --token-file office.tok sync | grep -q "applied 1" || fail "sync with the issued token file"
+Z=$("$I" tablet --db t.db zone add --name North)
+S=$("$I" tablet --db t.db site add --name "No. 1 Primary" --zone "$Z")
+F=$("$I" tablet --db t.db finding add --site "$S" --title "Fire door blocked")
+"$I" tablet --db t.db $C --token-file office.tok sync | grep -q "applied 3" || fail "sync with the issued token file"
 printf '  %s\r\n' "$GOOD" > crlf.tok
 "$I" admin findings $C --token-file crlf.tok > findings.txt || fail "admin findings with a CRLF token file"
 grep -q "$F" findings.txt || fail "the finding is not listed: $(cat findings.txt)"

@@ -111,7 +111,7 @@ TEST(BackoffTest, OddArgumentsStayInBounds) {
 
 TEST(SiteDirectoryTest, AScopeIsASiteOfAZoneOrAZoneItself) {
   SiteDirectory dir;
-  dir["site-1"] = SiteInfo{"zone-n", "North Primary"};
+  dir["site-1"] = SiteInfo{"zone-n", "North Primary", ""};
   ASSERT_NE(FindSite(dir, "site-1"), nullptr);
   EXPECT_EQ(FindSite(dir, "site-1")->name, "North Primary");
   EXPECT_EQ(FindSite(dir, "site-2"), nullptr);

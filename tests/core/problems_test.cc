@@ -40,7 +40,7 @@ std::vector<Row> District(uint32_t seed, int n) {
 
 SiteDirectory Sites() {
   SiteDirectory d;
-  for (int i = 0; i < 6; ++i) d["site-" + std::to_string(i)] = SiteInfo{i < 3 ? "zone-east" : "zone-west", "School " + std::to_string(i)};
+  for (int i = 0; i < 6; ++i) d["site-" + std::to_string(i)] = SiteInfo{i < 3 ? "zone-east" : "zone-west", "School " + std::to_string(i), ""};
   return d;
 }
 

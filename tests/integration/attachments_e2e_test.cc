@@ -13,6 +13,7 @@
 #include "server/server.h"
 #include "tests/testing/auth.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_server.h"
 
 namespace inspectsync {
 namespace {
@@ -26,11 +27,7 @@ std::string Jpeg(size_t size, char fill) {
 class AttachmentsE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = dir_.File("server.db");
-    o.certs_dir = auth_.certs_dir();
-    o.token_keys_file = auth_.keys_file();
+    server::ServerOptions o = testing::TlsServerOptions(auth_, dir_.File("server.db"));
     auto s = server::Server::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);

@@ -16,6 +16,7 @@
 #include "tests/testing/mutations.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_server.h"
 
 namespace inspectsync {
 namespace {
@@ -107,11 +108,7 @@ class FeedTest : public ::testing::Test {
 class InProcessFeedTest : public FeedTest {
  protected:
   void Start(int64_t heartbeat_ms = 3'600'000) {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = dir_.File("server.db");
-    o.certs_dir = auth_.certs_dir();
-    o.token_keys_file = auth_.keys_file();
+    server::ServerOptions o = testing::TlsServerOptions(auth_, dir_.File("server.db"));
     o.feed.heartbeat_ms = heartbeat_ms;
     auto s = server::Server::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();

@@ -7,6 +7,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/clock.h"
 #include "core/ids.h"
 #include "inspectsync/client.h"
@@ -15,6 +17,7 @@
 #include "tests/testing/auth.h"
 #include "tests/testing/mutations.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_server.h"
 
 namespace inspectsync {
 namespace {
@@ -24,11 +27,7 @@ const std::string kSetup = "0190a000-0000-7000-8000-00000000e2e0";
 class ConflictsE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = dir_.File("server.db");
-    o.certs_dir = auth_.certs_dir();
-    o.token_keys_file = auth_.keys_file();
+    server::ServerOptions o = testing::TlsServerOptions(auth_, dir_.File("server.db"));
     auto s = server::Server::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
@@ -68,10 +67,7 @@ class ConflictsE2ETest : public ::testing::Test {
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-    return ctx;
+    return testing::BearerContext(token, 20);
   }
 
   // Alice and bob both edit the description of alice's finding offline.
@@ -212,6 +208,92 @@ TEST_F(ConflictsE2ETest, TheServiceRefusesBadCallersAndBadRequests) {
   // The integration role may resolve (through the office's operation).
   ASSERT_TRUE(resolve(Token("sis", "integration"), req).ok());
   EXPECT_EQ(*server_->engine()->store()->Head(), head + 1);
+}
+
+// Issue 17: both sides of a conflict name the device of the writer's token,
+// as history does; the losing side named the tablet's own install id.
+TEST_F(ConflictsE2ETest, BothSidesOfAConflictNameTheTokensDevice) {
+  auto alice = Tablet("alice");
+  auto bob = Tablet("bob");
+  ASSERT_TRUE(alice && bob);
+  std::vector<v1::Conflict> seen_by_bob;
+  bob->OnConflict([&](const v1::Conflict& c) { seen_by_bob.push_back(c); });
+  std::string id = MakeConflict(*alice, *bob);
+
+  v1::ConflictPage page;
+  ASSERT_TRUE(integration_->ListConflicts(Ctx(Token("u-office", "office")).get(), {}, &page).ok());
+  ASSERT_EQ(page.conflicts_size(), 1);
+  const v1::Conflict& c = page.conflicts(0).conflict();
+  // REVIEW: the later edit (bob's) stands; alice's is kept as the loser.
+  EXPECT_EQ(c.winner().author(), "bob");
+  EXPECT_EQ(c.winner().device_id(), "dev-bob");
+  EXPECT_EQ(c.loser().author(), "alice");
+  EXPECT_EQ(c.loser().device_id(), "dev-alice");
+
+  std::vector<storage::VersionRow> hist;
+  ASSERT_TRUE(server_->engine()->store()->History("findings", id, &hist).ok());
+  std::set<std::string> devices;
+  for (const auto& v : hist) devices.insert(v.meta.device_id());
+  EXPECT_EQ(devices, (std::set<std::string>{"dev-alice", "dev-bob"}));
+  // What bob's tablet was told says the same.
+  ASSERT_EQ(seen_by_bob.size(), 1u);
+  EXPECT_EQ(seen_by_bob[0].loser().device_id(), "dev-alice");
+  EXPECT_EQ(seen_by_bob[0].winner().device_id(), "dev-bob");
+}
+
+// Issue 17: resolving an older conflict on a field a later conflict has since
+// settled would overwrite that decision; it is refused, naming the later one.
+TEST_F(ConflictsE2ETest, AnOlderResolutionDoesNotOverwriteALaterOne) {
+  auto alice = Tablet("alice");
+  auto bob = Tablet("bob");
+  ASSERT_TRUE(alice && bob);
+  std::string id = MakeConflict(*alice, *bob);
+  // A second round on the same field.
+  MustSync(*alice);
+  v1::Finding a, b;
+  a.set_description("Alarm fitted on Monday.");
+  b.set_description("Alarm fitted, battery missing.");
+  ASSERT_TRUE(alice->UpdateFinding(id, a, {"description"}).ok());
+  ASSERT_TRUE(bob->UpdateFinding(id, b, {"description"}).ok());
+  MustSync(*alice);
+  MustSync(*bob);
+
+  std::string office = Token("u-office", "office");
+  v1::ConflictPage page;
+  ASSERT_TRUE(integration_->ListConflicts(Ctx(office).get(), {}, &page).ok());
+  ASSERT_EQ(page.conflicts_size(), 2);
+  const std::string older = page.conflicts(0).conflict().id(), later = page.conflicts(1).conflict().id();
+  ASSERT_LT(page.conflicts(0).conflict().version(), page.conflicts(1).conflict().version());
+
+  v1::ResolveConflictRequest settle;
+  settle.set_conflict_id(later);
+  settle.mutable_value()->mutable_finding()->set_description("Alarm fitted; battery added on Tuesday.");
+  v1::ResolveConflictResponse resp;
+  ASSERT_TRUE(integration_->ResolveConflict(Ctx(office).get(), settle, &resp).ok());
+  uint64_t head = *server_->engine()->store()->Head();
+
+  v1::ResolveConflictRequest old;
+  old.set_conflict_id(older);
+  old.set_take_loser(true);
+  v1::ResolveConflictResponse ignored;
+  grpc::Status st = integration_->ResolveConflict(Ctx(office).get(), old, &ignored);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << st.error_message();
+  EXPECT_NE(st.error_message().find("older than conflict " + later), std::string::npos) << st.error_message();
+  EXPECT_NE(st.error_message().find("u-office resolved"), std::string::npos) << st.error_message();
+  EXPECT_NE(st.error_message().find("battery added on Tuesday"), std::string::npos) << st.error_message();
+  EXPECT_EQ(*server_->engine()->store()->Head(), head);  // nothing written
+  auto record = server_->engine()->store()->GetRecord("findings", id);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  v1::Finding now;
+  ASSERT_TRUE(now.ParseFromString((*record)->body));
+  EXPECT_EQ(now.description(), "Alarm fitted; battery added on Tuesday.");
+
+  // Keeping the value the field has now overwrites nothing: the older conflict closes.
+  v1::ResolveConflictRequest keep;
+  keep.set_conflict_id(older);
+  keep.mutable_value()->mutable_finding()->set_description(now.description());
+  st = integration_->ResolveConflict(Ctx(office).get(), keep, &ignored);
+  EXPECT_TRUE(st.ok()) << st.error_message();
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "tests/testing/auth.h"
 #include "tests/testing/mutations.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_server.h"
 
 namespace inspectsync {
 namespace {
@@ -26,11 +27,7 @@ const std::string kClient = "0190a000-0000-7000-8000-0000000000c1";
 class GrpcServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = dir_.File("server.db");
-    o.certs_dir = auth_.certs_dir();
-    o.token_keys_file = auth_.keys_file();
+    server::ServerOptions o = testing::TlsServerOptions(auth_, dir_.File("server.db"));
     o.engine.max_batch = 50;
     o.engine.clock = &clock_;
     o.engine.limits.max_string_bytes = 1000;

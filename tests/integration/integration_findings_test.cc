@@ -21,6 +21,7 @@
 #include "tests/testing/auth.h"
 #include "tests/testing/mutations.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_server.h"
 
 namespace inspectsync {
 namespace {
@@ -46,11 +47,7 @@ int64_t PeakRss() {
 class IntegrationFindingsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = dir_.File("server.db");
-    o.certs_dir = auth_.certs_dir();
-    o.token_keys_file = auth_.keys_file();
+    server::ServerOptions o = testing::TlsServerOptions(auth_, dir_.File("server.db"));
     o.engine.clock = &clock_;
     auto s = server::Server::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -68,10 +65,7 @@ class IntegrationFindingsTest : public ::testing::Test {
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token, int seconds = 30) {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-    return ctx;
+    return testing::BearerContext(token, seconds);
   }
 
   v1::Finding At(const std::string& site, const std::string& category, v1::Severity sev, int64_t deadline_ms) {
@@ -334,6 +328,108 @@ TEST_F(IntegrationFindingsTest, CsvExportParsesBackWithChineseText) {
   std::string header;
   core::AppendFindingCsvHeader(&header);
   EXPECT_EQ(data, header);
+}
+
+// Issue 17: the columns a clerk needs, resolved on the server — zone name,
+// site code and name, notice reference, deadline, days overdue, and who
+// recorded the finding by name. The reference data comes in through the
+// Import RPC, the sites file as Excel saves it on a Chinese Windows (GBK)
+// with Chinese kind and role labels.
+TEST_F(IntegrationFindingsTest, ExportNamesZoneSiteNoticeAndInspector) {
+  v1::ImportResponse resp;
+  grpc::Status st = Import(office_, v1::IMPORT_ZONES, v1::CSV, "code,name\nN,\xE5\x8C\x97\xE5\x8C\xBA\n", &resp);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  // "PS-1,第一实验小学,小学,N" in GBK.
+  const std::string gbk_sites =
+      "code,name,kind,zone\r\nPS-1,\xB5\xDA\xD2\xBB\xCA\xB5\xD1\xE9\xD0\xA1\xD1\xA7,\xD0\xA1\xD1\xA7,N\r\n";
+  st = Import(office_, v1::IMPORT_SITES, v1::CSV, gbk_sites, &resp);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  st = Import(office_, v1::IMPORT_USERS, v1::CSV, "code,name,role\nwang,王主任,办公室\n", &resp);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  const std::string site = core::ImportRecordId("sites", "PS-1"), wang = core::ImportRecordId("users", "wang");
+
+  // Wang (an office user of the directory) records a finding and notifies it.
+  const std::string client = "0190a000-0000-7000-8000-0000000000d7", wang_token = Token(wang, "office", "office-wang");
+  const int64_t deadline = clock_.NowMillis() - 3 * kDayMs;
+  std::string finding = ids_.NewUuidV7(), notice = ids_.NewUuidV7();
+  v1::Finding before = At(site, "fire", v1::HIGH, 0), after = before;
+  v1::RecordBody nb;
+  nb.mutable_notice()->set_site_id(site);
+  nb.mutable_notice()->add_finding_ids(finding);
+  nb.mutable_notice()->set_deadline_ms(deadline);
+  nb.mutable_notice()->set_reference_no("北教督〔2026〕7号");
+  after.set_status(v1::NOTIFIED);
+  after.set_deadline_ms(deadline);
+  after.set_notice_id(notice);
+  v1::PushResponse pushed;
+  ASSERT_TRUE(sync_->Push(Ctx(wang_token).get(),
+                          Batch({CreateFinding(client, 1, finding, before), CreateRecord(client, 2, "notices", notice, nb)}),
+                          &pushed)
+                  .ok());
+  for (const auto& r : pushed.results()) ASSERT_EQ(r.outcome(), v1::APPLIED) << r.reason();
+  uint64_t version = pushed.results(0).record().version();
+  ASSERT_TRUE(sync_->Push(Ctx(wang_token).get(),
+                          Batch({testing::PatchFinding(client, 3, finding, version, before, after,
+                                                       {"status", "deadline_ms", "notice_id"})}),
+                          &pushed)
+                  .ok());
+  ASSERT_EQ(pushed.results(0).outcome(), v1::APPLIED) << pushed.results(0).reason();
+
+  // The latest version is another person's: the inspector is who recorded it.
+  v1::Finding edited = after;
+  edited.set_responsible_org("School kitchen");
+  ASSERT_TRUE(sync_->Push(Ctx(office_).get(),
+                          Batch({testing::PatchFinding(kClient, 1, finding, pushed.results(0).record().version(), after,
+                                                       edited, {"responsible_org"})}),
+                          &pushed)
+                  .ok());
+  ASSERT_EQ(pushed.results(0).outcome(), v1::APPLIED) << pushed.results(0).reason();
+
+  auto check = [&](auto field) {
+    EXPECT_EQ(field("zone_name"), "北区");
+    EXPECT_EQ(field("site_code"), "PS-1");
+    EXPECT_EQ(field("site_name"), "第一实验小学");
+    EXPECT_EQ(field("notice_reference"), "北教督〔2026〕7号");
+    EXPECT_EQ(field("deadline"), "2025-12-29");
+    EXPECT_EQ(field("overdue_days"), "3");
+    EXPECT_EQ(field("inspector_id"), wang);
+    EXPECT_EQ(field("inspector_name"), "王主任");
+    EXPECT_EQ(field("updated_by"), "u-office");
+  };
+  const auto& cols = core::FindingExportColumns();
+  auto col = [&](const std::string& name) { return std::find(cols.begin(), cols.end(), name) - cols.begin(); };
+
+  v1::ExportRequest req;
+  req.set_format(v1::CSV);
+  std::string data;
+  uint64_t rows = 0;
+  ASSERT_TRUE(Export(integration_, req, &data, &rows).ok());
+  ASSERT_EQ(rows, 1u);
+  core::CsvReader reader(data);
+  core::CsvRecord header, rec;
+  ASSERT_TRUE(*reader.Next(&header));
+  ASSERT_TRUE(*reader.Next(&rec));
+  ASSERT_EQ(rec.fields.size(), cols.size());
+  check([&](const std::string& name) { return rec.fields[col(name)]; });
+
+  req.set_format(v1::JSON_LINES);
+  data.clear();
+  ASSERT_TRUE(Export(office_, req, &data, &rows).ok());
+  google::protobuf::Struct obj;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(data.substr(0, data.find('\n')), &obj).ok()) << data;
+  check([&](const std::string& name) {
+    const auto& v = obj.fields().at(name);
+    return v.has_number_value() ? std::to_string(static_cast<int64_t>(v.number_value())) : v.string_value();
+  });
+
+  // The list carries the same names.
+  v1::FindingPage page;
+  ASSERT_TRUE(api_->ListFindings(Ctx(office_).get(), {}, &page).ok());
+  ASSERT_EQ(page.findings_size(), 1);
+  EXPECT_EQ(page.findings(0).inspector_name(), "王主任");
+  EXPECT_EQ(page.findings(0).site_code(), "PS-1");
+  EXPECT_EQ(page.findings(0).zone_name(), "北区");
+  EXPECT_EQ(page.findings(0).notice_reference(), "北教督〔2026〕7号");
 }
 
 TEST_F(IntegrationFindingsTest, JsonLinesExportHasTheSameKeys) {

@@ -13,6 +13,7 @@
 #include "tests/testing/auth.h"
 #include "tests/testing/mutations.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_server.h"
 
 namespace inspectsync {
 namespace {
@@ -27,11 +28,7 @@ const std::string kClient = "0190a000-0000-7000-8000-0000000000c2";
 class OfficeServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = dir_.File("server.db");
-    o.certs_dir = auth_.certs_dir();
-    o.token_keys_file = auth_.keys_file();
+    server::ServerOptions o = testing::TlsServerOptions(auth_, dir_.File("server.db"));
     o.engine.clock = &clock_;
     auto s = server::Server::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -48,10 +45,7 @@ class OfficeServiceTest : public ::testing::Test {
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-    return ctx;
+    return testing::BearerContext(token, 20);
   }
 
   v1::Finding At(const std::string& site, const std::string& category, v1::Severity sev, int64_t deadline_ms) {

@@ -19,6 +19,7 @@
 #include "tests/testing/mutations.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_server.h"
 
 namespace inspectsync {
 namespace {
@@ -68,11 +69,7 @@ class SwitchableTransport : public Transport {
 class SyncE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = dir_.File("server.db");
-    o.certs_dir = auth_.certs_dir();
-    o.token_keys_file = auth_.keys_file();
+    server::ServerOptions o = testing::TlsServerOptions(auth_, dir_.File("server.db"));
     auto s = server::Server::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
@@ -337,12 +334,28 @@ TEST_F(SyncE2ETest, TabletProcessKilledAtRandomLosesNoEditAndSendsNoneTwice) {
     fputs(Grpc("tablet").token.c_str(), f);
     fclose(f);
   }
+  // The tablet must hold the site its findings name (the command line
+  // refuses a site it does not hold): a zone and a site, created offline.
+  auto tablet = [&](const std::string& args) {
+    std::string cmd = std::string(INSPECTSYNC_BINARY) + " tablet --db " + tablet_db + " " + args;
+    std::string out;
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+      char buf[256];
+      while (fgets(buf, sizeof buf, p)) out += buf;
+      pclose(p);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+  };
+  const std::string zone = tablet("zone add --name North");
+  const std::string site = tablet("site add --name Kindergarten-7 --zone " + zone);
+  ASSERT_FALSE(site.empty()) << "zone '" << zone << "'";
   uint64_t seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
   for (int round = 0; round < 4; ++round) {
     std::string script = "i=0; while true; do i=$((i+1)); " + std::string(INSPECTSYNC_BINARY) + " tablet --db " +
-                         tablet_db + " finding add --site kg-07 --title \"r" + std::to_string(round) +
+                         tablet_db + " finding add --site " + site + " --title \"r" + std::to_string(round) +
                          " f$i\" >> " + ids_file + " || exit 1; if [ $((i % 5)) -eq 0 ]; then " +
                          INSPECTSYNC_BINARY + " tablet --db " + tablet_db + " --server " + srv->address() +
                          " --ca " + auth_.ca_file() + " --token-file " + token_file +
@@ -388,7 +401,8 @@ TEST_F(SyncE2ETest, TabletProcessKilledAtRandomLosesNoEditAndSendsNoneTwice) {
   for (const auto& id : printed) EXPECT_TRUE(have.count(id)) << "lost local edit " << id;
   srv->Kill(SIGTERM);
   SQLite::Database check(dir_.File("s2.db"), SQLite::OPEN_READONLY);
-  EXPECT_EQ(static_cast<size_t>(check.execAndGet("SELECT COUNT(*) FROM records").getInt()), have.size());
+  EXPECT_EQ(static_cast<size_t>(check.execAndGet("SELECT COUNT(*) FROM records WHERE collection = 'findings'").getInt()),
+            have.size());
   EXPECT_EQ(check.execAndGet("SELECT COUNT(*) FROM (SELECT client_id, mutation_id FROM history GROUP BY 1, 2 "
                              "HAVING COUNT(*) > 1)")
                 .getInt(),

@@ -13,6 +13,7 @@
 #include "tests/testing/auth.h"
 #include "tests/testing/mutations.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_server.h"
 #include "tests/testing/webhook_receiver.h"
 
 namespace inspectsync {
@@ -34,11 +35,7 @@ class WebhooksE2eTest : public ::testing::Test {
   }
 
   void StartServer() {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = dir_.File("server.db");
-    o.certs_dir = auth_.certs_dir();
-    o.token_keys_file = auth_.keys_file();
+    server::ServerOptions o = testing::TlsServerOptions(auth_, dir_.File("server.db"));
     o.engine.clock = &clock_;
     o.gc_interval_ms = 0;
     o.webhooks.ca_file = hook_ca_;
@@ -58,10 +55,7 @@ class WebhooksE2eTest : public ::testing::Test {
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-    return ctx;
+    return testing::BearerContext(token, 20);
   }
 
   std::string PushFinding(const std::string& title) {
