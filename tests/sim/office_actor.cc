@@ -4,6 +4,7 @@
 #include <set>
 
 #include "server/integration_conflicts.h"
+#include "server/office_writes.h"
 
 namespace inspectsync::sim {
 
@@ -12,7 +13,80 @@ namespace {
 const server::Caller kReviewer("office", "office", "office-pc");
 const char* kDecisions[] = {"Checked with the school.", "The inspector on site is right.", "办公室已核实。"};
 
+constexpr int64_t kDayMs = 86'400'000;
+const char* kSiteNames[] = {"No. 1 Primary", "第一小学", "Sunflower Kindergarten", "No. 3 Middle School"};
+
+// The live findings the server holds in `status`, as (id, finding).
+std::vector<std::pair<std::string, v1::Finding>> ServerFindings(World& w, v1::FindingStatus status) {
+  std::vector<std::pair<std::string, v1::Finding>> out;
+  Status st = w.server().store()->ScanCollection("findings", [&](const storage::StoredRecord& r) -> Status {
+    v1::Finding f;
+    if (!r.deleted && f.ParseFromString(r.body) && f.status() == status) out.emplace_back(r.id, f);
+    return Status::Ok();
+  });
+  if (!st.ok()) w.Fail("office cannot scan findings: " + st.ToString());
+  return out;
+}
+
+// Counts the outcome; refusals other than "the state moved on" fail the run.
+void Outcome(World& w, const std::string& what, const Status& st) {
+  if (st.ok()) {
+    ++w.result().stats.office_server_writes;
+    return w.Trace(what + ": written");
+  }
+  w.Trace(what + ": refused: " + st.ToString());
+  ++w.result().stats.office_server_refused;
+  if (st.code() != StatusCode::kFailedPrecondition && st.code() != StatusCode::kAlreadyExists)
+    w.Fail(what + " failed unexpectedly: " + st.ToString());
+}
+
 }  // namespace
+
+void OfficeServerStep(World& w) {
+  server::SyncEngine* engine = w.server().engine();
+  const uint64_t pick = w.Rand(10);
+  if (pick < 4) {
+    auto rectified = ServerFindings(w, v1::RECTIFIED);
+    if (!rectified.empty()) {
+      const auto& [id, f] = rectified[w.Rand(rectified.size())];
+      v1::RecordVerificationRequest req;
+      req.set_finding_id(id);
+      req.set_method(v1::ON_SITE);
+      req.set_result(w.Chance(60) ? v1::PASSED : v1::FAILED);
+      req.set_note(kDecisions[w.Rand(3)]);
+      if (req.result() == v1::FAILED)
+        req.set_new_deadline_ms(std::max(f.deadline_ms(), w.Now()) + (1 + static_cast<int64_t>(w.Rand(30))) * kDayMs);
+      auto out = server::RecordVerification(engine, kReviewer, req);
+      return Outcome(w, "office (server) verifies " + id.substr(0, 8) +
+                            (req.result() == v1::PASSED ? " PASSED" : " FAILED"), out.status());
+    }
+  }
+  if (pick < 8) {
+    auto open = ServerFindings(w, v1::OPEN);
+    if (open.empty()) return;
+    const auto& [id, f] = open[w.Rand(open.size())];
+    v1::IssueNoticeRequest req;
+    req.set_site(f.site_id());
+    if (w.Chance(40)) {
+      req.set_all_open(true);
+    } else {
+      req.add_finding_ids(id);
+    }
+    req.set_reference_no("SRV-" + std::to_string(w.Rand(1000)));
+    req.set_deadline_ms(w.Now() + (1 + static_cast<int64_t>(w.Rand(30))) * kDayMs);
+    req.set_text(kDecisions[w.Rand(3)]);
+    auto out = server::IssueNotice(engine, kReviewer, req);
+    return Outcome(w, "office (server) notice " + req.reference_no() + " to site " + f.site_id().substr(0, 8),
+                   out.status());
+  }
+  const auto& sites = w.sites();
+  if (sites.empty()) return;
+  v1::CorrectSiteRequest req;
+  req.set_site(sites[w.Rand(sites.size())]);
+  req.set_name(kSiteNames[w.Rand(4)]);
+  auto out = server::CorrectSite(engine, kReviewer, req);
+  Outcome(w, "office (server) renames site " + req.site().substr(0, 8) + " to " + req.name(), out.status());
+}
 
 void ReviewConflicts(World& w) {
   v1::ConflictQuery q;

@@ -304,8 +304,10 @@ void Step(World& w, int step) {
   } else if (pick < 42) {
     MoveStatus(w, t);
   } else if (pick < 50) {
-    if (w.Chance(40)) {
+    if (w.Chance(30)) {
       ReviewConflicts(w);  // the office's conflict review (office_actor.cc)
+    } else if (w.Chance(30)) {
+      OfficeServerStep(w);  // the office's server-side writes (office_actor.cc)
     } else {
       OfficeStep(w);
     }
