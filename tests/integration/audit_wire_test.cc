@@ -151,7 +151,7 @@ TEST_F(AuditWireTest, RequestsThatDoNotParseGetInvalidArgumentOnEveryMethodAfter
       }
     }
   }
-  EXPECT_EQ(methods, 21);
+  EXPECT_EQ(methods, 33);
   EXPECT_GE(with_strings, 15);
   // The server still answers a good request.
   v1::ProblemQuery q;

@@ -17,8 +17,8 @@ void ReviewConflicts(World& w);
 
 // The office's writes through the server-side API (server/office_writes.h,
 // what OfficeService runs), while tablets edit offline: a rectification
-// notice for OPEN findings of a site, the verification of a RECTIFIED finding
-// (passed, or failed with a new deadline), or a correction of a site's name.
+// notice for OPEN findings of a site, or a correction of a site's name (not
+// yet verifications: office_actor.cc says why).
 // Each reads the server's state now; a tablet's edit that landed first may
 // make it refused (FAILED_PRECONDITION, ALREADY_EXISTS), which is counted;
 // any other refusal fails the run. Convergence and every invariant are

@@ -304,13 +304,12 @@ void Step(World& w, int step) {
   } else if (pick < 42) {
     MoveStatus(w, t);
   } else if (pick < 50) {
-    if (w.Chance(30)) {
+    if (w.Chance(40)) {
       ReviewConflicts(w);  // the office's conflict review (office_actor.cc)
-    } else if (w.Chance(30)) {
-      OfficeServerStep(w);  // the office's server-side writes (office_actor.cc)
     } else {
       OfficeStep(w);
     }
+    OfficeServerStep(w);  // the office's server-side writes, now and then (office_actor.cc)
   } else if (pick < 55) {
     v1::Inspection in;
     in.set_site_id(PickSite(w, t));
