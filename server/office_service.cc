@@ -1,6 +1,7 @@
 #include "server/office_service.h"
 
 #include "core/problems.h"
+#include "server/office_writes.h"
 #include "server/report_filter.h"
 #include "server/site_directory.h"
 
@@ -84,6 +85,102 @@ grpc::ServerUnaryReactor* OfficeServiceImpl::CountProblems(grpc::CallbackServerC
   return HandleUnary<v1::ProblemQuery, v1::ProblemReport>(
       env_, kCount, ctx, req, resp,
       [this](const Caller& caller, const v1::ProblemQuery& q) { return server::CountProblems(engine_, caller, q); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::CreateTeam(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/CreateTeam", Pool::kWrites};
+  return HandleUnary<v1::CreateTeamRequest, v1::TeamReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::CreateTeamRequest& r) { return server::CreateTeam(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::UpdateTeam(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/UpdateTeam", Pool::kWrites};
+  return HandleUnary<v1::UpdateTeamRequest, v1::TeamReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::UpdateTeamRequest& r) { return server::UpdateTeam(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::AssignCampaign(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/AssignCampaign", Pool::kWrites};
+  return HandleUnary<v1::AssignCampaignRequest, v1::AssignCampaignReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::AssignCampaignRequest& r) { return server::AssignCampaign(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::AssignSites(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/AssignSites", Pool::kWrites};
+  return HandleUnary<v1::AssignSitesRequest, v1::AssignSitesReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::AssignSitesRequest& r) { return server::AssignSites(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::IssueNotice(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/IssueNotice", Pool::kWrites};
+  return HandleUnary<v1::IssueNoticeRequest, v1::NoticeView>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::IssueNoticeRequest& r) { return server::IssueNotice(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::ListNotices(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/ListNotices", Pool::kReads};
+  return HandleUnary<v1::NoticeQuery, v1::NoticeList>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::NoticeQuery& r) { return server::ListNotices(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::GetNotice(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/GetNotice", Pool::kReads};
+  return HandleUnary<v1::GetNoticeRequest, v1::NoticeView>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::GetNoticeRequest& r) { return server::GetNotice(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::RecordVerification(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/RecordVerification", Pool::kWrites};
+  return HandleUnary<v1::RecordVerificationRequest, v1::RecordVerificationReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::RecordVerificationRequest& r) { return server::RecordVerification(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::CorrectSite(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/CorrectSite", Pool::kWrites};
+  return HandleUnary<v1::CorrectSiteRequest, v1::CorrectionReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::CorrectSiteRequest& r) { return server::CorrectSite(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::RenameZone(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/RenameZone", Pool::kWrites};
+  return HandleUnary<v1::RenameZoneRequest, v1::CorrectionReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::RenameZoneRequest& r) { return server::RenameZone(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::DeactivateUser(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/DeactivateUser", Pool::kWrites};
+  return HandleUnary<v1::DeactivateUserRequest, v1::CorrectionReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::DeactivateUserRequest& r) { return server::DeactivateUser(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::EndAssignment(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/EndAssignment", Pool::kWrites};
+  return HandleUnary<v1::EndAssignmentRequest, v1::CorrectionReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::EndAssignmentRequest& r) { return server::EndAssignment(engine_, caller, r); });
 }
 
 }  // namespace inspectsync::server

@@ -1,6 +1,7 @@
 // OfficeService: the problem list and its counts (proto/inspectsync/v1/
 // office.proto) over the server's findings, for the office, integrations and
-// zone directors. The list itself is core/problems.h, shared with the SDK, so
+// zone directors; and the office's writes (teams, notices, verifications,
+// corrections), whose work is server/office_writes.h. The list itself is core/problems.h, shared with the SDK, so
 // the server and a tablet filter, sort and page alike; this file only decides
 // who sees which findings and streams them from the store.
 //
@@ -33,19 +34,57 @@ namespace inspectsync::server {
 StatusOr<v1::ProblemPage> ListProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& query);
 StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& query);
 
-// Raw methods (server/rpc.h says why): ProblemQuery in, ProblemPage /
-// ProblemReport out.
+// Raw methods (server/rpc.h says why): every request parsed by the server
+// after admission. The problem list reads; the office's writes
+// (server/office_writes.h) run on the write pool.
 using OfficeServiceBase = v1::OfficeService::WithRawCallbackMethod_ListProblems<
-    v1::OfficeService::WithRawCallbackMethod_CountProblems<v1::OfficeService::Service>>;
+    v1::OfficeService::WithRawCallbackMethod_CountProblems<
+    v1::OfficeService::WithRawCallbackMethod_CreateTeam<
+    v1::OfficeService::WithRawCallbackMethod_UpdateTeam<
+    v1::OfficeService::WithRawCallbackMethod_AssignCampaign<
+    v1::OfficeService::WithRawCallbackMethod_AssignSites<
+    v1::OfficeService::WithRawCallbackMethod_IssueNotice<
+    v1::OfficeService::WithRawCallbackMethod_ListNotices<
+    v1::OfficeService::WithRawCallbackMethod_GetNotice<
+    v1::OfficeService::WithRawCallbackMethod_RecordVerification<
+    v1::OfficeService::WithRawCallbackMethod_CorrectSite<
+    v1::OfficeService::WithRawCallbackMethod_RenameZone<
+    v1::OfficeService::WithRawCallbackMethod_DeactivateUser<
+    v1::OfficeService::WithRawCallbackMethod_EndAssignment<
+    v1::OfficeService::Service>>>>>>>>>>>>>>;
 
 class OfficeServiceImpl final : public OfficeServiceBase {
  public:
   OfficeServiceImpl(SyncEngine* engine, RpcEnv env) : engine_(engine), env_(env) {}
 
   grpc::ServerUnaryReactor* ListProblems(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
-                                         grpc::ByteBuffer* resp) override;
+                                       grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* CountProblems(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
-                                          grpc::ByteBuffer* resp) override;
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* CreateTeam(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* UpdateTeam(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* AssignCampaign(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* AssignSites(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* IssueNotice(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* ListNotices(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* GetNotice(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* RecordVerification(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* CorrectSite(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* RenameZone(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* DeactivateUser(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* EndAssignment(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
 
  private:
   SyncEngine* engine_;

@@ -154,6 +154,10 @@ class SyncEngine {
   void RemoveCommitListener(uint64_t id);
 
   uint64_t NowHlc() { return hlc_.Now(); }
+  // A new record id (UUIDv7) from the engine's generator, for records the
+  // server creates (server/office_writes.h): seeded by EngineOptions::id_seed,
+  // so a simulation run stays reproducible.
+  std::string NewRecordId() { return ids_.NewUuidV7(); }
   const EngineOptions& options() const { return options_; }
   storage::ServerStore* store() { return store_; }
 

@@ -47,4 +47,70 @@ StatusOr<v1::ProblemReport> OfficeClient::Count(const v1::ProblemQuery& query) {
   return report;
 }
 
+namespace {
+
+// One unary call of the stub: the reply, or the server's status.
+// (Impl deduced: OfficeClient::Impl is private to the class.)
+template <class Resp, class Impl, class Method, class Req>
+StatusOr<Resp> Call(Impl& impl, Method method, const Req& req) {
+  Resp resp;
+  Status st = FromGrpc((impl.stub.get()->*method)(impl.Context().get(), req, &resp));
+  if (!st.ok()) return st;
+  return resp;
+}
+
+}  // namespace
+
+StatusOr<v1::TeamReply> OfficeClient::CreateTeam(const v1::CreateTeamRequest& request) {
+  return Call<v1::TeamReply>(*impl_, &v1::OfficeService::Stub::CreateTeam, request);
+}
+
+StatusOr<v1::TeamReply> OfficeClient::UpdateTeam(const v1::UpdateTeamRequest& request) {
+  return Call<v1::TeamReply>(*impl_, &v1::OfficeService::Stub::UpdateTeam, request);
+}
+
+StatusOr<v1::AssignCampaignReply> OfficeClient::AssignCampaign(const v1::AssignCampaignRequest& request) {
+  return Call<v1::AssignCampaignReply>(*impl_, &v1::OfficeService::Stub::AssignCampaign, request);
+}
+
+StatusOr<v1::AssignSitesReply> OfficeClient::AssignSites(const v1::AssignSitesRequest& request) {
+  return Call<v1::AssignSitesReply>(*impl_, &v1::OfficeService::Stub::AssignSites, request);
+}
+
+StatusOr<v1::NoticeView> OfficeClient::IssueNotice(const v1::IssueNoticeRequest& request) {
+  return Call<v1::NoticeView>(*impl_, &v1::OfficeService::Stub::IssueNotice, request);
+}
+
+StatusOr<v1::NoticeList> OfficeClient::ListNotices(const v1::NoticeQuery& query) {
+  return Call<v1::NoticeList>(*impl_, &v1::OfficeService::Stub::ListNotices, query);
+}
+
+StatusOr<v1::RecordVerificationReply> OfficeClient::RecordVerification(const v1::RecordVerificationRequest& request) {
+  return Call<v1::RecordVerificationReply>(*impl_, &v1::OfficeService::Stub::RecordVerification, request);
+}
+
+StatusOr<v1::CorrectionReply> OfficeClient::CorrectSite(const v1::CorrectSiteRequest& request) {
+  return Call<v1::CorrectionReply>(*impl_, &v1::OfficeService::Stub::CorrectSite, request);
+}
+
+StatusOr<v1::CorrectionReply> OfficeClient::RenameZone(const v1::RenameZoneRequest& request) {
+  return Call<v1::CorrectionReply>(*impl_, &v1::OfficeService::Stub::RenameZone, request);
+}
+
+StatusOr<v1::CorrectionReply> OfficeClient::EndAssignment(const v1::EndAssignmentRequest& request) {
+  return Call<v1::CorrectionReply>(*impl_, &v1::OfficeService::Stub::EndAssignment, request);
+}
+
+StatusOr<v1::NoticeView> OfficeClient::GetNotice(const std::string& notice_id) {
+  v1::GetNoticeRequest req;
+  req.set_notice_id(notice_id);
+  return Call<v1::NoticeView>(*impl_, &v1::OfficeService::Stub::GetNotice, req);
+}
+
+StatusOr<v1::CorrectionReply> OfficeClient::DeactivateUser(const std::string& user) {
+  v1::DeactivateUserRequest req;
+  req.set_user(user);
+  return Call<v1::CorrectionReply>(*impl_, &v1::OfficeService::Stub::DeactivateUser, req);
+}
+
 }  // namespace inspectsync

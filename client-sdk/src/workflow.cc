@@ -10,6 +10,7 @@
 #include "client-sdk/src/record_util.h"
 #include "core/lifecycle.h"
 #include "core/problems.h"
+#include "core/workflow_moves.h"
 
 namespace inspectsync {
 
@@ -48,13 +49,7 @@ StatusOr<std::string> Client::Impl::IssueNotice(const NoticeInput& in) {
       auto view = store->GetView(kFindings, fid);
       if (!view.ok()) return view.status();
       if (!view->has_value() || (*view)->deleted) return sdk_internal::NoSuchRecord(findings, fid);
-      const v1::Finding& f = (*view)->body.finding();
-      if (f.site_id() != in.site_id)
-        return FailedPrecondition("finding " + fid + " is at site " + f.site_id() + ", not at the notice's site " +
-                                  in.site_id);
-      if (f.status() != v1::OPEN)
-        return FailedPrecondition("finding " + fid + " is " + core::StatusName(f.status()) +
-                                  ": a notice is issued for OPEN findings only");
+      INSPECTSYNC_RETURN_IF_ERROR(core::CheckNoticeFinding(fid, (*view)->body.finding(), in.site_id));
     }
     notice_id = ids->NewUuidV7();
     std::vector<Edit> edits;
@@ -62,20 +57,12 @@ StatusOr<std::string> Client::Impl::IssueNotice(const NoticeInput& in) {
     create.op = Edit::Op::kCreate;
     create.collection = kNotices;
     create.id = notice_id;
-    v1::RectificationNotice* n = create.body.mutable_notice();
-    n->set_site_id(in.site_id);
-    for (const std::string& fid : in.finding_ids) n->add_finding_ids(fid);
-    n->set_reference_no(in.reference_no);
-    n->set_issued_at_ms(clock->NowMillis());
-    n->set_deadline_ms(in.deadline_ms);
-    n->set_text(in.text);
+    *create.body.mutable_notice() =
+        core::MakeNotice(in.site_id, in.finding_ids, in.reference_no, in.deadline_ms, in.text, clock->NowMillis());
     edits.push_back(std::move(create));
     for (const std::string& fid : in.finding_ids) {
-      v1::Finding v;
-      v.set_status(v1::NOTIFIED);
-      v.set_deadline_ms(in.deadline_ms);
-      v.set_notice_id(notice_id);
-      edits.push_back(PatchFinding(fid, std::move(v), {"status", "deadline_ms", "notice_id"}));
+      core::FindingMove move = core::NoticeMove(notice_id, in.deadline_ms);
+      edits.push_back(PatchFinding(fid, std::move(move.values), std::move(move.fields)));
     }
     auto ids_out = ApplyLocked(edits, nullptr, &stored);
     if (!ids_out.ok()) return ids_out.status();
@@ -96,41 +83,24 @@ StatusOr<std::string> Client::Impl::Verify(const VerificationInput& in) {
     if (!view.ok()) return view.status();
     if (!view->has_value() || (*view)->deleted) return sdk_internal::NoSuchRecord(findings, in.finding_id);
     const v1::Finding& f = (*view)->body.finding();
-    if (f.status() != v1::RECTIFIED)
-      return FailedPrecondition("finding " + in.finding_id + " is " + core::StatusName(f.status()) +
-                                ": only a RECTIFIED finding is verified");
+    INSPECTSYNC_RETURN_IF_ERROR(core::CheckVerifiable(in.finding_id, f));
     verification_id = ids->NewUuidV7();
+    core::VerificationSpec spec;
+    spec.finding_id = in.finding_id;
+    spec.site_id = f.site_id();
+    spec.method = in.method;
+    spec.result = in.result;
+    spec.verifier = in.verifier;
+    spec.note = in.note;
+    spec.new_deadline_ms = in.new_deadline_ms;
+    spec.evidence.assign(in.evidence.begin(), in.evidence.end());
     Edit create;
     create.op = Edit::Op::kCreate;
     create.collection = kVerifications;
     create.id = verification_id;
-    v1::Verification* v = create.body.mutable_verification();
-    v->set_site_id(f.site_id());
-    v->set_finding_id(in.finding_id);
-    v->set_method(in.method);
-    v->set_result(in.result);
-    v->set_verifier(in.verifier);
-    v->set_verified_at_ms(clock->NowMillis());
-    v->set_note(in.note);
-    v->set_new_deadline_ms(in.new_deadline_ms);
-    for (const std::string& e : in.evidence) v->add_evidence(e);
-
-    v1::Finding values;
-    std::vector<std::string> fields = {"status", "verification_id"};
-    values.set_verification_id(verification_id);
-    // A FAILED result moves nothing when the batch refuses it; which status
-    // it asks for does not matter then. Anything but PASSED/FAILED is refused
-    // by the verification's own rules, the first edit.
-    values.set_status(in.result == v1::FAILED ? v1::REOPENED : v1::CLOSED);
-    if (in.result == v1::FAILED) {
-      values.set_deadline_ms(in.new_deadline_ms);
-      fields.push_back("deadline_ms");
-    }
-    if (!in.note.empty()) {
-      values.set_verification_note(in.note);
-      fields.push_back("verification_note");
-    }
-    auto ids_out = ApplyLocked({create, PatchFinding(in.finding_id, std::move(values), std::move(fields))}, nullptr,
+    *create.body.mutable_verification() = core::MakeVerification(spec, clock->NowMillis());
+    core::FindingMove move = core::VerificationMove(verification_id, spec);
+    auto ids_out = ApplyLocked({create, PatchFinding(in.finding_id, std::move(move.values), std::move(move.fields))}, nullptr,
                                &stored);
     if (!ids_out.ok()) return ids_out.status();
   }

@@ -1,4 +1,4 @@
-// The office's conflict review in the simulation: now and then the office
+// The office's conflict review and server-side writes in the simulation: now and then the office
 // lists open conflicts through the engine-level API
 // (server/integration_conflicts.h) and resolves one, keeping the winner,
 // taking the loser or writing a new value, while the tablets go on editing
@@ -14,6 +14,16 @@
 namespace inspectsync::sim {
 
 void ReviewConflicts(World& w);
+
+// The office's writes through the server-side API (server/office_writes.h,
+// what OfficeService runs), while tablets edit offline: a rectification
+// notice for OPEN findings of a site, or a correction of a site's name (not
+// yet verifications: office_actor.cc says why).
+// Each reads the server's state now; a tablet's edit that landed first may
+// make it refused (FAILED_PRECONDITION, ALREADY_EXISTS), which is counted;
+// any other refusal fails the run. Convergence and every invariant are
+// checked as for the tablets' own edits.
+void OfficeServerStep(World& w);
 
 // Every conflict the office resolved is RESOLVED (not OPEN) with who, when
 // and the version; that version is in history, on the conflict's record, by

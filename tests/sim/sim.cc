@@ -309,6 +309,7 @@ void Step(World& w, int step) {
     } else {
       OfficeStep(w);
     }
+    OfficeServerStep(w);  // the office's server-side writes, now and then (office_actor.cc)
   } else if (pick < 55) {
     v1::Inspection in;
     in.set_site_id(PickSite(w, t));

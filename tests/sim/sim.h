@@ -50,6 +50,9 @@ struct SimStats {
   uint64_t verifications_made = 0;
   uint64_t response_edits = 0;   // checklist responses added or removed
   uint64_t workflow_refused = 0; // workflow steps refused locally (deliberately bad ones included)
+  // Server-side office writes (OfficeService's engine functions, office_actor.cc).
+  uint64_t office_server_writes = 0;
+  uint64_t office_server_refused = 0;  // by a state a tablet changed meanwhile (FAILED_PRECONDITION, ...)
   // ... and as the server holds it at the end.
   uint64_t server_notices = 0;
   uint64_t server_verifications = 0;

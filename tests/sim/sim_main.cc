@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
     total.verifications_made += r.stats.verifications_made;
     total.response_edits += r.stats.response_edits;
     total.workflow_refused += r.stats.workflow_refused;
+    total.office_server_writes += r.stats.office_server_writes;
+    total.office_server_refused += r.stats.office_server_refused;
     total.refused_locally += r.stats.refused_locally;
     total.server_notices += r.stats.server_notices;
     total.server_verifications += r.stats.server_verifications;
@@ -93,6 +95,9 @@ int main(int argc, char** argv) {
                   (unsigned long long)total.server_notices, (unsigned long long)total.server_verifications,
                   (unsigned long long)total.closed, (unsigned long long)total.reopened_now,
                   (unsigned long long)total.templated_inspections);
+    if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
+      std::printf("  office server-side writes: %llu written, %llu refused by a state that moved on\n",
+                  (unsigned long long)total.office_server_writes, (unsigned long long)total.office_server_refused);
     if ((s - first + 1) % 100 == 0 || s + 1 == first + seeds)
       std::printf("  photos: %llu attached, %llu uploads finished, %llu fetched; at the end %llu on the server, "
                   "%llu in tablets' dead letters with a reason\n",

@@ -240,6 +240,7 @@ World::World(const SimOptions& options, std::string dir)
     : options_(options),
       dir_(std::move(dir)),
       rng_(options.seed),
+      office_rng_(options.seed ^ 0x6f66666963650000ull),
       clock_(1'767'225'600'000 + static_cast<int64_t>(options.seed % 1000) * 1000),
       server_(dir_ + "/server.db", &clock_, options.seed),
       streams_([this] {

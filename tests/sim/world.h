@@ -98,6 +98,10 @@ class World {
   std::mt19937_64& rng() { return rng_; }
   uint64_t Rand(uint64_t n) { return n ? rng_() % n : 0; }
   bool Chance(int percent) { return static_cast<int>(rng_() % 100) < percent; }
+  // The office's server-side writes draw from their own stream (same seed),
+  // so adding them left the tablets' draws, and the rare events the seed
+  // shards are checked to meet, where they were.
+  std::mt19937_64& office_rng() { return office_rng_; }
   void Trace(const std::string& line);
   int64_t Now() { return clock_.NowMillis(); }
   void Advance(int64_t ms) { clock_.Advance(ms); }
@@ -140,6 +144,7 @@ class World {
   SimOptions options_;
   std::string dir_;
   std::mt19937_64 rng_;
+  std::mt19937_64 office_rng_;
   core::ManualClock clock_;
   SimServer server_;
   // The server's stream limits on the world's clock: a tablet that stops

@@ -1,5 +1,7 @@
 // OfficeClient: the server's OfficeService for the office's own systems and
-// the command line — the district's problem list and its counts, judged by
+// the command line — the office's writes (teams, rectification notices,
+// verifications, corrections of the register), and the district's problem
+// list and its counts, judged by
 // the server's clock, within the caller's role (office and integration: all;
 // zone director: their zones; inspectors are refused). Same TLS trust and
 // bearer token as a tablet's sync. Client::Problems is the same list over one
@@ -34,6 +36,23 @@ class OfficeClient {
   // is the first page's.
   StatusOr<v1::ProblemPage> ListAll(v1::ProblemQuery query);
   StatusOr<v1::ProblemReport> Count(const v1::ProblemQuery& query);
+
+  // The office's writes (office.proto says who may call each and its
+  // errors). Each is one server-side write through the engine a tablet's
+  // push uses: on tablets at their next sync, in the change feed, by the
+  // signed-in user. Zones, sites and users are named by code or id.
+  StatusOr<v1::TeamReply> CreateTeam(const v1::CreateTeamRequest& request);
+  StatusOr<v1::TeamReply> UpdateTeam(const v1::UpdateTeamRequest& request);
+  StatusOr<v1::AssignCampaignReply> AssignCampaign(const v1::AssignCampaignRequest& request);
+  StatusOr<v1::AssignSitesReply> AssignSites(const v1::AssignSitesRequest& request);
+  StatusOr<v1::NoticeView> IssueNotice(const v1::IssueNoticeRequest& request);
+  StatusOr<v1::NoticeList> ListNotices(const v1::NoticeQuery& query);
+  StatusOr<v1::NoticeView> GetNotice(const std::string& notice_id);
+  StatusOr<v1::RecordVerificationReply> RecordVerification(const v1::RecordVerificationRequest& request);
+  StatusOr<v1::CorrectionReply> CorrectSite(const v1::CorrectSiteRequest& request);
+  StatusOr<v1::CorrectionReply> RenameZone(const v1::RenameZoneRequest& request);
+  StatusOr<v1::CorrectionReply> DeactivateUser(const std::string& user);
+  StatusOr<v1::CorrectionReply> EndAssignment(const v1::EndAssignmentRequest& request);
 
  private:
   struct Impl;
