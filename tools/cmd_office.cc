@@ -183,8 +183,17 @@ int SampleDraw(OfficeDevice& dev, const Args& fl) {
   if (!k.sample_spec().empty() && (k.sample_spec() != spec || k.sample_seed() != static_cast<uint64_t>(seed)))
     return OfficeFail("campaign '" + k.name() + "' was sampled with " + k.sample_spec() + " seed " +
                       std::to_string(k.sample_seed()) + "; the same seed and counts redraw it, a new sample needs a new campaign");
-  std::string who_team = fl.Get("team"), who_user = fl.Has("user") ? ResolveRef("users", fl.Get("user")) : "";
-  if (!who_team.empty() && !cl.Get("teams", who_team).ok()) return OfficeFail("no team " + who_team + " on this device");
+  std::string who_team, who_user = fl.Has("user") ? ResolveRef("users", fl.Get("user")) : "";
+  if (fl.Has("team")) {  // the team's id or its name, as the server-side team commands take it
+    auto teams = ListLive(cl, "teams");
+    if (!teams.ok()) return OfficeFail(teams.status());
+    for (const auto& r : *teams)
+      if (r.id == fl.Get("team") || r.body.team().name() == fl.Get("team")) {
+        if (!who_team.empty()) return OfficeFail("two teams are named '" + fl.Get("team") + "'; give the team id");
+        who_team = r.id;
+      }
+    if (who_team.empty()) return OfficeFail("no team '" + fl.Get("team") + "' (admin team list shows them)");
+  }
   if (!who_user.empty() && !cl.Get("users", who_user).ok())
     return OfficeFail("no user '" + fl.Get("user") + "' on this device");
 
@@ -229,7 +238,9 @@ int SampleDraw(OfficeDevice& dev, const Args& fl) {
       std::printf("  %s %8d %8d %6zu\n", Cell(NameOr(zones, z.zone_id), 24).c_str(), z.eligible, z.excluded, z.drawn.size());
     for (const auto& z : s.zones)
       for (const auto& id : z.drawn) {
-        std::printf("    %s  %s %s\n", id.c_str(), Cell(site_by_id[id]->name(), 32).c_str(), NameOr(zones, z.zone_id).c_str());
+        const v1::Site* site = site_by_id[id];
+        std::printf("    %s  %s %s\n", Cell(site->code().empty() ? id : site->code(), 10).c_str(),
+                    Cell(site->name(), 32).c_str(), NameOr(zones, z.zone_id).c_str());
         drawn.push_back(id);
       }
   }
@@ -259,12 +270,11 @@ int SampleDraw(OfficeDevice& dev, const Args& fl) {
     a->set_ends_at_ms(k.ends_at_ms());
     edits.push_back(std::move(e));
   }
-  std::string camp_id = camp->id;
   auto done = CreateNew(cl, edits);
   if (!done.ok()) return OfficeFail(done.status());
   size_t raced = 0;
   if (auto synced = dev.OpenAndSync(&raced); !synced.ok()) return OfficeFail(synced.status());
-  std::fprintf(stderr, "assignments for campaign %s: %zu created, %zu already there%s\n", camp_id.c_str(),
+  std::fprintf(stderr, "assignments for campaign '%s': %zu created, %zu already there%s\n", k.name().c_str(),
                done->created - raced, done->already_there + raced, dev.online() ? "; synced" : " (sync later)");
   return 0;
 }
