@@ -50,7 +50,7 @@ W="--server $ADDR --ca certs/ca.pem --token-file wang.tok"
 "$I" tablet --db li.db $L sync > /dev/null
 IN1=$("$I" tablet --db li.db inspect start --site S01 --campaign "$C" --inspector li)
 "$I" tablet --db li.db inspect answer --inspection "$IN1" --item i1 --result pass
-"$I" tablet --db li.db inspect answer --inspection "$IN1" --item i2 --result fail --note "灭火器压力不足" > /dev/null
+F1=$("$I" tablet --db li.db inspect answer --inspection "$IN1" --item i2 --result fail --note "灭火器压力不足")
 IN3=$("$I" tablet --db li.db inspect start --site S02 --campaign "$C" --inspector li --inspector wang)
 "$I" tablet --db li.db inspect answer --inspection "$IN3" --item i1 --result pass --by li
 "$I" tablet --db li.db inspect answer --inspection "$IN3" --item i1 --result fail --by wang --note "消毒液临期" > /dev/null
@@ -62,6 +62,11 @@ IN4=$("$I" tablet --db li.db inspect start --site S03 --campaign "$C" --inspecto
 grep -q "S02 东城实验中学 (东城)" tshow.txt && grep -q "inspectors 李娜, 王强" tshow.txt ||
   fail "tablet inspect show does not name the site and inspectors: $(cat tshow.txt)"
 grep -q "FAIL by 王强: 消毒液临期" tshow.txt || fail "tablet inspect show: no answer with who and note: $(cat tshow.txt)"
+"$I" tablet --db li.db finding show "$F1" > fshow.txt
+grep -q "^site         S01 东城第一小学$" fshow.txt || fail "tablet finding show does not name the site: $(cat fshow.txt)"
+"$I" tablet --db li.db site list > sites.txt
+grep -Eq "K01 东城阳光幼儿园 +幼儿园 +东城$" sites.txt || fail "tablet site list does not name: $(cat sites.txt)"
+human sites.txt
 "$I" tablet --db li.db $L sync > /dev/null || fail "li's sync"
 # Wang's tablet: S01 again (the repeated visit).
 "$I" tablet --db wang.db $W sync > /dev/null
