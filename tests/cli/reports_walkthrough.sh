@@ -5,7 +5,8 @@
 # check whose sample covers every site, inspections on two tablets (one site
 # visited twice, one inspection where two people disagree, one site never
 # visited); then progress, review, subtotals by zone / site / inspector, the
-# special report written to a file, one inspection shown; unknown zones and
+# special report written to a file, one inspection shown; a zone director
+# sees their zone only and is refused another, named; unknown zones and
 # campaigns are errors naming the value (exit 1) here and on the office's
 # lists. Every output is valid UTF-8 and the human ones carry no UUID.
 # Usage: reports_walkthrough.sh PATH/TO/inspectsync
@@ -32,8 +33,8 @@ S02,东城实验中学,初中,DC
 K01,东城阳光幼儿园,幼儿园,DC
 S03,西城第二小学,小学,XC
 CSV
-printf 'code,name,role\nli,李娜,inspector\nwang,王强,inspector\n' > users.csv
-printf 'user,site,zone\nwang,S01,\nwang,S02,\n' > assignments.csv
+printf 'code,name,role\nli,李娜,inspector\nwang,王强,inspector\nzhang,张敏,片区负责人\n' > users.csv
+printf 'user,site,zone\nwang,S01,\nwang,S02,\nzhang,,DC\n' > assignments.csv
 printf 'id,category,text,default_severity,evidence_required\ni1,防疫物资,防疫物资储备充足且在有效期内,HIGH,false\ni2,消防安全,消防器材在有效期内,MEDIUM,false\n' > items.csv
 for k in zones sites users assignments; do "$I" admin import $k $k.csv $O > /dev/null || fail "import $k"; done
 "$I" admin template publish items.csv --key epi --title "校园防疫与安全检查表" $O > /dev/null || fail "template publish"
@@ -129,6 +130,15 @@ grep -q "^site        S02 东城实验中学 (东城)$" show.txt && grep -q "^ca
   fail "inspection show heading: $(cat show.txt)"
 grep -Eq "^i1 +防疫物资 +FAIL +王强 +防疫物资储备充足且在有效期内$" show.txt && grep -q "note: 消毒液临期" show.txt ||
   fail "inspection show answers: $(cat show.txt)"
+
+# The zone director of 东城 sees 东城 only; another zone is refused, named.
+"$I" admin token issue --user zhang --role zone_director --device tablet-zhang --keys keys --db s.db > zhang.tok 2>/dev/null
+D="--server $ADDR --ca certs/ca.pem --token-file zhang.tok"
+"$I" admin progress --campaign "$C" $D > director.txt || fail "the director's progress: $(cat director.txt)"
+grep -Eq "^TOTAL +2 +3 +3$" director.txt && ! grep -q "西城" director.txt || fail "director's progress: $(cat director.txt)"
+rc=0; "$I" admin special-report --zone XC --campaign "$C" $D 2> err.txt || rc=$?
+[ $rc -eq 1 ] && grep -q "PERMISSION_DENIED" err.txt && grep -q "西城" err.txt ||
+  fail "a director's report on another zone ($rc): $(cat err.txt)"
 
 # Unknown values: exit 1 naming them, here and on the office's lists.
 for cmd in "progress --campaign $C --zone 南城" "review --campaign $C --zone 南城" "subtotals --zone 南城" \
