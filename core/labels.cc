@@ -68,4 +68,27 @@ StatusOr<v1::Role> ParseRoleLabel(std::string_view label) {
                          "office (办公室, 督导室), integration (系统对接, 系统集成)");
 }
 
+std::string_view SiteKindChinese(v1::SiteKind kind) {
+  switch (kind) {
+    case v1::PRIMARY_SCHOOL: return "小学";
+    case v1::MIDDLE_SCHOOL: return "初中";
+    case v1::KINDERGARTEN: return "幼儿园";
+    default: return "";
+  }
+}
+
+std::string_view FindingStatusChinese(v1::FindingStatus status) {
+  switch (status) {
+    case v1::DRAFT: return "草稿";
+    case v1::OPEN: return "待处理";
+    case v1::NOTIFIED: return "已下发通知";
+    case v1::IN_RECTIFICATION: return "整改中";
+    case v1::RECTIFIED: return "待复查";
+    case v1::CLOSED: return "已销号";
+    case v1::REOPENED: return "重新整改";
+    case v1::VOIDED: return "已作废";
+    default: return "";
+  }
+}
+
 }  // namespace inspectsync::core

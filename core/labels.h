@@ -29,6 +29,15 @@ StatusOr<v1::SiteKind> ParseSiteKindLabel(std::string_view label);
 // own systems). INVALID_ARGUMENT naming the label otherwise.
 StatusOr<v1::Role> ParseRoleLabel(std::string_view label);
 
+// 小学, 初中, 幼儿园 for a site's kind; "" for an unknown value.
+std::string_view SiteKindChinese(v1::SiteKind kind);
+
+// The words a district's staff use for a finding's status, for output that
+// people read beside the English name: 待处理 (OPEN), 已下发通知 (NOTIFIED),
+// 整改中, 待复查 (RECTIFIED), 已销号 (CLOSED), 重新整改 (REOPENED), 已作废
+// (VOIDED), 草稿 (DRAFT); "" for an unknown value.
+std::string_view FindingStatusChinese(v1::FindingStatus status);
+
 }  // namespace inspectsync::core
 
 #endif  // INSPECTSYNC_CORE_LABELS_H_

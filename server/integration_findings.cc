@@ -164,14 +164,16 @@ Status CheckFindingQuery(const v1::FindingQuery& q, bool paged) {
   return Status::Ok();
 }
 
-StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuery& q) {
-  INSPECTSYNC_RETURN_IF_ERROR(CheckFindingQuery(q, /*paged=*/true));
+StatusOr<v1::FindingPage> ListFindings(SyncEngine* engine, const v1::FindingQuery& query) {
+  INSPECTSYNC_RETURN_IF_ERROR(CheckFindingQuery(query, /*paged=*/true));
+  v1::FindingQuery q = query;
+  INSPECTSYNC_RETURN_IF_ERROR(ResolvePlaces(engine, &q));
   std::string after;
   if (!q.page_token().empty()) after = *DecodeToken(q.page_token());
   const size_t page_size = q.page_size() == 0 ? core::kDefaultProblemPageSize : q.page_size();
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
-  auto campaigns = ReadCampaignFilter(engine->store(), q.campaign_ids(), q.sample_campaign_id());
+  auto campaigns = ReadCampaignFilter(engine, q.campaign_ids(), q.sample_campaign_id());
   if (!campaigns.ok()) return campaigns.status();
   v1::FindingPage page;
   page.set_as_of_ms(engine->options().clock->NowMillis());
@@ -228,11 +230,12 @@ StatusOr<std::unique_ptr<FindingExporter>> FindingExporter::Start(SyncEngine* en
     return InvalidArgument("format must be CSV or JSON_LINES");
   INSPECTSYNC_RETURN_IF_ERROR(CheckFindingQuery(req.query(), /*paged=*/false));
   std::unique_ptr<FindingExporter> e(new FindingExporter(engine, req));
+  INSPECTSYNC_RETURN_IF_ERROR(ResolvePlaces(engine, e->req_.mutable_query()));
   e->now_ms_ = engine->options().clock->NowMillis();
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
   e->sites_ = std::move(*sites);
-  auto campaigns = ReadCampaignFilter(engine->store(), req.query().campaign_ids(), req.query().sample_campaign_id());
+  auto campaigns = ReadCampaignFilter(engine, req.query().campaign_ids(), req.query().sample_campaign_id());
   if (!campaigns.ok()) return campaigns.status();
   e->campaigns_ = std::move(*campaigns);
   auto names = FindingNames::Read(engine->store());
@@ -370,14 +373,16 @@ StatusOr<v1::ImportResponse> RunImport(SyncEngine* engine, const Caller& caller,
 
 // ---------------------------------------------------------------- summary
 
-StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryRequest& req) {
+StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryRequest& request) {
+  v1::SummaryRequest req = request;
+  INSPECTSYNC_RETURN_IF_ERROR(ResolveRefs(engine, "zones", "zone_ids", req.mutable_zone_ids()));
   v1::FindingQuery q;
   *q.mutable_zone_ids() = req.zone_ids();
   *q.mutable_categories() = req.categories();
   int64_t now = engine->options().clock->NowMillis();
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
-  auto campaigns = ReadCampaignFilter(engine->store(), req.campaign_ids(), req.sample_campaign_id());
+  auto campaigns = ReadCampaignFilter(engine, req.campaign_ids(), req.sample_campaign_id());
   if (!campaigns.ok()) return campaigns.status();
   core::ProblemCounter counter(AsProblemQuery(q), now);
   v1::Finding f;

@@ -20,7 +20,6 @@ StatusOr<Scope> ProblemScope(SyncEngine* engine, const Caller& caller) {
   return engine->ScopeOf(caller);
 }
 
-
 // Calls `offer` with every live finding the caller may see, and its site.
 Status ForEachVisibleFinding(SyncEngine* engine, const Scope& scope, const core::SiteDirectory& sites,
                              const std::function<void(const storage::StoredRecord&, const v1::Finding&,
@@ -38,13 +37,15 @@ Status ForEachVisibleFinding(SyncEngine* engine, const Scope& scope, const core:
 
 }  // namespace
 
-StatusOr<v1::ProblemPage> ListProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& query) {
-  INSPECTSYNC_RETURN_IF_ERROR(core::CheckProblemQuery(query));
+StatusOr<v1::ProblemPage> ListProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& asked) {
+  INSPECTSYNC_RETURN_IF_ERROR(core::CheckProblemQuery(asked));
+  v1::ProblemQuery query = asked;
+  INSPECTSYNC_RETURN_IF_ERROR(ResolvePlaces(engine, &query));
   auto scope = ProblemScope(engine, caller);
   if (!scope.ok()) return scope.status();
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
-  auto campaigns = ReadCampaignFilter(engine->store(), query.campaign_ids(), query.sample_campaign_id());
+  auto campaigns = ReadCampaignFilter(engine, query.campaign_ids(), query.sample_campaign_id());
   if (!campaigns.ok()) return campaigns.status();
   core::ProblemPager pager(query, engine->options().clock->NowMillis(), engine->options().max_page_bytes);
   INSPECTSYNC_RETURN_IF_ERROR(ForEachVisibleFinding(
@@ -55,13 +56,15 @@ StatusOr<v1::ProblemPage> ListProblems(SyncEngine* engine, const Caller& caller,
   return pager.Finish();
 }
 
-StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& query) {
-  INSPECTSYNC_RETURN_IF_ERROR(core::CheckProblemQuery(query));
+StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& caller, const v1::ProblemQuery& asked) {
+  INSPECTSYNC_RETURN_IF_ERROR(core::CheckProblemQuery(asked));
+  v1::ProblemQuery query = asked;
+  INSPECTSYNC_RETURN_IF_ERROR(ResolvePlaces(engine, &query));
   auto scope = ProblemScope(engine, caller);
   if (!scope.ok()) return scope.status();
   auto sites = ReadSiteDirectory(engine->store(), /*include_deleted=*/false);
   if (!sites.ok()) return sites.status();
-  auto campaigns = ReadCampaignFilter(engine->store(), query.campaign_ids(), query.sample_campaign_id());
+  auto campaigns = ReadCampaignFilter(engine, query.campaign_ids(), query.sample_campaign_id());
   if (!campaigns.ok()) return campaigns.status();
   core::ProblemCounter counter(query, engine->options().clock->NowMillis());
   INSPECTSYNC_RETURN_IF_ERROR(ForEachVisibleFinding(

@@ -1,7 +1,7 @@
 #include "server/report_context.h"
 
 #include "core/ids.h"
-#include "core/quote.h"
+#include "server/office_refs.h"
 
 namespace inspectsync::server {
 
@@ -24,7 +24,7 @@ Status ForEachLive(storage::ServerStore* store, const std::string& collection, F
 std::string SiteLabel(const v1::SiteRef& s) { return s.code().empty() ? s.name() : s.code() + " " + s.name(); }
 
 StatusOr<ReportContext> ReportContext::Open(SyncEngine* engine, const Caller& caller,
-                                            const std::vector<std::string>& zone_ids) {
+                                            const std::vector<std::string>& zone_refs, const std::string& field) {
   auto role = ParseRole(caller.role);
   if (!role.ok()) return role.status();
   if (*role == Role::kInspector)
@@ -49,15 +49,19 @@ StatusOr<ReportContext> ReportContext::Open(SyncEngine* engine, const Caller& ca
   }));
 
   // A zone director's zones are the zones of their scope (assigned zones).
-  for (const std::string& zone : zone_ids) {
-    if (!ctx.zone_names_.count(zone)) return Status(StatusCode::kNotFound, "no zone " + core::Quote(zone) + " on the server");
+  // Zones come by code or id; the report then speaks of ids only.
+  for (const std::string& ref : zone_refs) {
+    auto found = office::Resolve(engine, "zones", ref, field);
+    if (!found.ok()) return found.status();
+    const std::string& zone = found->rec.id;
+    ctx.asked_zones_.push_back(zone);
     if (!scope->all && !scope->Contains(zone))
       return Status(StatusCode::kPermissionDenied,
                     "zone '" + ctx.zone_names_[zone] + "' is not one of your zones; a zone director reports on the "
                     "zones assigned to them");
   }
-  if (!zone_ids.empty()) {
-    ctx.zones_.insert(zone_ids.begin(), zone_ids.end());
+  if (!zone_refs.empty()) {
+    ctx.zones_.insert(ctx.asked_zones_.begin(), ctx.asked_zones_.end());
   } else {
     for (const auto& [id, name] : ctx.zone_names_)
       if (scope->all || scope->Contains(id)) ctx.zones_.insert(id);
@@ -65,15 +69,10 @@ StatusOr<ReportContext> ReportContext::Open(SyncEngine* engine, const Caller& ca
   return ctx;
 }
 
-StatusOr<v1::Campaign> ReportContext::Campaign(const std::string& id) const {
-  if (id.empty()) return InvalidArgument("campaign_id is required");
-  auto rec = engine_->store()->GetRecord("campaigns", id);
-  if (!rec.ok()) return rec.status();
-  if (!rec->has_value() || (*rec)->deleted)
-    return Status(StatusCode::kNotFound, "no campaign " + core::Quote(id) + " on the server");
-  v1::Campaign c;
-  if (!c.ParseFromString((*rec)->body)) return DataLoss("stored campaign " + id + " is corrupt");
-  return c;
+StatusOr<ReportCampaign> ReportContext::Campaign(const std::string& ref) const {
+  auto found = office::Resolve(engine_, "campaigns", ref, "campaign_id");
+  if (!found.ok()) return found.status();
+  return ReportCampaign{found->rec.id, found->body.campaign()};
 }
 
 bool ReportContext::CoversSite(const std::string& site_id) const {

@@ -35,17 +35,30 @@ struct ReportSite {
   v1::SiteKind kind = v1::SITE_KIND_UNSPECIFIED;
 };
 
+// A campaign a report is about: its record id and its body.
+struct ReportCampaign {
+  std::string id;
+  v1::Campaign campaign;
+};
+
 class ReportContext {
  public:
   // Checks the caller (PERMISSION_DENIED for an inspector) and reads the
-  // directory. `zone_ids` narrows the report: each must be a zone
-  // (NOT_FOUND naming it) the caller may see (PERMISSION_DENIED naming it);
-  // empty = every zone the caller may see.
+  // directory. `zone_refs` narrows the report: each must be a live zone, by
+  // the office's code or its id (NOT_FOUND naming `field` and the value as
+  // given), that the caller may see (PERMISSION_DENIED naming it); empty =
+  // every zone the caller may see.
   static StatusOr<ReportContext> Open(SyncEngine* engine, const Caller& caller,
-                                      const std::vector<std::string>& zone_ids);
+                                      const std::vector<std::string>& zone_refs,
+                                      const std::string& field = "zone_ids");
 
-  // The live campaign `id`: INVALID_ARGUMENT when empty, NOT_FOUND naming it.
-  StatusOr<v1::Campaign> Campaign(const std::string& id) const;
+  // The live campaign `ref` names, resolved as office::Resolve resolves a
+  // campaign (server/office_refs.h): INVALID_ARGUMENT when empty, NOT_FOUND
+  // naming it. Reports match inspections and assignments by the id returned.
+  StatusOr<ReportCampaign> Campaign(const std::string& ref) const;
+
+  // The zones asked for (Open's `zone_refs`), as ids, in the order given.
+  const std::vector<std::string>& asked_zones() const { return asked_zones_; }
 
   // Whether the report covers zone `zone_id` / the site `site_id` (a live
   // site of a covered zone).
@@ -67,6 +80,7 @@ class ReportContext {
  private:
   SyncEngine* engine_ = nullptr;
   int64_t now_ms_ = 0;
+  std::vector<std::string> asked_zones_;
   std::set<std::string> zones_;  // covered by this report
   std::unordered_map<std::string, std::string> zone_names_;
   std::unordered_map<std::string, ReportSite> sites_;  // live sites, every zone

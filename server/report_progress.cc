@@ -98,13 +98,13 @@ StatusOr<v1::ProgressReport> CampaignProgress(SyncEngine* engine, const Caller& 
   auto campaign = ctx->Campaign(req.campaign_id());
   if (!campaign.ok()) return campaign.status();
   CampaignWork w;
-  INSPECTSYNC_RETURN_IF_ERROR(ReadAssignments(*ctx, req.campaign_id(), &w));
-  INSPECTSYNC_RETURN_IF_ERROR(ReadVisits(*ctx, req.campaign_id(), &w));
+  INSPECTSYNC_RETURN_IF_ERROR(ReadAssignments(*ctx, campaign->id, &w));
+  INSPECTSYNC_RETURN_IF_ERROR(ReadVisits(*ctx, campaign->id, &w));
 
   v1::ProgressReport out;
-  out.set_campaign_id(req.campaign_id());
-  out.set_campaign_name(campaign->name());
-  out.set_kind(campaign->kind());
+  out.set_campaign_id(campaign->id);
+  out.set_campaign_name(campaign->campaign.name());
+  out.set_kind(campaign->campaign.kind());
   out.set_as_of_ms(ctx->now_ms());
   std::map<std::string, std::vector<std::string>> zone_sites;  // covered zones' live sites, in id order
   for (const std::string& z : ctx->zones()) zone_sites[z];

@@ -58,16 +58,17 @@ StatusOr<v1::ItemResultsReport> ItemResults(SyncEngine* engine, const Caller& ca
   if (!ctx.ok()) return ctx.status();
   auto campaign = ctx->Campaign(req.campaign_id());
   if (!campaign.ok()) return campaign.status();
-  auto tmpl = ReadTemplate(engine->store(), campaign->template_key(), campaign->template_version());
+  const v1::Campaign& c = campaign->campaign;
+  auto tmpl = ReadTemplate(engine->store(), c.template_key(), c.template_version());
   if (!tmpl.ok()) return tmpl.status();
   const v1::ChecklistTemplate* t = tmpl->has_value() ? &**tmpl : nullptr;
   ItemOrder order = OrderOf(t);
 
   v1::ItemResultsReport out;
-  out.set_campaign_id(req.campaign_id());
-  out.set_campaign_name(campaign->name());
-  out.set_template_key(campaign->template_key());
-  out.set_template_version(campaign->template_version());
+  out.set_campaign_id(campaign->id);
+  out.set_campaign_name(c.name());
+  out.set_template_key(c.template_key());
+  out.set_template_version(c.template_version());
   std::map<std::string, v1::ItemTally> tallies;
   if (t != nullptr)
     for (const auto& item : t->items()) tallies[item.id()].set_item_id(item.id());
@@ -75,7 +76,7 @@ StatusOr<v1::ItemResultsReport> ItemResults(SyncEngine* engine, const Caller& ca
   INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ScanCollection("inspections", [&](const storage::StoredRecord& r) -> Status {
     if (r.deleted) return Status::Ok();
     if (!in.ParseFromString(r.body)) return DataLoss("stored inspection " + r.id + " is corrupt");
-    if (in.campaign_id() != req.campaign_id() || !ctx->CoversSite(in.site_id())) return Status::Ok();
+    if (in.campaign_id() != campaign->id || !ctx->CoversSite(in.site_id())) return Status::Ok();
     out.set_inspections(out.inspections() + 1);
     // Each result given for an item counts once per inspection; two people
     // giving different results is a disagreement, and both count.
@@ -128,7 +129,7 @@ StatusOr<v1::InspectionSheet> ShowInspection(SyncEngine* engine, const Caller& c
   out.set_campaign_id(in.campaign_id());
   if (!in.campaign_id().empty()) {
     auto campaign = ctx->Campaign(in.campaign_id());
-    if (campaign.ok()) out.set_campaign_name(campaign->name());
+    if (campaign.ok()) out.set_campaign_name(campaign->campaign.name());
   }
   out.set_kind(in.kind());
   out.set_template_key(in.template_key());

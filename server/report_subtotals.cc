@@ -61,7 +61,7 @@ bool ByName(const v1::Subtotal& a, const v1::Subtotal& b) {
 StatusOr<v1::SubtotalsReport> Subtotals(SyncEngine* engine, const Caller& caller, const v1::SubtotalsRequest& req) {
   auto ctx = ReportContext::Open(engine, caller, {req.zone_ids().begin(), req.zone_ids().end()});
   if (!ctx.ok()) return ctx.status();
-  auto campaigns = ReadCampaignFilter(engine->store(), req.campaign_ids(), req.sample_campaign_id());
+  auto campaigns = ReadCampaignFilter(engine, req.campaign_ids(), req.sample_campaign_id());
   if (!campaigns.ok()) return campaigns.status();
   auto inspectors = ReadInspectors(*ctx);
   if (!inspectors.ok()) return inspectors.status();

@@ -263,21 +263,22 @@ StatusOr<v1::SpecialReportDocument> SpecialReport(SyncEngine* engine, const Call
   // The caller first: an inspector learns nothing from a bad request.
   std::vector<std::string> zones;
   if (!req.zone_id().empty()) zones.push_back(req.zone_id());
-  auto ctx = ReportContext::Open(engine, caller, zones);
+  auto ctx = ReportContext::Open(engine, caller, zones, "zone_id");
   if (!ctx.ok()) return ctx.status();
   if (req.zone_id().empty()) return InvalidArgument("zone_id is required: a special report is for one zone");
   if (req.campaign_id().empty()) return InvalidArgument("campaign_id is required: a special report is for one campaign");
   auto campaign = ctx->Campaign(req.campaign_id());
   if (!campaign.ok()) return campaign.status();
+  const std::string& zone = ctx->asked_zones().front();  // the zone's id, however it was named
   Figures fig;
-  INSPECTSYNC_RETURN_IF_ERROR(ReadWork(*ctx, req.zone_id(), req.campaign_id(), &fig));
-  INSPECTSYNC_RETURN_IF_ERROR(ReadFindings(*ctx, req.zone_id(), &fig));
-  INSPECTSYNC_RETURN_IF_ERROR(ReadNotices(*ctx, req.zone_id(), &fig));
-  const std::string zone_name = ctx->ZoneName(req.zone_id());
+  INSPECTSYNC_RETURN_IF_ERROR(ReadWork(*ctx, zone, campaign->id, &fig));
+  INSPECTSYNC_RETURN_IF_ERROR(ReadFindings(*ctx, zone, &fig));
+  INSPECTSYNC_RETURN_IF_ERROR(ReadNotices(*ctx, zone, &fig));
+  const std::string zone_name = ctx->ZoneName(zone);
   v1::SpecialReportDocument doc;
-  doc.set_title(zone_name + "片区" + campaign->name() + "专报");
+  doc.set_title(zone_name + "片区" + campaign->campaign.name() + "专报");
   doc.set_as_of_ms(ctx->now_ms());
-  doc.set_html(Render(*ctx, zone_name, *campaign, fig));
+  doc.set_html(Render(*ctx, zone_name, campaign->campaign, fig));
   return doc;
 }
 

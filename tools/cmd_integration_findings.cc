@@ -2,13 +2,14 @@
 //   findings [filters] [--json]                  every page of ListFindings, as a table or JSON lines
 //   export --format csv|jsonl [--out FILE] [filters]   ExportFindings, written as the chunks arrive
 //   summary [--zone Z]... [--category C]... [--json]   Summary as tables
-// Zones and sites are named by id or by the code they were imported with.
+// Zones and sites are named by id or by the code they were imported with;
+// the values go to the server as typed, which resolves them and names an
+// unknown one (NOT_FOUND, exit 1) rather than answering with nothing.
 #include <cstdio>
 #include <fstream>
 
 #include "core/date.h"
 #include "core/export.h"
-#include "core/office_import.h"
 #include "tools/integration.h"
 #include "tools/office.h"
 #include "tools/render.h"
@@ -26,8 +27,8 @@ std::vector<std::string> Values(const Args& fl, const std::string& name) {
 
 // The filters of `findings` and `export`; "" or what is wrong.
 std::string ParseQuery(const Args& fl, v1::FindingQuery* q) {
-  for (const auto& z : Values(fl, "zone")) q->add_zone_ids(core::ResolveImportRef("zones", z));
-  for (const auto& s : Values(fl, "site")) q->add_site_ids(core::ResolveImportRef("sites", s));
+  for (const auto& z : Values(fl, "zone")) q->add_zone_ids(z);
+  for (const auto& s : Values(fl, "site")) q->add_site_ids(s);
   for (const auto& c : Values(fl, "category")) q->add_categories(c);
   for (const auto& s : Values(fl, "status")) {
     v1::FindingStatus st;
@@ -57,9 +58,10 @@ std::string ParseQuery(const Args& fl, v1::FindingQuery* q) {
 void PrintRow(const v1::FindingRow& r) {
   const v1::Finding& f = r.finding();
   std::string site = r.site_name().empty() ? f.site_id() : r.site_name();
+  if (!r.site_code().empty()) site = r.site_code() + " " + site;
   // Cells cut and padded by display width, never inside a UTF-8 character.
-  std::printf("%-36s  %s  %-12.12s  %s  %-8s  %-10s  %-10s  %s\n", r.finding_id().c_str(), Cell(site, 24).c_str(),
-              r.zone_id().substr(0, 12).c_str(), Cell(f.category(), 20).c_str(), v1::Severity_Name(f.severity()).c_str(),
+  std::printf("%-36s  %s  %s  %s  %-8s  %-10s  %-10s  %s\n", r.finding_id().c_str(), Cell(site, 24).c_str(),
+              Cell(r.zone_name(), 12).c_str(), Cell(f.category(), 20).c_str(), v1::Severity_Name(f.severity()).c_str(),
               v1::FindingStatus_Name(f.status()).c_str(), FormatDate(f.deadline_ms()).c_str(),
               r.overdue() ? ("yes, " + std::to_string(r.overdue_days()) + "d").c_str() : "");
 }
@@ -143,7 +145,7 @@ int RunExport(const Args& fl) {
 
 int RunSummary(const Args& fl) {
   v1::SummaryRequest req;
-  for (const auto& z : Values(fl, "zone")) req.add_zone_ids(core::ResolveImportRef("zones", z));
+  for (const auto& z : Values(fl, "zone")) req.add_zone_ids(z);
   for (const auto& c : Values(fl, "category")) req.add_categories(c);
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return IntegrationFail(conn.status());

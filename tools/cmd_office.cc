@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "core/office_import.h"
 #include "core/sampling.h"
+#include "tools/commands.h"
 #include "tools/connection.h"
 #include "tools/device_creates.h"
 #include "tools/office.h"
@@ -24,15 +25,6 @@ namespace inspectsync::tools {
 namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
-
-std::string KindName(v1::InspectionKind k) {
-  switch (k) {
-    case v1::SPECIAL_CAMPAIGN: return "special";
-    case v1::ROUTINE_VISIT: return "routine";
-    case v1::SPOT_CHECK: return "spot-check";
-    default: return "-";
-  }
-}
 
 // "K" or "K@V": the template's key and version (0 = the latest on the device).
 bool ParseTemplateRef(const std::string& s, std::string* key, uint32_t* version) {
@@ -154,7 +146,7 @@ int CampaignList(Client& c, bool json) {
     }
     std::string sample = k.sample_spec().empty() ? "-" : k.sample_spec() + " seed " + std::to_string(k.sample_seed());
     std::printf("%-36s %s %-10s %-10s %-10s %-9s %-20s %s\n", r.id.c_str(), Cell(k.name(), 24).c_str(),
-                KindName(k.kind()).c_str(), FormatDate(k.starts_at_ms()).c_str(),
+                InspectionKindName(k.kind()).c_str(), FormatDate(k.starts_at_ms()).c_str(),
                 FormatDate(k.ends_at_ms() - 1).c_str(), v1::CampaignStatus_Name(k.status()).c_str(),
                 (k.template_key() + "@" + std::to_string(k.template_version())).c_str(), sample.c_str());
   }
@@ -583,6 +575,7 @@ void AddOfficeCommands(Command& admin) {
   leaf(Filters(problems));
   Command report = admin.Sub("report", "counts by zone x category x status, with overdue (asks the server)");
   leaf(Filters(report));
+  AddReportCommands(admin);
 }
 
 }  // namespace inspectsync::tools

@@ -114,7 +114,8 @@ std::optional<int> RunFindingCommand(Client& c, const Args& fl, const std::strin
     auto cur = c.GetFinding(id);
     if (!cur.ok()) return Fail(cur.status());
     if (verb == "show") {
-      PrintFinding(*cur);
+      DeviceNames names(c);
+      PrintFinding(*cur, names.Site(cur->value.site_id()));
       return 0;
     }
     if (verb == "void") {

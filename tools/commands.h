@@ -16,6 +16,7 @@ void AddDemoCommand(Command& root);     // cmd_demo.cc
 // Below `admin`.
 void AddOfficeCommands(Command& admin);       // cmd_office.cc
 void AddIntegrationCommands(Command& admin);  // integration.cc
+void AddReportCommands(Command& admin);       // cmd_reports.cc: progress, review, subtotals, special-report, inspection
 
 // The signals that stop the server (SIGTERM, SIGINT). The server waits for
 // them with sigwait, so they must be blocked in every thread of the process:

@@ -10,13 +10,19 @@
 
 namespace inspectsync::tools {
 
-StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Args& fl) {
+StatusOr<GrpcTransportOptions> OfficeServerOptions(const Args& fl) {
   auto options = GrpcOptionsFromFlags(fl);
   if (!options.ok()) return options.status();
   if (options->token.empty())
     return InvalidArgument("give a token of role office or integration: --token-file F or --token T");
   if (options->ca_cert_file.empty() && std::ifstream("var/certs/ca.pem")) options->ca_cert_file = "var/certs/ca.pem";
   options->call_deadline = std::chrono::seconds(60);
+  return options;
+}
+
+StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Args& fl) {
+  auto options = OfficeServerOptions(fl);
+  if (!options.ok()) return options.status();
   return IntegrationClient::Connect(fl.Get("server", "127.0.0.1:7443"), *options);
 }
 
@@ -38,10 +44,8 @@ std::string MessageToJsonLine(const google::protobuf::Message& m) {
   return out;
 }
 
-namespace {
-
 // The connection of the office's own systems, on every integration command.
-Command& Connection(Command& c) {
+Command& OfficeServerConnection(Command& c) {
   return c.Group("connection (a token of role office or integration)")
       .Opt("server", "HOST:PORT", "the server (default 127.0.0.1:7443)")
       .Opt("ca", "FILE", "CA certificate the server's certificate is checked against (default var/certs/ca.pem)")
@@ -51,6 +55,8 @@ Command& Connection(Command& c) {
       .Group("")
       .Switch("json", "JSON, one object per line, instead of a table");
 }
+
+namespace {
 
 Command& FindingFilters(Command& c) {
   return c.Multi("zone", "ZONE", "only this zone (code or id; commas for several)")
@@ -65,7 +71,7 @@ Command& FindingFilters(Command& c) {
 }  // namespace
 
 void AddIntegrationCommands(Command& admin) {
-  auto leaf = [](Command c, const Handler& run) { Connection(c).Run(run); };
+  auto leaf = [](Command c, const Handler& run) { OfficeServerConnection(c).Run(run); };
   leaf(admin.Sub("watch", "the live change feed; resumes where the consumer acked, no gap")
            .Opt("consumer", "NAME", "a named consumer whose cursor the server keeps")
            .Opt("from", "SEQ", "start after this commit seq")

@@ -130,16 +130,34 @@ bool ParseDate(const std::string& s, int64_t* ms) {
 
 std::string FormatDate(int64_t ms) { return ms <= 0 ? "-" : core::IsoDate(ms); }
 
+std::string InspectionKindName(v1::InspectionKind kind) {
+  switch (kind) {
+    case v1::SPECIAL_CAMPAIGN: return "special";
+    case v1::ROUTINE_VISIT: return "routine";
+    case v1::SPOT_CHECK: return "spot-check";
+    default: return "-";
+  }
+}
+
+const char* ItemResultName(v1::ItemResult result) {
+  switch (result) {
+    case v1::PASS: return "pass";
+    case v1::FAIL: return "FAIL";
+    case v1::NOT_APPLICABLE: return "n/a";
+    default: return "-";
+  }
+}
+
 std::string VersionText(uint64_t version, bool pending) {
   return (version ? "v" + std::to_string(version) : std::string("new")) + (pending ? "*" : "");
 }
 
-void PrintFinding(const LocalFinding& f) {
+void PrintFinding(const LocalFinding& f, const std::string& site) {
   const auto& v = f.value;
   std::printf("id           %s\nversion      %s%s\n", f.id.c_str(), VersionText(f.version, f.pending).c_str(),
               f.pending ? "  (* local edits not yet synced)" : "");
   std::printf("title        %s\nsite         %s\ncategory     %s\nseverity     %s\nstatus       %s\n",
-              v.title().c_str(), v.site_id().c_str(), v.category().c_str(), v1::Severity_Name(v.severity()).c_str(),
+              v.title().c_str(), site.c_str(), v.category().c_str(), v1::Severity_Name(v.severity()).c_str(),
               v1::FindingStatus_Name(v.status()).c_str());
   std::printf("deadline     %s\nresponsible  %s\ndescription  %s\n", FormatDate(v.deadline_ms()).c_str(),
               v.responsible_org().c_str(), v.description().c_str());

@@ -14,8 +14,13 @@ bool ParseStatus(const std::string& s, v1::FindingStatus* out);
 // "2026-12-31" -> unix ms at 00:00 UTC.
 bool ParseDate(const std::string& s, int64_t* ms);
 std::string FormatDate(int64_t ms);
+// special, routine, spot-check (as `admin campaign create --kind` takes them); "-" otherwise.
+std::string InspectionKindName(v1::InspectionKind kind);
+// pass, FAIL, n/a (a checklist answer); "-" otherwise.
+const char* ItemResultName(v1::ItemResult result);
 std::string VersionText(uint64_t version, bool pending);
-void PrintFinding(const LocalFinding& f);
+// `site` as people name it ("S01 东城第一小学").
+void PrintFinding(const LocalFinding& f, const std::string& site);
 void PrintFindingTable(const std::vector<LocalFinding>& list);
 // Text for a terminal, where CJK characters take two columns. None of these
 // ever cuts a UTF-8 character in two.

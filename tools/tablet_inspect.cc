@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "core/workflow.h"
 #include "tools/render.h"
+#include "tools/tablet_reference.h"
 
 namespace inspectsync::tools {
 
@@ -28,15 +29,6 @@ StatusOr<v1::ChecklistTemplate> FindTemplate(Client& c, const std::string& key, 
       best = &r.body.checklist_template();
   if (!best) return NotFound("template " + key + " is not on this tablet (sync?)");
   return *best;
-}
-
-const char* ResultName(v1::ItemResult r) {
-  switch (r) {
-    case v1::PASS: return "pass";
-    case v1::FAIL: return "FAIL";
-    case v1::NOT_APPLICABLE: return "n/a";
-    default: return "-";
-  }
 }
 
 int Start(Client& c, const Args& fl, const ReferenceContext& ctx) {
@@ -69,6 +61,12 @@ int Start(Client& c, const Args& fl, const ReferenceContext& ctx) {
     in.set_template_key(t->key());
     in.set_template_version(t->version());
   }
+  // Who inspects: reports name them, and a team's members each count.
+  for (const auto& ref : fl.GetAll("inspector")) {
+    auto user = ResolveOnDevice(c, "users", ref);
+    if (!user.ok()) return ctx.fail(user.status());
+    in.add_inspectors(*user);
+  }
   in.set_notes(fl.Get("notes"));
   in.set_started_at_ms(NowMs());
   auto id = c.CreateInspection(in);
@@ -100,12 +98,23 @@ int Answer(Client& c, const Args& fl, const ReferenceContext& ctx) {
   if (!item)
     return ctx.fail(InvalidArgument("'" + fl.Get("item") + "' is not an item of " + t->key() + "@" +
                                     std::to_string(t->version())));
-  // A new answer replaces this tablet's earlier one to the same item.
+  // Who answers: --by, or the inspection's one inspector.
+  std::string by;
+  if (fl.Has("by")) {
+    auto user = ResolveOnDevice(c, "users", fl.Get("by"));
+    if (!user.ok()) return ctx.fail(user.status());
+    by = *user;
+  } else if (in->value.inspectors_size() == 1) {
+    by = in->value.inspectors(0);
+  }
+  // A new answer replaces the same person's earlier one to the same item;
+  // two people's differing answers both stay (the records review counts them).
   v1::Inspection values;
   for (const auto& resp : in->value.responses())
-    if (resp.item_id() != item->id()) *values.add_responses() = resp;
+    if (resp.item_id() != item->id() || resp.inspector() != by) *values.add_responses() = resp;
   v1::ItemResponse* resp = values.add_responses();
   resp->set_item_id(item->id());
+  resp->set_inspector(by);
   resp->set_result(result);
   resp->set_note(fl.Get("note"));
   if (Status st = c.UpdateInspection(in->id, values, {"responses"}); !st.ok()) return ctx.fail(st);
@@ -133,10 +142,19 @@ int Show(Client& c, const Args& fl, const ReferenceContext& ctx) {
   auto in = c.GetInspection(fl.Get("inspection"));
   if (!in.ok()) return ctx.fail(in.status());
   const v1::Inspection& v = in->value;
-  auto site = c.Get("sites", v.site_id());
-  std::printf("inspection %s  %s\nsite       %s%s\nstarted    %s\n", in->id.c_str(),
-              VersionText(in->version, in->pending).c_str(), v.site_id().c_str(),
-              site.ok() ? ("  " + site->body.site().name()).c_str() : "", FormatDate(v.started_at_ms()).c_str());
+  DeviceNames names(c);
+  std::string inspectors;
+  for (const auto& u : v.inspectors()) inspectors += (inspectors.empty() ? "" : ", ") + names.Person(u);
+  std::string campaign = "-";
+  if (!v.campaign_id().empty()) {
+    auto k = c.Get("campaigns", v.campaign_id());
+    campaign = k.ok() ? k->body.campaign().name() : "(not on this tablet)";
+  }
+  std::printf("inspection %s  %s\nsite       %s (%s)\ncampaign   %s\ninspectors %s\nstarted    %s\n", in->id.c_str(),
+              VersionText(in->version, in->pending).c_str(), names.Site(v.site_id()).c_str(),
+              names.ZoneOfSite(v.site_id()).c_str(), campaign.c_str(), inspectors.empty() ? "-" : inspectors.c_str(),
+              FormatDate(v.started_at_ms()).c_str());
+  if (!v.notes().empty()) std::printf("notes      %s\n", v.notes().c_str());
   if (!v.template_key().empty()) {
     std::printf("checklist  %s@%u\n", v.template_key().c_str(), v.template_version());
     auto t = FindTemplate(c, v.template_key(), v.template_version());
@@ -144,9 +162,14 @@ int Show(Client& c, const Args& fl, const ReferenceContext& ctx) {
       for (const auto& it : t->items()) {
         std::string answers;
         for (const auto& r : v.responses())
-          if (r.item_id() == it.id()) answers += std::string(answers.empty() ? "" : ", ") + ResultName(r.result());
-        std::printf("  %-6s %-16s %-20s %s\n", answers.empty() ? "-" : answers.c_str(), it.id().c_str(),
-                    it.category().c_str(), it.text().c_str());
+          if (r.item_id() == it.id()) answers += std::string(answers.empty() ? "" : ", ") + ItemResultName(r.result());
+        std::printf("  %-6s %-16s %s %s\n", answers.empty() ? "-" : answers.c_str(), it.id().c_str(),
+                    Cell(it.category(), 20).c_str(), it.text().c_str());
+        // Each answer: who gave it and what they noted (two people may differ).
+        for (const auto& r : v.responses())
+          if (r.item_id() == it.id())
+            std::printf("         %-4s by %s%s\n", ItemResultName(r.result()), names.Person(r.inspector()).c_str(),
+                        r.note().empty() ? "" : (": " + r.note()).c_str());
       }
     }
   }
@@ -182,6 +205,7 @@ void AddTabletInspectCommands(Command& tablet, const Handler& run) {
       .Opt("site", "SITE", "the site (code or id)")
       .Opt("campaign", "ID", "the campaign (its template version)")
       .Opt("template", "KEY[@VERSION]", "or a template (the latest version unless given)")
+      .Multi("inspector", "USER", "who inspects (code or id; repeat for each)")
       .Opt("notes", "TEXT", "notes")
       .Run(run);
   inspect.Sub("answer", "answer one item; a fail records a finding (prints its id)")
@@ -189,6 +213,7 @@ void AddTabletInspectCommands(Command& tablet, const Handler& run) {
       .Opt("item", "ITEM", "the checklist item")
       .Opt("result", "RESULT", "pass, fail or na")
       .Opt("note", "TEXT", "what was seen")
+      .Opt("by", "USER", "who answers (code or id; default: the inspection's one inspector)")
       .Opt("finding-title", "TEXT", "the finding's title (default: the item's text)")
       .Opt("severity", "LEVEL", "the finding's severity (default: the item's)")
       .Run(run);

@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/export.h"
 #include "core/ids.h"
+#include "core/labels.h"
+#include "tools/office.h"
 #include "tools/render.h"
 
 namespace inspectsync::tools {
@@ -31,12 +34,55 @@ bool ParseRoleName(const std::string& s, v1::Role* out) {
   return true;
 }
 
-std::string Date(int64_t ms) {
-  if (ms == 0) return "-";
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-  return buf;
+constexpr char kNotHere[] = "(not on this tablet)";
+
+// `tablet zone|site|user|assignment list`: a table of names for people, or
+// with --json one object a line with the ids, the record and the names.
+int List(Client& c, const std::string& what, bool json, const ReferenceContext& ctx) {
+  auto list = c.List(what + "s");
+  if (!list.ok()) return ctx.fail(list.status());
+  DeviceNames names(c);
+  for (const LocalRecord& r : *list) {
+    const v1::RecordBody& b = r.body;
+    const std::string version = VersionText(r.version, r.pending);
+    if (json) {
+      std::string extra;  // the names beside the ids
+      const google::protobuf::Message* m = &b.zone();
+      if (what == "site") {
+        m = &b.site();
+        extra = ",\"zone_name\":" + core::JsonQuote(names.Zone(b.site().zone_id()));
+      } else if (what == "user") {
+        m = &b.user();
+      } else if (what == "assignment") {
+        const v1::Assignment& a = b.assignment();
+        m = &a;
+        if (!a.user_id().empty()) extra += ",\"user_name\":" + core::JsonQuote(names.Person(a.user_id()));
+        if (!a.team_id().empty()) extra += ",\"team_name\":" + core::JsonQuote(names.Team(a.team_id()));
+        if (!a.site_id().empty()) extra += ",\"site_name\":" + core::JsonQuote(names.Site(a.site_id()));
+        if (!a.zone_id().empty()) extra += ",\"zone_name\":" + core::JsonQuote(names.Zone(a.zone_id()));
+      }
+      std::printf("{\"id\":%s,\"version\":%llu,\"pending\":%s,\"%s\":%s%s}\n", core::JsonQuote(r.id).c_str(),
+                  static_cast<unsigned long long>(r.version), r.pending ? "true" : "false", what.c_str(),
+                  ToJson(*m).c_str(), extra.c_str());
+      continue;
+    }
+    std::string line;
+    if (what == "zone") line = Cell(b.zone().code(), 12) + " " + b.zone().name();
+    if (what == "site") {
+      const v1::Site& site = b.site();
+      std::string kind(core::SiteKindChinese(site.kind()));
+      line = Cell(names.Site(r.id), 36) + " " + Cell(kind.empty() ? "-" : kind, 8) + " " + names.Zone(site.zone_id());
+    }
+    if (what == "user") line = Cell(b.user().name(), 20) + " " + v1::Role_Name(b.user().role());
+    if (what == "assignment") {
+      const v1::Assignment& a = b.assignment();
+      std::string who = !a.user_id().empty() ? names.Person(a.user_id()) : "team " + names.Team(a.team_id());
+      std::string where = !a.site_id().empty() ? names.Site(a.site_id()) : "zone " + names.Zone(a.zone_id());
+      line = Cell(who, 20) + " " + Cell(where, 36) + " " + FormatDate(a.starts_at_ms()) + " .. " + FormatDate(a.ends_at_ms());
+    }
+    std::printf("%-8s  %s\n", version.c_str(), line.c_str());
+  }
+  return 0;
 }
 
 int Created(const StatusOr<std::string>& id, const ReferenceContext& ctx) {
@@ -46,6 +92,43 @@ int Created(const StatusOr<std::string>& id, const ReferenceContext& ctx) {
 }
 
 }  // namespace
+
+const v1::RecordBody* DeviceNames::Get(const std::string& collection, const std::string& id) {
+  if (id.empty()) return nullptr;
+  auto key = std::make_pair(collection, id);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    auto rec = c_.Get(collection, id);
+    it = cache_.emplace(key, rec.ok() ? std::optional<v1::RecordBody>(rec->body) : std::nullopt).first;
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
+std::string DeviceNames::Site(const std::string& id) {
+  const v1::RecordBody* b = Get("sites", id);
+  if (b == nullptr) return kNotHere;
+  return b->site().code().empty() ? b->site().name() : b->site().code() + " " + b->site().name();
+}
+
+std::string DeviceNames::Zone(const std::string& id) {
+  const v1::RecordBody* b = Get("zones", id);
+  return b == nullptr ? kNotHere : b->zone().name();
+}
+
+std::string DeviceNames::Person(const std::string& id) {
+  const v1::RecordBody* b = Get("users", id);
+  return b == nullptr ? kNotHere : b->user().name();
+}
+
+std::string DeviceNames::Team(const std::string& id) {
+  const v1::RecordBody* b = Get("teams", id);
+  return b == nullptr ? kNotHere : b->team().name();
+}
+
+std::string DeviceNames::ZoneOfSite(const std::string& site_id) {
+  const v1::RecordBody* b = Get("sites", site_id);
+  return b == nullptr ? "" : Zone(b->site().zone_id());
+}
 
 StatusOr<std::string> ResolveOnDevice(Client& c, const std::string& collection, const std::string& ref) {
   if (!ref.empty()) {
@@ -59,9 +142,10 @@ StatusOr<std::string> ResolveOnDevice(Client& c, const std::string& collection, 
 }
 
 void AddTabletReferenceCommands(Command& tablet, const Handler& run) {
+  static const char kJsonHelp[] = "JSON, one record a line: ids, the record and its names";
   Command zone = tablet.Sub("zone", "zones (adding one needs an office token)");
   zone.Sub("add", "add a zone (prints its id)").Opt("name", "NAME", "its name (required)").Run(run);
-  zone.Sub("list", "the zones this tablet holds").Run(run);
+  zone.Sub("list", "the zones this tablet holds").Switch("json", kJsonHelp).Run(run);
   Command site = tablet.Sub("site", "sites: schools and kindergartens (adding one needs an office token)");
   site.Sub("add", "add a site (prints its id)")
       .Opt("name", "NAME", "its name (required)")
@@ -69,13 +153,13 @@ void AddTabletReferenceCommands(Command& tablet, const Handler& run) {
       .Opt("kind", "KIND", "primary (default), middle or kindergarten")
       .Opt("address", "TEXT", "its address")
       .Run(run);
-  site.Sub("list", "the sites this tablet holds").Run(run);
+  site.Sub("list", "the sites this tablet holds").Switch("json", kJsonHelp).Run(run);
   Command user = tablet.Sub("user", "people (adding one needs an office token)");
   user.Sub("add", "add a person (prints the user id 'admin token issue --user' takes)")
       .Opt("name", "NAME", "their name (required)")
       .Opt("role", "ROLE", "inspector, zone_director, office or integration (required)")
       .Run(run);
-  user.Sub("list", "the people this tablet holds").Run(run);
+  user.Sub("list", "the people this tablet holds").Switch("json", kJsonHelp).Run(run);
   tablet.Sub("assign", "assign a person to a site or a whole zone (office; prints the assignment id)")
       .Opt("user", "USER", "the person, by code or id (required)")
       .Opt("site", "SITE", "a site, by code or id")
@@ -84,7 +168,7 @@ void AddTabletReferenceCommands(Command& tablet, const Handler& run) {
       .Opt("until", "YYYY-MM-DD", "end")
       .Run(run);
   tablet.Sub("unassign", "end an assignment today (office)").Pos("ASSIGNMENT_ID", "the assignment").Run(run);
-  tablet.Sub("assignment", "assignments").Sub("list", "the assignments this tablet holds").Run(run);
+  tablet.Sub("assignment", "assignments").Sub("list", "the assignments this tablet holds").Switch("json", kJsonHelp).Run(run);
 }
 
 std::optional<int> RunReferenceCommand(Client& c, const Args& fl, const std::vector<std::string>& pos,
@@ -151,25 +235,8 @@ std::optional<int> RunReferenceCommand(Client& c, const Args& fl, const std::vec
     Status st = c.Update("assignments", pos[1], b, {"ends_at_ms"});
     return st.ok() ? 0 : ctx.fail(st);
   }
-  if (verb == "list" && (what == "zone" || what == "site" || what == "user" || what == "assignment")) {
-    auto list = c.List(what + "s");
-    if (!list.ok()) return ctx.fail(list.status());
-    for (const LocalRecord& r : *list) {
-      const v1::RecordBody& b = r.body;
-      std::string line;
-      if (what == "zone") line = b.zone().name();
-      if (what == "site")
-        line = b.site().name() + "  " + v1::SiteKind_Name(b.site().kind()) + "  zone " + b.site().zone_id();
-      if (what == "user") line = b.user().name() + "  " + v1::Role_Name(b.user().role());
-      if (what == "assignment") {
-        const v1::Assignment& a = b.assignment();
-        line = "user " + a.user_id() + "  " + (a.site_id().empty() ? "zone " + a.zone_id() : "site " + a.site_id()) +
-               "  " + Date(a.starts_at_ms()) + " .. " + Date(a.ends_at_ms());
-      }
-      std::printf("%-36s  %-8s  %s\n", r.id.c_str(), VersionText(r.version, r.pending).c_str(), line.c_str());
-    }
-    return 0;
-  }
+  if (verb == "list" && (what == "zone" || what == "site" || what == "user" || what == "assignment"))
+    return List(c, what, fl.Has("json"), ctx);
   return std::nullopt;
 }
 

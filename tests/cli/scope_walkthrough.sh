@@ -22,8 +22,9 @@ F2=$("$I" tablet --db office.db finding add --site "$S2" --title "Extinguisher o
 "$I" admin token issue --user "$U" --role inspector --device tablet-li --keys keys > li.tok
 L="--server $ADDR --ca certs/ca.pem --token-file li.tok"
 "$I" tablet --db li.db $L sync > /dev/null
-"$I" tablet --db li.db site list | grep -q "$S1" || fail "the inspector does not see its site"
-"$I" tablet --db li.db site list | grep -q "$S2" && fail "the inspector sees a site it is not assigned to"
+"$I" tablet --db li.db site list | grep -q "No. 1 Primary .*小学 .*North" || fail "the inspector does not see its site"
+"$I" tablet --db li.db site list --json | grep -q "\"id\":\"$S1\"" || fail "site list --json carries no id"
+"$I" tablet --db li.db site list | grep -q "Sunflower KG" && fail "the inspector sees a site it is not assigned to"
 "$I" tablet --db li.db finding list | grep -q "$F2" && fail "the inspector sees a finding of another site"
 
 # A site the tablet does not hold is refused on the tablet, naming it (it
@@ -46,7 +47,7 @@ grep -q "created: name='Mine'" rejected.txt || fail "tablet rejected does not sh
 "$I" tablet --db office.db unassign "$A"
 "$I" tablet --db office.db $O sync > /dev/null
 "$I" tablet --db li.db $L sync > /dev/null
-"$I" tablet --db li.db site list | grep -q "$S2" || fail "the new site was not backfilled"
-"$I" tablet --db li.db site list | grep -q "$S1" && fail "the old site stayed on the tablet"
+"$I" tablet --db li.db site list | grep -q "Sunflower KG" || fail "the new site was not backfilled"
+"$I" tablet --db li.db site list | grep -q "No. 1 Primary" && fail "the old site stayed on the tablet"
 "$I" tablet --db li.db finding list | grep -q "$F2" || fail "the new site's finding was not backfilled"
 echo "scope walkthrough ok"

@@ -133,6 +133,27 @@ TEST(ImportLabelsTest, ChineseKindsAndRolesBesideTheEnglishNames) {
   EXPECT_NE(bad.status().message().find("'校长'"), std::string::npos) << bad.status().message();
 }
 
+// The labels output shows people: a site kind's reads back as the kind (so
+// what a list prints can be typed into an import), and every finding status
+// has its own.
+TEST(ImportLabelsTest, OutputLabelsReadBackAndAreDistinct) {
+  for (v1::SiteKind k : {v1::PRIMARY_SCHOOL, v1::MIDDLE_SCHOOL, v1::KINDERGARTEN}) {
+    auto back = ParseSiteKindLabel(SiteKindChinese(k));
+    ASSERT_TRUE(back.ok()) << SiteKindChinese(k);
+    EXPECT_EQ(*back, k);
+  }
+  EXPECT_EQ(SiteKindChinese(v1::SITE_KIND_UNSPECIFIED), "");
+  std::set<std::string_view> seen;
+  for (int s = v1::FindingStatus_MIN; s <= v1::FindingStatus_MAX; ++s) {
+    if (!v1::FindingStatus_IsValid(s) || s == v1::FINDING_STATUS_UNSPECIFIED) continue;
+    std::string_view label = FindingStatusChinese(static_cast<v1::FindingStatus>(s));
+    EXPECT_FALSE(label.empty()) << v1::FindingStatus_Name(static_cast<v1::FindingStatus>(s));
+    EXPECT_TRUE(seen.insert(label).second) << label;
+  }
+  EXPECT_EQ(FindingStatusChinese(v1::OPEN), "待处理");
+  EXPECT_EQ(FindingStatusChinese(v1::FINDING_STATUS_UNSPECIFIED), "");
+}
+
 TEST(TextEncodingTest, Utf8StaysAsItIsWithTheBomDropped) {
   const std::string text = "code,name\nN,第一实验小学\n";
   EXPECT_EQ(*DecodeCsvText(text), text);

@@ -84,6 +84,8 @@ class IntegrationFindingsTest : public ::testing::Test {
     int64_t now = clock_.NowMillis();
     std::vector<v1::Mutation> ms;
     uint64_t mid = 0;
+    ms.push_back(CreateRecord(kClient, ++mid, "zones", north_, testing::ZoneBody("North")));
+    ms.push_back(CreateRecord(kClient, ++mid, "zones", south_, testing::ZoneBody("South")));
     ms.push_back(CreateRecord(kClient, ++mid, "sites", site_a_, testing::SiteBody(north_, "A Primary")));
     ms.push_back(CreateRecord(kClient, ++mid, "sites", site_b_, testing::SiteBody(north_, "B, \"Kindergarten\"")));
     ms.push_back(CreateRecord(kClient, ++mid, "sites", site_c_, testing::SiteBody(south_, "C Middle")));
@@ -321,7 +323,7 @@ TEST_F(IntegrationFindingsTest, CsvExportParsesBackWithChineseText) {
   EXPECT_EQ(ids, finding_ids_);
 
   // Filters apply; an export with no rows is the header alone.
-  req.mutable_query()->add_zone_ids("nowhere");
+  req.mutable_query()->add_categories("nowhere");
   data.clear();
   ASSERT_TRUE(Export(office_, req, &data, &rows).ok());
   EXPECT_EQ(rows, 0u);

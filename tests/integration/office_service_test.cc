@@ -66,6 +66,8 @@ class OfficeServiceTest : public ::testing::Test {
     std::vector<v1::Mutation> ms;
     uint64_t mid = 0;
     auto add = [&](v1::Mutation m) { ms.push_back(std::move(m)); };
+    add(CreateRecord(kClient, ++mid, "zones", north_, testing::ZoneBody("North")));
+    add(CreateRecord(kClient, ++mid, "zones", south_, testing::ZoneBody("South")));
     add(CreateRecord(kClient, ++mid, "sites", site_a_, testing::SiteBody(north_, "A Primary")));
     add(CreateRecord(kClient, ++mid, "sites", site_b_, testing::SiteBody(north_, "B Kindergarten")));
     add(CreateRecord(kClient, ++mid, "sites", site_c_, testing::SiteBody(south_, "C Middle")));

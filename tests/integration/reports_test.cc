@@ -487,6 +487,79 @@ TEST_F(ReportsTest, BadInputsAreRefusedNamingTheValue) {
   EXPECT_NE(st.error_message().find("秋季校园安全专项检查"), std::string::npos) << st.error_message();
 }
 
+// Zones and sites as the office names them (codes) wherever a report or a
+// list takes them; a value that names nothing is NOT_FOUND naming it, on
+// every list, never an empty answer.
+TEST_F(ReportsTest, ZoneAndSiteCodesResolveAndUnknownOnesAreNotFound) {
+  v1::ProgressRequest p;
+  p.set_campaign_id(special_);
+  p.add_zone_ids("XC");
+  v1::ProgressReport progress;
+  ASSERT_TRUE(reports_->CampaignProgress(Ctx(office_token_).get(), p, &progress).ok());
+  ASSERT_EQ(progress.zones_size(), 1);
+  EXPECT_EQ(progress.zones(0).id(), west_);
+  EXPECT_EQ(progress.totals().inspected(), 1u);
+  v1::SpecialReportRequest sr;
+  sr.set_zone_id("DC");
+  sr.set_campaign_id(special_);
+  v1::SpecialReportDocument doc;
+  ASSERT_TRUE(reports_->SpecialReport(Ctx(office_token_).get(), sr, &doc).ok());
+  EXPECT_EQ(doc.title(), "东城片区秋季校园安全专项检查专报");
+
+  v1::ProblemQuery pq;  // every status, so the filters alone decide
+  for (int s : {v1::OPEN, v1::NOTIFIED, v1::CLOSED, v1::VOIDED}) pq.add_statuses(static_cast<v1::FindingStatus>(s));
+  pq.add_site_ids("S02");
+  v1::ProblemPage page;
+  ASSERT_TRUE(office_->ListProblems(Ctx(office_token_).get(), pq, &page).ok());
+  std::set<std::string> ids;
+  for (const auto& row : page.problems()) ids.insert(row.finding_id());
+  EXPECT_EQ(ids, (std::set<std::string>{f3_, f4_}));
+  v1::FindingQuery fq;
+  fq.add_zone_ids("XC");
+  fq.add_campaign_ids(special_);
+  v1::FindingPage fp;
+  ASSERT_TRUE(integration_->ListFindings(Ctx(office_token_).get(), fq, &fp).ok());
+  ASSERT_EQ(fp.findings_size(), 1);
+  EXPECT_EQ(fp.findings(0).finding_id(), f5_);
+
+  auto expect_not_found = [](const grpc::Status& st, const std::string& value, const std::string& call) {
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND) << call << ": " << st.error_message();
+    EXPECT_NE(st.error_message().find("'" + value + "'"), std::string::npos) << call << ": " << st.error_message();
+  };
+  v1::ProblemQuery bad_zone;
+  bad_zone.add_zone_ids("DC");
+  bad_zone.add_zone_ids("南城");
+  v1::ProblemReport count;
+  expect_not_found(office_->CountProblems(Ctx(office_token_).get(), bad_zone, &count), "南城", "CountProblems");
+  expect_not_found(office_->ListProblems(Ctx(office_token_).get(), bad_zone, &page), "南城", "ListProblems");
+  v1::FindingQuery bad_site;
+  bad_site.add_site_ids("S99");
+  expect_not_found(integration_->ListFindings(Ctx(office_token_).get(), bad_site, &fp), "S99", "ListFindings");
+  v1::SummaryRequest sum;
+  sum.add_zone_ids("ZZ");
+  v1::SummaryReport summary;
+  expect_not_found(integration_->Summary(Ctx(office_token_).get(), sum, &summary), "ZZ", "Summary");
+  v1::ExportRequest ex;
+  ex.set_format(v1::CSV);
+  ex.mutable_query()->add_zone_ids("ZZ");
+  auto ctx = Ctx(office_token_);
+  auto reader = integration_->ExportFindings(ctx.get(), ex);
+  v1::ExportChunk chunk;
+  int chunks = 0;
+  while (reader->Read(&chunk)) ++chunks;
+  EXPECT_EQ(chunks, 0);  // not even the CSV header
+  expect_not_found(reader->Finish(), "ZZ", "ExportFindings");
+  v1::SubtotalsRequest sub;
+  sub.add_zone_ids("ZZ");
+  v1::SubtotalsReport subtotals;
+  expect_not_found(reports_->Subtotals(Ctx(office_token_).get(), sub, &subtotals), "ZZ", "Subtotals");
+  v1::ItemResultsRequest items;
+  items.set_campaign_id("秋季校园安全专项检查-不存在");
+  v1::ItemResultsReport tallies;
+  expect_not_found(reports_->ItemResults(Ctx(office_token_).get(), items, &tallies), "秋季校园安全专项检查-不存在",
+                   "ItemResults");
+}
+
 TEST_F(ReportsTest, ItemResultsCountEachAnswerAndFlagDisagreements) {
   v1::ItemResultsRequest req;
   req.set_campaign_id(special_);

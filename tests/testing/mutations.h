@@ -76,6 +76,13 @@ inline v1::Mutation CreateRecord(const std::string& client, uint64_t mid, const 
   return m;
 }
 
+// A zone: filters and reports name only zones that exist as records.
+inline v1::RecordBody ZoneBody(const std::string& name) {
+  v1::RecordBody b;
+  b.mutable_zone()->set_name(name);
+  return b;
+}
+
 inline v1::RecordBody SiteBody(const std::string& zone_id, const std::string& name = "No. 1 Primary School") {
   v1::RecordBody b;
   b.mutable_site()->set_name(name);
