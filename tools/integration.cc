@@ -3,7 +3,6 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
-#include <fstream>
 
 #include "tools/commands.h"
 #include "tools/connection.h"
@@ -11,13 +10,9 @@
 namespace inspectsync::tools {
 
 StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Args& fl) {
-  auto options = GrpcOptionsFromFlags(fl);
+  auto options = DirectCallOptions(fl, "office or integration");
   if (!options.ok()) return options.status();
-  if (options->token.empty())
-    return InvalidArgument("give a token of role office or integration: --token-file F or --token T");
-  if (options->ca_cert_file.empty() && std::ifstream("var/certs/ca.pem")) options->ca_cert_file = "var/certs/ca.pem";
-  options->call_deadline = std::chrono::seconds(60);
-  return IntegrationClient::Connect(fl.Get("server", "127.0.0.1:7443"), *options);
+  return IntegrationClient::Connect(ServerAddress(fl), *options);
 }
 
 int IntegrationFail(const Status& s) {
@@ -42,14 +37,8 @@ namespace {
 
 // The connection of the office's own systems, on every integration command.
 Command& Connection(Command& c) {
-  return c.Group("connection (a token of role office or integration)")
-      .Opt("server", "HOST:PORT", "the server (default 127.0.0.1:7443)")
-      .Opt("ca", "FILE", "CA certificate the server's certificate is checked against (default var/certs/ca.pem)")
-      .Opt("token", "TOKEN", "bearer token")
-      .Opt("token-file", "FILE", "file holding it (wins over --token)")
-      .Switch("insecure", "plaintext, loopback servers only")
-      .Group("")
-      .Switch("json", "JSON, one object per line, instead of a table");
+  AddServerConnection(c, "connection (a token of role office or integration)");
+  return c.Switch("json", "JSON, one object per line, instead of a table");
 }
 
 Command& FindingFilters(Command& c) {
