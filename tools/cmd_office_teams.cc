@@ -117,8 +117,9 @@ int AssignSites(OfficeClient& office, const Args& fl, v1::AssignSitesRequest req
   auto reply = office.AssignSites(req);
   if (!reply.ok()) return OfficeFail(reply.status());
   if (PrintedJson(fl, *reply)) return 0;
-  std::printf("%d site%s assigned to %s for %s\n", reply->assignment_ids_size(),
-              reply->assignment_ids_size() == 1 ? "" : "s", reply->team_name().c_str(), reply->campaign_name().c_str());
+  // "N sites" whatever N: scripts match this line (the wording).
+  std::printf("%d sites assigned to %s for %s\n", reply->assignment_ids_size(), reply->team_name().c_str(),
+              reply->campaign_name().c_str());
   return 0;
 }
 
