@@ -493,6 +493,10 @@ TEST_F(OfficeWritesTest, AFailedVerificationReopensAndAPassedOneCloses) {
   auto failed = office_->RecordVerification(v);
   ASSERT_TRUE(failed.ok()) << failed.status().ToString();
   EXPECT_EQ(failed->finding_status(), v1::REOPENED);
+  // What people read: the finding, its site and the deadline now.
+  EXPECT_EQ(failed->finding_title(), "Gas alarm not serviced");
+  EXPECT_EQ(failed->site_name(), "No. 1 Primary");
+  EXPECT_EQ(failed->deadline_ms(), v.new_deadline_ms());
   auto li = Tablet("li");
   ASSERT_TRUE(li && li->Sync().ok());
   auto f1 = li->GetFinding(f1_);
@@ -536,6 +540,7 @@ TEST_F(OfficeWritesTest, CorrectionsOfTheRegisterReachTabletsAndSayWhatChanged) 
   ASSERT_EQ(renamed->changes_size(), 1);
   EXPECT_EQ(renamed->changes(0).old_value(), "No. 1 Primary");
   EXPECT_EQ(renamed->changes(0).new_value(), "第一小学");
+  EXPECT_EQ(renamed->record_name(), "site 'No. 1 Primary'");  // the name it had
   auto again = office_->CorrectSite(rename);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->changes_size(), 0);
