@@ -107,6 +107,14 @@ human notice-show "$I" admin notice show "$REF" $S
 grep -q "灭火器过期 *NOTIFIED *2030-06-30" out/notice-show.out || fail "notice show: $(cat out/notice-show.out)"
 "$I" admin notice show "$(cat notice.id)" --json $S | grep -q "\"site_code\":\"PS-1\"" || fail "notice show by id --json"
 refused notice-show-unknown 1 "'EDU-0'" "$I" admin notice show EDU-0 $S
+# One reference at two sites: show asks for the id, naming both sites.
+"$I" tablet --db li.db finding add --site PS-2 --title 燃气报警器未检 > /dev/null || fail "F3"
+"$I" tablet $L sync | grep -q "rejected 0" || fail "F3 did not sync"
+"$I" admin notice issue --site PS-2 --all-open --ref "$REF" --deadline 2030-06-30 $S > /dev/null 2>&1 ||
+  fail "the same reference at another site"
+refused notice-show-twice 1 "issued to 2 sites" "$I" admin notice show "$REF" $S
+grep -q "PS-1 第一实验小学" err/notice-show-twice.err && grep -q "PS-2 第二中学" err/notice-show-twice.err ||
+  fail "the two sites are not named: $(cat err/notice-show-twice.err)"
 
 # The school rectifies; the first visit fails (a new deadline), the second passes.
 rectify() {
