@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 
+#include "core/export.h"
 #include "core/office_import.h"
 #include "core/schema.h"
 
@@ -133,9 +134,10 @@ Status CheckFuture(const std::string& field, int64_t ms, int64_t now_ms) {
   if (ms < core::kMinUnixMs || ms >= core::kMaxUnixMs)
     return InvalidArgument(field + " " + std::to_string(ms) +
                            " is not a time between 2000-01-01 and 2099-12-31 (unix milliseconds)");
+  // The instants as people read them too: the command line sends a typed day.
   if (ms <= now_ms)
-    return InvalidArgument(field + " " + std::to_string(ms) + " is in the past (now is " + std::to_string(now_ms) +
-                           "); a deadline is a time to come");
+    return InvalidArgument(field + " " + std::to_string(ms) + " (" + core::IsoTime(ms) + ") is in the past (now is " +
+                           core::IsoTime(now_ms) + "); a deadline is a time to come");
   return Status::Ok();
 }
 
