@@ -162,6 +162,7 @@ for cmd in "team create" "team edit" "team list" "team assign-campaign" "team as
   # shellcheck disable=SC2086
   "$I" admin $cmd --help > help.txt || fail "'admin $cmd --help' exits non-zero"
   grep -q "Usage: inspectsync admin $cmd" help.txt || fail "'admin $cmd --help': $(head -2 help.txt)"
+  if grep -Eiq "issue [0-9]|OfficeService|Client::|core::" help.txt; then fail "'admin $cmd --help' names internals"; fi
 done
 
 # Every output is valid UTF-8; those for people show no record id.
