@@ -4,6 +4,7 @@
 // the office's user, in the change feed, and on tablets at their next sync
 // (a site moved to another zone leaves the old zone's scopes there). A
 // correction that changes nothing writes nothing and says so (no changes).
+#include "core/export.h"
 #include "server/office_refs.h"
 #include "server/office_writes.h"
 
@@ -39,10 +40,29 @@ StatusOr<v1::CorrectionReply> Write(SyncEngine* engine, const Caller& caller, co
 }
 
 std::string ZoneName(SyncEngine* engine, const std::string& zone_id) {
-  auto rec = engine->store()->GetRecord("zones", zone_id);
-  v1::Zone z;
-  if (rec.ok() && rec->has_value() && z.ParseFromString((*rec)->body) && !z.name().empty()) return z.name();
-  return zone_id;
+  std::string name = office::NameOf(engine, "zones", zone_id);
+  return name.empty() ? zone_id : name;
+}
+
+// "site 'PS-1' (No. 1 Primary)": by its code when it has one, else its name.
+std::string SiteText(const v1::Site& s) {
+  return s.code().empty() ? "site '" + s.name() + "'" : office::Describe("site", s.code(), s.name());
+}
+
+// "assignment of 李娜 at site 'PS-1' (No. 1 Primary)", or of a team, or of
+// a whole zone.
+std::string AssignmentText(SyncEngine* engine, const v1::Assignment& a) {
+  std::string who = !a.user_id().empty() ? office::NameOf(engine, "users", a.user_id())
+                                         : "team " + office::NameOf(engine, "teams", a.team_id());
+  std::string where;
+  if (!a.site_id().empty()) {
+    auto rec = engine->store()->GetRecord("sites", a.site_id());
+    v1::Site s;
+    if (rec.ok() && rec->has_value() && s.ParseFromString((*rec)->body)) where = SiteText(s);
+  } else {
+    where = "zone '" + ZoneName(engine, a.zone_id()) + "'";
+  }
+  return "assignment of " + who + (where.empty() ? "" : " at " + where);
 }
 
 }  // namespace
@@ -57,6 +77,7 @@ StatusOr<v1::CorrectionReply> CorrectSite(SyncEngine* engine, const Caller& call
   v1::Site* s = values.mutable_site();
   std::vector<std::string> fields;
   v1::CorrectionReply out;
+  out.set_record_name(SiteText(cur));
   if (!req.name().empty() && req.name() != cur.name()) {
     s->set_name(req.name());
     fields.push_back("name");
@@ -87,6 +108,9 @@ StatusOr<v1::CorrectionReply> RenameZone(SyncEngine* engine, const Caller& calle
   v1::RecordBody values;
   std::vector<std::string> fields;
   v1::CorrectionReply out;
+  out.set_record_name(found->body.zone().code().empty() ? "zone '" + found->body.zone().name() + "'"
+                                                         : office::Describe("zone", found->body.zone().code(),
+                                                                            found->body.zone().name()));
   if (req.name() != found->body.zone().name()) {
     values.mutable_zone()->set_name(req.name());
     fields.push_back("name");
@@ -106,6 +130,7 @@ StatusOr<v1::CorrectionReply> DeactivateUser(SyncEngine* engine, const Caller& c
   v1::RecordBody values;
   std::vector<std::string> fields;
   v1::CorrectionReply out;
+  out.set_record_name("user '" + found->body.user().name() + "'");
   if (found->body.user().active()) {
     values.mutable_user()->set_active(false);
     fields.push_back("active");
@@ -125,14 +150,17 @@ StatusOr<v1::CorrectionReply> EndAssignment(SyncEngine* engine, const Caller& ca
   if (ends < core::kMinUnixMs || ends >= core::kMaxUnixMs)
     return InvalidArgument("ends_at_ms " + std::to_string(ends) +
                            " is not a time between 2000-01-01 and 2099-12-31 (unix milliseconds)");
-  if (ends < a.starts_at_ms())
-    return InvalidArgument("ends_at_ms " + std::to_string(ends) + " is before the assignment starts (" +
+  // The engine refuses an assignment that ends when it starts, too.
+  if (ends <= a.starts_at_ms())
+    return InvalidArgument("ends_at_ms " + std::to_string(ends) + " is not after the assignment starts (" +
                            std::to_string(a.starts_at_ms()) + ")");
   if (a.ends_at_ms() != 0 && a.ends_at_ms() <= ends && a.ends_at_ms() <= now)
-    return FailedPrecondition("assignment " + found->rec.id + " already ended at " + std::to_string(a.ends_at_ms()));
+    return FailedPrecondition(AssignmentText(engine, a) + " already ended on " + core::IsoDate(a.ends_at_ms() - 1) + " (" +
+                              found->rec.id + ")");
   v1::RecordBody values;
   std::vector<std::string> fields;
   v1::CorrectionReply out;
+  out.set_record_name(AssignmentText(engine, a));
   if (a.ends_at_ms() != ends) {
     values.mutable_assignment()->set_ends_at_ms(ends);
     fields.push_back("ends_at_ms");

@@ -59,6 +59,7 @@ StatusOr<v1::NoticeView> MakeView(SyncEngine* engine, const std::string& id, uin
   *out.mutable_notice() = n;
   if (const core::SiteInfo* s = core::FindSite(sites, n.site_id())) {
     out.set_site_name(s->name);
+    out.set_site_code(s->code);
     out.set_zone_id(s->zone_id);
     out.set_zone_name(zones.Of(s->zone_id));
   }
@@ -297,6 +298,14 @@ StatusOr<v1::RecordVerificationReply> RecordVerification(SyncEngine* engine, con
   const v1::Record& rec = written->back().record();
   out.set_finding_status(rec.body().finding().status());
   out.set_finding_version(rec.version());
+  out.set_finding_title(rec.body().finding().title());
+  out.set_deadline_ms(rec.body().finding().deadline_ms());
+  auto site = engine->store()->GetRecord("sites", f.site_id());
+  v1::Site s;
+  if (site.ok() && site->has_value() && s.ParseFromString((*site)->body)) {
+    out.set_site_name(s.name());
+    out.set_site_code(s.code());
+  }
   return out;
 }
 

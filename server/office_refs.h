@@ -27,10 +27,16 @@ struct Found {
 };
 
 // The live record of `collection` that `ref` names: a record id, or for
-// zones, sites and users the office's code (core::ResolveImportRef). Records
-// outside `scope` read as missing. NOT_FOUND naming `field` and the value.
+// zones, sites and users the office's code (core::ResolveImportRef), for
+// teams and campaigns their exact name (INVALID_ARGUMENT when two live ones
+// have it). Records outside `scope` read as missing. NOT_FOUND naming
+// `field` and the value.
 StatusOr<Found> Resolve(SyncEngine* engine, const std::string& collection, const std::string& ref,
                         const std::string& field, const Scope* scope = nullptr);
+
+// The name people know a zone, site, user, team or campaign by, deleted or
+// not; "" when there is no such record (or it has no name).
+std::string NameOf(SyncEngine* engine, const std::string& collection, const std::string& id);
 
 // "site 'PS-1' (No. 1 Primary)" and friends, for messages.
 std::string Describe(const std::string& kind, const std::string& ref, const std::string& name);

@@ -122,6 +122,14 @@ grpc::ServerUnaryReactor* OfficeServiceImpl::AssignSites(grpc::CallbackServerCon
       [this](const Caller& caller, const v1::AssignSitesRequest& r) { return server::AssignSites(engine_, caller, r); });
 }
 
+grpc::ServerUnaryReactor* OfficeServiceImpl::ListTeams(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                     grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/ListTeams", Pool::kReads};
+  return HandleUnary<v1::ListTeamsRequest, v1::TeamList>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::ListTeamsRequest& r) { return server::ListTeams(engine_, caller, r); });
+}
+
 grpc::ServerUnaryReactor* OfficeServiceImpl::IssueNotice(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                                       grpc::ByteBuffer* resp) {
   static constexpr UnaryMethod kMethod{"OfficeService/IssueNotice", Pool::kWrites};

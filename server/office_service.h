@@ -43,6 +43,7 @@ using OfficeServiceBase = v1::OfficeService::WithRawCallbackMethod_ListProblems<
     v1::OfficeService::WithRawCallbackMethod_UpdateTeam<
     v1::OfficeService::WithRawCallbackMethod_AssignCampaign<
     v1::OfficeService::WithRawCallbackMethod_AssignSites<
+    v1::OfficeService::WithRawCallbackMethod_ListTeams<
     v1::OfficeService::WithRawCallbackMethod_IssueNotice<
     v1::OfficeService::WithRawCallbackMethod_ListNotices<
     v1::OfficeService::WithRawCallbackMethod_GetNotice<
@@ -51,7 +52,7 @@ using OfficeServiceBase = v1::OfficeService::WithRawCallbackMethod_ListProblems<
     v1::OfficeService::WithRawCallbackMethod_RenameZone<
     v1::OfficeService::WithRawCallbackMethod_DeactivateUser<
     v1::OfficeService::WithRawCallbackMethod_EndAssignment<
-    v1::OfficeService::Service>>>>>>>>>>>>>>;
+    v1::OfficeService::Service>>>>>>>>>>>>>>>;
 
 class OfficeServiceImpl final : public OfficeServiceBase {
  public:
@@ -69,6 +70,8 @@ class OfficeServiceImpl final : public OfficeServiceBase {
                                        grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* AssignSites(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                        grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* ListTeams(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                      grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* IssueNotice(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                        grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListNotices(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,

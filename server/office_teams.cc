@@ -10,7 +10,9 @@
 // (team, campaign, site), so giving the same site twice collides
 // (ALREADY_EXISTS) inside the transaction, whatever races.
 #include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "core/ids.h"
 #include "server/office_refs.h"
@@ -54,11 +56,16 @@ Status CheckTeamName(SyncEngine* engine, const std::string& name, const std::str
   return Status::Ok();
 }
 
-v1::TeamReply Reply(const std::string& id, uint64_t version, const v1::Team& team) {
+// The team with the names of its people and campaign (a reply is read by
+// people: the command line prints names, never ids).
+v1::TeamReply Reply(SyncEngine* engine, const std::string& id, uint64_t version, const v1::Team& team) {
   v1::TeamReply out;
   out.set_team_id(id);
   out.set_version(version);
   *out.mutable_team() = team;
+  out.set_leader_name(office::NameOf(engine, "users", team.leader()));
+  for (const std::string& m : team.members()) out.add_member_names(office::NameOf(engine, "users", m));
+  out.set_campaign_name(office::NameOf(engine, "campaigns", team.campaign_id()));
   return out;
 }
 
@@ -71,9 +78,11 @@ StatusOr<v1::TeamReply> CreateTeam(SyncEngine* engine, const Caller& caller, con
   if (!leader.ok()) return leader.status();
   auto members = ResolveUsers(engine, "members", req.members());
   if (!members.ok()) return members.status();
+  std::string campaign_id;  // resolved: the request may name it
   if (!req.campaign_id().empty()) {
     auto c = office::Resolve(engine, "campaigns", req.campaign_id(), "campaign_id");
     if (!c.ok()) return c.status();
+    campaign_id = c->rec.id;
   }
   v1::RecordBody body;
   v1::Team* t = body.mutable_team();
@@ -82,12 +91,12 @@ StatusOr<v1::TeamReply> CreateTeam(SyncEngine* engine, const Caller& caller, con
   t->add_members(leader->rec.id);  // the leader is one of the team
   for (const std::string& m : *members)
     if (m != leader->rec.id) t->add_members(m);
-  t->set_campaign_id(req.campaign_id());
+  t->set_campaign_id(campaign_id);
   const v1::Team team = *t;
   const std::string id = engine->NewRecordId();
   auto written = engine->WriteAll({office::CreateMutation(kTeams, id, std::move(body))}, caller);
   if (!written.ok()) return written.status();
-  return Reply(id, office::VersionOf(*written, id), team);
+  return Reply(engine, id, office::VersionOf(*written, id), team);
 }
 
 StatusOr<v1::TeamReply> UpdateTeam(SyncEngine* engine, const Caller& caller, const v1::UpdateTeamRequest& req) {
@@ -132,12 +141,12 @@ StatusOr<v1::TeamReply> UpdateTeam(SyncEngine* engine, const Caller& caller, con
     for (const std::string& m : members) t->add_members(m);
     fields.push_back("members");
   }
-  if (fields.empty()) return Reply(found->rec.id, found->rec.version, cur);
+  if (fields.empty()) return Reply(engine, found->rec.id, found->rec.version, cur);
   auto written =
       engine->WriteAll({office::PatchMutation(kTeams, found->rec.id, std::move(values), fields)}, caller);
   if (!written.ok()) return written.status();
   const v1::MutationResult& r = written->front();
-  return Reply(found->rec.id, r.record().version(), r.record().body().team());
+  return Reply(engine, found->rec.id, r.record().version(), r.record().body().team());
 }
 
 StatusOr<v1::AssignCampaignReply> AssignCampaign(SyncEngine* engine, const Caller& caller,
@@ -159,7 +168,8 @@ StatusOr<v1::AssignCampaignReply> AssignCampaign(SyncEngine* engine, const Calle
   auto written = engine->WriteAll(std::move(ms), caller);
   if (!written.ok()) return written.status();
   v1::AssignCampaignReply out;
-  for (const auto& r : *written) *out.add_teams() = Reply(r.record().id(), r.record().version(), r.record().body().team());
+  for (const auto& r : *written)
+    *out.add_teams() = Reply(engine, r.record().id(), r.record().version(), r.record().body().team());
   return out;
 }
 
@@ -206,6 +216,38 @@ StatusOr<v1::AssignSitesReply> AssignSites(SyncEngine* engine, const Caller& cal
     return written.status();
   }
   for (const auto& r : *written) out.set_seq(std::max<uint64_t>(out.seq(), r.record().version()));
+  out.set_team_name(team->body.team().name());
+  out.set_campaign_name(c.name());
+  return out;
+}
+
+StatusOr<v1::TeamList> ListTeams(SyncEngine* engine, const Caller& caller, const v1::ListTeamsRequest&) {
+  INSPECTSYNC_RETURN_IF_ERROR(office::RequireRole(caller, {Role::kOffice, Role::kZoneDirector}, "the list of teams"));
+  const int64_t now = engine->options().clock->NowMillis();
+  // The sites each team covers now or later: one pass over the assignments.
+  std::map<std::string, std::set<std::string>> sites;
+  v1::Assignment a;
+  INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ScanCollection("assignments", [&](const storage::StoredRecord& r) -> Status {
+    if (r.deleted || !a.ParseFromString(r.body) || a.team_id().empty()) return Status::Ok();
+    if (a.ends_at_ms() != 0 && a.ends_at_ms() <= now) return Status::Ok();
+    sites[a.team_id()].insert(a.site_id());
+    return Status::Ok();
+  }));
+  v1::TeamList out;
+  v1::Team t;
+  INSPECTSYNC_RETURN_IF_ERROR(engine->store()->ScanCollection(kTeams, [&](const storage::StoredRecord& r) -> Status {
+    if (r.deleted) return Status::Ok();
+    if (!t.ParseFromString(r.body)) return DataLoss("stored team " + r.id + " is corrupt");
+    v1::TeamReply* view = out.add_teams();
+    *view = Reply(engine, r.id, r.version, t);
+    auto it = sites.find(r.id);
+    view->set_sites_assigned(it == sites.end() ? 0 : static_cast<uint32_t>(it->second.size()));
+    return Status::Ok();
+  }));
+  std::sort(out.mutable_teams()->begin(), out.mutable_teams()->end(),
+            [](const v1::TeamReply& x, const v1::TeamReply& y) {
+              return std::tie(x.team().name(), x.team_id()) < std::tie(y.team().name(), y.team_id());
+            });
   return out;
 }
 

@@ -32,6 +32,7 @@ StatusOr<v1::AssignCampaignReply> AssignCampaign(SyncEngine* engine, const Calle
                                                  const v1::AssignCampaignRequest& req);
 StatusOr<v1::AssignSitesReply> AssignSites(SyncEngine* engine, const Caller& caller,
                                            const v1::AssignSitesRequest& req);
+StatusOr<v1::TeamList> ListTeams(SyncEngine* engine, const Caller& caller, const v1::ListTeamsRequest& req);
 
 StatusOr<v1::NoticeView> IssueNotice(SyncEngine* engine, const Caller& caller, const v1::IssueNoticeRequest& req);
 StatusOr<v1::NoticeList> ListNotices(SyncEngine* engine, const Caller& caller, const v1::NoticeQuery& req);

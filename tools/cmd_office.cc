@@ -1,6 +1,7 @@
 // The office commands of `inspectsync admin` (see tools/office.h): templates,
-// campaigns, spot-check samples, notices, the problem list and its report.
-// Imports are in office_import.cc.
+// campaigns, spot-check samples, the problem list and its report. Imports are
+// in office_import.cc; teams, notices, verifications and corrections go
+// straight to the server (tools/office_server.h).
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "tools/connection.h"
 #include "tools/device_creates.h"
 #include "tools/office.h"
+#include "tools/office_server.h"
 #include "inspectsync/office.h"
 #include "tools/render.h"
 
@@ -271,50 +273,6 @@ int SampleDraw(OfficeDevice& dev, const Args& fl) {
   return 0;
 }
 
-int NoticeIssue(OfficeDevice& dev, const Args& fl) {
-  if (!fl.Has("site") || !fl.Has("deadline") || !fl.Has("ref") || fl.Has("findings") == fl.Has("all-open"))
-    return OfficeUsage("notice issue needs --site, --deadline, --ref and one of --findings, --all-open");
-  NoticeInput n;
-  n.site_id = ResolveRef("sites", fl.Get("site"));
-  auto deadline = core::ParseDate(fl.Get("deadline"));
-  if (!deadline.ok()) return OfficeUsage("--deadline: " + deadline.status().message());
-  n.deadline_ms = *deadline;
-  n.reference_no = fl.Get("ref");
-  n.text = fl.Get("text");
-  auto c = dev.OpenAndSync();
-  if (!c.ok()) return OfficeFail(c.status());
-  if (!(*c)->Get("sites", n.site_id).ok()) return OfficeFail("no site '" + fl.Get("site") + "' on this device");
-  // Check every finding first: a notice lists OPEN findings of its site.
-  std::vector<std::string> wanted = SplitList(fl.Get("findings"));
-  auto findings = (*c)->ListFindings();
-  if (!findings.ok()) return OfficeFail(findings.status());
-  std::vector<std::string> problems;
-  for (const auto& want : wanted) {
-    auto it = std::find_if(findings->begin(), findings->end(), [&](const LocalFinding& f) { return f.id == want; });
-    if (it == findings->end()) problems.push_back("finding " + want + " is not on this device");
-    else if (it->value.site_id() != n.site_id) problems.push_back("finding " + want + " is at another site");
-    else if (it->value.status() != v1::OPEN)
-      problems.push_back("finding " + want + " is " + v1::FindingStatus_Name(it->value.status()) + ", not OPEN");
-    else n.finding_ids.push_back(want);
-  }
-  if (fl.Has("all-open"))
-    for (const auto& f : *findings)
-      if (f.value.site_id() == n.site_id && f.value.status() == v1::OPEN) n.finding_ids.push_back(f.id);
-  if (!problems.empty()) {
-    for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
-    return OfficeFail("no notice issued");
-  }
-  if (n.finding_ids.empty()) return OfficeFail("site '" + fl.Get("site") + "' has no OPEN findings; no notice issued");
-  auto id = (*c)->IssueNotice(n);
-  if (!id.ok()) return OfficeFail(id.status());
-  if (auto synced = dev.OpenAndSync(); !synced.ok()) return OfficeFail(synced.status());
-  std::printf("%s\n", id->c_str());
-  std::fprintf(stderr, "notice %s: %zu finding%s NOTIFIED, deadline %s%s\n", n.reference_no.c_str(),
-               n.finding_ids.size(), n.finding_ids.size() == 1 ? "" : "s", fl.Get("deadline").c_str(),
-               dev.online() ? "; synced" : " (sync later)");
-  return 0;
-}
-
 // The ProblemQuery of the filter flags; "" or the reason it is bad.
 std::string QueryFromFlags(const Args& fl, v1::ProblemQuery* q) {
   for (const auto& z : fl.GetAll("zone")) q->add_zone_ids(ResolveRef("zones", z));
@@ -489,7 +447,6 @@ int RunOffice(const Args& fl) {
   if (what == "template" && verb == "publish") return CmdTemplatePublish(dev, fl, pos);
   if (what == "campaign" && verb == "create") return CampaignCreate(dev, fl);
   if (what == "sample" && verb == "draw") return SampleDraw(dev, fl);
-  if (what == "notice" && verb == "issue") return NoticeIssue(dev, fl);
   if (what == "problems" || what == "report") return Problems(dev, fl, what == "report");
   if ((what == "template" || what == "campaign") && verb == "list") {
     auto c = dev.OpenAndSync();
@@ -563,18 +520,14 @@ void AddOfficeCommands(Command& admin) {
            .Opt("seed", "N", "the seed: the same seed and counts draw the same sites (required)")
            .Opt("team", "TEAM", "assign the drawn sites to this team")
            .Opt("user", "USER", "or to this person (code or id)"));
-  leaf(admin.Sub("notice", "rectification notices")
-           .Sub("issue", "issue a notice: its findings become NOTIFIED")
-           .Opt("site", "SITE", "the site (code or id; required)")
-           .Opt("findings", "F1,F2", "these OPEN findings of the site")
-           .Switch("all-open", "or every OPEN finding of the site")
-           .Opt("deadline", "YYYY-MM-DD", "rectification deadline (required)")
-           .Opt("ref", "NO", "the notice's reference number (required)")
-           .Opt("text", "TEXT", "the notice's text"));
   Command problems = admin.Sub("problems", "the problem list, by deadline (asks the server: give --server)");
   leaf(Filters(problems));
   Command report = admin.Sub("report", "counts by zone x category x status, with overdue (asks the server)");
   leaf(Filters(report));
+  // Straight to the server, without an office device (office_server.h).
+  AddTeamCommands(admin);
+  AddNoticeCommands(admin);
+  AddCorrectionCommands(admin);
   AddReportCommands(admin);
 }
 

@@ -19,6 +19,7 @@
 #include "core/labels.h"
 #include "inspectsync/reports.h"
 #include "tools/commands.h"
+#include "tools/connection.h"
 #include "tools/integration.h"
 #include "tools/render.h"
 
@@ -31,9 +32,9 @@ namespace {
 // printed for people.
 template <class Report>
 std::optional<int> Ask(const Args& fl, const std::function<StatusOr<Report>(ReportClient&)>& ask, Report* out) {
-  auto options = OfficeServerOptions(fl);
+  auto options = DirectCallOptions(fl, "office or zone director");
   if (!options.ok()) return IntegrationFail(options.status());
-  auto reports = ReportClient::Connect(fl.Get("server", "127.0.0.1:7443"), *options);
+  auto reports = ReportClient::Connect(ServerAddress(fl), *options);
   if (!reports.ok()) return IntegrationFail(reports.status());
   auto got = ask(**reports);
   if (!got.ok()) return IntegrationFail(got.status());
@@ -240,7 +241,10 @@ int RunInspectionShow(const Args& fl) {
 }  // namespace
 
 void AddReportCommands(Command& admin) {
-  auto leaf = [](Command c, const Handler& run) { OfficeServerConnection(c).Run(run); };
+  auto leaf = [](Command c, const Handler& run) {
+    AddServerConnection(c, "connection (a token of role office or zone director)");
+    c.Switch("json", "JSON, one object per line, instead of a table").Run(run);
+  };
   leaf(admin.Sub("progress", "a campaign's progress per zone and team, sites not yet visited, repeated visits")
            .Opt("campaign", "CAMPAIGN", "the campaign, by id or exact name (required)")
            .Multi("zone", "ZONE", "only this zone (code or id)"),

@@ -1,5 +1,7 @@
 #include "tools/connection.h"
 
+#include <fstream>
+
 namespace inspectsync::tools {
 
 StatusOr<GrpcTransportOptions> GrpcOptionsFromFlags(const Args& fl) {
@@ -17,5 +19,26 @@ StatusOr<GrpcTransportOptions> GrpcOptionsFromFlags(const Args& fl) {
   }
   return o;
 }
+
+void AddServerConnection(Command& c, const std::string& heading) {
+  c.Group(heading)
+      .Opt("server", "HOST:PORT", "the server (default 127.0.0.1:7443)")
+      .Opt("ca", "FILE", "CA certificate the server's certificate is checked against (default var/certs/ca.pem)")
+      .Opt("token", "TOKEN", "bearer token")
+      .Opt("token-file", "FILE", "file holding it (wins over --token)")
+      .Switch("insecure", "plaintext, loopback servers only")
+      .Group("");
+}
+
+StatusOr<GrpcTransportOptions> DirectCallOptions(const Args& fl, const std::string& roles) {
+  auto options = GrpcOptionsFromFlags(fl);
+  if (!options.ok()) return options.status();
+  if (options->token.empty()) return InvalidArgument("give a token of role " + roles + ": --token-file F or --token T");
+  if (options->ca_cert_file.empty() && std::ifstream("var/certs/ca.pem")) options->ca_cert_file = "var/certs/ca.pem";
+  options->call_deadline = std::chrono::seconds(60);
+  return options;
+}
+
+std::string ServerAddress(const Args& fl) { return fl.Get("server", "127.0.0.1:7443"); }
 
 }  // namespace inspectsync::tools

@@ -16,6 +16,18 @@ namespace inspectsync::tools {
 // for a token file that cannot be read. Commands exit 1 with the message.
 StatusOr<GrpcTransportOptions> GrpcOptionsFromFlags(const Args& fl);
 
+// Commands that call the server's services directly, with no device
+// database (the integration commands, the office's server-side writes):
+// --server HOST:PORT (default 127.0.0.1:7443), --ca FILE (default
+// var/certs/ca.pem when it exists), --token / --token-file, --insecure, under
+// the --help heading `heading`.
+void AddServerConnection(Command& c, const std::string& heading);
+// GrpcOptionsFromFlags, with the CA default, a token required
+// (INVALID_ARGUMENT saying a token of role `roles` is needed) and unary calls
+// bounded to 60 s.
+StatusOr<GrpcTransportOptions> DirectCallOptions(const Args& fl, const std::string& roles);
+std::string ServerAddress(const Args& fl);
+
 }  // namespace inspectsync::tools
 
 #endif  // INSPECTSYNC_TOOLS_CONNECTION_H_

@@ -3,27 +3,16 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
-#include <fstream>
 
 #include "tools/commands.h"
 #include "tools/connection.h"
 
 namespace inspectsync::tools {
 
-StatusOr<GrpcTransportOptions> OfficeServerOptions(const Args& fl) {
-  auto options = GrpcOptionsFromFlags(fl);
-  if (!options.ok()) return options.status();
-  if (options->token.empty())
-    return InvalidArgument("give a token of role office or integration: --token-file F or --token T");
-  if (options->ca_cert_file.empty() && std::ifstream("var/certs/ca.pem")) options->ca_cert_file = "var/certs/ca.pem";
-  options->call_deadline = std::chrono::seconds(60);
-  return options;
-}
-
 StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Args& fl) {
-  auto options = OfficeServerOptions(fl);
+  auto options = DirectCallOptions(fl, "office or integration");
   if (!options.ok()) return options.status();
-  return IntegrationClient::Connect(fl.Get("server", "127.0.0.1:7443"), *options);
+  return IntegrationClient::Connect(ServerAddress(fl), *options);
 }
 
 int IntegrationFail(const Status& s) {
@@ -44,19 +33,13 @@ std::string MessageToJsonLine(const google::protobuf::Message& m) {
   return out;
 }
 
-// The connection of the office's own systems, on every integration command.
-Command& OfficeServerConnection(Command& c) {
-  return c.Group("connection (a token of role office or integration)")
-      .Opt("server", "HOST:PORT", "the server (default 127.0.0.1:7443)")
-      .Opt("ca", "FILE", "CA certificate the server's certificate is checked against (default var/certs/ca.pem)")
-      .Opt("token", "TOKEN", "bearer token")
-      .Opt("token-file", "FILE", "file holding it (wins over --token)")
-      .Switch("insecure", "plaintext, loopback servers only")
-      .Group("")
-      .Switch("json", "JSON, one object per line, instead of a table");
-}
-
 namespace {
+
+// The connection of the office's own systems, on every integration command.
+Command& Connection(Command& c) {
+  AddServerConnection(c, "connection (a token of role office or integration)");
+  return c.Switch("json", "JSON, one object per line, instead of a table");
+}
 
 Command& FindingFilters(Command& c) {
   return c.Multi("zone", "ZONE", "only this zone (code or id; commas for several)")
@@ -71,7 +54,7 @@ Command& FindingFilters(Command& c) {
 }  // namespace
 
 void AddIntegrationCommands(Command& admin) {
-  auto leaf = [](Command c, const Handler& run) { OfficeServerConnection(c).Run(run); };
+  auto leaf = [](Command c, const Handler& run) { Connection(c).Run(run); };
   leaf(admin.Sub("watch", "the live change feed; resumes where the consumer acked, no gap")
            .Opt("consumer", "NAME", "a named consumer whose cursor the server keeps")
            .Opt("from", "SEQ", "start after this commit seq")

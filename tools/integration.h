@@ -27,11 +27,6 @@ namespace inspectsync::tools {
 // plaintext). Unary calls end within 60 s; watch and export are not bounded
 // here.
 StatusOr<std::unique_ptr<IntegrationClient>> ConnectIntegration(const Args& fl);
-// The same options for any of the server's office-side services (the
-// reports too): a token required, the default CA, the 60 s deadline.
-StatusOr<GrpcTransportOptions> OfficeServerOptions(const Args& fl);
-// Declares those connection flags and --json on `c`.
-Command& OfficeServerConnection(Command& c);
 
 // A Status as "CODE: message" for stderr, and the exit status 1.
 int IntegrationFail(const Status& s);

@@ -1,5 +1,5 @@
 // The office commands of `inspectsync admin` (imports, templates, campaigns,
-// spot-check samples, notices, the problem list and its report). They act as
+// spot-check samples, the problem list and its report). They act as
 // an office device: an SDK Client on its own device database (--db), signed
 // in with an office token, that syncs before it reads (so it decides on the
 // district's current data) and after it writes. Without --server they work

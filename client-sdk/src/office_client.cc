@@ -77,6 +77,10 @@ StatusOr<v1::AssignSitesReply> OfficeClient::AssignSites(const v1::AssignSitesRe
   return Call<v1::AssignSitesReply>(*impl_, &v1::OfficeService::Stub::AssignSites, request);
 }
 
+StatusOr<v1::TeamList> OfficeClient::ListTeams() {
+  return Call<v1::TeamList>(*impl_, &v1::OfficeService::Stub::ListTeams, v1::ListTeamsRequest());
+}
+
 StatusOr<v1::NoticeView> OfficeClient::IssueNotice(const v1::IssueNoticeRequest& request) {
   return Call<v1::NoticeView>(*impl_, &v1::OfficeService::Stub::IssueNotice, request);
 }

@@ -99,10 +99,12 @@ grep -q "$F" show.txt || fail "the finding is not shown with its inspection"
 "$I" tablet --db li.db finding show "$F" | grep -q "HIGH" || fail "the finding did not take the item's severity"
 "$I" tablet --db li.db $L sync | grep -q "rejected 0" || fail "the inspection did not sync"
 
-# The office issues a notice and reads the problem list.
-"$I" admin notice issue --site PS-1 --all-open --deadline 2030-06-30 --ref "EDU-2026-07" $O > notice.txt 2>&1 ||
+# The office issues a notice (straight to the server, no device database)
+# and reads the problem list.
+OS="--server $ADDR --ca certs/ca.pem --token-file office.tok"
+"$I" admin notice issue --site PS-1 --all-open --deadline 2030-06-30 --ref "EDU-2026-07" $OS > notice.txt 2>&1 ||
   fail "notice issue: $(cat notice.txt)"
-"$I" admin notice issue --site PS-1 --findings "$F" --deadline 2030-06-30 --ref X $O 2>/dev/null &&
+"$I" admin notice issue --site PS-1 --findings "$F" --deadline 2030-06-30 --ref X $OS 2>/dev/null &&
   fail "a notice for a NOTIFIED finding was accepted"
 "$I" admin problems $O > problems.txt || fail "problems"
 grep -q "NOTIFIED .*No. 1 Primary .*prevention-supplies .*$F" problems.txt || fail "problem list: $(cat problems.txt)"

@@ -42,8 +42,8 @@ refused "tablet --token-file stray" "stray1.tok.*byte 0x01 (a control character)
 refused "tablet --token-file blank" "blank.tok.*only whitespace" "$I" tablet --db t.db $C --token-file blank.tok sync
 refused "tablet --token with a space" "a space" "$I" tablet --db t.db $C --token "isv1.a b" sync
 refused "admin problems (office device)" "byte 0x01" "$I" admin problems --db o.db $C --token-file stray1.tok
-refused "admin notice issue (office device)" "0xE4" "$I" admin notice issue --db o.db $C --token "令牌" \
-  --site PS-1 --all-open --deadline 2030-01-01
+refused "admin notice issue (server)" "0xE4" "$I" admin notice issue $C --token "令牌" \
+  --site PS-1 --all-open --ref R-1 --deadline 2030-01-01
 refused "admin findings (integration)" "byte 0xE4" "$I" admin findings $C --token "令牌"
 refused "admin watch (integration)" "stray1.tok.*0x01" "$I" admin watch --until-head $C --token-file stray1.tok
 refused "admin consumers, token over two lines" "control character" "$I" admin consumers $C --token-file stray.tok

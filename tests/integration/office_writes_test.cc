@@ -245,6 +245,120 @@ TEST_F(OfficeWritesTest, TeamsAreCreatedEditedAndGivenSitesThatReachTheirMembers
   EXPECT_EQ(Ids(*wang, "teams").count(team->team_id()), 1u);
 }
 
+TEST_F(OfficeWritesTest, TeamsAndCampaignsAreNamedByTheirExactName) {
+  v1::CreateTeamRequest create;
+  create.set_name("第一督导组");
+  create.set_leader("li");
+  create.set_campaign_id("Winter campaign");  // the campaign's name
+  auto team = office_->CreateTeam(create);
+  ASSERT_TRUE(team.ok()) << team.status().ToString();
+  EXPECT_EQ(team->team().campaign_id(), campaign_);
+  EXPECT_EQ(team->campaign_name(), "Winter campaign");
+  EXPECT_EQ(team->leader_name(), "Teacher li");
+
+  v1::UpdateTeamRequest update;
+  update.set_team_id("第一督导组");  // the team's name
+  update.add_add_members("wang");
+  auto updated = office_->UpdateTeam(update);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->team_id(), team->team_id());
+  EXPECT_EQ(std::vector<std::string>(updated->member_names().begin(), updated->member_names().end()),
+            (std::vector<std::string>{"Teacher li", "Teacher wang"}));
+
+  v1::AssignSitesRequest as;
+  as.set_team_id("第一督导组");
+  as.set_campaign_id("Winter campaign");
+  as.add_sites("KG-1");
+  auto sites = office_->AssignSites(as);
+  ASSERT_TRUE(sites.ok()) << sites.status().ToString();
+  EXPECT_EQ(sites->team_name(), "第一督导组");
+  EXPECT_EQ(sites->campaign_name(), "Winter campaign");
+
+  // Unknown names: NOT_FOUND naming the value, nothing written.
+  const size_t changes = Feed().size();
+  update.set_team_id("第九督导组");
+  ExpectError(office_->UpdateTeam(update).status(), StatusCode::kNotFound, "'第九督导组' (neither a name nor an id");
+  v1::AssignCampaignRequest ac;
+  ac.set_campaign_id("Summer campaign");
+  ac.add_team_ids("第一督导组");
+  ExpectError(office_->AssignCampaign(ac).status(), StatusCode::kNotFound, "'Summer campaign'");
+  ac.set_campaign_id("Winter campaign");
+  ac.add_team_ids("第九督导组");
+  ExpectError(office_->AssignCampaign(ac).status(), StatusCode::kNotFound, "team_ids: no Team '第九督导组'");
+
+  // Two live campaigns with one name cannot be told apart: the id is asked for.
+  const std::string twin = ids_.NewUuidV7();
+  v1::Mutation m;
+  m.set_collection("campaigns");
+  m.set_record_id(twin);
+  m.set_op(v1::CREATE);
+  m.mutable_body()->mutable_campaign()->set_name("Winter campaign");
+  m.mutable_body()->mutable_campaign()->set_kind(v1::ROUTINE_VISIT);
+  ASSERT_TRUE(server_->engine()->WriteAll({m}, server::Caller{}).ok());
+  const size_t with_twin = Feed().size();
+  EXPECT_EQ(with_twin, changes + 1);
+  as.set_sites(0, "PS-2");
+  ExpectError(office_->AssignSites(as).status(), StatusCode::kInvalidArgument,
+              "two campaigns are called 'Winter campaign'");
+  ac.clear_team_ids();
+  ac.add_team_ids("第一督导组");
+  ExpectError(office_->AssignCampaign(ac).status(), StatusCode::kInvalidArgument, "give the campaign's id");
+  EXPECT_EQ(Feed().size(), with_twin);  // no refused call wrote anything
+  as.set_campaign_id(twin);  // by id it is unambiguous
+  EXPECT_TRUE(office_->AssignSites(as).ok());
+}
+
+TEST_F(OfficeWritesTest, ListTeamsNamesPeopleAndCountsTheSitesEachCovers) {
+  for (auto [name, leader] : {std::pair{"Team B", "wang"}, {"Team A", "li"}}) {
+    v1::CreateTeamRequest create;
+    create.set_name(name);
+    create.set_leader(leader);
+    ASSERT_TRUE(office_->CreateTeam(create).ok());
+  }
+  v1::AssignSitesRequest as;
+  as.set_team_id("Team A");
+  as.set_campaign_id(campaign_);
+  as.add_sites("PS-1");
+  as.add_sites("KG-1");
+  auto assigned = office_->AssignSites(as);
+  ASSERT_TRUE(assigned.ok()) << assigned.status().ToString();
+  v1::AssignCampaignRequest ac;
+  ac.set_campaign_id(campaign_);
+  ac.add_team_ids("Team A");
+  ASSERT_TRUE(office_->AssignCampaign(ac).ok());
+
+  auto list = office_->ListTeams();
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->teams_size(), 2);
+  const v1::TeamReply& a = list->teams(0);  // sorted by name
+  EXPECT_EQ(a.team().name(), "Team A");
+  EXPECT_EQ(a.leader_name(), "Teacher li");
+  EXPECT_EQ(a.campaign_name(), "Winter campaign");
+  EXPECT_EQ(a.sites_assigned(), 2u);
+  EXPECT_EQ(list->teams(1).team().name(), "Team B");
+  EXPECT_EQ(list->teams(1).leader_name(), "Teacher wang");
+  EXPECT_EQ(list->teams(1).campaign_name(), "");
+  EXPECT_EQ(list->teams(1).sites_assigned(), 0u);
+
+  // An ended assignment no longer counts. It cannot end when it starts.
+  v1::EndAssignmentRequest end;
+  end.set_assignment_id(assigned->assignment_ids(0));
+  ExpectError(office_->EndAssignment(end).status(), StatusCode::kInvalidArgument, "is not after the assignment starts");
+  clock_.Advance(60'000);
+  auto ended = office_->EndAssignment(end);
+  ASSERT_TRUE(ended.ok()) << ended.status().ToString();
+  EXPECT_EQ(ended->record_name(), "assignment of team Team A at site 'No. 1 Primary'");
+  list = office_->ListTeams();
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->teams(0).sites_assigned(), 1u);
+
+  // Zone directors plan visits with it; inspectors and integrations may not.
+  EXPECT_TRUE(Office("zhao", "zone_director")->ListTeams().ok());
+  ExpectError(Office("li", "inspector")->ListTeams().status(), StatusCode::kPermissionDenied, "inspector");
+  ExpectError(Office("u-archive", "integration")->ListTeams().status(), StatusCode::kPermissionDenied,
+              "integration");
+}
+
 TEST_F(OfficeWritesTest, OnlyTheOfficeManagesTeams) {
   v1::CreateTeamRequest create;
   create.set_name("Team X");
@@ -379,6 +493,10 @@ TEST_F(OfficeWritesTest, AFailedVerificationReopensAndAPassedOneCloses) {
   auto failed = office_->RecordVerification(v);
   ASSERT_TRUE(failed.ok()) << failed.status().ToString();
   EXPECT_EQ(failed->finding_status(), v1::REOPENED);
+  // What people read: the finding, its site and the deadline now.
+  EXPECT_EQ(failed->finding_title(), "Gas alarm not serviced");
+  EXPECT_EQ(failed->site_name(), "No. 1 Primary");
+  EXPECT_EQ(failed->deadline_ms(), v.new_deadline_ms());
   auto li = Tablet("li");
   ASSERT_TRUE(li && li->Sync().ok());
   auto f1 = li->GetFinding(f1_);
@@ -422,6 +540,7 @@ TEST_F(OfficeWritesTest, CorrectionsOfTheRegisterReachTabletsAndSayWhatChanged) 
   ASSERT_EQ(renamed->changes_size(), 1);
   EXPECT_EQ(renamed->changes(0).old_value(), "No. 1 Primary");
   EXPECT_EQ(renamed->changes(0).new_value(), "第一小学");
+  EXPECT_EQ(renamed->record_name(), "site 'No. 1 Primary'");  // the name it had
   auto again = office_->CorrectSite(rename);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->changes_size(), 0);

@@ -40,11 +40,15 @@ class OfficeClient {
   // The office's writes (office.proto says who may call each and its
   // errors). Each is one server-side write through the engine a tablet's
   // push uses: on tablets at their next sync, in the change feed, by the
-  // signed-in user. Zones, sites and users are named by code or id.
+  // signed-in user. Zones, sites and users are named by code or id, teams
+  // and campaigns by id or exact name.
   StatusOr<v1::TeamReply> CreateTeam(const v1::CreateTeamRequest& request);
   StatusOr<v1::TeamReply> UpdateTeam(const v1::UpdateTeamRequest& request);
   StatusOr<v1::AssignCampaignReply> AssignCampaign(const v1::AssignCampaignRequest& request);
   StatusOr<v1::AssignSitesReply> AssignSites(const v1::AssignSitesRequest& request);
+  // Every live team with its people's and campaign's names and the count of
+  // sites it covers (office and zone directors).
+  StatusOr<v1::TeamList> ListTeams();
   StatusOr<v1::NoticeView> IssueNotice(const v1::IssueNoticeRequest& request);
   StatusOr<v1::NoticeList> ListNotices(const v1::NoticeQuery& query);
   StatusOr<v1::NoticeView> GetNotice(const std::string& notice_id);
