@@ -75,6 +75,12 @@ StatusOr<ReportCampaign> ReportContext::Campaign(const std::string& ref) const {
   return ReportCampaign{found->rec.id, found->body.campaign()};
 }
 
+std::vector<std::string> InspectorsOf(const storage::StoredRecord& rec, const v1::Inspection& in) {
+  if (in.inspectors_size() > 0) return {in.inspectors().begin(), in.inspectors().end()};
+  if (rec.meta.author().empty()) return {};
+  return {rec.meta.author()};
+}
+
 bool ReportContext::CoversSite(const std::string& site_id) const {
   const ReportSite* s = FindSite(site_id);
   return s != nullptr && Covers(s->zone_id);

@@ -90,6 +90,12 @@ class ReportContext {
 // "people first": a site as a person names it, "CODE 名称" or the name alone.
 std::string SiteLabel(const v1::SiteRef& s);
 
+// Who inspected: the inspection's `inspectors`, or, when the tablet named
+// none (offline, a tablet does not know whose token it will sync with), the
+// signed-in user who wrote the inspection's latest version — in the field
+// the inspecting tablet, which also wrote its answers.
+std::vector<std::string> InspectorsOf(const storage::StoredRecord& rec, const v1::Inspection& in);
+
 }  // namespace inspectsync::server
 
 #endif  // INSPECTSYNC_SERVER_REPORT_CONTEXT_H_

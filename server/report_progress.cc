@@ -66,7 +66,7 @@ Status ReadVisits(const ReportContext& ctx, const std::string& campaign_id, Camp
     v1::InspectionRef& ref = w->visits[in.site_id()].emplace_back();
     ref.set_inspection_id(r.id);
     ref.set_started_at_ms(in.started_at_ms());
-    for (const std::string& u : in.inspectors()) *ref.add_inspectors() = ctx.PersonOf(u);
+    for (const std::string& u : InspectorsOf(r, in)) *ref.add_inspectors() = ctx.PersonOf(u);
     return Status::Ok();
   });
 }

@@ -138,7 +138,8 @@ StatusOr<v1::InspectionSheet> ShowInspection(SyncEngine* engine, const Caller& c
   if (!tmpl.ok()) return tmpl.status();
   const v1::ChecklistTemplate* t = tmpl->has_value() ? &**tmpl : nullptr;
   if (t != nullptr) out.set_template_title(t->title());
-  for (const std::string& u : in.inspectors()) *out.add_inspectors() = ctx->PersonOf(u);
+  const std::vector<std::string> inspectors = InspectorsOf(**rec, in);
+  for (const std::string& u : inspectors) *out.add_inspectors() = ctx->PersonOf(u);
   out.set_started_at_ms(in.started_at_ms());
   out.set_ended_at_ms(in.ended_at_ms());
   out.set_notes(in.notes());
@@ -154,7 +155,9 @@ StatusOr<v1::InspectionSheet> ShowInspection(SyncEngine* engine, const Caller& c
     }
     line.set_result(resp.result());
     line.set_note(resp.note());
-    *line.mutable_answered_by() = ctx->PersonOf(resp.inspector());
+    // An answer without its inspector is the inspection's one inspector's.
+    const std::string& by = !resp.inspector().empty() || inspectors.size() != 1 ? resp.inspector() : inspectors[0];
+    *line.mutable_answered_by() = ctx->PersonOf(by);
     lines.push_back(std::move(line));
   }
   std::stable_sort(lines.begin(), lines.end(), [&](const v1::AnswerLine& a, const v1::AnswerLine& b) {

@@ -45,7 +45,7 @@ StatusOr<std::unordered_map<std::string, std::vector<std::string>>> ReadInspecto
   Status st = ctx.engine()->store()->ScanCollection("inspections", [&](const storage::StoredRecord& r) -> Status {
     if (r.deleted || !ctx.CoversSite(r.scope)) return Status::Ok();
     if (!in.ParseFromString(r.body)) return DataLoss("stored inspection " + r.id + " is corrupt");
-    out[r.id].assign(in.inspectors().begin(), in.inspectors().end());
+    out[r.id] = InspectorsOf(r, in);
     return Status::Ok();
   });
   if (!st.ok()) return st;

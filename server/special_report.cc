@@ -110,7 +110,7 @@ Status ReadWork(const ReportContext& ctx, const std::string& zone, const std::st
     fig->inspections.insert(r.id);
     auto& visit = fig->visits[in.site_id()];
     ++visit.first;
-    visit.second.insert(in.inspectors().begin(), in.inspectors().end());
+    for (std::string& u : InspectorsOf(r, in)) visit.second.insert(std::move(u));
   }));
   return Status::Ok();
 }

@@ -621,6 +621,44 @@ TEST_F(ReportsTest, ShowInspectionNamesEveryAnswerItsNoteAndWhoGaveIt) {
   EXPECT_EQ(s.findings(), 2u);  // f3 and the voided f4
 }
 
+// A tablet offline does not know whose token it will sync with, so the
+// command line's `inspect start` names no inspector: the reports then name
+// the signed-in user who wrote the inspection, never nobody.
+TEST_F(ReportsTest, AnInspectionNamingNoInspectorIsItsWritersOne) {
+  const std::string in = Inspect(Id("sites", "S03"), special_, v1::SPECIAL_CAMPAIGN, {}, 5,
+                                 {{"i1", v1::PASS, "", ""}, {"i2", v1::FAIL, "疏散通道堆放杂物", ""}});
+  batch_.back().set_client_id("0190a000-0000-7000-8000-00000000beef");  // 王强's tablet
+  batch_.back().set_mutation_id(1);
+  v1::PushResponse resp;
+  grpc::Status st = sync_->Push(Ctx(Token(wang_, "inspector", "tablet-wang")).get(), testing::Batch(batch_), &resp);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(resp.results_size(), 1);
+  ASSERT_NE(resp.results(0).outcome(), v1::REJECTED) << resp.results(0).reason();
+  batch_.clear();
+
+  v1::ShowInspectionRequest req;
+  req.set_inspection_id(in);
+  v1::InspectionSheet sheet;
+  st = reports_->ShowInspection(Ctx(office_token_).get(), req, &sheet);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(sheet.inspectors_size(), 1);
+  EXPECT_EQ(sheet.inspectors(0).name(), "王强");
+  ASSERT_EQ(sheet.answers_size(), 2);
+  EXPECT_EQ(sheet.answers(1).note(), "疏散通道堆放杂物");
+  EXPECT_EQ(sheet.answers(1).answered_by().name(), "王强");
+
+  v1::ProgressRequest preq;
+  preq.set_campaign_id(special_);
+  v1::ProgressReport progress;
+  st = reports_->CampaignProgress(Ctx(office_token_).get(), preq, &progress);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  bool named = false;
+  for (const auto& rv : progress.repeated_visits())
+    for (const auto& ref : rv.inspections())
+      if (ref.inspection_id() == in) named = ref.inspectors_size() == 1 && ref.inspectors(0).name() == "王强";
+  EXPECT_TRUE(named) << "the second visit to S03 names its writer";
+}
+
 TEST_F(ReportsTest, SubtotalsPerZoneSiteAndInspector) {
   v1::SubtotalsRequest req;
   req.add_campaign_ids(special_);
