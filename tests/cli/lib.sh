@@ -4,7 +4,8 @@
 # setting SERVER_PID and ADDR.
 T=$(mktemp -d)
 SERVER_PID=
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$T"; }
+# KEEP_TMP=1 keeps the temp dir (its path is printed) to read the outputs.
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cd "$T"
