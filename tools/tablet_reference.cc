@@ -69,7 +69,9 @@ void AddTabletReferenceCommands(Command& tablet, const Handler& run) {
       .Opt("kind", "KIND", "primary (default), middle or kindergarten")
       .Opt("address", "TEXT", "its address")
       .Run(run);
-  site.Sub("list", "the sites this tablet holds").Run(run);
+  site.Sub("list", "the sites this tablet holds, in service")
+      .Switch("all", "deactivated sites too (marked 已停用/deactivated)")
+      .Run(run);
   Command user = tablet.Sub("user", "people (adding one needs an office token)");
   user.Sub("add", "add a person (prints the user id 'admin token issue --user' takes)")
       .Opt("name", "NAME", "their name (required)")
@@ -156,10 +158,13 @@ std::optional<int> RunReferenceCommand(Client& c, const Args& fl, const std::vec
     if (!list.ok()) return ctx.fail(list.status());
     for (const LocalRecord& r : *list) {
       const v1::RecordBody& b = r.body;
+      // A deactivated site takes no new work: not offered unless asked for.
+      if (what == "site" && b.site().deactivated() && !fl.Has("all")) continue;
       std::string line;
       if (what == "zone") line = b.zone().name();
       if (what == "site")
-        line = b.site().name() + "  " + v1::SiteKind_Name(b.site().kind()) + "  zone " + b.site().zone_id();
+        line = b.site().name() + "  " + v1::SiteKind_Name(b.site().kind()) + "  zone " + b.site().zone_id() +
+               (b.site().deactivated() ? "  已停用/deactivated" : "");
       if (what == "user") line = b.user().name() + "  " + v1::Role_Name(b.user().role());
       if (what == "assignment") {
         const v1::Assignment& a = b.assignment();
