@@ -124,7 +124,7 @@ int List(Client& c, const Args& fl, const ReferenceContext& ctx) {
 
 void AddTabletConflictsCommand(Command& tablet, const Handler& run) {
   tablet.Sub("conflicts", "conflicts on this tablet's records, from the server: both values, who, why")
-      .Switch("all", "resolved ones too")
+      .Switch("all", "those a person has resolved too (default: open and settled by policy)")
       .Switch("json", "one JSON object per line (ids and names)")
       .Run(run);
 }
