@@ -284,6 +284,28 @@ StatusOr<Rejection> CollectionChangeRules(const CollectionSpec& spec, const std:
 
 }  // namespace
 
+StatusOr<Rejection> CheckNewWorkSite(const CollectionSpec& spec, const pb::Message& rec, RecordLookup& lookup) {
+  std::string site_id;
+  const char* what = nullptr;
+  if (spec.descriptor() == v1::Inspection::descriptor()) {
+    site_id = static_cast<const v1::Inspection&>(rec).site_id();
+    what = "inspections";
+  } else if (spec.descriptor() == v1::Finding::descriptor()) {
+    const auto& f = static_cast<const v1::Finding&>(rec);
+    // The rest of a visit already underway (a failed checklist item of an
+    // inspection started before) is not new work.
+    if (!f.inspection_id().empty()) return Rejection{};
+    site_id = f.site_id();
+    what = "findings";
+  }
+  if (what == nullptr || site_id.empty()) return Rejection{};
+  ASSIGN_OR_RETURN_STATUS(site, FindAs<v1::Site>(lookup, "sites", site_id));
+  if (site == nullptr || !site->deactivated()) return Rejection{};
+  std::string name = site->code().empty() ? site->name() : site->code() + " " + site->name();
+  return Workflow("site " + Quote(name) + " is deactivated (closed or no longer supervised): it takes no new " +
+                  what + "; its records stay readable, and the office can reactivate it");
+}
+
 std::string TemplateRecordId(const std::string& key, uint32_t version) {
   return NameBasedUuid("inspectsync/template/" + key + "/" + std::to_string(version));
 }

@@ -49,6 +49,17 @@ StatusOr<Rejection> CheckCreateRules(const CollectionSpec& spec, const std::stri
 StatusOr<Rejection> CheckChangeRules(const CollectionSpec& spec, const std::string& id, const pb::Message& before,
                                      const pb::Message& after, RecordLookup& lookup);
 
+// New work at a site out of service: an inspection, or a finding outside an
+// inspection already underway, created at a site whose record is deactivated
+// (Site.deactivated, OfficeService.CorrectSite) is refused (WORKFLOW),
+// naming the site by code and name. Judged where the record is created, by
+// what its writer knows then: the SDK before it queues a create (its own
+// copy of the site), the server for server-side creates (SyncEngine::
+// WriteAll). Never on a push: a tablet may have recorded the work offline
+// before it learned of the deactivation, and that work is kept
+// (docs/DESIGN-NOTES.md, "Deactivated sites take no new work").
+StatusOr<Rejection> CheckNewWorkSite(const CollectionSpec& spec, const pb::Message& rec, RecordLookup& lookup);
+
 // The record id of template version (key, version): a name-based UUID
 // (version 8 layout), the same on every device, so two offices publishing
 // "the same" version collide (ALREADY_EXISTS) instead of forking it.

@@ -44,4 +44,14 @@ Status FindingNames::Fill(const core::SiteDirectory& sites, uint64_t created_ver
   return Status::Ok();
 }
 
+std::string FindingNames::ZoneName(const std::string& zone_id) const {
+  auto it = zones_.find(zone_id);
+  return it == zones_.end() ? std::string() : it->second;
+}
+
+std::string FindingNames::UserName(const std::string& user_id) const {
+  auto it = users_.find(user_id);
+  return it == users_.end() ? std::string() : it->second;
+}
+
 }  // namespace inspectsync::server

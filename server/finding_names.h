@@ -33,6 +33,10 @@ class FindingNames {
   // this thread.
   Status Fill(const core::SiteDirectory& sites, uint64_t created_version, v1::FindingRow* row);
 
+  // A zone's or a person's name; "" when the directory has none.
+  std::string ZoneName(const std::string& zone_id) const;
+  std::string UserName(const std::string& user_id) const;
+
  private:
   explicit FindingNames(storage::ServerStore* store) : store_(store) {}
   storage::ServerStore* store_;

@@ -11,6 +11,7 @@
 #include "core/record_bounds.h"
 #include "core/quote.h"
 #include "core/schema.h"
+#include "server/finding_names.h"
 #include "server/site_directory.h"
 
 namespace inspectsync::server {
@@ -20,13 +21,47 @@ namespace {
 constexpr char kTokenPrefix[] = "c1.";
 constexpr int64_t kDayMs = 24LL * 60 * 60 * 1000;
 
-Status CheckCaller(const Caller& caller) {
+// Resolving is the office's: a resolution overrules what someone wrote.
+Status CheckResolver(const Caller& caller) {
   auto role = ParseRole(caller.role);
   if (!role.ok()) return role.status();
   if (*role == Role::kSystem || *role == Role::kOffice || *role == Role::kIntegration) return Status::Ok();
   return Status(StatusCode::kPermissionDenied,
-                "conflict review is for the office and its systems (roles office and integration); this caller's "
-                "role is " + caller.role);
+                "resolving a conflict is for the office and its systems (roles office and integration); this "
+                "caller's role is " + caller.role + ", which may list the conflicts of its own sites");
+}
+
+// The scope keys a query of an inspector or zone director covers: what the
+// query names, narrowed to the caller's scope, or the whole scope. A site
+// or zone named outside it is PERMISSION_DENIED naming the value typed (as
+// ReportContext does for zones): a tablet asking for another school is
+// told so, not shown an empty list it would read as "no conflicts". The
+// message never names a site the caller cannot see by its name.
+Status NarrowToScope(const Scope& scope, const v1::ConflictQuery& q, const core::SiteDirectory& sites,
+                     storage::ConflictFilter* f) {
+  for (const std::string& site : q.site_ids())
+    if (!scope.Contains(site))
+      return Status(StatusCode::kPermissionDenied,
+                    "site " + core::Quote(site) + " is not one of your sites; you see the conflicts of the sites "
+                    "you are assigned to");
+  for (const std::string& zone : q.zone_ids()) {
+    bool some = scope.Contains(zone);
+    for (const auto& [id, info] : sites) some = some || (info.zone_id == zone && scope.Contains(id));
+    if (!some)
+      return Status(StatusCode::kPermissionDenied,
+                    "zone " + core::Quote(zone) + " holds none of your sites; you see the conflicts of the sites "
+                    "you are assigned to");
+  }
+  if (!f->filter_scopes) {
+    f->filter_scopes = true;
+    f->scopes = scope.keys;
+    return Status::Ok();
+  }
+  std::vector<std::string> mine;
+  for (std::string& k : f->scopes)
+    if (scope.Contains(k)) mine.push_back(std::move(k));
+  f->scopes = std::move(mine);
+  return Status::Ok();
 }
 
 std::string FormatTime(int64_t ms) { return core::IsoTime(ms); }
@@ -42,7 +77,11 @@ v1::ConflictRow MakeRow(const storage::ConflictEntry& e, const core::SiteDirecto
   v1::ConflictRow row;
   *row.mutable_conflict() = e.conflict;
   if (!e.scope.empty()) {
-    if (core::FindSite(sites, e.scope) != nullptr) row.set_site_id(e.scope);
+    if (const core::SiteInfo* site = core::FindSite(sites, e.scope)) {
+      row.set_site_id(e.scope);
+      row.set_site_code(site->code);
+      row.set_site_name(site->name);
+    }
     row.set_zone_id(core::ZoneOfScope(sites, e.scope));  // a zone-scoped record's scope is its zone
   }
   row.set_opened_ms(e.conflict.opened_ms());
@@ -52,6 +91,48 @@ v1::ConflictRow MakeRow(const storage::ConflictEntry& e, const core::SiteDirecto
   row.set_resolved_version(e.conflict.resolved_version());
   row.set_resolution_note(e.conflict.resolution_note());
   return row;
+}
+
+// What a person calls a record: a finding's title, a site's or team's name;
+// "" for collections without either.
+std::string RecordTitle(const storage::StoredRecord& rec, const core::CollectionSpec& spec) {
+  std::unique_ptr<google::protobuf::Message> m(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(spec.descriptor())->New());
+  if (!m->ParseFromString(rec.body)) return "";
+  for (const char* name : {"title", "name"}) {
+    const google::protobuf::FieldDescriptor* f = spec.descriptor()->FindFieldByName(name);
+    if (f != nullptr && !f->is_repeated() && f->type() == google::protobuf::FieldDescriptor::TYPE_STRING)
+      return m->GetReflection()->GetString(*m, f);
+  }
+  return "";
+}
+
+// Fills the names of `rows` (ConflictRow 10..16): the zone's and people's
+// from the directories, each record's title by a point read. Runs after the
+// scan, never inside it (finding_names.h says why); one read per record.
+Status FillNames(storage::ServerStore* store, google::protobuf::RepeatedPtrField<v1::ConflictRow>* rows) {
+  auto names = FindingNames::Read(store);
+  if (!names.ok()) return names.status();
+  std::map<std::pair<std::string, std::string>, std::string> titles;
+  for (v1::ConflictRow& row : *rows) {
+    const v1::Conflict& c = row.conflict();
+    row.set_zone_name(names->ZoneName(row.zone_id()));
+    row.set_winner_name(names->UserName(c.winner().author()));
+    row.set_loser_name(names->UserName(c.loser().author()));
+    if (!row.resolved_by().empty()) row.set_resolved_by_name(names->UserName(row.resolved_by()));
+    auto key = std::make_pair(c.collection(), c.record_id());
+    auto it = titles.find(key);
+    if (it == titles.end()) {
+      std::string title;
+      const core::CollectionSpec* spec = core::FindCollection(c.collection());
+      auto rec = store->GetRecord(c.collection(), c.record_id());
+      if (!rec.ok()) return rec.status();
+      if (spec != nullptr && rec->has_value()) title = RecordTitle(**rec, *spec);
+      it = titles.emplace(key, std::move(title)).first;
+    }
+    row.set_record_title(it->second);
+  }
+  return Status::Ok();
 }
 
 bool SideIs(const v1::Conflict& c, const std::string& user) {
@@ -83,7 +164,9 @@ std::string EncodeConflictToken(uint64_t version, const std::string& id) {
 }
 
 StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& caller, const v1::ConflictQuery& q) {
-  INSPECTSYNC_RETURN_IF_ERROR(CheckCaller(caller));
+  auto role = ParseRole(caller.role);
+  if (!role.ok()) return role.status();
+  const bool scoped = *role == Role::kInspector || *role == Role::kZoneDirector;
   if (q.page_size() > kMaxConflictPage)
     return InvalidArgument("page_size " + std::to_string(q.page_size()) + " exceeds the limit of " +
                            std::to_string(kMaxConflictPage));
@@ -118,6 +201,12 @@ StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& calle
     for (const auto& k : q.site_ids_size() > 0 ? by_site : by_zone)
       if (q.site_ids_size() == 0 || q.zone_ids_size() == 0 || by_zone.count(k)) f.scopes.push_back(k);
   }
+  if (scoped) {
+    // The same scope the caller's pulls have (server/access.h), never more.
+    auto scope = engine->ScopeOf(caller);
+    if (!scope.ok()) return scope.status();
+    INSPECTSYNC_RETURN_IF_ERROR(NarrowToScope(*scope, q, *sites, &f));
+  }
 
   const size_t page = q.page_size() ? q.page_size() : kDefaultConflictPage;
   // Without an inspector filter SQL stops at the page; with one the scan
@@ -150,6 +239,16 @@ StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& calle
     return true;
   });
   if (!st.ok()) return st;
+  INSPECTSYNC_RETURN_IF_ERROR(FillNames(engine->store(), out.mutable_conflicts()));
+  // The names came after the budget was counted: rows they pushed past it
+  // start the next page instead (never the first row: a page holds one).
+  bytes = 0;
+  for (const v1::ConflictRow& row : out.conflicts()) bytes += core::DelimitedBytes(row.ByteSizeLong());
+  while (out.conflicts_size() > 1 && bytes > budget) {
+    bytes -= core::DelimitedBytes(out.conflicts(out.conflicts_size() - 1).ByteSizeLong());
+    out.mutable_conflicts()->RemoveLast();
+    more = true;
+  }
   if (more) {
     const v1::Conflict& last = out.conflicts(out.conflicts_size() - 1).conflict();
     out.set_next_page_token(EncodeConflictToken(last.version(), last.id()));
@@ -205,7 +304,7 @@ Status CheckNoLaterResolution(SyncEngine* engine, const v1::Conflict& c, const c
 
 StatusOr<v1::ResolveConflictResponse> ResolveConflict(SyncEngine* engine, const Caller& caller,
                                                       const v1::ResolveConflictRequest& req) {
-  INSPECTSYNC_RETURN_IF_ERROR(CheckCaller(caller));
+  INSPECTSYNC_RETURN_IF_ERROR(CheckResolver(caller));
   if (req.conflict_id().empty()) return InvalidArgument("conflict_id is missing: name the conflict to resolve");
   if (!core::IsUuid(req.conflict_id()))
     return InvalidArgument("conflict_id " + core::Quote(req.conflict_id()) + " is not a conflict id (a lowercase UUID)");
@@ -306,6 +405,10 @@ StatusOr<v1::ResolveConflictResponse> ResolveConflict(SyncEngine* engine, const 
   e.scope = (*entry)->scope;
   v1::ResolveConflictResponse out;
   *out.mutable_conflict() = MakeRow(e, *sites, now);
+  google::protobuf::RepeatedPtrField<v1::ConflictRow> one;
+  *one.Add() = *out.mutable_conflict();
+  INSPECTSYNC_RETURN_IF_ERROR(FillNames(engine->store(), &one));
+  *out.mutable_conflict() = std::move(one[0]);
   *out.mutable_record() = results->at(0).record();
   return out;
 }

@@ -20,8 +20,12 @@
 // (field "deleted") are audit records of a settled outcome, not values:
 // resolving them is FAILED_PRECONDITION.
 //
-// Callers: roles office and integration, or in-process (empty role); others
-// get PERMISSION_DENIED. Times are the engine's clock.
+// Callers: listing is for every role, an inspector's or zone director's
+// query narrowed to their scope (the sites and zones their assignments give
+// them, as their pulls: server/access.h); naming a site or zone outside it
+// is PERMISSION_DENIED naming it. Resolving is for roles office and
+// integration, or in-process (empty role); others get PERMISSION_DENIED.
+// Times are the engine's clock.
 //
 // Thread-safety: as SyncEngine.
 #ifndef INSPECTSYNC_SERVER_INTEGRATION_CONFLICTS_H_
@@ -39,7 +43,9 @@ inline constexpr size_t kMaxResolutionNoteChars = 1000;
 // Conflicts matching `query`, oldest first (by the version the merge made,
 // then id); states empty = OPEN only. Sites and zones filter by the record's
 // scope (a zone: its sites and the zone itself); both given = both must hold.
-// INVALID_ARGUMENT for a bad query or page token.
+// Rows carry the names of site, zone, record and people (ConflictRow 10..16).
+// INVALID_ARGUMENT for a bad query or page token; PERMISSION_DENIED for a
+// scoped caller's site or zone outside their scope.
 StatusOr<v1::ConflictPage> ListConflicts(SyncEngine* engine, const Caller& caller, const v1::ConflictQuery& query);
 
 // Settles one conflict (see above). NOT_FOUND for an unknown id;

@@ -9,7 +9,8 @@
 //   webhooks.h            webhooks, their outbox and delivery
 // The methods are defined in integration_service_<part>.cc beside each.
 //
-// Every call needs a token of role office or integration (CheckIntegrationCaller).
+// Every call needs a token of role office or integration (CheckIntegrationCaller),
+// but ListConflicts, which any role may call for its own scope.
 // Its methods are raw (server/rpc.h says why).
 //
 // Thread-safety: calls run concurrently; everything behind them is thread-safe.

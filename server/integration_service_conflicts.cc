@@ -5,8 +5,11 @@
 namespace inspectsync::server {
 
 grpc::ServerUnaryReactor* IntegrationServiceImpl::ListConflicts(Ctx* ctx, const Bytes* req, Bytes* resp) {
-  return Unary<v1::ConflictQuery, v1::ConflictPage>(
-      ctx, req, resp, "IntegrationService/ListConflicts", Pool::kReads,
+  // Every role lists (tablets see their own sites' conflicts): no role rule
+  // here beyond admission; server::ListConflicts narrows a tablet's query to
+  // its scope.
+  return HandleUnary<v1::ConflictQuery, v1::ConflictPage>(
+      env_, UnaryMethod{"IntegrationService/ListConflicts", Pool::kReads, nullptr}, ctx, req, resp,
       [this](const Caller& caller, const v1::ConflictQuery& q) { return server::ListConflicts(engine_, caller, q); });
 }
 

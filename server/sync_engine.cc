@@ -618,6 +618,17 @@ StatusOr<std::vector<v1::MutationResult>> SyncEngine::WriteAll(std::vector<v1::M
           }
         }
       }
+      if (spec != nullptr && m.op() == v1::CREATE && spec->Holds(m.body())) {
+        // A server-side create knows the site as it is now: new work at a
+        // deactivated one is refused (pushes are not: core/workflow.h).
+        TxnLookup lookup(txn, *scope);
+        auto open = core::CheckNewWorkSite(*spec, spec->Get(m.body()), lookup);
+        if (!open.ok()) return open.status();
+        if (!open->ok())
+          return Status(core::RejectionStatus(*open, v1::CREATE).code(),
+                        what + " was refused (" + v1::RejectCode_Name(open->code) + ": " + open->reason +
+                            "); nothing was written");
+      }
       auto r = Apply(txn, m, caller, write_role, *scope, now_ms);
       if (!r.ok()) return r.status();
       if (r->outcome() != v1::APPLIED && r->outcome() != v1::MERGED) {

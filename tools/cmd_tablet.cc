@@ -12,6 +12,7 @@
 #include "tools/connection.h"
 #include "tools/cli.h"
 #include "tools/render.h"
+#include "tools/tablet_conflicts.h"
 #include "tools/tablet_inspect.h"
 #include "tools/tablet_reference.h"
 
@@ -229,6 +230,7 @@ int RunTablet(const Args& fl) {
 
   if (auto done = RunReferenceCommand(c, fl, pos, ReferenceContext{Usage, Fail})) return *done;
   if (auto done = RunInspectCommand(c, fl, pos, ReferenceContext{Usage, Fail})) return *done;
+  if (auto done = RunConflictsCommand(c, fl, pos, ReferenceContext{Usage, Fail})) return *done;
 
   if (auto done = RunFindingCommand(c, fl, what, verb, pos)) return *done;
   if (auto done = RunInspectionCommand(c, fl, what, verb)) return *done;
@@ -262,6 +264,7 @@ void AddTabletCommands(Command& root) {
   tablet.Sub("rejected", "edits the server refused: the reason and what was typed").Run(RunTablet);
   AddTabletReferenceCommands(tablet, RunTablet);
   AddTabletInspectCommands(tablet, RunTablet);
+  AddTabletConflictsCommand(tablet, RunTablet);
   // Further tablet commands (their own files) are declared here, one line each.
 }
 

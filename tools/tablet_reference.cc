@@ -38,12 +38,19 @@ constexpr char kNotHere[] = "(not on this tablet)";
 
 // `tablet zone|site|user|assignment list`: a table of names for people, or
 // with --json one object a line with the ids, the record and the names.
-int List(Client& c, const std::string& what, bool json, const ReferenceContext& ctx) {
+// An assignment's end is exclusive (the start of the day after its last
+// day, DESIGN.md): people read the last day it covers.
+std::string LastDay(int64_t ends_at_ms) { return ends_at_ms <= 0 ? "-" : FormatDate(ends_at_ms - 1); }
+
+// `all`: deactivated sites too; otherwise a site that takes no new work is
+// not offered.
+int List(Client& c, const std::string& what, bool json, bool all, const ReferenceContext& ctx) {
   auto list = c.List(what + "s");
   if (!list.ok()) return ctx.fail(list.status());
   DeviceNames names(c);
   for (const LocalRecord& r : *list) {
     const v1::RecordBody& b = r.body;
+    if (what == "site" && b.site().deactivated() && !all) continue;
     const std::string version = VersionText(r.version, r.pending);
     if (json) {
       std::string extra;  // the names beside the ids
@@ -71,14 +78,15 @@ int List(Client& c, const std::string& what, bool json, const ReferenceContext& 
     if (what == "site") {
       const v1::Site& site = b.site();
       std::string kind(core::SiteKindChinese(site.kind()));
-      line = Cell(names.Site(r.id), 36) + " " + Cell(kind.empty() ? "-" : kind, 8) + " " + names.Zone(site.zone_id());
+      line = Cell(names.Site(r.id), 36) + " " + Cell(kind.empty() ? "-" : kind, 8) + " " + names.Zone(site.zone_id()) +
+             (site.deactivated() ? "  已停用/deactivated" : "");
     }
     if (what == "user") line = Cell(b.user().name(), 20) + " " + v1::Role_Name(b.user().role());
     if (what == "assignment") {
       const v1::Assignment& a = b.assignment();
       std::string who = !a.user_id().empty() ? names.Person(a.user_id()) : "team " + names.Team(a.team_id());
       std::string where = !a.site_id().empty() ? names.Site(a.site_id()) : "zone " + names.Zone(a.zone_id());
-      line = Cell(who, 20) + " " + Cell(where, 36) + " " + FormatDate(a.starts_at_ms()) + " .. " + FormatDate(a.ends_at_ms());
+      line = Cell(who, 20) + " " + Cell(where, 36) + " " + FormatDate(a.starts_at_ms()) + " .. " + LastDay(a.ends_at_ms());
     }
     std::printf("%-8s  %s\n", version.c_str(), line.c_str());
   }
@@ -153,7 +161,10 @@ void AddTabletReferenceCommands(Command& tablet, const Handler& run) {
       .Opt("kind", "KIND", "primary (default), middle or kindergarten")
       .Opt("address", "TEXT", "its address")
       .Run(run);
-  site.Sub("list", "the sites this tablet holds").Switch("json", kJsonHelp).Run(run);
+  site.Sub("list", "the sites this tablet holds, in service")
+      .Switch("all", "deactivated sites too (marked 已停用/deactivated)")
+      .Switch("json", kJsonHelp)
+      .Run(run);
   Command user = tablet.Sub("user", "people (adding one needs an office token)");
   user.Sub("add", "add a person (prints the user id 'admin token issue --user' takes)")
       .Opt("name", "NAME", "their name (required)")
@@ -236,7 +247,7 @@ std::optional<int> RunReferenceCommand(Client& c, const Args& fl, const std::vec
     return st.ok() ? 0 : ctx.fail(st);
   }
   if (verb == "list" && (what == "zone" || what == "site" || what == "user" || what == "assignment"))
-    return List(c, what, fl.Has("json"), ctx);
+    return List(c, what, fl.Has("json"), fl.Has("all"), ctx);
   return std::nullopt;
 }
 

@@ -320,7 +320,7 @@ StatusOr<std::string> Client::Impl::Fetch(const std::string& sha256) {
   if (!transport)
     return FailedPrecondition("photo " + sha256 + " is not on this device and no sync server is configured");
   // One transport call at a time (the Transport contract): wait for a sync.
-  std::lock_guard<std::mutex> sync_lock(sync_mu);
+  std::lock_guard<std::timed_mutex> sync_lock(sync_mu);
   have = held();  // another Fetch may have brought it meanwhile
   if (!have.ok()) return have.status();
   if (*have) return blobs->PathOf(sha256);

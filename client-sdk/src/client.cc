@@ -91,6 +91,9 @@ class UnusableTransport : public Transport {
                             const std::function<Status(const v1::DownloadChunk&)>&) override {
     return why_;
   }
+  StatusOr<v1::ConflictPage> ListConflicts(const v1::ConflictQuery&, std::chrono::milliseconds) override {
+    return why_;
+  }
 
  private:
   const Status why_;

@@ -42,7 +42,9 @@ class Client::Impl {
   std::unique_ptr<storage::DeviceStore> store;
   std::unique_ptr<core::Hlc> hlc;
 
-  std::mutex sync_mu;  // one Sync at a time
+  // One Sync at a time, and one transport call (Transport's contract); timed
+  // so Conflicts() can give up within its deadline while a sync runs.
+  std::timed_mutex sync_mu;
 
   std::mutex listeners_mu;
   std::function<void(const v1::Conflict&)> on_conflict;
@@ -88,6 +90,9 @@ class Client::Impl {
   // Trims the download cache to options.attachment_cache_bytes, never
   // `keep`. REQUIRES: mu held.
   Status EvictLocked(const std::string& keep);
+
+  // ---- conflicts on the server (conflicts.cc) ----
+  StatusOr<std::vector<ConflictInfo>> Conflicts(const ConflictsOptions& asked);
 
   // ---- sync (sync.cc) ----
   StatusOr<SyncReport> Sync();

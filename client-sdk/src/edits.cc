@@ -140,6 +140,11 @@ Status Client::Impl::PlanCreate(Batch& batch, const Edit& e, std::string* id) {
   m->set_record_id(*id);
   INSPECTSYNC_RETURN_IF_ERROR(Stamp(&*m, batch.mutations.size()));
   INSPECTSYNC_RETURN_IF_ERROR(RunEdit(batch, spec, *m, core::EditTarget{}));
+  // New work only at sites in service, as this device knows them now (the
+  // server does not judge a push by it: core/workflow.h says why).
+  auto open = core::CheckNewWorkSite(spec, spec.Get(m->body()), batch);
+  if (!open.ok()) return open.status();
+  INSPECTSYNC_RETURN_IF_ERROR(core::RejectionStatus(*open, v1::CREATE));
   batch.Add(std::move(*m), std::nullopt);
   return Status::Ok();
 }

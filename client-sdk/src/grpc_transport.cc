@@ -1,11 +1,15 @@
-// The gRPC Transport (SyncService and AttachmentService). The only file of
+// The gRPC Transport (SyncService, AttachmentService, and the tablet's
+// IntegrationService.ListConflicts). The only file of
 // the SDK that sees gRPC types.
 #include <grpcpp/grpcpp.h>
+
+#include <algorithm>
 
 #include "client-sdk/src/grpc_channel.h"
 #include "client-sdk/src/raw_pull.h"
 #include "inspectsync/transport.h"
 #include "inspectsync/v1/attachments.grpc.pb.h"
+#include "inspectsync/v1/integration.grpc.pb.h"
 #include "inspectsync/v1/sync.grpc.pb.h"
 
 namespace inspectsync {
@@ -26,6 +30,7 @@ class GrpcTransport : public Transport, public sdk_internal::RawPullTransport {
     pull_raw_ = std::make_unique<grpc::internal::RpcMethod>("/inspectsync.v1.SyncService/Pull",
                                                             grpc::internal::RpcMethod::SERVER_STREAMING, channel_);
     attachments_ = v1::AttachmentService::NewStub(channel_);
+    integration_ = v1::IntegrationService::NewStub(channel_);
   }
 
   Status Push(const v1::PushRequest& request, v1::PushResponse* response) override {
@@ -151,6 +156,15 @@ class GrpcTransport : public Transport, public sdk_internal::RawPullTransport {
     return FromGrpc(reader->Finish());
   }
 
+  StatusOr<v1::ConflictPage> ListConflicts(const v1::ConflictQuery& query, std::chrono::milliseconds timeout) override {
+    grpc::ClientContext context;
+    Prepare(&context, std::min(timeout, options_.call_deadline));
+    v1::ConflictPage page;
+    grpc::Status st = integration_->ListConflicts(&context, query, &page);
+    if (!st.ok()) return FromGrpc(st);
+    return page;
+  }
+
  private:
   void Prepare(grpc::ClientContext* context) const { Prepare(context, options_.call_deadline); }
   void Prepare(grpc::ClientContext* context, std::chrono::milliseconds deadline) const {
@@ -164,6 +178,7 @@ class GrpcTransport : public Transport, public sdk_internal::RawPullTransport {
   std::unique_ptr<v1::SyncService::Stub> stub_;
   std::unique_ptr<grpc::internal::RpcMethod> pull_raw_;  // SyncService.Pull, registered on channel_
   std::unique_ptr<v1::AttachmentService::Stub> attachments_;
+  std::unique_ptr<v1::IntegrationService::Stub> integration_;  // ListConflicts only
 };
 
 }  // namespace

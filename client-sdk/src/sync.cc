@@ -34,7 +34,7 @@ StatusOr<SyncReport> Client::Impl::Sync() {
   Events events;
   Status st;
   {
-    std::lock_guard<std::mutex> lock(sync_mu);
+    std::lock_guard<std::timed_mutex> lock(sync_mu);
     st = SyncLocked(&report, &events);
     // After an error too: whatever was stored is reported, so it must be on the disk.
     Status durable;

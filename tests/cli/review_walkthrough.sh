@@ -59,8 +59,14 @@ C=$(grep -o '"conflict":{"id":"[^"]*"' conflicts.txt | head -1 | cut -d'"' -f6)
   --note "both kept" $E > resolved.txt || fail "resolve"
 if "$I" admin conflicts resolve "$C" --keep-winner $E 2> again.txt; then fail "resolved twice"; fi
 grep -q "FAILED_PRECONDITION" again.txt || fail "second resolve not explained: $(cat again.txt)"
-if "$I" admin conflicts list --server "$ADDR" --ca certs/ca.pem --token-file li.tok 2> denied.txt; then
-  fail "an inspector listed conflicts"
+# An inspector lists only the conflicts of their own sites (Li has none) and
+# never resolves.
+"$I" admin conflicts list --server "$ADDR" --ca certs/ca.pem --token-file li.tok > li.txt \
+  || fail "an inspector cannot list the conflicts of their scope"
+grep -q "^0 conflicts" li.txt || fail "an inspector without sites saw conflicts: $(cat li.txt)"
+if "$I" admin conflicts resolve "$C" --keep-winner --server "$ADDR" --ca certs/ca.pem --token-file li.tok \
+  2> denied.txt; then
+  fail "an inspector resolved a conflict"
 fi
 grep -q "PERMISSION_DENIED" denied.txt || fail "no PERMISSION_DENIED: $(cat denied.txt)"
 

@@ -329,6 +329,45 @@ TEST(WorkflowTest, AFindingNamesOnlyRecordsOfItsOwnSite) {
   EXPECT_EQ(Change(l, "notices", kNotice, n, more).code, v1::WORKFLOW);
 }
 
+TEST(WorkflowTest, ADeactivatedSiteTakesNoNewWorkButFinishesAVisitUnderway) {
+  MapLookup l;
+  v1::Site site;
+  site.set_name("阳光小学");
+  site.set_code("PS-1");
+  l.Put("sites", "s1", site);
+  auto check = [&](const char* collection, const pb::Message& rec) {
+    auto r = CheckNewWorkSite(*FindCollection(collection), rec, l);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : Rejection{v1::INVALID, "lookup failed"};
+  };
+  v1::Finding f;
+  f.set_site_id("s1");
+  f.set_title("灭火器过期");
+  v1::Inspection in;
+  in.set_site_id("s1");
+  EXPECT_TRUE(check("findings", f).ok());  // in service
+  EXPECT_TRUE(check("inspections", in).ok());
+
+  site.set_deactivated(true);
+  l.Put("sites", "s1", site);
+  Rejection r = check("findings", f);
+  EXPECT_EQ(r.code, v1::WORKFLOW);
+  EXPECT_NE(r.reason.find("site 'PS-1 阳光小学' is deactivated"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("no new findings"), std::string::npos) << r.reason;
+  r = check("inspections", in);
+  EXPECT_EQ(r.code, v1::WORKFLOW);
+  EXPECT_NE(r.reason.find("no new inspections"), std::string::npos) << r.reason;
+  // A failed item of an inspection started before is the rest of that visit.
+  f.set_inspection_id("i1");
+  EXPECT_TRUE(check("findings", f).ok());
+  // Other collections, an unknown site and a site-less record are not this rule's.
+  v1::Verification v;
+  v.set_site_id("s1");
+  EXPECT_TRUE(check("verifications", v).ok());
+  in.set_site_id("s9");
+  EXPECT_TRUE(check("inspections", in).ok());
+}
+
 TEST(WorkflowTest, AssignmentsNameAUserOrATeam) {
   MapLookup l;
   v1::Assignment a;

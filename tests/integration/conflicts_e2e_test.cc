@@ -159,9 +159,11 @@ TEST_F(ConflictsE2ETest, TheServiceRefusesBadCallersAndBadRequests) {
 
   v1::ConflictPage page;
   EXPECT_EQ(integration_->ListConflicts(Ctx("").get(), {}, &page).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // An inspector lists the conflicts of their own sites (tablet_conflicts_test
+  // has the scope); resolving is refused below.
   grpc::Status st = integration_->ListConflicts(Ctx(Token("alice", "inspector")).get(), {}, &page);
-  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_NE(st.error_message().find("roles office and integration"), std::string::npos) << st.error_message();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(page.conflicts_size(), 1);
   // The integration role lists too.
   ASSERT_TRUE(integration_->ListConflicts(Ctx(Token("sis", "integration")).get(), {}, &page).ok());
   ASSERT_EQ(page.conflicts_size(), 1);

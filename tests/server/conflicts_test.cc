@@ -237,8 +237,19 @@ TEST_F(ConflictsTest, BadQueriesAreRefusedInWords) {
   q = {};
   q.set_collection("gossip");
   refused(q, "unknown collection 'gossip'");
-  auto denied = ListConflicts(engine_.get(), Caller("ivan", "inspector"), {});
+  // An inspector lists only within their scope (ivan has none: nothing), and
+  // never resolves.
+  MakeReviewConflict(kSite1);
+  auto own = ListConflicts(engine_.get(), Caller("ivan", "inspector"), {});
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ(own->conflicts_size(), 0);
+  v1::ResolveConflictRequest req;
+  req.set_conflict_id(OnlyOpen().id());
+  req.set_keep_winner(true);
+  auto denied = ResolveConflict(engine_.get(), Caller("ivan", "inspector"), req);
   EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(denied.status().message().find("may list the conflicts of its own sites"), std::string::npos)
+      << denied.status().message();
 }
 
 TEST_F(ConflictsTest, TakingTheLoserWritesANewVersionByTheOfficeAndResolves) {

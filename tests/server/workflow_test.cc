@@ -214,6 +214,31 @@ TEST_F(WorkflowEngineTest, AFindingsWholeLifeThroughNoticeRectificationAndTwoVer
   EXPECT_EQ(history.size(), 8u);
 }
 
+// A deactivated site: a server-side create (which knows the site as it is)
+// is refused naming it and writes nothing; a tablet's push of work recorded
+// offline, perhaps before it learned, is kept (core::CheckNewWorkSite).
+TEST_F(WorkflowEngineTest, ServerSideCreatesAtADeactivatedSiteAreRefusedPushesAreKept) {
+  v1::RecordBody closed;
+  closed.mutable_site()->set_deactivated(true);
+  v1::Record site = Get("sites", a_);
+  v1::MutationResult r = Push(office_, PatchRecord(kOfficeClient, office_mid_++, "sites", a_, site.version(),
+                                                   site.body(), closed, {"deactivated"}));
+  ASSERT_EQ(r.outcome(), v1::APPLIED) << r.reason();
+  uint64_t head = *store_->Head();
+
+  v1::Mutation create = CreateRecord("", 0, "findings", ids_.NewUuidV7(), {});
+  *create.mutable_body()->mutable_finding() = FindingAt(a_);
+  auto written = engine_->WriteAll({create}, office_);
+  EXPECT_EQ(written.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(written.status().message(), HasSubstr("'No. 3 Kindergarten' is deactivated"));
+  EXPECT_EQ(*store_->Head(), head);
+
+  v1::RecordBody late;
+  *late.mutable_finding() = FindingAt(a_);
+  r = Push(li_, CreateRecord(kLiClient, 1, "findings", ids_.NewUuidV7(), late));
+  EXPECT_EQ(r.outcome(), v1::APPLIED) << r.reason();
+}
+
 TEST_F(WorkflowEngineTest, RulesReadOnlyWhatTheCallerMaySee) {
   // A finding at B (Wang's site only). Li names it from a verification at A.
   uint64_t wang_mid = 1, li_mid = 1;

@@ -80,8 +80,16 @@ void OfficeServerStep(World& w) {
   v1::CorrectSiteRequest req;
   req.set_site(sites[Rand(w, sites.size())]);
   req.set_name(kSiteNames[Rand(w, 4)]);
+  // Now and then a site closes or reopens: a tablet that knows refuses new
+  // work there (a FAILED_PRECONDITION the tablet step accepts); work it
+  // recorded before it knew still syncs, and the checks find it on the server.
+  uint64_t close = Rand(w, 10);
+  if (close == 0) req.set_deactivate(true);
+  if (close == 1) req.set_reactivate(true);
   auto out = server::CorrectSite(engine, kReviewer, req);
-  Outcome(w, "office (server) renames site " + req.site().substr(0, 8) + " to " + req.name(), out.status());
+  Outcome(w, "office (server) renames site " + req.site().substr(0, 8) + " to " + req.name() +
+                 (close == 0 ? ", deactivated" : close == 1 ? ", reactivated" : ""),
+          out.status());
 }
 
 void ReviewConflicts(World& w) {

@@ -440,6 +440,10 @@ SimResult RunSimulation(const SimOptions& options) {
       for (const Acked& a : w.acked()) {
         ++w.result().stats.acked;
         if (a.result.outcome() == v1::REJECTED) ++w.result().stats.rejected;
+        // Work recorded before a tablet learned its site was deactivated is
+        // kept: the rule refuses on the tablet, never on a push.
+        if (a.result.outcome() == v1::REJECTED && a.result.reason().find("is deactivated") != std::string::npos)
+          w.Fail("the server refused late work at a deactivated site: " + a.result.reason());
       }
     }
     result = w.result();

@@ -147,6 +147,52 @@ struct VerificationInput {
   std::vector<std::string> evidence;
 };
 
+// One side of a conflict (ConflictInfo): the value and who wrote it.
+struct ConflictSide {
+  std::string value;      // the field's value as text for people ("HIGH", "[a, b]", the text itself)
+  std::string user_id;    // the author (from their token)
+  std::string user_name;  // as in the office's users directory; "" when it does not know them
+  std::string device_id;
+  int64_t written_ms = 0;  // when, by the writer's clock (its HLC's wall part): tablets' clocks may be wrong
+};
+
+// A conflict on a record of this tablet's scope (Client::Conflicts): two
+// edits changed one field differently; the merge kept one value and the
+// other is kept here. Names come from the server's directories ("" when
+// unknown), so an app never has to show an id.
+struct ConflictInfo {
+  std::string id;
+  std::string collection;    // "findings", "inspections", ...
+  std::string record_id;
+  std::string record_title;  // a finding's title; "" for records without one
+  std::string site_id;       // "" for records of a zone
+  std::string site_code;
+  std::string site_name;
+  std::string zone_id;
+  std::string zone_name;
+  std::string field;                                       // "description", "severity", ...
+  v1::MergePolicy policy = v1::MERGE_POLICY_UNSPECIFIED;   // the rule that picked the winner
+  std::string why;          // that rule in words: "the later edit stands; a person should review it"
+  ConflictSide kept;        // the winning value, now in the record
+  ConflictSide lost;        // the losing value, kept only here
+  int64_t opened_ms = 0;    // when the server recorded it (server clock)
+  // CONFLICT_OPEN: waits for a person; CONFLICT_AUTO_RESOLVED: settled by the
+  // policy; CONFLICT_RESOLVED: a person settled it (below).
+  v1::ConflictState state = v1::CONFLICT_STATE_UNSPECIFIED;
+  std::string resolved_by;       // user id
+  std::string resolved_by_name;
+  int64_t resolved_ms = 0;
+  std::string resolution_note;
+};
+
+// What Client::Conflicts returns.
+struct ConflictsOptions {
+  // false: the conflicts no person has settled yet (open ones and those
+  // settled by policy: both lost someone's value); true: resolved ones too.
+  bool include_resolved = false;
+  size_t max_conflicts = 1000;  // at most this many, oldest first
+};
+
 struct BackgroundSyncEvent {
   Status status;                      // of this attempt
   SyncReport report;                  // valid when status.ok()
@@ -322,6 +368,16 @@ class Client {
   // The path stays valid until a later download evicts the photo from the
   // cache: open it promptly (an open file survives eviction).
   StatusOr<std::string> FetchAttachment(const std::string& sha256);
+
+  // ---- Conflicts ----
+  // The conflicts of records in this tablet's scope (the sites its user is
+  // assigned to, as its pulls), asked of the server: they live there, with
+  // both values, not on the device. Oldest first. Needs the network: offline
+  // (server unreachable) it is UNAVAILABLE saying so, and FAILED_PRECONDITION
+  // without a server configured. It never blocks longer than the call
+  // deadline (ClientOptions::grpc.call_deadline), waiting for a running
+  // Sync() included; it does not touch the device database.
+  StatusOr<std::vector<ConflictInfo>> Conflicts(const ConflictsOptions& options = ConflictsOptions());
 
   // ---- Sync ----
   // Pushes the outbox, then pulls until caught up, then uploads the photos

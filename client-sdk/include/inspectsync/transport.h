@@ -15,6 +15,8 @@
 //     implementations that return UNIMPLEMENTED, so a transport that does not
 //     carry attachments still compiles; the Client then keeps its photos
 //     queued (UNIMPLEMENTED is not a refusal of the photo).
+//   - ListConflicts (the conflicts of the tablet's scope, read from the
+//     server for Client::Conflicts) defaults to UNIMPLEMENTED too.
 //
 // Thread-safety: a Client calls its Transport from one thread at a time, but
 // not always the same thread. The gRPC transport is safe for concurrent use.
@@ -29,6 +31,7 @@
 
 #include "inspectsync/status.h"
 #include "inspectsync/v1/attachments.pb.h"
+#include "inspectsync/v1/integration.pb.h"
 #include "inspectsync/v1/sync.pb.h"
 
 namespace inspectsync {
@@ -67,6 +70,15 @@ class Transport {
                                     const std::function<Status(const v1::DownloadChunk&)>& on_chunk) {
     (void)sha256, (void)offset, (void)on_chunk;
     return Status(StatusCode::kUnimplemented, "this transport does not carry attachments");
+  }
+
+  // ---- Conflicts (IntegrationService.ListConflicts) ----
+  // One page of the conflicts the server lets this caller see (a tablet's:
+  // those of its scope). The call gives up after `timeout` (and never waits
+  // longer than the transport's own call deadline).
+  virtual StatusOr<v1::ConflictPage> ListConflicts(const v1::ConflictQuery& query, std::chrono::milliseconds timeout) {
+    (void)query, (void)timeout;
+    return Status(StatusCode::kUnimplemented, "this transport does not list conflicts");
   }
 };
 
