@@ -54,4 +54,8 @@ std::string FindingNames::UserName(const std::string& user_id) const {
   return it == users_.end() ? std::string() : it->second;
 }
 
+void NameZones(const FindingNames& names, v1::ProblemReport* report) {
+  for (v1::ProblemCount& c : *report->mutable_counts()) c.set_zone_name(names.ZoneName(c.zone_id()));
+}
+
 }  // namespace inspectsync::server

@@ -34,6 +34,7 @@ class FindingNames {
   Status Fill(const core::SiteDirectory& sites, uint64_t created_version, v1::FindingRow* row);
 
   // A zone's or a person's name; "" when the directory has none.
+  // (NameZones below fills a report's zone names.)
   std::string ZoneName(const std::string& zone_id) const;
   std::string UserName(const std::string& user_id) const;
 
@@ -43,6 +44,9 @@ class FindingNames {
   std::unordered_map<std::string, std::string> zones_;  // id -> name
   std::unordered_map<std::string, std::string> users_;  // id -> name
 };
+
+// Sets each count's zone_name.
+void NameZones(const FindingNames& names, v1::ProblemReport* report);
 
 }  // namespace inspectsync::server
 

@@ -395,6 +395,9 @@ StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryReque
     return Status::Ok();
   }));
   v1::ProblemReport counted = counter.Finish();
+  auto names = FindingNames::Read(engine->store());
+  if (!names.ok()) return names.status();
+  NameZones(*names, &counted);
   v1::SummaryReport report;
   report.set_as_of_ms(now);
   *report.mutable_counts() = counted.counts();
@@ -413,6 +416,7 @@ StatusOr<v1::SummaryReport> Summarize(SyncEngine* engine, const v1::SummaryReque
     if (!zones.empty() && !zones.count(zone)) return true;
     v1::ConflictCount& cc = by_zone[zone];
     cc.set_zone_id(zone);
+    cc.set_zone_name(names->ZoneName(zone));
     switch (e.conflict.state()) {
       case v1::CONFLICT_OPEN: cc.set_open(cc.open() + 1); break;
       case v1::CONFLICT_RESOLVED: cc.set_resolved(cc.resolved() + 1); break;

@@ -1,6 +1,7 @@
 #include "server/office_service.h"
 
 #include "core/problems.h"
+#include "server/finding_names.h"
 #include "server/office_writes.h"
 #include "server/report_filter.h"
 #include "server/site_directory.h"
@@ -71,7 +72,11 @@ StatusOr<v1::ProblemReport> CountProblems(SyncEngine* engine, const Caller& call
       engine, *scope, *sites, [&](const storage::StoredRecord&, const v1::Finding& f, const core::SiteInfo* site) {
         if (campaigns->Matches(f, site ? site->zone_id : std::string())) counter.Offer(f, site);
       }));
-  return counter.Finish();
+  v1::ProblemReport report = counter.Finish();
+  auto names = FindingNames::Read(engine->store());
+  if (!names.ok()) return names.status();
+  NameZones(*names, &report);
+  return report;
 }
 
 grpc::ServerUnaryReactor* OfficeServiceImpl::ListProblems(grpc::CallbackServerContext* ctx,

@@ -41,6 +41,8 @@ std::string ParseQuery(const Args& fl, v1::FindingQuery* q) {
     q->add_severities(sev);
   }
   q->set_overdue_only(fl.Has("overdue"));
+  for (const auto& c : Values(fl, "campaign")) q->add_campaign_ids(c);
+  q->set_sample_campaign_id(fl.Get("sample"));
   if (fl.Has("updated-after")) {
     std::string v = fl.Get("updated-after");
     auto day = core::ParseDate(v);
@@ -147,6 +149,8 @@ int RunSummary(const Args& fl) {
   v1::SummaryRequest req;
   for (const auto& z : Values(fl, "zone")) req.add_zone_ids(z);
   for (const auto& c : Values(fl, "category")) req.add_categories(c);
+  for (const auto& c : Values(fl, "campaign")) req.add_campaign_ids(c);
+  req.set_sample_campaign_id(fl.Get("sample"));
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return IntegrationFail(conn.status());
   auto summary = (*conn)->Summary(req);
@@ -158,16 +162,21 @@ int RunSummary(const Args& fl) {
   }
   std::printf("findings as of %s: %llu, overdue %llu\n\n", FormatDate(report.as_of_ms()).c_str(),
               static_cast<unsigned long long>(report.findings()), static_cast<unsigned long long>(report.overdue()));
-  std::printf("%-36s  %-24s  %-10s  %8s  %8s\n", "ZONE", "CATEGORY", "STATUS", "FINDINGS", "OVERDUE");
+  // Zones by name; one the directory does not know by its id, as the last resort.
+  auto zone = [](const std::string& id, const std::string& name, const char* none) {
+    return Cell(!name.empty() ? name : !id.empty() ? id : none, 20);
+  };
+  std::printf("%s  %s  %-18s  %8s  %8s\n", Cell("ZONE", 20).c_str(), Cell("CATEGORY", 24).c_str(), "STATUS", "FINDINGS",
+              "OVERDUE");
   for (const auto& c : report.counts())
-    std::printf("%-36s  %s  %-10s  %8llu  %8llu\n", c.zone_id().empty() ? "(unknown)" : c.zone_id().c_str(),
+    std::printf("%s  %s  %-18s  %8llu  %8llu\n", zone(c.zone_id(), c.zone_name(), "(unknown)").c_str(),
                 Cell(c.category(), 24).c_str(), v1::FindingStatus_Name(c.status()).c_str(),
                 static_cast<unsigned long long>(c.findings()), static_cast<unsigned long long>(c.overdue()));
   std::printf("\nconflicts: %llu open\n", static_cast<unsigned long long>(report.open_conflicts()));
   if (report.conflicts_size() > 0) {
-    std::printf("%-36s  %8s  %8s  %13s\n", "ZONE", "OPEN", "RESOLVED", "AUTO_RESOLVED");
+    std::printf("%s  %8s  %8s  %13s\n", Cell("ZONE", 20).c_str(), "OPEN", "RESOLVED", "AUTO_RESOLVED");
     for (const auto& c : report.conflicts())
-      std::printf("%-36s  %8llu  %8llu  %13llu\n", c.zone_id().empty() ? "(reference data)" : c.zone_id().c_str(),
+      std::printf("%s  %8llu  %8llu  %13llu\n", zone(c.zone_id(), c.zone_name(), "(reference data)").c_str(),
                   static_cast<unsigned long long>(c.open()), static_cast<unsigned long long>(c.resolved()),
                   static_cast<unsigned long long>(c.auto_resolved()));
   }

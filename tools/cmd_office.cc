@@ -275,8 +275,11 @@ int SampleDraw(OfficeDevice& dev, const Args& fl) {
 
 // The ProblemQuery of the filter flags; "" or the reason it is bad.
 std::string QueryFromFlags(const Args& fl, v1::ProblemQuery* q) {
-  for (const auto& z : fl.GetAll("zone")) q->add_zone_ids(ResolveRef("zones", z));
-  for (const auto& s : fl.GetAll("site")) q->add_site_ids(ResolveRef("sites", s));
+  // As typed: the server resolves codes and names an unknown one.
+  for (const auto& z : fl.GetAll("zone")) q->add_zone_ids(z);
+  for (const auto& s : fl.GetAll("site")) q->add_site_ids(s);
+  for (const auto& c : fl.GetAll("campaign")) q->add_campaign_ids(c);
+  q->set_sample_campaign_id(fl.Get("sample"));
   for (const auto& c : fl.GetAll("category")) q->add_categories(c);
   for (const auto& s : fl.GetAll("status")) {
     v1::FindingStatus st;
@@ -319,7 +322,7 @@ int Problems(OfficeDevice& dev, const Args& fl, bool report) {
                 "CATEGORY", "STATUS", "FINDINGS", "OVERDUE");
     // Cells padded by display width: Chinese names take two columns a character.
     for (const auto& x : r->counts())
-      std::printf("%s %s %-18s %8llu %8llu\n", Cell(NameOr(zones, x.zone_id()), 24).c_str(), Cell(x.category(), 24).c_str(),
+      std::printf("%s %s %-18s %8llu %8llu\n", Cell(x.zone_name().empty() ? NameOr(zones, x.zone_id()) : x.zone_name(), 24).c_str(), Cell(x.category(), 24).c_str(),
                   v1::FindingStatus_Name(x.status()).c_str(), (unsigned long long)x.findings(),
                   (unsigned long long)x.overdue());
     std::printf("%-24s %-24s %-18s %8llu %8llu\n", "TOTAL", "", "", (unsigned long long)r->findings(),
@@ -474,6 +477,8 @@ Command& Filters(Command& c) {
       .Multi("category", "TEXT", "only this category")
       .Multi("severity", "LEVEL", "only this severity (low, medium, high, critical)")
       .Switch("overdue", "only overdue findings")
+      .Multi("campaign", "CAMPAIGN", "only findings of inspections of this campaign (id or exact name)")
+      .Opt("sample", "CAMPAIGN", "only findings at the sites of this spot check's sample (id or exact name)")
       .Switch("json", "JSON instead of a table");
 }
 

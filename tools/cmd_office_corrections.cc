@@ -22,7 +22,7 @@ void PrintChange(const v1::FieldChange& c) {
     auto day = [](const std::string& v) {
       char* end = nullptr;
       long long ms = std::strtoll(v.c_str(), &end, 10);
-      return (end != nullptr && *end == '\0') ? DeadlineText(ms) : std::string("-");
+      return (end != nullptr && *end == '\0') ? LastDayText(ms) : std::string("-");
     };
     std::printf("%s: %s -> %s\n", f.substr(0, f.size() - 3).c_str(), day(c.old_value()).c_str(),
                 day(c.new_value()).c_str());

@@ -117,7 +117,7 @@ std::string IssueRequest(const Args& fl, v1::IssueNoticeRequest* req) {
     return "notice issue needs --site, --deadline, --ref and one of --findings, --all-open";
   int64_t deadline = 0;
   std::string why;
-  if (!DayFlag(fl, "deadline", /*end_of_day=*/true, &deadline, &why)) return why;
+  if (!DayFlag(fl, "deadline", /*end_of_day=*/false, &deadline, &why)) return why;
   req->set_site(fl.Get("site"));
   for (const auto& f : SplitList(fl.Get("findings"))) req->add_finding_ids(f);
   if (fl.Has("findings") && req->finding_ids().empty()) return "--findings names no finding";
@@ -149,7 +149,7 @@ std::string VerifyRequest(const Args& fl, v1::RecordVerificationRequest* req) {
   if (fl.Has("new-deadline")) {
     int64_t ms = 0;
     std::string why;
-    if (!DayFlag(fl, "new-deadline", /*end_of_day=*/true, &ms, &why)) return why;
+    if (!DayFlag(fl, "new-deadline", /*end_of_day=*/false, &ms, &why)) return why;
     req->set_new_deadline_ms(ms);
   }
   req->set_finding_id(fl.positional().at(1));

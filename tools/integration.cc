@@ -48,6 +48,8 @@ Command& FindingFilters(Command& c) {
       .Multi("category", "TEXT", "only this category")
       .Multi("severity", "LEVEL", "only this severity (low, medium, high, critical)")
       .Switch("overdue", "only overdue findings")
+      .Multi("campaign", "CAMPAIGN", "only findings of inspections of this campaign (id or exact name)")
+      .Opt("sample", "CAMPAIGN", "only findings at the sites of this spot check's sample (id or exact name)")
       .Opt("updated-after", "DATE|SEQ", "changed on that day (YYYY-MM-DD) or after that commit seq");
 }
 
@@ -77,7 +79,9 @@ void AddIntegrationCommands(Command& admin) {
   leaf(exp, RunExport);
   leaf(admin.Sub("summary", "counts by zone x category x status, overdue, conflicts")
            .Multi("zone", "ZONE", "only this zone (code or id)")
-           .Multi("category", "TEXT", "only this category"),
+           .Multi("category", "TEXT", "only this category")
+           .Multi("campaign", "CAMPAIGN", "only findings of inspections of this campaign (id or exact name)")
+           .Opt("sample", "CAMPAIGN", "only findings at the sites of this spot check's sample (id or exact name)"),
        RunSummary);
   Command conflicts = admin.Sub("conflicts", "conflicts for review");
   leaf(conflicts.Sub("list", "open conflicts")

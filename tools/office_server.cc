@@ -36,7 +36,7 @@ bool DayFlag(const Args& fl, const std::string& flag, bool end_of_day, int64_t* 
   return true;
 }
 
-std::string DeadlineText(int64_t ms) { return ms <= 0 ? "-" : FormatDate(ms - 1); }
+std::string DeadlineText(int64_t ms) { return FormatDate(ms); }
 
 std::string SiteText(const std::string& code, const std::string& name) {
   return code.empty() ? name : code + " " + name;

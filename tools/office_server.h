@@ -31,11 +31,12 @@ bool PrintedJson(const Args& fl, const google::protobuf::Message& m);
 // Declares `leaf` with the connection flags and --json, run by `run`.
 void OfficeServerLeaf(Command leaf, const Handler& run);
 
-// A --flag DATE as the end of that day (a deadline or a last day: the whole
-// day counts), or the start of it. False with the reason in `why`.
+// A --flag DATE as the end of that day (an inclusive last day, stored as an
+// exclusive end), or its start (a "from", and a deadline: core/date.h, as
+// every other command and the overdue rule read deadlines). False with the
+// reason in `why`.
 bool DayFlag(const Args& fl, const std::string& flag, bool end_of_day, int64_t* ms, std::string* why);
-// A deadline for people: the day it ends ("2030-06-30" for 2030-07-01
-// 00:00 UTC), "-" for none.
+// A deadline for people, the day as it was given; "-" for none.
 std::string DeadlineText(int64_t ms);
 // "PS-1 No. 1 Primary", or the name alone for a site without a code.
 std::string SiteText(const std::string& code, const std::string& name);

@@ -130,6 +130,8 @@ bool ParseDate(const std::string& s, int64_t* ms) {
 
 std::string FormatDate(int64_t ms) { return ms <= 0 ? "-" : core::IsoDate(ms); }
 
+std::string LastDayText(int64_t end_ms) { return end_ms <= 0 ? "-" : core::IsoDate(end_ms - 1); }
+
 std::string InspectionKindName(v1::InspectionKind kind) {
   switch (kind) {
     case v1::SPECIAL_CAMPAIGN: return "special";

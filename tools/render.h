@@ -14,6 +14,9 @@ bool ParseStatus(const std::string& s, v1::FindingStatus* out);
 // "2026-12-31" -> unix ms at 00:00 UTC.
 bool ParseDate(const std::string& s, int64_t* ms);
 std::string FormatDate(int64_t ms);
+// An exclusive end (an assignment's, a campaign's) for people: the last day
+// it covers ("2030-06-30" for 2030-07-01 00:00 UTC); "-" for none.
+std::string LastDayText(int64_t end_ms);
 // special, routine, spot-check (as `admin campaign create --kind` takes them); "-" otherwise.
 std::string InspectionKindName(v1::InspectionKind kind);
 // pass, FAIL, n/a (a checklist answer); "-" otherwise.

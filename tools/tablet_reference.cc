@@ -38,10 +38,6 @@ constexpr char kNotHere[] = "(not on this tablet)";
 
 // `tablet zone|site|user|assignment list`: a table of names for people, or
 // with --json one object a line with the ids, the record and the names.
-// An assignment's end is exclusive (the start of the day after its last
-// day, DESIGN.md): people read the last day it covers.
-std::string LastDay(int64_t ends_at_ms) { return ends_at_ms <= 0 ? "-" : FormatDate(ends_at_ms - 1); }
-
 // `all`: deactivated sites too; otherwise a site that takes no new work is
 // not offered.
 int List(Client& c, const std::string& what, bool json, bool all, const ReferenceContext& ctx) {
@@ -86,7 +82,7 @@ int List(Client& c, const std::string& what, bool json, bool all, const Referenc
       const v1::Assignment& a = b.assignment();
       std::string who = !a.user_id().empty() ? names.Person(a.user_id()) : "team " + names.Team(a.team_id());
       std::string where = !a.site_id().empty() ? names.Site(a.site_id()) : "zone " + names.Zone(a.zone_id());
-      line = Cell(who, 20) + " " + Cell(where, 36) + " " + FormatDate(a.starts_at_ms()) + " .. " + LastDay(a.ends_at_ms());
+      line = Cell(who, 20) + " " + Cell(where, 36) + " " + FormatDate(a.starts_at_ms()) + " .. " + LastDayText(a.ends_at_ms());
     }
     std::printf("%-8s  %s\n", version.c_str(), line.c_str());
   }

@@ -283,6 +283,24 @@ grep -q "赵敏\|第[0-9]*小学\|幼儿园" zhuanbao.html || fail "the special 
 if grep -q "$UUID" zhuanbao.html; then fail "the special report shows a bare id"; fi
 iconv -f UTF-8 -t UTF-8 zhuanbao.html > /dev/null || fail "the special report is not valid UTF-8"
 
+# The spot check's feedback is countable on every list: the sample's
+# findings, the campaign's, and an unknown campaign named back.
+# (Finding lists show each finding's id beside its site, zone and title:
+# the handle `admin verify` and `notice issue --findings` take.)
+run problems-sample "$I" admin problems --sample "$SPOT" $O
+expect problems-sample "防疫标识张贴醒目"
+run findings-spot "$I" admin findings --campaign "$SPOT" $SRV
+[ "$(grep -c "防疫" findings-spot.out)" -eq 1 ] || fail "the spot check has one finding: $(cat findings-spot.out)"
+run summary-camp "$I" admin summary --campaign "$CAMP" $SRV
+human summary-camp
+expect summary-camp "城东学区"
+run report-camp "$I" admin report --campaign "$CAMP" $O
+human report-camp
+run export-sample "$I" admin export --format csv --sample "$SPOT" $SRV
+expect export-sample "$SPOT_SITE"
+if "$I" admin findings --campaign "2025年春季督查" $SRV > nocamp.out 2> nocamp.err; then fail "an unknown campaign listed findings"; fi
+grep -q "2025年春季督查" nocamp.err || fail "the unknown campaign is not named: $(cat nocamp.err)"
+
 run export "$I" admin export --format csv --bom $SRV
 expect export "zone_name"
 expect export "阳光第\|小学"

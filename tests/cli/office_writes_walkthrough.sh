@@ -96,7 +96,7 @@ mv out/notice-issue.out notice.id
 grep -q "notice $REF to PS-1 第一实验小学: 2 findings NOTIFIED, deadline 2030-06-30 (.*灭火器过期" out/notice-issue.err ||
   fail "notice issue: $(cat out/notice-issue.err)"
 refused notice-bad-date 2 "2030-06-31" "$I" admin notice issue --site PS-2 --all-open --ref X --deadline 2030-06-31 $S
-refused notice-past 1 "INVALID_ARGUMENT: deadline_ms .*(2020-01-02 00:00:00Z) is in the past" "$I" admin notice issue \
+refused notice-past 1 "INVALID_ARGUMENT: deadline_ms .*(2020-01-01 00:00:00Z) is in the past" "$I" admin notice issue \
   --site PS-2 --all-open --ref X --deadline 2020-01-01 $S
 refused notice-no-open 1 "FAILED_PRECONDITION.*PS-2" "$I" admin notice issue --site PS-2 --all-open --ref X \
   --deadline 2030-06-30 $S
