@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 #include <set>
@@ -13,6 +14,7 @@
 #include "core/date.h"
 #include "core/ids.h"
 #include "core/labels.h"
+#include "core/patch.h"
 #include "core/quote.h"
 #include "core/schema.h"
 #include "core/validate.h"
@@ -261,6 +263,55 @@ std::string ResolveImportRef(const std::string& collection, const std::string& r
   return IsUuid(ref) ? ref : ImportRecordId(collection, ref);
 }
 
+namespace {
+
+// The record field each updatable column fills, and the collection whose
+// record id it holds, if any (the code is the identity, never updated).
+struct ColumnField {
+  const char* column;
+  const char* field;
+  const char* refers_to;
+};
+std::vector<ColumnField> ColumnFields(ImportKind kind) {
+  switch (kind) {
+    case ImportKind::kZones: return {{"name", "name", nullptr}};
+    case ImportKind::kSites:
+      return {{"name", "name", nullptr}, {"kind", "kind", nullptr}, {"zone", "zone_id", "zones"},
+              {"address", "address", nullptr}};
+    case ImportKind::kUsers: return {{"name", "name", nullptr}, {"role", "role", nullptr}, {"active", "active", nullptr}};
+    case ImportKind::kAssignments: return {};
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<ImportChange> DiffImport(ImportKind kind, const PlannedRecord& planned, const v1::RecordBody& existing,
+                                     const ImportRefText& ref_text) {
+  std::vector<ImportChange> out;
+  const CollectionSpec* spec = FindCollection(planned.collection);
+  if (spec == nullptr || !spec->Holds(existing) || !spec->Holds(planned.body)) return out;
+  const pb::Message& now = spec->Get(existing);
+  const pb::Message& next = spec->Get(planned.body);
+  for (const ColumnField& c : ColumnFields(kind)) {
+    if (std::find(planned.given.begin(), planned.given.end(), c.column) == planned.given.end()) continue;
+    const FieldSpec* fs = spec->FindField(c.field);
+    if (fs == nullptr || FieldEquals(now, next, *fs)) continue;
+    auto text = [&](const pb::Message& m) {
+      const pb::Reflection* r = m.GetReflection();
+      switch (fs->field->cpp_type()) {
+        case pb::FieldDescriptor::CPPTYPE_ENUM: return std::string(r->GetEnum(m, fs->field)->name());
+        case pb::FieldDescriptor::CPPTYPE_BOOL: return std::string(r->GetBool(m, fs->field) ? "true" : "false");
+        default: break;
+      }
+      std::string v = r->GetString(m, fs->field);
+      return c.refers_to == nullptr || v.empty() || !ref_text ? v : ref_text(c.refers_to, v);
+    };
+    out.push_back({c.column, c.field, text(now), text(next)});
+  }
+  return out;
+}
+
 StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, ImportLookup& lookup) {
   ImportPlan plan;
   Checker c{&plan.problems};
@@ -361,6 +412,8 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
       }
     }
     if (rec.id.empty()) rec.id = ResolveImportRef(collection, rec.code);
+    for (const auto& [column, value] : r.values)
+      if (!value.empty()) rec.given.push_back(column);
     size_t before = plan.problems.size();
     c.Fields(r.line, collection, rec.body);
     if (plan.problems.size() == before) plan.records.push_back(std::move(rec));

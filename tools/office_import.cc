@@ -1,4 +1,5 @@
-// `inspectsync admin import zones|sites|users|assignments FILE [--format csv|jsonl]`
+// `inspectsync admin import zones|sites|users|assignments FILE [--format csv|jsonl]
+//  [--encoding auto|utf-8|gbk|gb18030] [--update]`
 // and `inspectsync admin template publish FILE.csv`: files from the district
 // office's spreadsheets, all or nothing.
 //
@@ -17,7 +18,12 @@
 //     and written in one server transaction.
 //
 // Ids: a record's id is derived from its code (core::ImportRecordId), so
-// importing the same file again creates nothing ("already there").
+// importing the same file again creates nothing ("already there"). A row
+// whose code is there with other values is a difference: listed column by
+// column (old -> new) and left as it is, the rest of the file imported, and
+// the exit status 0 — the new records are the point of most imports, and a
+// clerk who changed a name on purpose re-runs with --update, which writes
+// the changes (server path only) through the same write path as a tablet.
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -27,7 +33,9 @@
 #include "core/csv.h"
 #include "core/ids.h"
 #include "core/office_import.h"
+#include "core/quote.h"
 #include "core/schema.h"
+#include "core/text_encoding.h"
 #include "core/validate.h"
 #include "core/workflow.h"
 #include "tools/device_creates.h"
@@ -73,7 +81,7 @@ struct ImportFile {
 
 // Reads the whole file (rows are kept: nothing is written before all pass).
 ImportFile ReadFile(const std::string& path, bool jsonl, const std::vector<std::string>& required,
-                    const std::vector<std::string>& optional) {
+                    const std::vector<std::string>& optional, core::TextEncoding encoding = core::TextEncoding::kAuto) {
   ImportFile f;
   f.name = BaseName(path);
   std::ifstream in(path, std::ios::binary);
@@ -82,7 +90,8 @@ ImportFile ReadFile(const std::string& path, bool jsonl, const std::vector<std::
     return f;
   }
   f.opened = true;
-  f.table = jsonl ? core::ReadJsonLinesTable(in, required, optional) : core::ReadCsvTable(in, required, optional);
+  f.table = jsonl ? core::ReadJsonLinesTable(in, required, optional)
+                  : core::ReadCsvTable(in, required, optional, encoding);
   for (const auto& p : f.table.problems) f.Add(p);
   return f;
 }
@@ -136,6 +145,20 @@ void PrintUserIds(const std::vector<core::PlannedRecord>& records) {
   for (const auto& r : records) std::printf("  %-20s %s\n", r.code.c_str(), r.id.c_str());
 }
 
+// One line per record: "site PS-1 (No. 1 Primary): name 'old' -> 'new', ...".
+void PrintDifferences(const v1::ImportResponse& resp) {
+  for (const v1::ImportDifference& d : resp.differences()) {
+    std::string kind = core::ImportKindName(static_cast<core::ImportKind>(static_cast<int>(d.kind()) - 1));
+    if (!kind.empty() && kind.back() == 's') kind.pop_back();
+    std::string line = "  " + kind + " " + d.code() + (d.name().empty() ? "" : " (" + d.name() + ")") + ":";
+    for (int i = 0; i < d.changes_size(); ++i) {
+      const v1::ImportFieldChange& c = d.changes(i);
+      line += (i ? ", " : " ") + c.column() + " " + core::Quote(c.old_value()) + " -> " + core::Quote(c.new_value());
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
 int ImportOnServer(const Args& fl, core::ImportKind kind, ImportFile& f, bool jsonl, const std::string& path) {
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return OfficeFail(conn.status());
@@ -145,6 +168,8 @@ int ImportOnServer(const Args& fl, core::ImportKind kind, ImportFile& f, bool js
   req.set_format(jsonl ? v1::JSON_LINES : v1::CSV);
   req.set_data(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
   req.set_dry_run(fl.Has("dry-run"));
+  req.set_update(fl.Has("update"));
+  req.set_encoding(fl.Get("encoding", ""));
   auto imported = (*conn)->Import(req);
   if (imported.status().code() == StatusCode::kInvalidArgument) {
     // "the import has N problems; nothing was written: line 3: ...; line 4: ..." -> one per line.
@@ -171,13 +196,21 @@ int ImportOnServer(const Args& fl, core::ImportKind kind, ImportFile& f, bool js
               static_cast<unsigned long long>(resp.rows()), core::ImportKindName(kind),
               static_cast<unsigned long long>(resp.created()), req.dry_run() ? "would be " : "",
               static_cast<unsigned long long>(resp.unchanged()));
+  const size_t differ = static_cast<size_t>(resp.differences_size());
+  if (differ > 0 && req.update())
+    std::printf(", %zu %supdated", differ, req.dry_run() ? "would be " : "");
+  else if (differ > 0)
+    std::printf(", %zu differ%s (left as they are)", differ, differ == 1 ? "s" : "");
   if (resp.seq() > 0) std::printf("; commit seq %llu", static_cast<unsigned long long>(resp.seq()));
   std::printf("%s\n", req.dry_run() ? " (dry run: nothing written)" : "");
+  PrintDifferences(resp);
+  if (differ > 0 && !req.update())
+    std::printf("use --update to apply %s\n", differ == 1 ? "this change" : ("these " + std::to_string(differ) + " changes").c_str());
   if (kind == core::ImportKind::kUsers) {
     // The ids derive from the codes: list them without asking the server.
     std::vector<core::PlannedRecord> users;
     for (const auto& r : f.table.rows)
-      users.push_back({r.line, r.Get("code"), "users", core::ResolveImportRef("users", r.Get("code")), {}});
+      users.push_back({r.line, r.Get("code"), "users", core::ResolveImportRef("users", r.Get("code")), {}, {}});
     PrintUserIds(users);
   }
   return 0;
@@ -196,9 +229,13 @@ int CmdImport(OfficeDevice* dev, const Args& fl, const std::vector<std::string>&
   if (format.empty()) format = pos[2].size() > 6 && pos[2].substr(pos[2].size() - 6) == ".jsonl" ? "jsonl" : "csv";
   if (format != "csv" && format != "jsonl") return OfficeUsage("--format is csv or jsonl, not '" + format + "'");
   bool jsonl = format == "jsonl";
+  auto encoding = core::ParseTextEncoding(fl.Get("encoding", "auto"));
+  if (!encoding.ok()) return OfficeUsage("--encoding: " + encoding.status().message());
+  if (jsonl && *encoding == core::TextEncoding::kGb18030)
+    return OfficeUsage("--encoding " + fl.Get("encoding") + " is for CSV files; JSON Lines are UTF-8");
   std::vector<std::string> required, optional;
   core::ImportColumns(*kind, &required, &optional);
-  ImportFile f = ReadFile(pos[2], jsonl, required, optional);
+  ImportFile f = ReadFile(pos[2], jsonl, required, optional, *encoding);
   // Rows that were read are checked even when others were not, so one run
   // lists every problem of the file; only a file without rows stops here.
   if (!f.opened || f.table.rows.empty()) {
@@ -207,6 +244,7 @@ int CmdImport(OfficeDevice* dev, const Args& fl, const std::vector<std::string>&
   }
   if (dev == nullptr) return ImportOnServer(fl, *kind, f, jsonl, pos[2]);  // the server lists them all
   if (fl.Has("dry-run")) return OfficeUsage("--dry-run is for imports on the server (--server without --db)");
+  if (fl.Has("update")) return OfficeUsage("--update is for imports on the server (--server without --db)");
 
   auto c = dev->OpenAndSync();  // references are checked against the district's current data
   if (!c.ok()) return OfficeFail(c.status());

@@ -179,6 +179,19 @@ TEST(TextEncodingTest, UndecodableBytesNameTheirLine) {
   EXPECT_TRUE(t.rows.empty());  // nothing of a file that does not decode
 }
 
+TEST(TextEncodingTest, Utf8ForcedAsGbkIsRefusedNotGarbled) {
+  // Decoded as GBK these bytes would give other characters (mojibake).
+  const std::string utf8 = "code,name\nE,东城区\n";
+  auto forced = DecodeCsvText(utf8, TextEncoding::kGb18030);
+  ASSERT_FALSE(forced.ok());
+  EXPECT_EQ(forced.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(forced.status().message().rfind("line 2: the file is UTF-8 text ('东城区'), not GBK", 0), 0u)
+      << forced.status().message();
+  EXPECT_EQ(*DecodeCsvText("\xEF\xBB\xBF" + utf8, TextEncoding::kUtf8), utf8);
+  // ASCII is the same in both: nothing to refuse.
+  EXPECT_EQ(*DecodeCsvText("code,name\nN,North\n", TextEncoding::kGb18030), "code,name\nN,North\n");
+}
+
 TEST(TextEncodingTest, EncodingNames) {
   EXPECT_EQ(*ParseTextEncoding("GBK"), TextEncoding::kGb18030);
   EXPECT_EQ(*ParseTextEncoding("utf-8"), TextEncoding::kUtf8);
