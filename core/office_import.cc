@@ -286,6 +286,27 @@ std::vector<ColumnField> ColumnFields(ImportKind kind) {
 
 }  // namespace
 
+namespace {
+
+// A string field of the record in `body` by name, "" if it has none.
+std::string TextField(const v1::RecordBody& body, const char* field) {
+  const CollectionSpec* spec = CollectionOf(body);
+  const FieldSpec* fs = spec ? spec->FindField(field) : nullptr;
+  if (fs == nullptr || fs->field->type() != pb::FieldDescriptor::TYPE_STRING || fs->field->is_repeated()) return "";
+  const pb::Message& m = spec->Get(body);
+  return m.GetReflection()->GetString(m, fs->field);
+}
+
+}  // namespace
+
+std::string NameOf(const v1::RecordBody& body) { return TextField(body, "name"); }
+
+std::string CodeAndName(const v1::RecordBody& body) {
+  std::string code = TextField(body, "code"), name = NameOf(body);
+  if (code.empty()) return name;
+  return name.empty() ? code : code + " (" + name + ")";
+}
+
 std::vector<ImportChange> DiffImport(ImportKind kind, const PlannedRecord& planned, const v1::RecordBody& existing,
                                      const ImportRefText& ref_text) {
   std::vector<ImportChange> out;
@@ -310,6 +331,23 @@ std::vector<ImportChange> DiffImport(ImportKind kind, const PlannedRecord& plann
     out.push_back({c.column, c.field, text(now), text(next)});
   }
   return out;
+}
+
+v1::ImportDifference ImportDifferenceOf(ImportKind kind, const PlannedRecord& planned, const v1::RecordBody& existing,
+                                        const std::vector<ImportChange>& changes) {
+  v1::ImportDifference d;
+  d.set_kind(static_cast<v1::ImportKind>(static_cast<int>(kind) + 1));  // the enums list the kinds alike
+  d.set_code(planned.code);
+  d.set_name(NameOf(existing));
+  d.set_record_id(planned.id);
+  d.set_line(planned.line);
+  for (const ImportChange& c : changes) {
+    v1::ImportFieldChange* f = d.add_changes();
+    f->set_column(c.column);
+    f->set_old_value(c.old_value);
+    f->set_new_value(c.new_value);
+  }
+  return d;
 }
 
 StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, ImportLookup& lookup) {

@@ -38,6 +38,7 @@
 
 #include "core/text_encoding.h"
 #include "inspectsync/status.h"
+#include "inspectsync/v1/integration.pb.h"
 #include "inspectsync/v1/records.pb.h"
 
 namespace inspectsync::core {
@@ -119,6 +120,12 @@ struct ImportChange {
 // e.g. "N (North)"; the caller knows the records.
 using ImportRefText = std::function<std::string(const std::string& collection, const std::string& id)>;
 
+// A coded record (zone, site) as a person names it: "N (North)", the name
+// alone without a code, "" if neither.
+std::string CodeAndName(const v1::RecordBody& body);
+// Its name field ("" if it has none).
+std::string NameOf(const v1::RecordBody& body);
+
 // What re-importing `planned` would change in `existing` (the same record as
 // stored), column by column, in the kind's column order. Only what the file
 // gives counts: an optional column left empty in the row (a site's address,
@@ -128,6 +135,11 @@ using ImportRefText = std::function<std::string(const std::string& collection, c
 // column, so a changed row is another assignment.
 std::vector<ImportChange> DiffImport(ImportKind kind, const PlannedRecord& planned, const v1::RecordBody& existing,
                                      const ImportRefText& ref_text = nullptr);
+
+// The row's differences as ImportResponse carries them: the record by kind,
+// code and name (as stored), its line, each column old -> new.
+v1::ImportDifference ImportDifferenceOf(ImportKind kind, const PlannedRecord& planned, const v1::RecordBody& existing,
+                                        const std::vector<ImportChange>& changes);
 
 // The id of `ref` in `collection`: a UUID as is, a code through ImportRecordId.
 std::string ResolveImportRef(const std::string& collection, const std::string& ref);

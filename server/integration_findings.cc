@@ -312,18 +312,13 @@ std::string RefText(storage::ServerStore* store, const std::string& collection, 
   if (!rec.ok() || !rec->has_value() || spec == nullptr) return id;
   v1::RecordBody body;
   if (!spec->Mutable(&body)->ParseFromString((*rec)->body)) return id;
-  const google::protobuf::Message& m = spec->Get(body);
-  const core::FieldSpec* code = spec->FindField("code");
-  const core::FieldSpec* name = spec->FindField("name");
-  std::string c = code ? m.GetReflection()->GetString(m, code->field) : "";
-  std::string n = name ? m.GetReflection()->GetString(m, name->field) : "";
-  if (c.empty()) return n.empty() ? id : n;
-  return n.empty() ? c : c + " (" + n + ")";
+  std::string text = core::CodeAndName(body);
+  return text.empty() ? id : text;
 }
 
 // A row of the file whose record is already there: the same (nothing to
 // do) or different (a difference, and with `update` a PATCH of the fields).
-StatusOr<bool> Compare(storage::ServerStore* store, v1::ImportKind kind, core::ImportKind ckind,
+StatusOr<bool> Compare(storage::ServerStore* store, core::ImportKind kind,
                        const core::PlannedRecord& rec, v1::ImportResponse* resp, v1::Mutation* patch) {
   auto stored = store->GetRecord(rec.collection, rec.id);
   if (!stored.ok()) return stored.status();
@@ -331,26 +326,16 @@ StatusOr<bool> Compare(storage::ServerStore* store, v1::ImportKind kind, core::I
   v1::RecordBody now;
   if (!stored->has_value() || !spec.Mutable(&now)->ParseFromString((**stored).body))
     return Internal("the stored " + rec.collection + " record " + rec.id + " cannot be read");
-  auto changes = core::DiffImport(ckind, rec, now, [&](const std::string& collection, const std::string& id) {
+  auto changes = core::DiffImport(kind, rec, now, [&](const std::string& collection, const std::string& id) {
     return RefText(store, collection, id);
   });
   if (changes.empty()) return false;
-  v1::ImportDifference* d = resp->add_differences();
-  d->set_kind(kind);
-  d->set_code(rec.code);
-  const core::FieldSpec* name = spec.FindField("name");
-  if (name != nullptr) d->set_name(spec.Get(now).GetReflection()->GetString(spec.Get(now), name->field));
-  d->set_record_id(rec.id);
-  d->set_line(rec.line);
+  *resp->add_differences() = core::ImportDifferenceOf(kind, rec, now, changes);
   patch->set_collection(rec.collection);
   patch->set_record_id(rec.id);
   patch->set_op(v1::PATCH);
   google::protobuf::Message* values = spec.Mutable(patch->mutable_body());
   for (const core::ImportChange& c : changes) {
-    v1::ImportFieldChange* f = d->add_changes();
-    f->set_column(c.column);
-    f->set_old_value(c.old_value);
-    f->set_new_value(c.new_value);
     patch->mutable_mask()->add_paths(c.field);
     core::CopyField(spec.Get(rec.body), spec.FindField(c.field)->field, values);
   }
@@ -405,7 +390,7 @@ StatusOr<v1::ImportResponse> RunImport(SyncEngine* engine, const Caller& caller,
     if (!exists.ok()) return exists.status();
     if (*exists) {
       v1::Mutation patch;
-      auto differs = Compare(engine->store(), req.kind(), kind, rec, &resp, &patch);
+      auto differs = Compare(engine->store(), kind, rec, &resp, &patch);
       if (!differs.ok()) return differs.status();
       if (!*differs) {
         resp.set_unchanged(resp.unchanged() + 1);

@@ -20,8 +20,8 @@
 // Ids: a record's id is derived from its code (core::ImportRecordId), so
 // importing the same file again creates nothing ("already there"). A row
 // whose code is there with other values is a difference: listed column by
-// column (old -> new) and left as it is, the rest of the file imported, and
-// the exit status 0 — the new records are the point of most imports, and a
+// column (old -> new) and left as it is, on either path, the rest of the file
+// imported, and the exit status 0 — the new records are the point of most imports, and a
 // clerk who changed a name on purpose re-runs with --update, which writes
 // the changes (server path only) through the same write path as a tablet.
 #include <cctype>
@@ -110,20 +110,27 @@ class DeviceLookup : public core::ImportLookup {
  public:
   explicit DeviceLookup(Client& c) : client_(c) {}
   StatusOr<bool> Exists(const std::string& collection, const std::string& id) override {
+    auto body = Body(collection, id);
+    if (!body.ok()) return body.status();
+    return *body != nullptr;
+  }
+  // The live record's body, nullptr if there is none.
+  StatusOr<const v1::RecordBody*> Body(const std::string& collection, const std::string& id) {
     auto it = live_.find(collection);
     if (it == live_.end()) {
       auto list = ListLive(client_, collection);
       if (!list.ok()) return list.status();
-      std::set<std::string> ids;
-      for (const auto& r : *list) ids.insert(r.id);
-      it = live_.emplace(collection, std::move(ids)).first;
+      std::map<std::string, v1::RecordBody> bodies;
+      for (auto& r : *list) bodies.emplace(r.id, std::move(r.body));
+      it = live_.emplace(collection, std::move(bodies)).first;
     }
-    return it->second.count(id) > 0;
+    auto found = it->second.find(id);
+    return found == it->second.end() ? nullptr : &found->second;
   }
 
  private:
   Client& client_;
-  std::map<std::string, std::set<std::string>> live_;
+  std::map<std::string, std::map<std::string, v1::RecordBody>> live_;
 };
 
 // Writes the edits in one transaction, syncs, and prints what happened.
@@ -253,10 +260,30 @@ int CmdImport(OfficeDevice* dev, const Args& fl, const std::vector<std::string>&
   if (!plan.ok()) return OfficeFail(plan.status());
   for (const auto& p : plan->problems) f.Add(p);
   if (!f.errors.empty()) return Report(f);
+  // Rows already there with other values: shown, never written from here
+  // (the device creates; an update goes through the server's import).
+  v1::ImportResponse differ;
+  for (const auto& r : plan->records) {
+    auto now = lookup.Body(r.collection, r.id);
+    if (!now.ok()) return OfficeFail(now.status());
+    if (*now == nullptr) continue;
+    auto changes = core::DiffImport(*kind, r, **now, [&](const std::string& collection, const std::string& id) {
+      auto ref = lookup.Body(collection, id);
+      std::string text = ref.ok() && *ref != nullptr ? core::CodeAndName(**ref) : "";
+      return text.empty() ? id : text;
+    });
+    if (changes.empty()) continue;
+    *differ.add_differences() = core::ImportDifferenceOf(*kind, r, **now, changes);
+  }
   std::vector<Edit> edits;
   for (const auto& r : plan->records) edits.push_back(Edit{Edit::Op::kCreate, r.collection, r.id, r.body, {}});
   int rc = Write(*dev, f, edits, core::ImportKindName(*kind));
   if (rc == 0 && *kind == core::ImportKind::kUsers) PrintUserIds(plan->records);
+  if (rc == 0 && differ.differences_size() > 0) {
+    std::printf("%d of them differ from the records there (left as they are):\n", differ.differences_size());
+    PrintDifferences(differ);
+    std::printf("use --update on the server's import (--server without --db) to apply\n");
+  }
   return rc;
 }
 

@@ -2,9 +2,9 @@
 # Re-importing a changed register through the real `inspectsync` binary and a
 # TLS server (--server without --db): a changed row is shown old -> new by
 # code and name and left alone ("use --update to apply"), the rest imported;
-# --update writes it; --encoding forces how a CSV file is decoded (a GBK file
-# as gbk; a UTF-8 file forced as gbk refused, not garbled; an unknown one is
-# a usage error).
+# --update writes it (the office device, --db, only shows it); --encoding
+# forces how a CSV file is decoded (a GBK file as gbk; a UTF-8 file forced
+# as gbk refused, not garbled; an unknown one is a usage error).
 # Usage: import_update_walkthrough.sh PATH/TO/inspectsync
 set -eu
 I="$1"
@@ -35,6 +35,13 @@ grep -q "0 created, 1 already there, 2 updated; commit seq" update.out || fail "
 grep -q "site PS-1 (No. 1 Primary): name 'No. 1 Primary' -> 'No. 1 Primary School'" update.out ||
   fail "the update does not list its change: $(cat update.out)"
 "$I" admin import sites changed.csv $S | grep -q "0 created, 3 already there" || fail "the update did not stick"
+# As the office device (--db): the differences shown, nothing written from there.
+"$I" admin import sites sites.csv --db office.db $S > dev.out || fail "device import: $(cat dev.out)"
+grep -q "2 of them differ from the records there (left as they are)" dev.out || fail "device: $(cat dev.out)"
+grep -q "site PS-1 (No. 1 Primary School): name 'No. 1 Primary School' -> 'No. 1 Primary'" dev.out ||
+  fail "device: the rename back is not shown: $(cat dev.out)"
+grep -q "site KG-2 (Sunflower KG): zone 'S (South)' -> 'N (North)'" dev.out || fail "device: $(cat dev.out)"
+"$I" admin import sites changed.csv $S | grep -q "0 created, 3 already there" || fail "the device wrote a change"
 rc=0; "$I" admin import sites changed.csv --db office.db --update 2> dev.err || rc=$?
 [ $rc -eq 2 ] || fail "--update on the office device exits $rc, not 2"
 
