@@ -114,6 +114,23 @@ void AddConflict(MergeResult& r, const FieldSpec* fs, v1::ConflictState state, b
   r.concurrent = true;
 }
 
+// A (with_lifecycle) field of an edit whose status move met a concurrent
+// one: it goes with the status that won, so a REOPENED finding never names
+// the PASSED verification that lost. A losing move loses here even where the
+// server kept the base value; the field's policy still says whether the
+// conflict stays open for a person.
+void FollowStatus(MergeResult& r, const FieldSpec* fs, bool incoming_wins, bool concurrent, const Writer& cur_writer,
+                  const Writer& writer, const pb::Message& base, const pb::Message& current,
+                  const pb::Message& incoming) {
+  if (concurrent || !incoming_wins)
+    AddConflict(r, fs, fs->policy == v1::REVIEW ? v1::CONFLICT_OPEN : v1::CONFLICT_AUTO_RESOLVED, incoming_wins,
+                cur_writer, base, current, incoming);
+  if (incoming_wins) {
+    CopyField(incoming, fs->field, r.merged.get());
+    StampField(&r.clocks, fs->field->number(), writer);
+  }
+}
+
 // How the editor's status move fared against a concurrent one: what the
 // (with_lifecycle) fields follow.
 enum class StatusMove { kUncontested, kWon, kLost };
@@ -170,17 +187,7 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
     }
 
     if (fs->with_lifecycle && move != StatusMove::kUncontested) {
-      // Written by the status move: it goes with the status that won, so a
-      // REOPENED finding never names the PASSED verification that lost. A
-      // losing move loses here even where the server kept the base value.
-      bool incoming_wins = move == StatusMove::kWon;
-      if (concurrent || !incoming_wins)
-        AddConflict(r, fs, fs->policy == v1::REVIEW ? v1::CONFLICT_OPEN : v1::CONFLICT_AUTO_RESOLVED, incoming_wins,
-                    cur_writer, base, current, incoming);
-      if (incoming_wins) {
-        CopyField(incoming, f, r.merged.get());
-        StampField(&r.clocks, f->number(), writer);
-      }
+      FollowStatus(r, fs, move == StatusMove::kWon, concurrent, cur_writer, writer, base, current, incoming);
       continue;
     }
 
