@@ -98,6 +98,43 @@ std::vector<std::string> MergeSet(const std::vector<std::string>& base, const st
   return out;
 }
 
+// Keeps both values of a field the merge had to choose for.
+void AddConflict(MergeResult& r, const FieldSpec* fs, v1::ConflictState state, bool incoming_won,
+                 const Writer& current_writer, const pb::Message& base, const pb::Message& current,
+                 const pb::Message& incoming) {
+  FieldConflict fc;
+  fc.field = fs;
+  fc.state = state;
+  fc.incoming_won = incoming_won;
+  fc.current_writer = current_writer;
+  fc.base = OnlyField(base, fs->field);
+  fc.winner = OnlyField(incoming_won ? incoming : current, fs->field);
+  fc.loser = OnlyField(incoming_won ? current : incoming, fs->field);
+  r.conflicts.push_back(std::move(fc));
+  r.concurrent = true;
+}
+
+// A (with_lifecycle) field of an edit whose status move met a concurrent
+// one: it goes with the status that won, so a REOPENED finding never names
+// the PASSED verification that lost. A losing move loses here even where the
+// server kept the base value; the field's policy still says whether the
+// conflict stays open for a person.
+void FollowStatus(MergeResult& r, const FieldSpec* fs, bool incoming_wins, bool concurrent, const Writer& cur_writer,
+                  const Writer& writer, const pb::Message& base, const pb::Message& current,
+                  const pb::Message& incoming) {
+  if (concurrent || !incoming_wins)
+    AddConflict(r, fs, fs->policy == v1::REVIEW ? v1::CONFLICT_OPEN : v1::CONFLICT_AUTO_RESOLVED, incoming_wins,
+                cur_writer, base, current, incoming);
+  if (incoming_wins) {
+    CopyField(incoming, fs->field, r.merged.get());
+    StampField(&r.clocks, fs->field->number(), writer);
+  }
+}
+
+// How the editor's status move fared against a concurrent one: what the
+// (with_lifecycle) fields follow.
+enum class StatusMove { kUncontested, kWon, kLost };
+
 }  // namespace
 
 MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, const v1::FieldClocks& clocks,
@@ -114,7 +151,12 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
     return std::move(r);
   };
 
-  for (const FieldSpec* fs : mask) {
+  // The status first: the fields its move wrote with it follow its outcome.
+  std::vector<const FieldSpec*> ordered = mask;
+  std::stable_partition(ordered.begin(), ordered.end(), [&](const FieldSpec* fs) { return fs == spec.lifecycle_field(); });
+  StatusMove move = StatusMove::kUncontested;
+
+  for (const FieldSpec* fs : ordered) {
     const pb::FieldDescriptor* f = fs->field;
     if (FieldEquals(incoming, base, *fs)) continue;    // editor did not change it
     bool lifecycle = fs == spec.lifecycle_field();
@@ -128,16 +170,8 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
     Writer cur_writer = FieldWriter(clocks, f->number());
     if (lifecycle && context.reopened_since_base) {
       // A move from an earlier rectification round: the current round stands.
-      FieldConflict fc;
-      fc.field = fs;
-      fc.state = v1::CONFLICT_AUTO_RESOLVED;
-      fc.incoming_won = false;
-      fc.current_writer = cur_writer;
-      fc.base = OnlyField(base, f);
-      fc.winner = OnlyField(current, f);
-      fc.loser = OnlyField(incoming, f);
-      r.conflicts.push_back(std::move(fc));
-      r.concurrent = true;
+      AddConflict(r, fs, v1::CONFLICT_AUTO_RESOLVED, false, cur_writer, base, current, incoming);
+      move = StatusMove::kLost;
       continue;
     }
     if (lifecycle && concurrent && !Reachable(StatusOf(base, f), StatusOf(current, f))) {
@@ -150,6 +184,11 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
                         StatusName(StatusOf(base, f)) + " (the status this edit was made on; was an earlier edit " +
                         "of it refused?), so the move " + StatusName(StatusOf(base, f)) + " -> " +
                         StatusName(StatusOf(incoming, f)) + " does not apply");
+    }
+
+    if (fs->with_lifecycle && move != StatusMove::kUncontested) {
+      FollowStatus(r, fs, move == StatusMove::kWon, concurrent, cur_writer, writer, base, current, incoming);
+      continue;
     }
 
     if (!concurrent) {
@@ -195,15 +234,8 @@ MergeResult MergePatch(const CollectionSpec& spec, const pb::Message& current, c
         incoming_wins = LwwWins(writer, cur_writer);
         break;
     }
-    FieldConflict fc;
-    fc.field = fs;
-    fc.state = state;
-    fc.incoming_won = incoming_wins;
-    fc.current_writer = cur_writer;
-    fc.base = OnlyField(base, f);
-    fc.winner = OnlyField(incoming_wins ? incoming : current, f);
-    fc.loser = OnlyField(incoming_wins ? current : incoming, f);
-    r.conflicts.push_back(std::move(fc));
+    if (lifecycle) move = incoming_wins ? StatusMove::kWon : StatusMove::kLost;
+    AddConflict(r, fs, state, incoming_wins, cur_writer, base, current, incoming);
     if (incoming_wins) {
       CopyField(incoming, f, r.merged.get());
       StampField(&r.clocks, f->number(), writer);

@@ -9,6 +9,9 @@
 //   otherwise        both changed it differently: a conflict, settled by the
 //                    field's policy (LWW, LIFECYCLE, MAX, REVIEW), or merged
 //                    element-wise for SET. Every conflict keeps both values.
+// Fields marked (with_lifecycle) are written by status moves: when the
+// editor's status move met a concurrent one and won or lost, they take the
+// same side, the losing side's values kept as conflicts (options.proto).
 #ifndef INSPECTSYNC_CORE_MERGE_H_
 #define INSPECTSYNC_CORE_MERGE_H_
 

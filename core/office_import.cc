@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 #include <set>
@@ -13,6 +14,7 @@
 #include "core/date.h"
 #include "core/ids.h"
 #include "core/labels.h"
+#include "core/patch.h"
 #include "core/quote.h"
 #include "core/schema.h"
 #include "core/validate.h"
@@ -261,6 +263,93 @@ std::string ResolveImportRef(const std::string& collection, const std::string& r
   return IsUuid(ref) ? ref : ImportRecordId(collection, ref);
 }
 
+namespace {
+
+// The record field each updatable column fills, and the collection whose
+// record id it holds, if any (the code is the identity, never updated).
+struct ColumnField {
+  const char* column;
+  const char* field;
+  const char* refers_to;
+};
+std::vector<ColumnField> ColumnFields(ImportKind kind) {
+  switch (kind) {
+    case ImportKind::kZones: return {{"name", "name", nullptr}};
+    case ImportKind::kSites:
+      return {{"name", "name", nullptr}, {"kind", "kind", nullptr}, {"zone", "zone_id", "zones"},
+              {"address", "address", nullptr}};
+    case ImportKind::kUsers: return {{"name", "name", nullptr}, {"role", "role", nullptr}, {"active", "active", nullptr}};
+    case ImportKind::kAssignments: return {};
+  }
+  return {};
+}
+
+}  // namespace
+
+namespace {
+
+// A string field of the record in `body` by name, "" if it has none.
+std::string TextField(const v1::RecordBody& body, const char* field) {
+  const CollectionSpec* spec = CollectionOf(body);
+  const FieldSpec* fs = spec ? spec->FindField(field) : nullptr;
+  if (fs == nullptr || fs->field->type() != pb::FieldDescriptor::TYPE_STRING || fs->field->is_repeated()) return "";
+  const pb::Message& m = spec->Get(body);
+  return m.GetReflection()->GetString(m, fs->field);
+}
+
+}  // namespace
+
+std::string NameOf(const v1::RecordBody& body) { return TextField(body, "name"); }
+
+std::string CodeAndName(const v1::RecordBody& body) {
+  std::string code = TextField(body, "code"), name = NameOf(body);
+  if (code.empty()) return name;
+  return name.empty() ? code : code + " (" + name + ")";
+}
+
+std::vector<ImportChange> DiffImport(ImportKind kind, const PlannedRecord& planned, const v1::RecordBody& existing,
+                                     const ImportRefText& ref_text) {
+  std::vector<ImportChange> out;
+  const CollectionSpec* spec = FindCollection(planned.collection);
+  if (spec == nullptr || !spec->Holds(existing) || !spec->Holds(planned.body)) return out;
+  const pb::Message& now = spec->Get(existing);
+  const pb::Message& next = spec->Get(planned.body);
+  for (const ColumnField& c : ColumnFields(kind)) {
+    if (std::find(planned.given.begin(), planned.given.end(), c.column) == planned.given.end()) continue;
+    const FieldSpec* fs = spec->FindField(c.field);
+    if (fs == nullptr || FieldEquals(now, next, *fs)) continue;
+    auto text = [&](const pb::Message& m) {
+      const pb::Reflection* r = m.GetReflection();
+      switch (fs->field->cpp_type()) {
+        case pb::FieldDescriptor::CPPTYPE_ENUM: return std::string(r->GetEnum(m, fs->field)->name());
+        case pb::FieldDescriptor::CPPTYPE_BOOL: return std::string(r->GetBool(m, fs->field) ? "true" : "false");
+        default: break;
+      }
+      std::string v = r->GetString(m, fs->field);
+      return c.refers_to == nullptr || v.empty() || !ref_text ? v : ref_text(c.refers_to, v);
+    };
+    out.push_back({c.column, c.field, text(now), text(next)});
+  }
+  return out;
+}
+
+v1::ImportDifference ImportDifferenceOf(ImportKind kind, const PlannedRecord& planned, const v1::RecordBody& existing,
+                                        const std::vector<ImportChange>& changes) {
+  v1::ImportDifference d;
+  d.set_kind(static_cast<v1::ImportKind>(static_cast<int>(kind) + 1));  // the enums list the kinds alike
+  d.set_code(planned.code);
+  d.set_name(NameOf(existing));
+  d.set_record_id(planned.id);
+  d.set_line(planned.line);
+  for (const ImportChange& c : changes) {
+    v1::ImportFieldChange* f = d.add_changes();
+    f->set_column(c.column);
+    f->set_old_value(c.old_value);
+    f->set_new_value(c.new_value);
+  }
+  return d;
+}
+
 StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, ImportLookup& lookup) {
   ImportPlan plan;
   Checker c{&plan.problems};
@@ -361,6 +450,8 @@ StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, Impor
       }
     }
     if (rec.id.empty()) rec.id = ResolveImportRef(collection, rec.code);
+    for (const auto& [column, value] : r.values)
+      if (!value.empty()) rec.given.push_back(column);
     size_t before = plan.problems.size();
     c.Fields(r.line, collection, rec.body);
     if (plan.problems.size() == before) plan.records.push_back(std::move(rec));

@@ -30,6 +30,7 @@
 #define INSPECTSYNC_CORE_OFFICE_IMPORT_H_
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <map>
 #include <string>
@@ -37,6 +38,7 @@
 
 #include "core/text_encoding.h"
 #include "inspectsync/status.h"
+#include "inspectsync/v1/integration.pb.h"
 #include "inspectsync/v1/records.pb.h"
 
 namespace inspectsync::core {
@@ -95,6 +97,7 @@ struct PlannedRecord {
   std::string collection;
   std::string id;
   v1::RecordBody body;
+  std::vector<std::string> given;  // the row's non-empty columns (DiffImport)
 };
 
 struct ImportPlan {
@@ -105,6 +108,38 @@ struct ImportPlan {
 // Checks every row of `table` (read with ImportColumns(kind)) and builds the
 // records. An error status only when the lookup itself fails.
 StatusOr<ImportPlan> PlanImport(ImportKind kind, const ImportTable& table, ImportLookup& lookup);
+
+// One column whose value in the file differs from the stored record's.
+struct ImportChange {
+  std::string column;  // the file's column ("zone")
+  std::string field;   // the record's field it fills ("zone_id")
+  std::string old_value, new_value;  // as a person reads them
+};
+
+// Renders a record id a column refers to (a site's zone) for a person,
+// e.g. "N (North)"; the caller knows the records.
+using ImportRefText = std::function<std::string(const std::string& collection, const std::string& id)>;
+
+// A coded record (zone, site) as a person names it: "N (North)", the name
+// alone without a code, "" if neither.
+std::string CodeAndName(const v1::RecordBody& body);
+// Its name field ("" if it has none).
+std::string NameOf(const v1::RecordBody& body);
+
+// What re-importing `planned` would change in `existing` (the same record as
+// stored), column by column, in the kind's column order. Only what the file
+// gives counts: an optional column left empty in the row (a site's address,
+// a user's `active`) keeps the stored value and is no difference — clearing
+// a value is a correction, not an import. The code is the record's identity,
+// never a difference. Assignments never differ: their id derives from every
+// column, so a changed row is another assignment.
+std::vector<ImportChange> DiffImport(ImportKind kind, const PlannedRecord& planned, const v1::RecordBody& existing,
+                                     const ImportRefText& ref_text = nullptr);
+
+// The row's differences as ImportResponse carries them: the record by kind,
+// code and name (as stored), its line, each column old -> new.
+v1::ImportDifference ImportDifferenceOf(ImportKind kind, const PlannedRecord& planned, const v1::RecordBody& existing,
+                                        const std::vector<ImportChange>& changes);
 
 // The id of `ref` in `collection`: a UUID as is, a code through ImportRecordId.
 std::string ResolveImportRef(const std::string& collection, const std::string& ref);

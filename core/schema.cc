@@ -51,6 +51,10 @@ class SchemaBuilder {
           Die(fd->full_name() + ": (references) holds record ids, strings");
         if (fs.reference_may_be_pending && fs.references.empty())
           Die(fd->full_name() + ": (reference_may_be_pending) needs (references)");
+        fs.with_lifecycle = fd->options().GetExtension(v1::with_lifecycle);
+        if (fs.with_lifecycle && (fs.policy == v1::SET || fs.policy == v1::LIFECYCLE || fs.fixed || fs.server_only))
+          Die(fd->full_name() + ": (with_lifecycle) is for a single value a status move writes, not a set, a status, "
+                                "a fixed or a server-only field");
         if (fs.scope_key && (fd->is_repeated() || fd->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING))
           Die(fd->full_name() + ": a scope key must be a singular string");
         spec.fields_.push_back(fs);
@@ -64,6 +68,9 @@ class SchemaBuilder {
           spec.lifecycle_field_ = &fs;
         }
       }
+      for (const FieldSpec& fs : spec.fields_)
+        if (fs.with_lifecycle && spec.lifecycle_field_ == nullptr)
+          Die(fs.field->full_name() + ": (with_lifecycle) in a message without a lifecycle field");
       if (spec.scope_is_id_ && !spec.scope_fields_.empty())
         Die(msg->full_name() + ": (scope_is_id) and (scope_key) fields exclude each other");
       out.push_back(std::move(spec));

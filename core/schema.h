@@ -38,6 +38,9 @@ struct FieldSpec {
   // none; core/workflow.cc checks what an edit makes it name.
   std::string references;
   bool reference_may_be_pending = false;
+  // (with_lifecycle): written by the status moves along with the lifecycle
+  // field, so a concurrent status move's outcome decides it (core/merge.h).
+  bool with_lifecycle = false;
 };
 
 // The times a (unix_ms) field may hold besides 0 (none): from 2000-01-01

@@ -121,6 +121,23 @@ StatusOr<std::string> DecodeCsvText(std::string_view bytes, TextEncoding encodin
       return InvalidArgument("line " + std::to_string(LineAt(bytes, bad)) + ": the bytes " +
                              DescribeBytes(bytes, bad, 4) + " are not UTF-8 text");
   }
+  if (encoding == TextEncoding::kGb18030 && FirstInvalidUtf8(bytes) == std::string_view::npos) {
+    // Told GBK, but the bytes are well-formed UTF-8 with characters beyond
+    // ASCII: decoding them as GBK gives other, wrong characters (mojibake)
+    // that would be stored without a word. Real GBK text almost never forms
+    // valid UTF-8 past a few characters, so this is a UTF-8 file.
+    auto first = std::find_if(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    if (first != bytes.end()) {
+      size_t at = static_cast<size_t>(first - bytes.begin());
+      size_t end = std::min(bytes.size(), at + 12);
+      while (end < bytes.size() && (static_cast<unsigned char>(bytes[end]) & 0xC0) == 0x80) --end;  // whole characters
+      size_t stop = bytes.find_first_of("\r\n,", at);
+      end = std::min(end, stop == std::string_view::npos ? bytes.size() : stop);
+      return InvalidArgument("line " + std::to_string(LineAt(bytes, at)) + ": the file is UTF-8 text (" +
+                             Quote(bytes.substr(at, end - at)) + "), not GBK/GB18030; read as GBK it would turn " +
+                             "into other characters. Import it as UTF-8 (encoding utf-8 or auto)");
+    }
+  }
   if (bytes.substr(0, kGb18030Bom.size()) == kGb18030Bom) bytes.remove_prefix(kGb18030Bom.size());
   return FromGb18030(bytes, encoding == TextEncoding::kAuto);
 }

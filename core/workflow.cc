@@ -163,10 +163,16 @@ StatusOr<Rejection> CampaignRules(const v1::Campaign& c, RecordLookup* lookup) {
   return Rejection{};
 }
 
-// The finding's status move from `before` to `after`, if it took effect.
+// The finding's status move from `before` to `after`, if it took effect;
+// and, on a CLOSED or REOPENED finding, a change of the verification it
+// names without a move (a person settling the conflict two verifiers left
+// takes the loser's id): it must still be the verification that did it, or
+// the record would say REOPENED by a pass.
 StatusOr<Rejection> FindingMoveRules(const std::string& id, const v1::Finding& before, const v1::Finding& after,
                                      RecordLookup& lookup) {
-  if (before.status() == after.status()) return Rejection{};
+  const bool moved = before.status() != after.status();
+  const bool verified = after.status() == v1::CLOSED || after.status() == v1::REOPENED;
+  if (!moved && !(verified && before.verification_id() != after.verification_id())) return Rejection{};
   switch (after.status()) {
     case v1::NOTIFIED: {
       if (after.notice_id().empty())
@@ -189,10 +195,15 @@ StatusOr<Rejection> FindingMoveRules(const std::string& id, const v1::Finding& b
       if (v == nullptr) return Workflow("verification " + after.verification_id() + " does not exist");
       if (v->finding_id() != id)
         return Workflow("verification " + after.verification_id() + " is of finding " + v->finding_id());
-      if (v->result() != (closing ? v1::PASSED : v1::FAILED))
+      if (v->result() != (closing ? v1::PASSED : v1::FAILED)) {
+        if (!moved)
+          return Workflow("verification " + after.verification_id() + " " +
+                          (closing ? "failed: a CLOSED finding names the PASSED verification that closed it"
+                                   : "passed: a REOPENED finding names the FAILED verification that reopened it"));
         return Workflow("verification " + after.verification_id() + " " +
                         (closing ? "failed: the finding cannot close" : "passed: the finding cannot reopen"));
-      if (!closing && after.deadline_ms() <= before.deadline_ms())
+      }
+      if (moved && !closing && after.deadline_ms() <= before.deadline_ms())
         return Workflow("a reopened finding needs a new deadline, later than the previous one");
       return Rejection{};
     }

@@ -60,16 +60,16 @@ v1::Verification MakeVerification(const VerificationSpec& in, int64_t verified_a
 
 FindingMove VerificationMove(const std::string& verification_id, const VerificationSpec& in) {
   FindingMove m;
-  m.fields = {"status", "verification_id"};
+  // The note always, empty too: a note left from an earlier round does not
+  // describe this verification, and a move that writes all it owns leaves
+  // nothing of a losing concurrent move behind (merge.h, with_lifecycle).
+  m.fields = {"status", "verification_id", "verification_note"};
   m.values.set_verification_id(verification_id);
+  m.values.set_verification_note(in.note);
   m.values.set_status(in.result == v1::FAILED ? v1::REOPENED : v1::CLOSED);
   if (in.result == v1::FAILED) {
     m.values.set_deadline_ms(in.new_deadline_ms);
     m.fields.push_back("deadline_ms");
-  }
-  if (!in.note.empty()) {
-    m.values.set_verification_note(in.note);
-    m.fields.push_back("verification_note");
   }
   return m;
 }

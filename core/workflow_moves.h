@@ -57,8 +57,8 @@ struct VerificationSpec {
 v1::Verification MakeVerification(const VerificationSpec& in, int64_t verified_at_ms);
 
 // The finding's move by verification `verification_id`: PASSED -> CLOSED;
-// FAILED -> REOPENED with the new deadline; the note travels as the
-// finding's verification_note. Anything but PASSED/FAILED is refused by the
+// FAILED -> REOPENED with the new deadline; the note (empty too) travels as
+// the finding's verification_note. Anything but PASSED/FAILED is refused by the
 // verification's own rules, the edit before this one, so which status it
 // asks for then does not matter.
 FindingMove VerificationMove(const std::string& verification_id, const VerificationSpec& in);

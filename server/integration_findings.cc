@@ -12,6 +12,8 @@
 #include "core/office_import.h"
 #include "core/record_bounds.h"
 #include "core/quote.h"
+#include "core/text_encoding.h"
+#include "core/patch.h"
 #include "server/finding_names.h"
 #include "server/report_filter.h"
 #include "server/site_directory.h"
@@ -304,6 +306,47 @@ size_t FindingExporter::PeakPageRecords() { return peak_page.load(); }
 
 // ---------------------------------------------------------------- import
 
+namespace {
+
+// "N (North)": a zone (or any coded record) as the office knows it.
+std::string RefText(storage::ServerStore* store, const std::string& collection, const std::string& id) {
+  auto rec = store->GetRecord(collection, id);
+  const core::CollectionSpec* spec = core::FindCollection(collection);
+  if (!rec.ok() || !rec->has_value() || spec == nullptr) return id;
+  v1::RecordBody body;
+  if (!spec->Mutable(&body)->ParseFromString((*rec)->body)) return id;
+  std::string text = core::CodeAndName(body);
+  return text.empty() ? id : text;
+}
+
+// A row of the file whose record is already there: the same (nothing to
+// do) or different (a difference, and with `update` a PATCH of the fields).
+StatusOr<bool> Compare(storage::ServerStore* store, core::ImportKind kind,
+                       const core::PlannedRecord& rec, v1::ImportResponse* resp, v1::Mutation* patch) {
+  auto stored = store->GetRecord(rec.collection, rec.id);
+  if (!stored.ok()) return stored.status();
+  const core::CollectionSpec& spec = *core::FindCollection(rec.collection);
+  v1::RecordBody now;
+  if (!stored->has_value() || !spec.Mutable(&now)->ParseFromString((**stored).body))
+    return Internal("the stored " + rec.collection + " record " + rec.id + " cannot be read");
+  auto changes = core::DiffImport(kind, rec, now, [&](const std::string& collection, const std::string& id) {
+    return RefText(store, collection, id);
+  });
+  if (changes.empty()) return false;
+  *resp->add_differences() = core::ImportDifferenceOf(kind, rec, now, changes);
+  patch->set_collection(rec.collection);
+  patch->set_record_id(rec.id);
+  patch->set_op(v1::PATCH);
+  google::protobuf::Message* values = spec.Mutable(patch->mutable_body());
+  for (const core::ImportChange& c : changes) {
+    patch->mutable_mask()->add_paths(c.field);
+    core::CopyField(spec.Get(rec.body), spec.FindField(c.field)->field, values);
+  }
+  return true;
+}
+
+}  // namespace
+
 StatusOr<v1::ImportResponse> RunImport(SyncEngine* engine, const Caller& caller, const v1::ImportRequest& req) {
   core::ImportKind kind;
   switch (req.kind()) {
@@ -315,10 +358,19 @@ StatusOr<v1::ImportResponse> RunImport(SyncEngine* engine, const Caller& caller,
   }
   if (req.format() != v1::CSV && req.format() != v1::JSON_LINES)
     return InvalidArgument("format must be CSV or JSON_LINES");
+  core::TextEncoding encoding = core::TextEncoding::kAuto;
+  if (!req.encoding().empty()) {
+    auto parsed = core::ParseTextEncoding(req.encoding());
+    if (!parsed.ok()) return parsed.status();
+    encoding = *parsed;
+    // JSON is UTF-8 by definition (RFC 8259): only "utf-8" or "auto" fit.
+    if (req.format() == v1::JSON_LINES && encoding == core::TextEncoding::kGb18030)
+      return InvalidArgument("encoding " + core::Quote(req.encoding()) + " is for CSV files; JSON Lines are UTF-8");
+  }
   std::vector<std::string> required, optional;
   core::ImportColumns(kind, &required, &optional);
   std::istringstream in(req.data());
-  core::ImportTable table = req.format() == v1::CSV ? core::ReadCsvTable(in, required, optional)
+  core::ImportTable table = req.format() == v1::CSV ? core::ReadCsvTable(in, required, optional, encoding)
                                                     : core::ReadJsonLinesTable(in, required, optional);
   if (table.rows.size() > kMaxImportRows)
     return InvalidArgument("the import has " + std::to_string(table.rows.size()) + " rows; at most " +
@@ -332,31 +384,46 @@ StatusOr<v1::ImportResponse> RunImport(SyncEngine* engine, const Caller& caller,
 
   v1::ImportResponse resp;
   resp.set_rows(table.rows.size());
-  std::vector<v1::Mutation> creates;
-  std::vector<int64_t> lines;  // of each mutation
+  std::vector<v1::Mutation> writes;  // creates, then (with update) patches
+  std::vector<int64_t> lines;        // of each write
+  std::vector<v1::Mutation> patches;
+  std::vector<int64_t> patch_lines;
   for (const auto& rec : plan->records) {
     auto exists = lookup.Exists(rec.collection, rec.id);
     if (!exists.ok()) return exists.status();
     if (*exists) {
-      resp.set_unchanged(resp.unchanged() + 1);
+      v1::Mutation patch;
+      auto differs = Compare(engine->store(), kind, rec, &resp, &patch);
+      if (!differs.ok()) return differs.status();
+      if (!*differs) {
+        resp.set_unchanged(resp.unchanged() + 1);
+      } else if (req.update()) {
+        patches.push_back(std::move(patch));
+        patch_lines.push_back(rec.line);
+      }
       continue;
     }
-    v1::Mutation& m = creates.emplace_back();
+    v1::Mutation& m = writes.emplace_back();
     m.set_collection(rec.collection);
     m.set_record_id(rec.id);
     m.set_op(v1::CREATE);
     *m.mutable_body() = rec.body;
     lines.push_back(rec.line);
   }
-  resp.set_created(creates.size());
-  if (req.dry_run() || creates.empty()) return resp;
+  resp.set_created(writes.size());
+  for (size_t i = 0; i < patches.size(); ++i) {
+    writes.push_back(std::move(patches[i]));
+    lines.push_back(patch_lines[i]);
+  }
+  if (req.dry_run() || writes.empty()) return resp;
 
-  // The office's write, by the engine's own rules, in one transaction.
+  // The office's write, by the engine's own rules, in one transaction: an
+  // update is a PATCH like a tablet's, attributed to the caller.
   size_t refused = 0;
   WriteOptions options;
   options.max_mutations = kMaxImportRows;
   options.refused_index = &refused;
-  auto written = engine->WriteAll(std::move(creates), caller, nullptr, options);
+  auto written = engine->WriteAll(std::move(writes), caller, nullptr, options);
   if (!written.ok()) {
     if (written.status().code() == StatusCode::kAlreadyExists)
       return Status(StatusCode::kAborted,
@@ -365,6 +432,7 @@ StatusOr<v1::ImportResponse> RunImport(SyncEngine* engine, const Caller& caller,
       return ProblemsStatus({core::ImportProblem{lines[refused], written.status().message()}});
     return written.status();
   }
+  resp.set_updated(patch_lines.size());
   uint64_t seq = 0;
   for (const auto& r : *written) seq = std::max(seq, r.record().version());
   resp.set_seq(seq);

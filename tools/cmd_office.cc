@@ -494,7 +494,9 @@ void AddOfficeCommands(Command& admin) {
            .Pos("KIND", "zones, sites, users or assignments")
            .Pos("FILE", "the file (.jsonl files are JSON Lines)")
            .Opt("format", "FORMAT", "csv or jsonl")
+           .Opt("encoding", "ENC", "how a CSV file is decoded: auto (default: UTF-8, else GBK), utf-8, gbk, gb18030")
            .Switch("dry-run", "check only (imports on the server: --server without --db)")
+           .Switch("update", "write the rows that differ from the records there (imports on the server)")
            .Switch("json", "the result as JSON (imports on the server)")
            .Footer("With --db (or offline) as the office device; with --server and no --db through the\n"
                    "server's import (office or integration token). Every row is checked first.\n"
@@ -502,7 +504,8 @@ void AddOfficeCommands(Command& admin) {
                    "  sites.csv:       code,name,kind,zone[,address]   kind PRIMARY_SCHOOL|MIDDLE_SCHOOL|KINDERGARTEN\n"
                    "  users.csv:       code,name,role[,active]         role inspector|zone_director|office|integration\n"
                    "  assignments.csv: user,site,zone[,from,to]        one of site/zone; dates YYYY-MM-DD, to inclusive\n"
-                   "Ids derive from codes: importing a file again creates nothing."));
+                   "Ids derive from codes: importing a file again creates nothing. Rows whose code is\n"
+                   "there with other values are listed (old -> new) and left as they are; --update writes them."));
   Command tmpl = admin.Sub("template", "checklist templates");
   leaf(tmpl.Sub("publish", "publish a checklist (items: id,category,text[,default_severity,evidence_required])")
            .Pos("FILE", "the items, CSV")

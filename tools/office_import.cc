@@ -1,4 +1,5 @@
-// `inspectsync admin import zones|sites|users|assignments FILE [--format csv|jsonl]`
+// `inspectsync admin import zones|sites|users|assignments FILE [--format csv|jsonl]
+//  [--encoding auto|utf-8|gbk|gb18030] [--update]`
 // and `inspectsync admin template publish FILE.csv`: files from the district
 // office's spreadsheets, all or nothing.
 //
@@ -17,7 +18,12 @@
 //     and written in one server transaction.
 //
 // Ids: a record's id is derived from its code (core::ImportRecordId), so
-// importing the same file again creates nothing ("already there").
+// importing the same file again creates nothing ("already there"). A row
+// whose code is there with other values is a difference: listed column by
+// column (old -> new) and left as it is, on either path, the rest of the file
+// imported, and the exit status 0 — the new records are the point of most imports, and a
+// clerk who changed a name on purpose re-runs with --update, which writes
+// the changes (server path only) through the same write path as a tablet.
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -27,7 +33,9 @@
 #include "core/csv.h"
 #include "core/ids.h"
 #include "core/office_import.h"
+#include "core/quote.h"
 #include "core/schema.h"
+#include "core/text_encoding.h"
 #include "core/validate.h"
 #include "core/workflow.h"
 #include "tools/device_creates.h"
@@ -73,7 +81,7 @@ struct ImportFile {
 
 // Reads the whole file (rows are kept: nothing is written before all pass).
 ImportFile ReadFile(const std::string& path, bool jsonl, const std::vector<std::string>& required,
-                    const std::vector<std::string>& optional) {
+                    const std::vector<std::string>& optional, core::TextEncoding encoding = core::TextEncoding::kAuto) {
   ImportFile f;
   f.name = BaseName(path);
   std::ifstream in(path, std::ios::binary);
@@ -82,7 +90,8 @@ ImportFile ReadFile(const std::string& path, bool jsonl, const std::vector<std::
     return f;
   }
   f.opened = true;
-  f.table = jsonl ? core::ReadJsonLinesTable(in, required, optional) : core::ReadCsvTable(in, required, optional);
+  f.table = jsonl ? core::ReadJsonLinesTable(in, required, optional)
+                  : core::ReadCsvTable(in, required, optional, encoding);
   for (const auto& p : f.table.problems) f.Add(p);
   return f;
 }
@@ -101,20 +110,27 @@ class DeviceLookup : public core::ImportLookup {
  public:
   explicit DeviceLookup(Client& c) : client_(c) {}
   StatusOr<bool> Exists(const std::string& collection, const std::string& id) override {
+    auto body = Body(collection, id);
+    if (!body.ok()) return body.status();
+    return *body != nullptr;
+  }
+  // The live record's body, nullptr if there is none.
+  StatusOr<const v1::RecordBody*> Body(const std::string& collection, const std::string& id) {
     auto it = live_.find(collection);
     if (it == live_.end()) {
       auto list = ListLive(client_, collection);
       if (!list.ok()) return list.status();
-      std::set<std::string> ids;
-      for (const auto& r : *list) ids.insert(r.id);
-      it = live_.emplace(collection, std::move(ids)).first;
+      std::map<std::string, v1::RecordBody> bodies;
+      for (auto& r : *list) bodies.emplace(r.id, std::move(r.body));
+      it = live_.emplace(collection, std::move(bodies)).first;
     }
-    return it->second.count(id) > 0;
+    auto found = it->second.find(id);
+    return found == it->second.end() ? nullptr : &found->second;
   }
 
  private:
   Client& client_;
-  std::map<std::string, std::set<std::string>> live_;
+  std::map<std::string, std::map<std::string, v1::RecordBody>> live_;
 };
 
 // Writes the edits in one transaction, syncs, and prints what happened.
@@ -136,6 +152,20 @@ void PrintUserIds(const std::vector<core::PlannedRecord>& records) {
   for (const auto& r : records) std::printf("  %-20s %s\n", r.code.c_str(), r.id.c_str());
 }
 
+// One line per record: "site PS-1 (No. 1 Primary): name 'old' -> 'new', ...".
+void PrintDifferences(const v1::ImportResponse& resp) {
+  for (const v1::ImportDifference& d : resp.differences()) {
+    std::string kind = core::ImportKindName(static_cast<core::ImportKind>(static_cast<int>(d.kind()) - 1));
+    if (!kind.empty() && kind.back() == 's') kind.pop_back();
+    std::string line = "  " + kind + " " + d.code() + (d.name().empty() ? "" : " (" + d.name() + ")") + ":";
+    for (int i = 0; i < d.changes_size(); ++i) {
+      const v1::ImportFieldChange& c = d.changes(i);
+      line += (i ? ", " : " ") + c.column() + " " + core::Quote(c.old_value()) + " -> " + core::Quote(c.new_value());
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
 int ImportOnServer(const Args& fl, core::ImportKind kind, ImportFile& f, bool jsonl, const std::string& path) {
   auto conn = ConnectIntegration(fl);
   if (!conn.ok()) return OfficeFail(conn.status());
@@ -145,6 +175,8 @@ int ImportOnServer(const Args& fl, core::ImportKind kind, ImportFile& f, bool js
   req.set_format(jsonl ? v1::JSON_LINES : v1::CSV);
   req.set_data(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
   req.set_dry_run(fl.Has("dry-run"));
+  req.set_update(fl.Has("update"));
+  req.set_encoding(fl.Get("encoding", ""));
   auto imported = (*conn)->Import(req);
   if (imported.status().code() == StatusCode::kInvalidArgument) {
     // "the import has N problems; nothing was written: line 3: ...; line 4: ..." -> one per line.
@@ -171,13 +203,21 @@ int ImportOnServer(const Args& fl, core::ImportKind kind, ImportFile& f, bool js
               static_cast<unsigned long long>(resp.rows()), core::ImportKindName(kind),
               static_cast<unsigned long long>(resp.created()), req.dry_run() ? "would be " : "",
               static_cast<unsigned long long>(resp.unchanged()));
+  const size_t differ = static_cast<size_t>(resp.differences_size());
+  if (differ > 0 && req.update())
+    std::printf(", %zu %supdated", differ, req.dry_run() ? "would be " : "");
+  else if (differ > 0)
+    std::printf(", %zu differ%s (left as they are)", differ, differ == 1 ? "s" : "");
   if (resp.seq() > 0) std::printf("; commit seq %llu", static_cast<unsigned long long>(resp.seq()));
   std::printf("%s\n", req.dry_run() ? " (dry run: nothing written)" : "");
+  PrintDifferences(resp);
+  if (differ > 0 && !req.update())
+    std::printf("use --update to apply %s\n", differ == 1 ? "this change" : ("these " + std::to_string(differ) + " changes").c_str());
   if (kind == core::ImportKind::kUsers) {
     // The ids derive from the codes: list them without asking the server.
     std::vector<core::PlannedRecord> users;
     for (const auto& r : f.table.rows)
-      users.push_back({r.line, r.Get("code"), "users", core::ResolveImportRef("users", r.Get("code")), {}});
+      users.push_back({r.line, r.Get("code"), "users", core::ResolveImportRef("users", r.Get("code")), {}, {}});
     PrintUserIds(users);
   }
   return 0;
@@ -196,9 +236,13 @@ int CmdImport(OfficeDevice* dev, const Args& fl, const std::vector<std::string>&
   if (format.empty()) format = pos[2].size() > 6 && pos[2].substr(pos[2].size() - 6) == ".jsonl" ? "jsonl" : "csv";
   if (format != "csv" && format != "jsonl") return OfficeUsage("--format is csv or jsonl, not '" + format + "'");
   bool jsonl = format == "jsonl";
+  auto encoding = core::ParseTextEncoding(fl.Get("encoding", "auto"));
+  if (!encoding.ok()) return OfficeUsage("--encoding: " + encoding.status().message());
+  if (jsonl && *encoding == core::TextEncoding::kGb18030)
+    return OfficeUsage("--encoding " + fl.Get("encoding") + " is for CSV files; JSON Lines are UTF-8");
   std::vector<std::string> required, optional;
   core::ImportColumns(*kind, &required, &optional);
-  ImportFile f = ReadFile(pos[2], jsonl, required, optional);
+  ImportFile f = ReadFile(pos[2], jsonl, required, optional, *encoding);
   // Rows that were read are checked even when others were not, so one run
   // lists every problem of the file; only a file without rows stops here.
   if (!f.opened || f.table.rows.empty()) {
@@ -207,6 +251,7 @@ int CmdImport(OfficeDevice* dev, const Args& fl, const std::vector<std::string>&
   }
   if (dev == nullptr) return ImportOnServer(fl, *kind, f, jsonl, pos[2]);  // the server lists them all
   if (fl.Has("dry-run")) return OfficeUsage("--dry-run is for imports on the server (--server without --db)");
+  if (fl.Has("update")) return OfficeUsage("--update is for imports on the server (--server without --db)");
 
   auto c = dev->OpenAndSync();  // references are checked against the district's current data
   if (!c.ok()) return OfficeFail(c.status());
@@ -215,10 +260,30 @@ int CmdImport(OfficeDevice* dev, const Args& fl, const std::vector<std::string>&
   if (!plan.ok()) return OfficeFail(plan.status());
   for (const auto& p : plan->problems) f.Add(p);
   if (!f.errors.empty()) return Report(f);
+  // Rows already there with other values: shown, never written from here
+  // (the device creates; an update goes through the server's import).
+  v1::ImportResponse differ;
+  for (const auto& r : plan->records) {
+    auto now = lookup.Body(r.collection, r.id);
+    if (!now.ok()) return OfficeFail(now.status());
+    if (*now == nullptr) continue;
+    auto changes = core::DiffImport(*kind, r, **now, [&](const std::string& collection, const std::string& id) {
+      auto ref = lookup.Body(collection, id);
+      std::string text = ref.ok() && *ref != nullptr ? core::CodeAndName(**ref) : "";
+      return text.empty() ? id : text;
+    });
+    if (changes.empty()) continue;
+    *differ.add_differences() = core::ImportDifferenceOf(*kind, r, **now, changes);
+  }
   std::vector<Edit> edits;
   for (const auto& r : plan->records) edits.push_back(Edit{Edit::Op::kCreate, r.collection, r.id, r.body, {}});
   int rc = Write(*dev, f, edits, core::ImportKindName(*kind));
   if (rc == 0 && *kind == core::ImportKind::kUsers) PrintUserIds(plan->records);
+  if (rc == 0 && differ.differences_size() > 0) {
+    std::printf("%d of them differ from the records there (left as they are):\n", differ.differences_size());
+    PrintDifferences(differ);
+    std::printf("use --update on the server's import (--server without --db) to apply\n");
+  }
   return rc;
 }
 

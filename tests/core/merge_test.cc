@@ -16,6 +16,7 @@
 #include "core/hlc.h"
 #include "core/lifecycle.h"
 #include "core/patch.h"
+#include "core/workflow_moves.h"
 
 namespace inspectsync::core {
 namespace {
@@ -512,6 +513,194 @@ TEST(LifecycleMergeTest, SiblingMovesConvergeInEitherOrder) {
     EXPECT_EQ(StatusName(s1.record.status()), StatusName(s2.record.status()))
         << "from " << StatusName(from) << ": " << StatusName(x) << " then " << StatusName(y) << " vs. the reverse";
   }
+}
+
+// ---- Fields that go with the status (with_lifecycle) ----
+
+// Two verifiers of one RECTIFIED finding at once: the office on the server
+// and an inspector's tablet offline. Each writes its verification's move
+// (core/workflow_moves.h); the status is settled by the precedence, and the
+// verification id, note and deadline must follow it, in either order.
+class ConcurrentVerifyTest : public ::testing::Test {
+ protected:
+  static constexpr int64_t kDeadline0 = kT0 + 7 * 86'400'000;
+  static constexpr int64_t kDeadline1 = kT0 + 21 * 86'400'000;
+  const std::string kNotice = "0190f3c4-0000-7000-8000-00000000a001";
+  const std::string kFailId = "0190f3c4-0000-7000-8000-00000000f001";
+  const std::string kPassId = "0190f3c4-0000-7000-8000-00000000b001";
+
+  ConcurrentVerifyTest() {
+    rectified_ = InStatus(v1::RECTIFIED);
+    rectified_.set_notice_id(kNotice);
+    rectified_.set_deadline_ms(kDeadline0);
+  }
+  // The finding after verification `id` with `result` on `rectified_`, and the move's fields.
+  v1::Finding Verified(const std::string& id, v1::VerificationResult result, const std::string& note,
+                       std::vector<std::string>* fields) const {
+    VerificationSpec in;
+    in.result = result;
+    in.note = note;
+    if (result == v1::FAILED) in.new_deadline_ms = kDeadline1;
+    FindingMove m = VerificationMove(id, in);
+    v1::Finding after = rectified_;
+    for (const std::string& name : m.fields)
+      CopyField(m.values, v1::Finding::descriptor()->FindFieldByName(name), &after);
+    *fields = m.fields;
+    return after;
+  }
+  // Two verifiers at once, one FAILED and the other PASSED, pushed in the
+  // order asked. The PASSED one has the later HLC, so LWW alone would let its
+  // id and note stand. (Which of them is the office's does not matter to the
+  // merge: the server's own write is an edit like a tablet's.)
+  Server<v1::Finding> Run(bool failed_first, const std::string& pass_note = "Exit cleared.") {
+    std::vector<std::string> fail_fields, pass_fields;
+    v1::Finding failed = Verified(kFailId, v1::FAILED, "Still blocked.", &fail_fields);
+    v1::Finding passed = Verified(kPassId, v1::PASSED, pass_note, &pass_fields);
+    Server<v1::Finding> s = FindingServer(rectified_);
+    auto push_failed = [&] { results_.push_back(s.Push(fail_fields, rectified_, failed, B(10))); };
+    auto push_passed = [&] { results_.push_back(s.Push(pass_fields, rectified_, passed, A(20))); };
+    if (failed_first) {
+      push_failed();
+      push_passed();
+    } else {
+      push_passed();
+      push_failed();
+    }
+    for (const MergeResult& r : results_) EXPECT_FALSE(r.rejected) << r.reason;
+    return s;
+  }
+  const FieldConflict* ConflictOn(const MergeResult& r, const std::string& field) const {
+    for (const FieldConflict& c : r.conflicts)
+      if (c.field->field->name() == field) return &c;
+    return nullptr;
+  }
+  v1::Finding rectified_;
+  std::vector<MergeResult> results_;
+};
+
+TEST_F(ConcurrentVerifyTest, ServerFailedThenTabletPassedNamesTheFailedVerification) {
+  auto s = Run(/*failed_first=*/true);
+  EXPECT_EQ(s.record.status(), v1::REOPENED);
+  EXPECT_EQ(s.record.verification_id(), kFailId);  // not the later PASSED one
+  EXPECT_EQ(s.record.verification_note(), "Still blocked.");
+  EXPECT_EQ(s.record.deadline_ms(), kDeadline1);
+  // The pass lost as a whole; each of its values is kept.
+  const MergeResult& late = results_[1];
+  ASSERT_NE(ConflictOn(late, "status"), nullptr);
+  EXPECT_FALSE(ConflictOn(late, "status")->incoming_won);
+  const FieldConflict* id = ConflictOn(late, "verification_id");
+  ASSERT_NE(id, nullptr);
+  EXPECT_FALSE(id->incoming_won);
+  EXPECT_EQ(id->state, v1::CONFLICT_AUTO_RESOLVED);
+  EXPECT_EQ(As<v1::Finding>(*id->winner).verification_id(), kFailId);
+  EXPECT_EQ(As<v1::Finding>(*id->loser).verification_id(), kPassId);
+  const FieldConflict* note = ConflictOn(late, "verification_note");
+  ASSERT_NE(note, nullptr);
+  EXPECT_FALSE(note->incoming_won);
+  EXPECT_EQ(note->state, v1::CONFLICT_OPEN);  // REVIEW text: a person sees the lost note
+  EXPECT_EQ(As<v1::Finding>(*note->loser).verification_note(), "Exit cleared.");
+  EXPECT_THAT(late.changed, IsEmpty());
+}
+
+TEST_F(ConcurrentVerifyTest, TabletPassedThenServerFailedNamesTheFailedVerification) {
+  auto s = Run(/*failed_first=*/false);
+  EXPECT_EQ(s.record.status(), v1::REOPENED);
+  EXPECT_EQ(s.record.verification_id(), kFailId);  // though its HLC is the older
+  EXPECT_EQ(s.record.verification_note(), "Still blocked.");
+  EXPECT_EQ(s.record.deadline_ms(), kDeadline1);
+  const FieldConflict* id = ConflictOn(results_[1], "verification_id");
+  ASSERT_NE(id, nullptr);
+  EXPECT_TRUE(id->incoming_won);
+  EXPECT_EQ(As<v1::Finding>(*id->loser).verification_id(), kPassId);
+}
+
+// The symmetric case: a tablet's FAILED against the office's PASSED, written
+// on the server later (a newer HLC) and with no note.
+TEST_F(ConcurrentVerifyTest, TabletFailedAgainstServerPassedInEitherOrder) {
+  for (bool failed_first : {true, false}) {
+    SCOPED_TRACE(failed_first ? "tablet's FAILED first" : "office's PASSED first");
+    results_.clear();
+    auto s = Run(failed_first, /*pass_note=*/"");
+    EXPECT_EQ(s.record.status(), v1::REOPENED);
+    EXPECT_EQ(s.record.verification_id(), kFailId);
+    EXPECT_EQ(s.record.verification_note(), "Still blocked.");
+    EXPECT_EQ(s.record.deadline_ms(), kDeadline1);
+  }
+}
+
+TEST_F(ConcurrentVerifyTest, BothOrdersEndInTheSameRecord) {
+  for (std::string pass_note : {"Exit cleared.", ""}) {
+    results_.clear();
+    auto one = Run(true, pass_note);
+    results_.clear();
+    auto other = Run(false, pass_note);
+    EXPECT_EQ(one.record.SerializeAsString(), other.record.SerializeAsString())
+        << one.record.ShortDebugString() << "\nvs " << other.record.ShortDebugString();
+  }
+}
+
+TEST_F(ConcurrentVerifyTest, ALosingMovesValueLosesWhereTheServerKeptTheBase) {
+  // The office's FAILED has no note (its move writes it empty, as the base
+  // is): the tablet's pass note must still not land on the reopened finding.
+  std::vector<std::string> fail_fields, pass_fields;
+  v1::Finding failed = Verified(kFailId, v1::FAILED, "", &fail_fields);
+  v1::Finding passed = Verified(kPassId, v1::PASSED, "Exit cleared.", &pass_fields);
+  auto s = FindingServer(rectified_);
+  ASSERT_FALSE(s.Push(fail_fields, rectified_, failed, B(10)).rejected);
+  MergeResult r = s.Push(pass_fields, rectified_, passed, A(20));
+  ASSERT_FALSE(r.rejected) << r.reason;
+  EXPECT_EQ(s.record.verification_note(), "");
+  const FieldConflict* note = ConflictOn(r, "verification_note");
+  ASSERT_NE(note, nullptr);
+  EXPECT_FALSE(note->incoming_won);
+  EXPECT_EQ(As<v1::Finding>(*note->loser).verification_note(), "Exit cleared.");
+}
+
+TEST_F(ConcurrentVerifyTest, WithoutAStatusConflictTheFieldsOwnPolicyDecides) {
+  // Two FAILED verifications: the status agrees, so the id, the deadline and
+  // the note go by LWW, all from the later one (written together, one clock).
+  std::vector<std::string> fields_a, fields_b;
+  v1::Finding a = Verified(kFailId, v1::FAILED, "Still blocked.", &fields_a);
+  v1::Finding b = Verified(kPassId, v1::FAILED, "Chairs back.", &fields_b);
+  b.set_deadline_ms(kDeadline1 + 86'400'000);
+  auto s = FindingServer(rectified_);
+  ASSERT_FALSE(s.Push(fields_a, rectified_, a, A(30)).rejected);
+  ASSERT_FALSE(s.Push(fields_b, rectified_, b, B(10)).rejected);
+  EXPECT_EQ(s.record.verification_id(), kFailId);
+  EXPECT_EQ(s.record.deadline_ms(), kDeadline1);
+  EXPECT_EQ(s.record.verification_note(), "Still blocked.");
+  // And a deadline changed alone, with no status move, is plain LWW.
+  v1::Finding later = s.record;
+  later.set_deadline_ms(kDeadline1 + 2 * 86'400'000);
+  ASSERT_FALSE(s.Push({"deadline_ms"}, rectified_, later, C(40)).rejected);
+  EXPECT_EQ(s.record.deadline_ms(), kDeadline1 + 2 * 86'400'000);
+}
+
+TEST_F(ConcurrentVerifyTest, AStaleMoveFromBeforeAReopenLeavesTheRoundsIdsAlone) {
+  // The tablet passed round one's RECTIFIED; meanwhile the office failed it
+  // and the school reported it fixed again. Its id and note lose with it.
+  std::vector<std::string> fields;
+  v1::Finding passed = Verified(kPassId, v1::PASSED, "Exit cleared.", &fields);
+  v1::Finding round2 = rectified_;
+  round2.set_verification_id(kFailId);
+  round2.set_deadline_ms(kDeadline1);
+  auto s = FindingServer(round2);
+  MergeContext reopened;
+  reopened.reopened_since_base = true;
+  MergeResult r = s.Push(fields, rectified_, passed, A(50), reopened);
+  ASSERT_FALSE(r.rejected) << r.reason;
+  EXPECT_EQ(s.record.status(), v1::RECTIFIED);
+  EXPECT_EQ(s.record.verification_id(), kFailId);
+  EXPECT_EQ(s.record.verification_note(), "");
+  ASSERT_NE(ConflictOn(r, "verification_id"), nullptr);
+  EXPECT_EQ(As<v1::Finding>(*ConflictOn(r, "verification_id")->loser).verification_id(), kPassId);
+}
+
+TEST(WithLifecycleSchemaTest, TheFieldsAStatusMoveWrites) {
+  std::vector<std::string> marked;
+  for (const FieldSpec& f : SpecFor<v1::Finding>().fields())
+    if (f.with_lifecycle) marked.push_back(f.field->name());
+  EXPECT_THAT(marked, ElementsAre("deadline_ms", "verification_note", "notice_id", "verification_id"));
 }
 
 // ---- MAX ----

@@ -200,6 +200,59 @@ TEST(TextEncodingTest, UndecodableBytesNameTheirLine) {
   EXPECT_TRUE(t.rows.empty());  // nothing of a file that does not decode
 }
 
+// What re-importing a row would change: the file's columns against the
+// stored record, references by what a person reads, empty optional cells
+// and the code never a difference.
+TEST(DiffImportTest, ColumnsThatDifferOldToNew) {
+  SetLookup lookup;
+  lookup.Add("zones", "N");
+  lookup.Add("zones", "S");
+  auto plan = PlanImport(ImportKind::kSites,
+                         ReadCsv(ImportKind::kSites, "code,name,kind,zone,address\nPS-1,第一小学,小学,S,\n"), lookup);
+  ASSERT_TRUE(plan.ok() && plan->problems.empty() && plan->records.size() == 1u);
+  const PlannedRecord& row = plan->records[0];
+  v1::RecordBody stored;
+  v1::Site* site = stored.mutable_site();
+  site->set_name("No. 1 Primary");
+  site->set_kind(v1::PRIMARY_SCHOOL);
+  site->set_zone_id(ResolveImportRef("zones", "N"));
+  site->set_address("1 River Road");  // the row leaves it empty: kept
+  site->set_code("PS-1");
+  auto zone = [](const std::string& collection, const std::string& id) {
+    return collection + ":" + (id == ResolveImportRef("zones", "N") ? "N (North)" : "S (South)");
+  };
+  std::vector<ImportChange> changes = DiffImport(ImportKind::kSites, row, stored, zone);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].column, "name");
+  EXPECT_EQ(changes[0].old_value, "No. 1 Primary");
+  EXPECT_EQ(changes[0].new_value, "第一小学");
+  EXPECT_EQ(changes[1].column, "zone");
+  EXPECT_EQ(changes[1].field, "zone_id");
+  EXPECT_EQ(changes[1].old_value, "zones:N (North)");
+  EXPECT_EQ(changes[1].new_value, "zones:S (South)");
+  v1::ImportDifference d = ImportDifferenceOf(ImportKind::kSites, row, stored, changes);
+  EXPECT_EQ(d.kind(), v1::IMPORT_SITES);
+  EXPECT_EQ(d.code(), "PS-1");
+  EXPECT_EQ(d.name(), "No. 1 Primary");
+  EXPECT_EQ(d.line(), 2);
+  // The same values: nothing.
+  EXPECT_TRUE(DiffImport(ImportKind::kSites, row, row.body, zone).empty());
+  EXPECT_EQ(CodeAndName(stored), "PS-1 (No. 1 Primary)");
+}
+
+TEST(TextEncodingTest, Utf8ForcedAsGbkIsRefusedNotGarbled) {
+  // Decoded as GBK these bytes would give other characters (mojibake).
+  const std::string utf8 = "code,name\nE,东城区\n";
+  auto forced = DecodeCsvText(utf8, TextEncoding::kGb18030);
+  ASSERT_FALSE(forced.ok());
+  EXPECT_EQ(forced.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(forced.status().message().rfind("line 2: the file is UTF-8 text ('东城区'), not GBK", 0), 0u)
+      << forced.status().message();
+  EXPECT_EQ(*DecodeCsvText("\xEF\xBB\xBF" + utf8, TextEncoding::kUtf8), utf8);
+  // ASCII is the same in both: nothing to refuse.
+  EXPECT_EQ(*DecodeCsvText("code,name\nN,North\n", TextEncoding::kGb18030), "code,name\nN,North\n");
+}
+
 TEST(TextEncodingTest, EncodingNames) {
   EXPECT_EQ(*ParseTextEncoding("GBK"), TextEncoding::kGb18030);
   EXPECT_EQ(*ParseTextEncoding("utf-8"), TextEncoding::kUtf8);

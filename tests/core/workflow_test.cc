@@ -253,6 +253,25 @@ TEST(WorkflowTest, ClosingNeedsAPassedVerificationReopeningAFailedOneAndALaterDe
   EXPECT_TRUE(Change(l, "findings", kFinding, rectified, reopened).ok());
   reopened.set_verification_id(kPassed);
   EXPECT_EQ(Change(l, "findings", kFinding, rectified, reopened).code, v1::WORKFLOW);
+
+  // Without a move too: a REOPENED finding cannot be made to name a pass
+  // (settling the verifiers' conflict by taking the loser's id), nor a
+  // CLOSED one a fail; another verification of the same result is fine.
+  v1::Finding now = reopened;
+  now.set_verification_id(kFailed);
+  Rejection by_pass = Change(l, "findings", kFinding, now, reopened);
+  EXPECT_EQ(by_pass.code, v1::WORKFLOW);
+  EXPECT_NE(by_pass.reason.find("passed: a REOPENED finding names the FAILED verification"), std::string::npos)
+      << by_pass.reason;
+  closed.set_verification_id(kPassed);
+  v1::Finding closed_by_fail = closed;
+  closed_by_fail.set_verification_id(kFailed);
+  EXPECT_EQ(Change(l, "findings", kFinding, closed, closed_by_fail).code, v1::WORKFLOW);
+  const std::string kFailedToo = "01900000-0000-7000-8000-000000000005";
+  l.Put("verifications", kFailedToo, failed);
+  v1::Finding other_fail = now;
+  other_fail.set_verification_id(kFailedToo);
+  EXPECT_TRUE(Change(l, "findings", kFinding, now, other_fail).ok());
 }
 
 // Every (references) field: what an edit makes it name must be a record the

@@ -148,11 +148,18 @@ TEST_F(IntegrationFindingsEngineTest, ImportWritesOneTransactionAndCountsWhatIsT
   EXPECT_EQ(done->seq(), *store_->Head());
   EXPECT_EQ(*store_->Head(), 2u);
 
-  req.set_data("code,name\nN,North\nE,East\n");
+  // N's name differs: reported, not written (no `update`), and not counted
+  // as already there; S is unchanged; E is new.
+  req.set_data("code,name\nN,North\nS,South\nE,East\n");
   done = RunImport(engine_.get(), Caller("u-office", "office"), req);
   ASSERT_TRUE(done.ok());
   EXPECT_EQ(done->created(), 1u);
   EXPECT_EQ(done->unchanged(), 1u);
+  ASSERT_EQ(done->differences_size(), 1);
+  EXPECT_EQ(done->differences(0).code(), "N");
+  EXPECT_EQ(done->differences(0).changes(0).old_value(), "North, upper");
+  EXPECT_EQ(done->differences(0).changes(0).new_value(), "North");
+  EXPECT_EQ(done->updated(), 0u);
   EXPECT_EQ(done->seq(), 3u);
 
   // A problem found only by the record's own limits still names the line.

@@ -12,6 +12,8 @@
 #include "core/lifecycle.h"
 #include "core/patch.h"
 #include "core/workflow.h"
+#include "core/workflow_moves.h"
+#include "server/office_writes.h"
 #include "server/sync_engine.h"
 #include "tests/testing/mutations.h"
 #include "tests/testing/temp_dir.h"
@@ -444,6 +446,125 @@ TEST_F(WorkflowEngineTest, AStalePassNeverClosesAFindingALaterVerificationReopen
   now.set_status(v1::CLOSED);
   now.set_verification_id(second);
   EXPECT_EQ(Move(wang_, kWangClient, &wang_mid, f, now, {"status", "verification_id"}).outcome(), v1::APPLIED);
+}
+
+// Two verifiers of one RECTIFIED finding at once: the office on the server
+// (OfficeService.RecordVerification) and Wang offline on his tablet, whose
+// push arrives later with a later HLC. The status is settled by the
+// precedence (REOPENED over CLOSED), and what the winning move wrote with it
+// (the verification it names, the deadline, the note) stays with it; the
+// other move's values are kept as conflicts, and both verifications exist.
+class ConcurrentVerificationTest : public WorkflowEngineTest {
+ protected:
+  // A finding of site A through a notice to RECTIFIED.
+  std::string RectifiedFinding() {
+    uint64_t li_mid = 1;
+    std::string f = ids_.NewUuidV7();
+    EXPECT_EQ(Push(li_, testing::CreateFinding(kLiClient, li_mid++, f, FindingAt(a_))).outcome(), v1::APPLIED);
+    v1::IssueNoticeRequest notice;
+    notice.set_site(a_);
+    notice.add_finding_ids(f);
+    notice.set_reference_no("Edu-Safety [2026] 21");
+    notice.set_deadline_ms(testing::kTestNowMs + 14 * kDay);
+    auto issued = IssueNotice(engine_.get(), office_, notice);
+    EXPECT_TRUE(issued.ok()) << issued.status().ToString();
+    v1::Finding to = Get("findings", f).body().finding();
+    for (v1::FindingStatus s : {v1::IN_RECTIFICATION, v1::RECTIFIED}) {
+      to.set_status(s);
+      EXPECT_EQ(Move(li_, kLiClient, &li_mid, f, to, {"status"}).outcome(), v1::APPLIED);
+    }
+    return f;
+  }
+  // Wang's verification of `rectified` (the finding as his tablet saw it),
+  // pushed an hour after the office's: the verification and the finding's
+  // move, built as Client::Verify builds them.
+  v1::PushResponse WangVerifies(const v1::Record& rectified, v1::VerificationResult result, std::string* id) {
+    core::VerificationSpec in;
+    in.finding_id = rectified.id();
+    in.site_id = a_;
+    in.method = v1::ON_SITE;
+    in.result = result;
+    in.verifier = wang_.user;
+    in.note = result == v1::PASSED ? "Sanitiser replaced." : "Still expired.";
+    if (result == v1::FAILED) in.new_deadline_ms = testing::kTestNowMs + 40 * kDay;
+    *id = ids_.NewUuidV7();
+    clock_.Advance(3'600'000);
+    const int64_t hlc_ms = clock_.NowMillis();
+    v1::RecordBody verification;
+    *verification.mutable_verification() = core::MakeVerification(in, hlc_ms);
+    core::FindingMove move = core::VerificationMove(*id, in);
+    v1::RecordBody after = rectified.body();
+    for (const std::string& name : move.fields)
+      core::CopyField(move.values, v1::Finding::descriptor()->FindFieldByName(name), after.mutable_finding());
+    v1::Mutation patch = PatchRecord(kWangClient, 2, "findings", rectified.id(), rectified.version(), rectified.body(),
+                                     after, move.fields);
+    patch.set_hlc(core::Hlc::Pack(hlc_ms, 0));
+    auto r = engine_->Push(
+        Batch({testing::CreateRecord(kWangClient, 1, "verifications", *id, verification, hlc_ms), patch}), wang_);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : v1::PushResponse{};
+  }
+  // The office's verification on the server, now.
+  std::string OfficeVerifies(const std::string& finding, v1::VerificationResult result) {
+    v1::RecordVerificationRequest req;
+    req.set_finding_id(finding);
+    req.set_result(result);
+    req.set_note(result == v1::PASSED ? "Checked by phone." : "Still blocked.");
+    if (result == v1::FAILED) req.set_new_deadline_ms(testing::kTestNowMs + 30 * kDay);
+    auto out = RecordVerification(engine_.get(), office_, req);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    return out.ok() ? out->verification_id() : "";
+  }
+  static const v1::Conflict* On(const v1::MutationResult& r, const std::string& field) {
+    for (const auto& c : r.conflicts())
+      if (c.field() == field) return &c;
+    return nullptr;
+  }
+};
+
+TEST_F(ConcurrentVerificationTest, AnOfflinePassAgainstTheOfficesFailKeepsTheFailedVerification) {
+  std::string f = RectifiedFinding();
+  v1::Record rectified = Get("findings", f);
+  std::string failed = OfficeVerifies(f, v1::FAILED);
+  std::string passed;
+  v1::PushResponse pushed = WangVerifies(rectified, v1::PASSED, &passed);
+  ASSERT_EQ(pushed.results_size(), 2);
+  EXPECT_EQ(pushed.results(0).outcome(), v1::APPLIED) << "the verification itself is kept";
+  const v1::MutationResult& move = pushed.results(1);
+  EXPECT_EQ(move.outcome(), v1::CONFLICT) << move.reason();
+
+  v1::Finding now = Get("findings", f).body().finding();
+  EXPECT_EQ(now.status(), v1::REOPENED);
+  EXPECT_EQ(now.verification_id(), failed) << "a REOPENED finding names the FAILED verification";
+  EXPECT_EQ(now.deadline_ms(), testing::kTestNowMs + 30 * kDay);
+  EXPECT_EQ(now.verification_note(), "Still blocked.");
+  for (const char* field : {"status", "verification_id", "verification_note"}) {
+    const v1::Conflict* c = On(move, field);
+    ASSERT_NE(c, nullptr) << field << " lost without a conflict";
+    EXPECT_EQ(c->loser().author(), wang_.user) << field;
+  }
+  EXPECT_EQ(On(move, "verification_id")->loser_value().finding().verification_id(), passed);
+  EXPECT_EQ(On(move, "verification_note")->state(), v1::CONFLICT_OPEN);
+  EXPECT_EQ(Get("verifications", passed).body().verification().result(), v1::PASSED);
+}
+
+TEST_F(ConcurrentVerificationTest, AnOfflineFailAgainstTheOfficesPassReopensWithTheFailedVerification) {
+  std::string f = RectifiedFinding();
+  v1::Record rectified = Get("findings", f);
+  std::string passed = OfficeVerifies(f, v1::PASSED);
+  ASSERT_EQ(Get("findings", f).body().finding().status(), v1::CLOSED);
+  std::string failed;
+  v1::PushResponse pushed = WangVerifies(rectified, v1::FAILED, &failed);
+  ASSERT_EQ(pushed.results_size(), 2);
+  EXPECT_EQ(pushed.results(1).outcome(), v1::CONFLICT) << pushed.results(1).reason();
+  v1::Finding now = Get("findings", f).body().finding();
+  EXPECT_EQ(now.status(), v1::REOPENED);
+  EXPECT_EQ(now.verification_id(), failed);
+  EXPECT_EQ(now.deadline_ms(), testing::kTestNowMs + 40 * kDay);
+  EXPECT_EQ(now.verification_note(), "Still expired.");
+  const v1::Conflict* id = On(pushed.results(1), "verification_id");
+  ASSERT_NE(id, nullptr);
+  EXPECT_EQ(id->loser_value().finding().verification_id(), passed);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "tests/sim/office_actor.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -50,14 +51,7 @@ void OfficeServerStep(World& w) {
   if (!Chance(w, 35)) return;
   server::SyncEngine* engine = w.server().engine();
   const uint64_t pick = Rand(w, 10);
-  // No server-side verifications yet: with two verifiers (this one and the
-  // office tablet's Client::Verify) the simulation found a finding REOPENED
-  // by a FAILED verification whose verification_id a concurrent PASSED one
-  // then overwrote (LIFECYCLE kept REOPENED, the LWW verification_id took the
-  // later edit; seed 22 of the first shard with them on). The merge must
-  // let the id follow the status that won; until it does, the integration
-  // test covers RecordVerification and the sim covers notices and corrections.
-  if (pick < 7) {
+  if (pick < 5) {
     auto open = ServerFindings(w, v1::OPEN);
     if (open.empty()) return;
     const auto& [id, f] = open[Rand(w, open.size())];
@@ -73,6 +67,24 @@ void OfficeServerStep(World& w) {
     req.set_text(kDecisions[Rand(w, 3)]);
     auto out = server::IssueNotice(engine, kReviewer, req);
     return Outcome(w, "office (server) notice " + req.reference_no() + " to site " + f.site_id().substr(0, 8),
+                   out.status());
+  }
+  if (pick < 8) {
+    // A second verifier beside the office tablet's Client::Verify: the two
+    // meet on one finding now and then, and the merge must leave the status
+    // and the verification it names (the id, note, deadline) from one move.
+    auto rectified = ServerFindings(w, v1::RECTIFIED);
+    if (rectified.empty()) return;
+    const auto& [id, f] = rectified[Rand(w, rectified.size())];
+    v1::RecordVerificationRequest req;
+    req.set_finding_id(id);
+    req.set_method(Chance(w, 50) ? v1::DESK : v1::ON_SITE);
+    req.set_result(Chance(w, 60) ? v1::PASSED : v1::FAILED);
+    if (Chance(w, 70)) req.set_note(kDecisions[Rand(w, 3)]);
+    if (req.result() == v1::FAILED)
+      req.set_new_deadline_ms(std::max(f.deadline_ms(), w.Now()) + (1 + static_cast<int64_t>(Rand(w, 30))) * kDayMs);
+    auto out = server::RecordVerification(engine, kReviewer, req);
+    return Outcome(w, "office (server) verifies " + id.substr(0, 8) + " " + v1::VerificationResult_Name(req.result()),
                    out.status());
   }
   const auto& sites = w.sites();

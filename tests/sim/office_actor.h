@@ -17,8 +17,9 @@ void ReviewConflicts(World& w);
 
 // The office's writes through the server-side API (server/office_writes.h,
 // what OfficeService runs), while tablets edit offline: a rectification
-// notice for OPEN findings of a site, or a correction of a site's name (not
-// yet verifications: office_actor.cc says why).
+// notice for OPEN findings of a site, the verification of a RECTIFIED
+// finding (a second verifier beside the office tablet), or a correction of a
+// site's name.
 // Each reads the server's state now; a tablet's edit that landed first may
 // make it refused (FAILED_PRECONDITION, ALREADY_EXISTS), which is counted;
 // any other refusal fails the run. Convergence and every invariant are
