@@ -39,8 +39,18 @@ int Start(Client& c, const Args& fl, const ReferenceContext& ctx) {
   if (!site.ok()) return ctx.fail(site.status());
   in.set_site_id(*site);
   if (fl.Has("campaign")) {
-    auto camp = c.Get("campaigns", fl.Get("campaign"));
-    if (!camp.ok()) return ctx.fail(NotFound("campaign " + fl.Get("campaign") + " is not on this tablet (sync?)"));
+    // The campaign's id, or its exact name as people call it (秋季开学专项督查).
+    const std::string ref = fl.Get("campaign");
+    auto camp = c.Get("campaigns", ref);
+    if (!camp.ok()) {
+      auto all = c.List("campaigns");
+      if (!all.ok()) return ctx.fail(all.status());
+      int named = 0;
+      for (LocalRecord& r : *all)
+        if (r.body.campaign().name() == ref && ++named == 1) camp = std::move(r);
+      if (named > 1) return ctx.fail(InvalidArgument("two campaigns are named '" + ref + "': give its id"));
+      if (named == 0) return ctx.fail(NotFound("campaign '" + ref + "' is not on this tablet (sync?)"));
+    }
     const v1::Campaign& k = camp->body.campaign();
     in.set_campaign_id(camp->id);
     in.set_kind(k.kind());

@@ -146,7 +146,7 @@ while [ $t -lt 7 ]; do
   run sync0-$t "$I" tablet $TAB sync
   k=1
   for site in $(head -2 team-$t.sites); do
-    run start-$t-$k "$I" tablet --db t$t.db inspect start --site "$site" --campaign "$C"
+    run start-$t-$k "$I" tablet --db t$t.db inspect start --site "$site" --campaign "$CAMP"
     ins=$(cat start-$t-$k.out)
     for item in signage fire health; do
       run ans-$t-$k-$item "$I" tablet --db t$t.db inspect answer --inspection "$ins" --item $item --result pass
