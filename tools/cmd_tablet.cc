@@ -24,7 +24,9 @@ void AddTabletFindingCommands(Command& tablet);
 
 int Fail(const Status& s) {
   std::fprintf(stderr, "inspectsync tablet: %s\n", s.ToString().c_str());
-  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kFailedPrecondition ? 2 : 1;
+  // Refused input (a value the rules refuse, a move the finding's state does
+  // not allow) is 1 like every failure; 2 is only for a bad command line.
+  return kExitFailed;
 }
 
 int Usage(const std::string& why) {

@@ -72,6 +72,10 @@ F=$("$I" tablet --db li.db finding add --site PS-1 --title "$TITLE" --category æ
   fail "finding add by site code"
 rc=0; "$I" tablet --db li.db finding add --site NOPE --title x 2> bad.err || rc=$?
 [ $rc -eq 1 ] && grep -q "no site 'NOPE'" bad.err || fail "an unknown site ($rc): $(cat bad.err)"
+# Input the rules refuse is a failure (1), not a bad command line (2): an
+# OPEN finding cannot jump to CLOSED.
+rc=0; "$I" tablet --db li.db finding edit "$F" --status closed 2> bad.err || rc=$?
+[ $rc -eq 1 ] || fail "a refused status move exits $rc, not 1: $(cat bad.err)"
 "$I" tablet --db li.db $L sync | grep -q "rejected 0" || fail "the finding at a site code was refused"
 
 # Every output is valid UTF-8; Chinese cells line up by display width.
