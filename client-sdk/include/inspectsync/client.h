@@ -185,7 +185,7 @@ struct ConflictInfo {
   std::string resolution_note;
 };
 
-// What Client::Conflicts returns.
+// Which conflicts Client::Conflicts returns.
 struct ConflictsOptions {
   // false: the conflicts no person has settled yet (open ones and those
   // settled by policy: both lost someone's value); true: resolved ones too.
