@@ -41,7 +41,7 @@ int Issue(OfficeClient& office, const Args& fl, v1::IssueNoticeRequest req) {
   std::fprintf(stderr, "notice %s to %s: %d finding%s NOTIFIED, deadline %s (%s)\n",
                view->notice().reference_no().c_str(), SiteText(view->site_code(), view->site_name()).c_str(),
                view->findings_size(), view->findings_size() == 1 ? "" : "s",
-               DeadlineText(view->notice().deadline_ms()).c_str(), titles.c_str());
+               FormatDate(view->notice().deadline_ms()).c_str(), titles.c_str());
   return 0;
 }
 
@@ -57,7 +57,7 @@ int List(OfficeClient& office, const Args& fl, const v1::NoticeQuery& q) {
   for (const auto& n : list->notices())
     std::printf("%s %s %s %-10s %-8s %8d %s\n", Cell(n.notice().reference_no(), 16).c_str(),
                 Cell(SiteText(n.site_code(), n.site_name()), 32).c_str(), Cell(n.zone_name(), 16).c_str(),
-                DeadlineText(n.notice().deadline_ms()).c_str(), StatusText(n.status()).c_str(),
+                FormatDate(n.notice().deadline_ms()).c_str(), StatusText(n.status()).c_str(),
                 n.notice().finding_ids_size(), n.status() == v1::NOTICE_OVERDUE ? "逾期 overdue" : "");
   std::printf("%d notice%s as of %s\n", list->notices_size(), list->notices_size() == 1 ? "" : "s",
               FormatDate(list->as_of_ms()).c_str());
@@ -90,12 +90,12 @@ int Show(OfficeClient& office, const Args& fl) {
   const v1::RectificationNotice& n = view->notice();
   std::printf("notice    %s\nsite      %s\nzone      %s\ndeadline  %s\nstatus    %s\n", n.reference_no().c_str(),
               SiteText(view->site_code(), view->site_name()).c_str(), view->zone_name().c_str(),
-              DeadlineText(n.deadline_ms()).c_str(), StatusText(view->status()).c_str());
+              FormatDate(n.deadline_ms()).c_str(), StatusText(view->status()).c_str());
   if (!n.text().empty()) std::printf("text      %s\n", n.text().c_str());
   std::printf("\n%s %-18s %-10s %s\n", Cell("FINDING", 40).c_str(), "STATUS", "DEADLINE", "OVERDUE");
   for (const auto& f : view->findings())
     std::printf("%s %-18s %-10s %s\n", Cell(f.title(), 40).c_str(), v1::FindingStatus_Name(f.status()).c_str(),
-                DeadlineText(f.deadline_ms()).c_str(), f.overdue() ? "逾期 overdue" : "");
+                FormatDate(f.deadline_ms()).c_str(), f.overdue() ? "逾期 overdue" : "");
   return 0;
 }
 
@@ -106,7 +106,7 @@ int Verify(OfficeClient& office, const Args& fl, const v1::RecordVerificationReq
   std::printf("%s\n", reply->verification_id().c_str());  // for scripts; people read stderr
   std::fprintf(stderr, "finding %s at %s is now %s (deadline %s)\n", reply->finding_title().c_str(),
                SiteText(reply->site_code(), reply->site_name()).c_str(),
-               v1::FindingStatus_Name(reply->finding_status()).c_str(), DeadlineText(reply->deadline_ms()).c_str());
+               v1::FindingStatus_Name(reply->finding_status()).c_str(), FormatDate(reply->deadline_ms()).c_str());
   return 0;
 }
 
@@ -187,7 +187,7 @@ void AddNoticeCommands(Command& admin) {
                        .Opt("site", "SITE", "the site (code or id; required)")
                        .Opt("findings", "F1,F2", "these OPEN findings of the site")
                        .Switch("all-open", "or every OPEN finding of the site")
-                       .Opt("deadline", "YYYY-MM-DD", "rectification deadline, the end of that day (required)")
+                       .Opt("deadline", "YYYY-MM-DD", "rectification deadline (required)")
                        .Opt("ref", "NO", "the notice's reference number (required)")
                        .Opt("text", "TEXT", "the notice's text"),
                    RunNotice);
@@ -203,7 +203,7 @@ void AddNoticeCommands(Command& admin) {
                        .Pos("FINDING", "the finding (a RECTIFIED finding with a notice)")
                        .Opt("result", "pass|fail", "what the visit found (required)")
                        .Opt("note", "TEXT", "what was seen")
-                       .Opt("new-deadline", "YYYY-MM-DD", "fail: the new deadline, the end of that day (required)")
+                       .Opt("new-deadline", "YYYY-MM-DD", "fail: the new deadline (required)")
                        .Multi("evidence", "SHA256", "a photo's id (its SHA-256)")
                        .Opt("verifier", "USER", "who verified, by code or id (default: the token's user)"),
                    RunNotice);

@@ -242,8 +242,7 @@ int RunInspectionShow(const Args& fl) {
 
 void AddReportCommands(Command& admin) {
   auto leaf = [](Command c, const Handler& run) {
-    AddServerConnection(c, "connection (a token of role office or zone director)");
-    c.Switch("json", "JSON, one object per line, instead of a table").Run(run);
+    DirectCallLeaf(c, "connection (a token of role office or zone director)", run);
   };
   leaf(admin.Sub("progress", "a campaign's progress per zone and team, sites not yet visited, repeated visits")
            .Opt("campaign", "CAMPAIGN", "the campaign, by id or exact name (required)")

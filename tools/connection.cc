@@ -30,6 +30,11 @@ void AddServerConnection(Command& c, const std::string& heading) {
       .Group("");
 }
 
+void DirectCallLeaf(Command leaf, const std::string& heading, const Handler& run) {
+  AddServerConnection(leaf, heading);
+  leaf.Switch("json", "JSON, one object per line with ids and names, instead of a table").Run(run);
+}
+
 StatusOr<GrpcTransportOptions> DirectCallOptions(const Args& fl, const std::string& roles) {
   auto options = GrpcOptionsFromFlags(fl);
   if (!options.ok()) return options.status();

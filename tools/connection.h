@@ -22,6 +22,9 @@ StatusOr<GrpcTransportOptions> GrpcOptionsFromFlags(const Args& fl);
 // var/certs/ca.pem when it exists), --token / --token-file, --insecure, under
 // the --help heading `heading`.
 void AddServerConnection(Command& c, const std::string& heading);
+// A command that calls the server directly: those flags under `heading`,
+// --json (one object a line, ids and names), run by `run`.
+void DirectCallLeaf(Command leaf, const std::string& heading, const Handler& run);
 // GrpcOptionsFromFlags, with the CA default, a token required
 // (INVALID_ARGUMENT saying a token of role `roles` is needed) and unary calls
 // bounded to 60 s.

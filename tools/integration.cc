@@ -35,11 +35,6 @@ std::string MessageToJsonLine(const google::protobuf::Message& m) {
 
 namespace {
 
-// The connection of the office's own systems, on every integration command.
-Command& Connection(Command& c) {
-  AddServerConnection(c, "connection (a token of role office or integration)");
-  return c.Switch("json", "JSON, one object per line, instead of a table");
-}
 
 Command& FindingFilters(Command& c) {
   return c.Multi("zone", "ZONE", "only this zone (code or id; commas for several)")
@@ -56,7 +51,10 @@ Command& FindingFilters(Command& c) {
 }  // namespace
 
 void AddIntegrationCommands(Command& admin) {
-  auto leaf = [](Command c, const Handler& run) { Connection(c).Run(run); };
+  // The connection of the office's own systems, on every integration command.
+  auto leaf = [](Command c, const Handler& run) {
+    DirectCallLeaf(c, "connection (a token of role office or integration)", run);
+  };
   leaf(admin.Sub("watch", "the live change feed; resumes where the consumer acked, no gap")
            .Opt("consumer", "NAME", "a named consumer whose cursor the server keeps")
            .Opt("from", "SEQ", "start after this commit seq")

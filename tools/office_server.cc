@@ -22,8 +22,7 @@ bool PrintedJson(const Args& fl, const google::protobuf::Message& m) {
 }
 
 void OfficeServerLeaf(Command leaf, const Handler& run) {
-  AddServerConnection(leaf, "connection (an office token; no device database)");
-  leaf.Switch("json", "JSON with ids and names instead of lines for people").Run(run);
+  DirectCallLeaf(leaf, "connection (an office token; no device database)", run);
 }
 
 bool DayFlag(const Args& fl, const std::string& flag, bool end_of_day, int64_t* ms, std::string* why) {
@@ -36,7 +35,6 @@ bool DayFlag(const Args& fl, const std::string& flag, bool end_of_day, int64_t* 
   return true;
 }
 
-std::string DeadlineText(int64_t ms) { return FormatDate(ms); }
 
 std::string SiteText(const std::string& code, const std::string& name) {
   return code.empty() ? name : code + " " + name;

@@ -36,8 +36,6 @@ void OfficeServerLeaf(Command leaf, const Handler& run);
 // every other command and the overdue rule read deadlines). False with the
 // reason in `why`.
 bool DayFlag(const Args& fl, const std::string& flag, bool end_of_day, int64_t* ms, std::string* why);
-// A deadline for people, the day as it was given; "-" for none.
-std::string DeadlineText(int64_t ms);
 // "PS-1 No. 1 Primary", or the name alone for a site without a code.
 std::string SiteText(const std::string& code, const std::string& name);
 
