@@ -17,12 +17,15 @@
 //     with distinct winner and loser values, the winner's value the one that
 //     stands, the loser's the other side's, and the base the editor's base;
 //     REVIEW conflicts stay open, the rest are auto-resolved; MAX and
-//     LIFECYCLE pick the greater value / further status;
+//     LIFECYCLE pick the greater value / further status; LWW and REVIEW the
+//     later writer, except a (with_lifecycle) field of a contested status
+//     move, which takes the status's side;
 //   - what validation accepts, and what a merge produces, is within the
 //     schema's size bounds (core/record_bounds.h).
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "core/hlc.h"
 #include "core/ids.h"
@@ -123,10 +126,15 @@ void CheckAcceptedMutation(const v1::Mutation& m) {
   }
   // What validation accepts stays within the schema's bounds (core/
   // record_bounds.h), the ones pages and the server's start-up check rely on:
-  // bodies, and a PATCH as a whole request (fields of the envelope the
-  // server does not read, unknown ones, do not count).
+  // the bodies the server reads (a CREATE's body, a PATCH's body and base;
+  // a DELETE's are never read or stored), and a PATCH as a whole request
+  // (fields of the envelope the server does not read, unknown ones, do not
+  // count).
   const core::RecordBounds bounds = core::BoundsOf(*spec, {});
-  for (const v1::RecordBody* body : {&m.body(), &m.base_body()})
+  std::vector<const v1::RecordBody*> read_bodies;
+  if (m.op() == v1::CREATE) read_bodies = {&m.body()};
+  if (m.op() == v1::PATCH) read_bodies = {&m.body(), &m.base_body()};
+  for (const v1::RecordBody* body : read_bodies)
     if (spec->Holds(*body))
       FUZZ_CHECK(spec->Get(*body).ByteSizeLong() <= bounds.body,
                  "accepted a body of " + std::to_string(spec->Get(*body).ByteSizeLong()) + " bytes, over the bound " +
@@ -226,6 +234,11 @@ void CheckMerge(const fuzz::MergeInput& in, const core::CollectionSpec& spec) {
                  "field '" + fs.field->name() + "' took a value that is neither current nor incoming");
   }
 
+  // A contested status move: the (with_lifecycle) fields its edit wrote
+  // take the same side as the status (core/merge.h), not their own policy's.
+  const core::FieldConflict* status_conflict = nullptr;
+  for (const core::FieldConflict& c : r.conflicts)
+    if (c.field == spec.lifecycle_field()) status_conflict = &c;
   std::vector<const core::FieldSpec*> seen;
   for (const core::FieldConflict& c : r.conflicts) {
     FUZZ_CHECK(c.field != nullptr && InMask(mask, c.field), "conflict on a field outside the mask");
@@ -252,7 +265,11 @@ void CheckMerge(const fuzz::MergeInput& in, const core::CollectionSpec& spec) {
     core::Writer cur_writer = core::FieldWriter(clocks, fs.field->number());
     FUZZ_CHECK(c.current_writer.hlc == cur_writer.hlc && c.current_writer.device_id == cur_writer.device_id,
                "conflict on '" + name + "' names the wrong current writer");
-    if (fs.policy == v1::LWW || fs.policy == v1::REVIEW)
+    if (fs.with_lifecycle && status_conflict != nullptr)
+      FUZZ_CHECK(c.incoming_won == status_conflict->incoming_won,
+                 "'" + name + "' (with_lifecycle) did not take the side of the status move that " +
+                     (status_conflict->incoming_won ? "won" : "lost"));
+    else if (fs.policy == v1::LWW || fs.policy == v1::REVIEW)
       FUZZ_CHECK(c.incoming_won == core::LwwWins(writer, cur_writer),
                  "LWW on '" + name + "' did not pick the later writer");
     if (fs.policy == v1::MAX)
