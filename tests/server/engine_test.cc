@@ -106,7 +106,7 @@ void RewindLedgerToPerMutationRows(SQLite::Database& db, const std::string& tabl
   rows.reset();
   db.exec("DROP TABLE push_results");
   // Nor had clients the resend mark (migration 12), the acknowledgement mark
-  // (13) or the device list's columns (14).
+  // (13) or the device list's columns (15).
   for (const char* column : {"resend_from", "acked_through", "user_id", "last_push_ms", "last_pull_ms", "accepted",
                              "rejected", "last_reject_code", "last_reject_reason", "last_reject_ms"})
     if (db.execAndGet(std::string("SELECT COUNT(*) FROM pragma_table_info('clients') WHERE name='") + column + "'")
