@@ -308,6 +308,11 @@ TEST_F(ConsoleApiTest, SignInSetsAStrictCookieAndRefusesWrongPasswords) {
 
   // An inspector may not sign in to the console (no --console-roles).
   ExpectError(SignInRaw("li", kPassword, Origin()), 403, "PERMISSION_DENIED");
+
+  // Failures past the free ones make the next attempt wait (429), even
+  // with the right password; the clock does not move here.
+  for (int i = 0; i < 4; ++i) SignInRaw("zhao", "guess " + std::to_string(i), Origin());
+  ExpectError(SignInRaw("zhao", kPassword, Origin()), 429, "RESOURCE_EXHAUSTED");
 }
 
 TEST_F(ConsoleApiTest, WritesWithoutTheCsrfTokenOrFromAnotherOriginChangeNothing) {
@@ -335,6 +340,13 @@ TEST_F(ConsoleApiTest, WritesWithoutTheCsrfTokenOrFromAnotherOriginChangeNothing
   ASSERT_TRUE(rec.ok() && rec->has_value());
   EXPECT_EQ((**rec).meta.author(), User("boss"));
   EXPECT_EQ((**rec).meta.device_id(), "console");
+
+  // Past the first token's life (10 minutes) the console signs a new one:
+  // the person's calls go on without a new sign-in.
+  clock_.Advance(11 * 60'000);
+  auto later = Post(s, "/api/rpc/OfficeService/ListNotices", "{}");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, 200) << later->body;
 
   // A write from the page whose browser sends a Referer but no Origin.
   httplib::Headers h{{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}, {"Referer", Origin() + "/#/problems"}};
@@ -512,9 +524,75 @@ TEST_F(ConsoleApiTest, LiveEventsFollowATabletsPushAndEndAtShutdown) {
   }
   EXPECT_NE(first, now);
 
+  // Another person's view ends when they sign out.
+  Session zhao = SignIn("zhao");
+  std::string zhao_stream;
+  std::thread zhao_reader([&] {
+    Http()->Get("/api/events", httplib::Headers{{"Cookie", zhao.cookie}}, [&](const char* data, size_t n) {
+      std::lock_guard<std::mutex> lock(mu);
+      zhao_stream.append(data, n);
+      cv.notify_all();
+      return true;
+    });
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] {
+      return zhao_stream.find("event: change") != std::string::npos;
+    }));
+  }
+  httplib::Headers out{{"Cookie", zhao.cookie}, {"Origin", Origin()}, {"X-CSRF-Token", zhao.csrf}};
+  ASSERT_EQ(Http()->Delete("/api/session", out)->status, 204);
+  zhao_reader.join();  // the stream ended by itself
+  EXPECT_NE(zhao_stream.find("event: signed-out"), std::string::npos) << zhao_stream;
+
   // Shutdown does not wait for the open stream: it ends it.
   server_->Shutdown(std::chrono::seconds(5));
   reader.join();
+}
+
+// An --insecure server serves the console over plain HTTP on loopback only,
+// and its cookie cannot be __Host- (that needs Secure).
+TEST(ConsoleInsecureTest, PlainHttpOnLoopbackOnlyWithAPlainCookie) {
+  testing::TempDir dir;
+  testing::TestAuth auth{dir.path()};
+  server::ServerOptions o = testing::TlsServerOptions(auth, dir.File("server.db"));
+  o.insecure = true;
+  o.console.listen = "0.0.0.0:0";
+  auto refused = server::Server::Start(o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("--console-listen"), std::string::npos) << refused.status().ToString();
+
+  o.console.listen = "127.0.0.1:0";
+  o.console.accounts.scrypt_n = 1 << 10;
+  auto s = server::Server::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ((*s)->console_url().rfind("http://127.0.0.1:", 0), 0u) << (*s)->console_url();
+  v1::Mutation m;
+  m.set_collection("users");
+  m.set_record_id(User("boss"));
+  m.set_op(v1::CREATE);
+  m.mutable_body()->mutable_user()->set_name("王主任");
+  m.mutable_body()->mutable_user()->set_role(v1::OFFICE);
+  m.mutable_body()->mutable_user()->set_active(true);
+  ASSERT_TRUE((*s)->engine()->WriteAll({m}, server::Caller{}).ok());
+  server::console::Accounts accounts((*s)->engine(), (*s)->engine()->store(), core::SystemClock(), o.console.accounts);
+  ASSERT_TRUE(accounts.SetPassword("boss", kPassword).ok());
+
+  httplib::Client http("127.0.0.1", (*s)->console_port());
+  const std::string origin = "http://127.0.0.1:" + std::to_string((*s)->console_port());
+  auto r = http.Post("/api/session", httplib::Headers{{"Origin", origin}},
+                     std::string(R"({"login":"boss","password":")") + kPassword + R"("})", "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const std::string cookie = r->get_header_value("Set-Cookie");
+  EXPECT_EQ(cookie.rfind("inspectsync=", 0), 0u) << cookie;
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  auto me = http.Get("/api/session", httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->status, 200) << me->body;
 }
 
 }  // namespace
