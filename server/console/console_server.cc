@@ -293,7 +293,9 @@ void ConsoleServer::Impl::Events(const httplib::Request& req, httplib::Response&
           return true;
         }
         // Signed out, password changed, expired, deactivated: the view ends
-        // (the page learns it from its next request).
+        // (the page learns it from its next request). The check counts as
+        // activity: an open console page keeps its session from idling out
+        // (the absolute expiry still ends it).
         if (!accounts->Check(stream->secret).ok()) {
           send("event: signed-out\ndata: {}\n\n");
           sink.done();
