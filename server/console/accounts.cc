@@ -130,9 +130,12 @@ std::string Seconds(int64_t ms) { return std::to_string(std::max<int64_t>(1, (ms
 Accounts::Accounts(SyncEngine* engine, storage::ServerStore* store, core::Clock* clock, AccountOptions options)
     : engine_(engine), store_(store), clock_(clock), options_(options) {}
 
-StatusOr<std::optional<Accounts::Person>> Accounts::FindUser(const std::string& login) {
+StatusOr<std::optional<Accounts::Person>> Accounts::FindUser(const std::string& typed) {
   std::optional<Person> found;
-  if (login.empty() || login.size() > 200) return found;
+  // Spaces around a login are a form's, never a person's.
+  const size_t first = typed.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || typed.size() > 200) return found;
+  const std::string login = typed.substr(first, typed.find_last_not_of(" \t\r\n") - first + 1);
   auto read = [&](const std::string& id) -> Status {
     auto r = store_->GetRecord("users", id);
     if (!r.ok()) return r.status();
@@ -216,15 +219,16 @@ StatusOr<std::string> Accounts::Hash(const std::string& password) {
 StatusOr<NewSession> Accounts::SignIn(const std::string& login, const std::string& password,
                                       const std::string& client) {
   if (clock_->NowMillis() - last_prune_ms_.load() > kPruneEveryMs) INSPECTSYNC_RETURN_IF_ERROR(Prune());
+  // While a delay runs the password is not even checked (nor the
+  // directory searched: a blocked address costs one read).
+  const std::string addr_key = client.empty() ? "" : "addr:" + client;
+  if (!addr_key.empty()) INSPECTSYNC_RETURN_IF_ERROR(CheckDelay(addr_key));
   auto person = FindUser(login);
   if (!person.ok()) return person.status();
   // The login's counter: the user's, whichever name they typed; a login
   // nobody has counts under itself (and answers the same way).
   const std::string login_key = *person ? "user:" + (*person)->id : "login:" + login.substr(0, 200);
-  const std::string addr_key = client.empty() ? "" : "addr:" + client;
-  // While a delay runs the password is not even checked.
   INSPECTSYNC_RETURN_IF_ERROR(CheckDelay(login_key));
-  if (!addr_key.empty()) INSPECTSYNC_RETURN_IF_ERROR(CheckDelay(addr_key));
 
   std::optional<storage::PasswordRow> stored;
   if (*person) {
