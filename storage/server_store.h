@@ -14,8 +14,8 @@
 // Implementations. OpenSqliteServerStore (below; storage/sqlite_server_*.cc)
 // is the default. A second one (PostgreSQL, DESIGN.md "Scale") must
 // provide:
-//   - its schema and migrations, and the stores attachments(), consumers()
-//     and webhooks() return;
+//   - its schema and migrations, and the stores attachments(), consumers(),
+//     webhooks() and console() return;
 //   - the reads of ServerStore, and Write() with a ServerWriteTxn for the
 //     record, history, client binding and conflict operations;
 //   - the commit seq: AppendVersion numbers versions so that no reader ever
@@ -51,6 +51,7 @@
 namespace inspectsync::storage {
 
 class AttachmentStore;  // storage/attachment_store.h
+class ConsoleStore;     // storage/console_store.h
 class ConsumerStore;    // storage/consumer_store.h
 class WebhookStore;     // storage/webhook_store.h
 
@@ -242,6 +243,8 @@ class ServerStore {
   // The change feed's consumer cursors and the webhooks' outbox, likewise.
   virtual ConsumerStore* consumers() = 0;
   virtual WebhookStore* webhooks() = 0;
+  // The office console's passwords, sessions and failed sign-ins (issue 18).
+  virtual ConsoleStore* console() = 0;
 };
 
 struct SqliteStoreOptions {

@@ -33,6 +33,7 @@
 #include "storage/server_store_logic.h"
 #include "storage/sqlite_util.h"
 #include "storage/wal_checkpointer.h"
+#include "storage/console_store.h"
 #include "storage/webhook_store.h"
 
 struct sqlite3;
@@ -130,7 +131,8 @@ class SqliteServerStore : public ServerStore {
  public:
   SqliteServerStore(std::unique_ptr<SQLite::Database> writer, std::vector<std::unique_ptr<SQLite::Database>> readers,
                     std::unique_ptr<WalCheckpointer> checkpointer, std::unique_ptr<AttachmentStore> attachments,
-                    std::unique_ptr<ConsumerStore> consumers, std::unique_ptr<WebhookStore> webhooks);
+                    std::unique_ptr<ConsumerStore> consumers, std::unique_ptr<WebhookStore> webhooks,
+                    std::unique_ptr<ConsoleStore> console);
 
   // sqlite_server_store.cc
   Status Write(const std::function<Status(ServerWriteTxn&)>& fn) override;
@@ -140,6 +142,7 @@ class SqliteServerStore : public ServerStore {
   AttachmentStore* attachments() override { return attachments_.get(); }
   ConsumerStore* consumers() override { return consumers_.get(); }
   WebhookStore* webhooks() override { return webhooks_.get(); }
+  ConsoleStore* console() override { return console_.get(); }
 
   // sqlite_server_reads.cc
   Status ReadChanges(const ChangeQuery& cq, std::vector<StoredRecord>* out) override;
@@ -185,6 +188,7 @@ class SqliteServerStore : public ServerStore {
   std::unique_ptr<AttachmentStore> attachments_;  // its own connection to this file
   std::unique_ptr<ConsumerStore> consumers_;      // likewise
   std::unique_ptr<WebhookStore> webhooks_;        // likewise
+  std::unique_ptr<ConsoleStore> console_;         // likewise
 
   std::unique_ptr<SQLite::Database> writer_;
   WriterStatements stmts_;
