@@ -288,6 +288,21 @@ CREATE TABLE IF NOT EXISTS console_failures (
 );
 )sql";
 
+// 15 (local merge for the web engineer: both branches took 14): what the office's device list shows of each client (issue 18): who
+// it last synced as, when it last pushed and pulled (server clock), how many
+// of its mutations were applied and refused, and the last refusal. Counts
+// start at 0 for existing clients: history before this is not recounted.
+constexpr char kV15ClientActivity[] = R"sql(
+ALTER TABLE clients ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE clients ADD COLUMN last_push_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clients ADD COLUMN last_pull_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clients ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clients ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clients ADD COLUMN last_reject_code INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clients ADD COLUMN last_reject_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE clients ADD COLUMN last_reject_ms INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // SQL function inspectsync_scope(collection, id, body) -> the record's scope
 // key, for migrations that derive it from stored bodies.
 void ScopeSqlFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
@@ -359,6 +374,7 @@ const std::vector<std::string>& Migrations() {
       kV12ResendFrom,
       kV13AckedThrough,
       kV14Console,
+      kV15ClientActivity,
   };
   return m;
 }

@@ -84,7 +84,7 @@ struct WriterStatements {
   SQLite::Database& database;  // for statements prepared per call (rare ones)
   SQLite::Statement get_record, upsert_record, insert_history, foreign_since, bodies_since, last_mutation, set_resend,
       client_device, bind_client, upsert_client, get_results, get_version, put_results, forget_results, get_conflict,
-      writer_meta, insert_conflict;
+      writer_meta, insert_conflict, note_push, note_pull;
 };
 
 // The writes of one Write() call, inside the group's transaction. The
@@ -108,6 +108,9 @@ class SqliteWriteTxn : public LedgerWriteTxn {
   Status UpdateConflict(const v1::Conflict& c) override;
   StatusOr<std::optional<v1::VersionMeta>> WriterMeta(const std::string& collection, const std::string& id,
                                                       const std::string& client_id, uint64_t hlc) override;
+  Status NotePush(const PushTally& tally) override;
+  Status NotePull(const std::string& client_id, const std::string& device, const std::string& user_id,
+                  int64_t now_ms) override;
 
  protected:
   // The ledger's rows (LedgerWriteTxn).
@@ -159,6 +162,7 @@ class SqliteServerStore : public ServerStore {
                        const std::function<StatusOr<bool>(const ConflictEntry&)>& fn) override;
   StatusOr<std::optional<ConflictEntry>> GetConflict(const std::string& id) override;
   StatusOr<uint64_t> CountRecords(const std::string& collection) override;
+  Status ListClients(std::vector<ClientActivity>* out) override;
 
  private:
   // sqlite_server_store.cc: runs one group of writes in one transaction.
