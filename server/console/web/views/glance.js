@@ -93,7 +93,7 @@ export async function render(main, params, app) {
     const open = new Map((summary?.conflicts || []).map((c) => [c.zone_name || '—', num(c.open)]));
     zoneTable.replaceChildren(table('zone-counts', [t('zone'), t('findings_total'), t('overdue'), t('open_conflicts')],
       [...zones].sort().map(([name, z]) => ({attrs: {class: z.overdue ? 'overdue' : ''},
-        cells: [name, String(z.findings), String(z.overdue), String(open.get(name) || 0)]}))));
+        cells: [name, String(z.findings), String(z.overdue), summary ? String(open.get(name) || 0) : '—']}))));
   }
 
   async function loadCoverage() {
