@@ -27,6 +27,7 @@ export async function render(main, params, app) {
       const v = s.value;
       s.replaceChildren(...select({}, [{value: '', label: t('choose')},
         ...teams.map((tm) => ({value: tm.team_id, label: tm.team?.name}))], v).children);
+      s.value = v;   // moving options between selects carries their selectedness along
     }
   }
   const teamSelects = [];
