@@ -8,7 +8,6 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
-#include <openssl/crypto.h>
 
 #include <atomic>
 #include <cstdio>
@@ -19,6 +18,7 @@
 #include "server/console/assets.h"
 #include "server/console/events.h"
 #include "server/console/gateway.h"
+#include "server/console/http_policy.h"
 #include "server/console/problems_csv.h"
 
 namespace inspectsync::server::console {
@@ -97,34 +97,16 @@ struct ConsoleServer::Impl {
   // ---- who is asking -----------------------------------------------------
 
   std::string CookieSecret(const httplib::Request& req) const {
-    const std::string header = req.get_header_value("Cookie");
-    size_t pos = 0;
-    while (pos < header.size()) {
-      size_t end = header.find(';', pos);
-      if (end == std::string::npos) end = header.size();
-      std::string part = header.substr(pos, end - pos);
-      size_t start = part.find_first_not_of(' ');
-      if (start != std::string::npos) part = part.substr(start);
-      if (StartsWith(part, cookie_name + "=")) return part.substr(cookie_name.size() + 1);
-      pos = end + 1;
-    }
-    return "";
+    return CookieValue(req.get_header_value("Cookie"), cookie_name);
   }
 
-  // The console's own origin as the browser names it: the scheme it serves
-  // and the Host the request came to.
-  std::string OwnOrigin(const httplib::Request& req) const { return scheme + "://" + req.get_header_value("Host"); }
-
-  // A write must come from the console's own pages: its Origin (or, when a
-  // browser sends none, its Referer) must be the console's origin.
+  // A write must come from the console's own pages (http_policy.h): the
+  // origin it came to is the scheme served and the request's Host.
   bool SameOrigin(const httplib::Request& req, httplib::Response& res) const {
-    const std::string own = OwnOrigin(req);
-    if (req.has_header("Origin")) {
-      if (req.get_header_value("Origin") == own) return true;
-    } else if (req.has_header("Referer")) {
-      const std::string referer = req.get_header_value("Referer");
-      if (referer == own || StartsWith(referer, own + "/")) return true;
-    }
+    auto header = [&](const char* name) {
+      return req.has_header(name) ? std::optional<std::string>(req.get_header_value(name)) : std::nullopt;
+    };
+    if (IsSameOrigin(scheme + "://" + req.get_header_value("Host"), header("Origin"), header("Referer"))) return true;
     SendError(res, 403, "PERMISSION_DENIED",
               "请求被拒绝：不是来自本控制台的页面 (refused: the request does not come from this console's own pages)");
     return false;
@@ -146,8 +128,7 @@ struct ConsoleServer::Impl {
     }
     if (IsWrite(req)) {
       const std::string csrf = req.get_header_value("X-CSRF-Token");
-      if (csrf.empty() || csrf.size() != session->csrf_token.size() ||
-          CRYPTO_memcmp(csrf.data(), session->csrf_token.data(), csrf.size()) != 0) {
+      if (!TokensEqual(csrf, session->csrf_token)) {
         SendError(res, 403, "PERMISSION_DENIED",
                   "请求被拒绝：缺少或错误的 CSRF 令牌，请刷新页面 (refused: missing or wrong CSRF token; reload the page)");
         return std::nullopt;
@@ -170,10 +151,7 @@ struct ConsoleServer::Impl {
   }
 
   std::string Cookie(const std::string& value, bool clear) const {
-    std::string c = cookie_name + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
-    if (scheme == "https") c += "; Secure";
-    if (clear) c += "; Max-Age=0";
-    return c;
+    return SessionCookie(cookie_name, value, scheme == "https", clear);
   }
 
   // ---- routes --------------------------------------------------------------
@@ -198,6 +176,7 @@ struct ConsoleServer::Impl {
 
   void SignIn(const httplib::Request& req, httplib::Response& res) {
     if (!SameOrigin(req, res)) return;
+    if (req.body.size() > options.max_body_bytes) return TooLarge(res, options.max_body_bytes);
     pb::Struct body;
     pb::util::JsonParseOptions parse;
     if (!pb::util::JsonStringToMessage(req.body, &body, parse).ok())
@@ -239,8 +218,6 @@ struct ConsoleServer::Impl {
   }
 
   void TooLarge(httplib::Response& res, size_t limit) {
-    // The body may not have been read: the connection cannot be reused.
-    res.set_header("Connection", "close");
     SendError(res, 413, "RESOURCE_EXHAUSTED",
               "请求太大（上限 " + std::to_string(limit / 1024) + " KiB） (the request is larger than the console takes: " +
                   std::to_string(limit) + " bytes)");
@@ -294,7 +271,9 @@ void ConsoleServer::Impl::Events(const httplib::Request& req, httplib::Response&
           return true;
         }
         // Signed out, password changed, expired, deactivated: the view ends
-        // (the page learns it from its next request).
+        // (the page learns it from its next request). The check counts as
+        // activity: an open console page keeps its session from idling out
+        // (the absolute expiry still ends it).
         if (!accounts->Check(stream->secret).ok()) {
           send("event: signed-out\ndata: {}\n\n");
           sink.done();
@@ -401,18 +380,12 @@ void ConsoleServer::Impl::Routes() {
   s.Delete("/api/.*", unknown);
   s.Patch("/api/.*", unknown);
 
-  // Refuse a body that is too large from its Content-Length, before it is
-  // read; a chunked one is bounded by the listener's payload limit.
-  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!req.has_header("Content-Length")) return httplib::Server::HandlerResponse::Unhandled;
-    size_t limit = options.max_body_bytes;
-    if (req.path == "/api/rpc/IntegrationService/Import") limit = std::max(limit, env.max_message_bytes);
-    if (std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > limit) {
-      TooLarge(res, limit);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  // Bodies are read up to the largest any route takes (an Import's), then
+  // each route holds them to its own limit (TooLarge): refusing from the
+  // Content-Length before reading would leave a browser still sending, and
+  // it would see a broken connection instead of the message. Larger bodies
+  // get the library's 413 unread.
+  //
   // What the library answers itself (413 past the payload limit, 400 for a
   // malformed request, 404 off the API) gets a message too: JSON under /api.
   s.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
