@@ -32,6 +32,7 @@ const S = {
   loading: ['加载中…', 'Loading…'],
   none: ['无', 'none'],
   all: ['全部', 'All'],
+  followed: ['跟踪中的全部', 'All still followed'],
   yes: ['是', 'yes'],
   no: ['否', 'no'],
   zone: ['片区', 'Zone'],
