@@ -230,6 +230,7 @@ const E = {
   OFFICE: ['办公室', 'Office'], INTEGRATION: ['系统对接', 'Integration'],
   PLANNED: ['未开始', 'Planned'], ACTIVE: ['进行中', 'Active'], FINISHED: ['已结束', 'Finished'],
   NOTICE_OPEN: ['整改中', 'Open'], NOTICE_OVERDUE: ['已逾期', 'Overdue'], NOTICE_CLOSED: ['已完成', 'Closed'],
+  schools: ['中小学', 'Schools'], kindergartens: ['幼儿园', 'Kindergartens'],
   DESK: ['资料复查', 'Desk'], ON_SITE: ['现场复查', 'On site'],
   PASSED: ['通过', 'Passed'], FAILED: ['未通过', 'Failed'],
   CONFLICT_AUTO_RESOLVED: ['已自动处理', 'Auto-resolved'], CONFLICT_OPEN: ['待处理', 'Open'],

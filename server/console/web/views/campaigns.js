@@ -141,11 +141,11 @@ function drawSection(campaigns, team, app) {
       result.replaceChildren(
         h('h3', {}, `${r.campaign_name} · ${t('seed')} ${r.seed} · ${r.sample_spec}`),
         table('draw-strata', [t('stratum'), t('requested'), t('eligible'), t('excluded')], (r.strata || []).map((s) =>
-          [s.name, String(num(s.requested)), String(num(s.eligible)), String(num(s.excluded))])),
+          [label(s.name), String(num(s.requested)), String(num(s.eligible)), String(num(s.excluded))])),
         table('draw-sites', ['#', t('site'), t('zone'), t('stratum')], (r.strata || []).flatMap((s) =>
-          (s.sites || []).map((x) => [s.name, siteName(x.code, x.name), x.zone_name || '—'])).map((row, i) =>
+          (s.sites || []).map((x) => [label(s.name), siteName(x.code, x.name), x.zone_name || '—'])).map((row, i) =>
           [String(i + 1), row[1], row[2], row[0]])),
-        h('button', {type: 'button', class: 'no-print', onclick: () => window.print()}, t('print')));
+        h('button', {type: 'button', class: 'no-print', 'data-testid': 'draw-print', onclick: printDraw}, t('print')));
       if (!dryRun) app.showMessage(t('saved'));
     } catch (e) {
       app.showError(e);
@@ -157,9 +157,20 @@ function drawSection(campaigns, team, app) {
   const save = h('button', {type: 'button', class: 'primary', 'data-testid': 'draw-submit'}, t('draw_submit'));
   preview.addEventListener('click', () => run(true, preview));
   save.addEventListener('click', () => run(false, save));
-  return section(t('draw'), h('div', {class: 'filters no-print'}, field(t('campaign'), campaign),
+  const box = section(t('draw'), h('div', {class: 'filters no-print'}, field(t('campaign'), campaign),
     field(t('schools'), schools), field(t('kindergartens'), kinders), field(t('seed'), seed), field(t('team'), team)),
   h('div', {class: 'toolbar'}, preview, save), result);
+  // The printed list is the draw alone, not the rest of the page.
+  function printDraw() {
+    box.classList.add('print-target');
+    document.body.classList.add('print-only-target');
+    window.addEventListener('afterprint', () => {
+      document.body.classList.remove('print-only-target');
+      box.classList.remove('print-target');
+    }, {once: true});
+    window.print();
+  }
+  return box;
 }
 
 // A new campaign (OfficeService/CreateCampaign): name, kind, period (the
