@@ -112,7 +112,7 @@ export async function render(main, [id], app) {
     const office = app.session?.user?.role === 'OFFICE';
     return section(t('conflicts'), list.map((row) => {
       const c = row.conflict || {};
-      const note = h('input', {'data-testid': `conflict-note-${c.id}`, maxlength: 1000});
+      const note = h('input', {'data-testid': `resolve-note-${c.id}`, maxlength: 1000});
       const resolve = async (choice, button) => {
         app.clearError();
         button.disabled = true;
