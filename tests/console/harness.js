@@ -106,11 +106,11 @@ class Server {
   }
 
   // SIGTERM, as an operator stops it; resolves its exit code (null when it
-  // had to be killed). A server that exits badly (a sanitizer report, a crash
-  // on shutdown) fails the suite.
+  // had to be killed; 0 when it was not running: a server that died earlier
+  // failed the step that needed it). A server that exits badly on SIGTERM (a
+  // sanitizer report, a crash on shutdown) fails the suite.
   async stop() {
-    if (!this.proc) return 0;
-    if (this.proc.exitCode !== null) return this.proc.exitCode;
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return 0;
     const exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
     this.proc.kill('SIGTERM');
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), 15000);
