@@ -17,6 +17,7 @@
 #include "server/attachment_service.h"
 #include "server/auth/certs.h"
 #include "server/change_feed.h"
+#include "server/console/console_server.h"
 #include "server/integration_service.h"
 #include "server/log.h"
 #include "server/message_limits.h"
@@ -47,6 +48,8 @@ struct Server::Impl {
   std::unique_ptr<ReportServiceImpl> reports;
   std::unique_ptr<grpc::Server> grpc_server;
   int port = 0;
+  // The office console: calls grpc_server in-process, so it stops first.
+  std::unique_ptr<console::ConsoleServer> console;
   std::once_flag shutdown_once;
 
   // Photo GC, every options.gc_interval_ms, until Shutdown.
@@ -174,13 +177,15 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->options = options;
   std::shared_ptr<grpc::ServerCredentials> creds;
   std::string bind = options.listen;
+  std::string cert_file, key_file;  // the console serves with them too
   if (options.insecure) {
     auto checked = CheckLoopbackListen(options.listen);
     if (!checked.ok()) return checked.status();
     bind = *checked;
     creds = grpc::InsecureServerCredentials();
   } else {
-    std::string cert_file = options.tls_cert_file, key_file = options.tls_key_file;
+    cert_file = options.tls_cert_file;
+    key_file = options.tls_key_file;
     if (cert_file.empty() != key_file.empty())
       return InvalidArgument("give both a TLS certificate and its key, or neither");
     if (cert_file.empty()) {
@@ -246,6 +251,33 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->grpc_server = builder.BuildAndStart();
   if (!impl->grpc_server || impl->port == 0)
     return Unavailable("cannot listen on " + options.listen + " (address in use or not valid?)");
+  if (!options.console.listen.empty()) {
+    console::ConsoleEnv env;
+    env.grpc_server = impl->grpc_server.get();
+    env.engine = impl->engine.get();
+    env.store = impl->store.get();
+    env.clock = options.engine.clock;
+    env.token_keys_file = options.token_keys_file;
+    env.insecure = options.insecure;
+    env.tls_cert_file = cert_file;
+    env.tls_key_file = key_file;
+    env.max_message_bytes = static_cast<size_t>(options.max_message_bytes);
+    console::ConsoleOptions console_options = options.console;
+    if (options.insecure) {
+      auto checked = CheckLoopbackListen(options.console.listen);
+      if (!checked.ok()) {
+        impl->grpc_server->Shutdown();
+        return Status(checked.status().code(), "--console-listen: " + checked.status().message());
+      }
+      console_options.listen = *checked;
+    }
+    auto started = console::ConsoleServer::Start(env, console_options);
+    if (!started.ok()) {
+      impl->grpc_server->Shutdown();
+      return started.status();
+    }
+    impl->console = std::move(*started);
+  }
   SetServing(impl->grpc_server.get(), true);
   impl->webhooks->Start();
   if (options.gc_interval_ms > 0) {
@@ -256,6 +288,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
 }
 
 int Server::port() const { return impl_->port; }
+int Server::console_port() const { return impl_->console ? impl_->console->port() : 0; }
+std::string Server::console_url() const { return impl_->console ? impl_->console->url() : ""; }
 
 std::string Server::address() const {
   std::string host = impl_->options.listen.substr(0, impl_->options.listen.rfind(':'));
@@ -279,6 +313,10 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     // Open watches never finish on their own: end them (UNAVAILABLE, with the
     // cursor to resume from) so the shutdown below need not wait out its grace.
     if (impl_->feed) impl_->feed->Stop();
+    // The console first: its requests call the services below in-process,
+    // and its open live views end now.
+    if (impl_->console) impl_->console->Stop();
+    impl_->console.reset();
     if (impl_->grpc_server) {
       SetServing(impl_->grpc_server.get(), false);
       impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);

@@ -14,6 +14,7 @@
 #include "server/attachments.h"
 #include "server/auth/authenticator.h"
 #include "server/change_feed.h"
+#include "server/console/console_options.h"
 #include "server/stream_guard.h"
 #include "server/sync_engine.h"
 #include "server/webhooks.h"
@@ -80,6 +81,10 @@ struct ServerOptions {
   WebhookOptions webhooks;
   // The integration change feed (heartbeat interval, batch limits).
   FeedOptions feed;
+  // The office console (issue 18): off unless console.listen is set. It
+  // serves over HTTPS with the certificate above (plain HTTP, loopback only,
+  // when `insecure`).
+  console::ConsoleOptions console;
 };
 
 class Server {
@@ -89,6 +94,10 @@ class Server {
 
   // The port actually bound (useful with port 0).
   int port() const;
+  // The console's port (0 when it is off), and its address for people
+  // ("https://127.0.0.1:7444/"; "" when off).
+  int console_port() const;
+  std::string console_url() const;
   std::string address() const;
   // Stops accepting calls, lets in-flight calls finish for up to `grace`,
   // cancels the rest, then closes the database. Idempotent.

@@ -76,6 +76,12 @@ int RunServer(const Args& args) {
   }
   std::printf("inspectsync server listening on %s (%s, database %s)\n", (*srv)->address().c_str(),
               opts.insecure ? "PLAINTEXT" : "TLS", opts.db_path.c_str());
+  if (!(*srv)->console_url().empty())
+    std::printf("office console: %s%s\n", (*srv)->console_url().c_str(),
+                opts.insecure || !opts.tls_cert_file.empty()
+                    ? ""
+                    : (" (the browser warns about the development certificate unless it trusts " + opts.certs_dir +
+                       "/ca.pem)").c_str());
   if (!opts.insecure && opts.tls_cert_file.empty())
     std::printf("tablets trust the development CA: %s/ca.pem\n", opts.certs_dir.c_str());
   std::printf("point a tablet at it:\n"

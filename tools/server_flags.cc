@@ -38,6 +38,14 @@ std::vector<ServerFlagGroup> MakeGroups() {
            Text("tls-key", "FILE", "its private key (PEM)", [](S* s, const std::string& v) { s->server.tls_key_file = v; }),
            Text("token-keys", "FILE", "key ring that signs and verifies tokens (default var/token-keys, mode 0600)",
                 [](S* s, const std::string& v) { s->server.token_keys_file = v; }),
+           Text("console-listen", "HOST:PORT",
+                "the office console (HTTPS, plain HTTP with --insecure); default: --listen's host on port 7444 "
+                "(port 0 when --listen's port is 0); \"\" = no console",
+                [](S* s, const std::string& v) { s->server.console.listen = v; }),
+           Text("console-roles", "ROLES",
+                "also let these roles sign in to the console: inspector, integration (comma-separated; "
+                "office and zone directors always may)",
+                [](S* s, const std::string& v) { s->console_roles = v; }),
            F{"insecure", F::kSwitch, "", 0, 0, 0,
              "plaintext; refused unless the address resolves to loopback only (tests, local tools)",
              [](S* s, const std::string&, long long) { s->server.insecure = true; }},
@@ -133,6 +141,34 @@ std::vector<ServerFlagGroup> MakeGroups() {
 
 }  // namespace
 
+std::string DefaultConsoleListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return listen + ":7444";
+  return listen.substr(0, colon) + (listen.substr(colon + 1) == "0" ? ":0" : ":7444");
+}
+
+bool ApplyConsoleRoles(const std::string& roles, server::console::AccountOptions* accounts, std::string* error) {
+  size_t pos = 0;
+  while (pos <= roles.size()) {
+    size_t comma = roles.find(',', pos);
+    if (comma == std::string::npos) comma = roles.size();
+    std::string role = roles.substr(pos, comma - pos);
+    while (!role.empty() && role.front() == ' ') role.erase(role.begin());
+    while (!role.empty() && role.back() == ' ') role.pop_back();
+    if (role == "inspector") {
+      accounts->allow_inspector = true;
+    } else if (role == "integration") {
+      accounts->allow_integration = true;
+    } else if (!role.empty() && role != "office" && role != "zone_director") {
+      *error = "--console-roles: '" + role + "' is not a role (inspector, integration; office and zone_director "
+               "may always sign in)";
+      return false;
+    }
+    pos = comma + 1;
+  }
+  return true;
+}
+
 const std::vector<ServerFlagGroup>& ServerFlagGroups() {
   static const std::vector<ServerFlagGroup>* const groups = new std::vector<ServerFlagGroup>(MakeGroups());
   return *groups;
@@ -175,6 +211,8 @@ bool ServerSettingsFromArgs(const Args& args, ServerSettings* settings, std::str
       f.apply(settings, "", n);
     }
   }
+  if (!args.Has("console-listen")) settings->server.console.listen = DefaultConsoleListen(settings->server.listen);
+  if (!ApplyConsoleRoles(settings->console_roles, &settings->server.console.accounts, error)) return false;
   const server::ServerOptions& o = settings->server;
   if (o.engine.max_page_size < o.engine.default_page_size) {
     *error = "--max-page-size must be at least --page-size";

@@ -17,6 +17,7 @@ namespace inspectsync::tools {
 struct ServerSettings {
   server::ServerOptions server;
   long long grace_s = 10;  // on SIGTERM, how long in-flight calls may finish
+  std::string console_roles;  // --console-roles as given
 };
 
 struct ServerFlag {
@@ -39,6 +40,14 @@ const std::vector<ServerFlagGroup>& ServerFlagGroups();
 // Declares the table's flags on `server`, grouped, each help with its
 // default and range.
 void DeclareServerFlags(Command& server);
+
+// The console's address when --console-listen is not given: --listen's host
+// on port 7444, or on port 0 when --listen's port is 0 (tests and benchmarks
+// that run several servers at once must not fight over 7444).
+std::string DefaultConsoleListen(const std::string& listen);
+// --console-roles: "inspector,integration" lets those roles sign in too.
+// False with *error for an unknown role.
+bool ApplyConsoleRoles(const std::string& roles, server::console::AccountOptions* accounts, std::string* error);
 
 // Applies what was given over the defaults in *settings. False with *error
 // naming the flag and its range (or the rule between two flags) on bad input.
