@@ -199,4 +199,12 @@ grpc::ServerUnaryReactor* OfficeServiceImpl::EndAssignment(grpc::CallbackServerC
       [this](const Caller& caller, const v1::EndAssignmentRequest& r) { return server::EndAssignment(engine_, caller, r); });
 }
 
+grpc::ServerUnaryReactor* OfficeServiceImpl::ListDevices(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                       grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/ListDevices", Pool::kReads};
+  return HandleUnary<v1::ListDevicesRequest, v1::DeviceList>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::ListDevicesRequest& r) { return server::ListDevices(engine_, caller, r); });
+}
+
 }  // namespace inspectsync::server

@@ -52,7 +52,8 @@ using OfficeServiceBase = v1::OfficeService::WithRawCallbackMethod_ListProblems<
     v1::OfficeService::WithRawCallbackMethod_RenameZone<
     v1::OfficeService::WithRawCallbackMethod_DeactivateUser<
     v1::OfficeService::WithRawCallbackMethod_EndAssignment<
-    v1::OfficeService::Service>>>>>>>>>>>>>>>;
+    v1::OfficeService::WithRawCallbackMethod_ListDevices<
+    v1::OfficeService::Service>>>>>>>>>>>>>>>>;
 
 class OfficeServiceImpl final : public OfficeServiceBase {
  public:
@@ -88,6 +89,8 @@ class OfficeServiceImpl final : public OfficeServiceBase {
                                        grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* EndAssignment(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                        grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* ListDevices(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                        grpc::ByteBuffer* resp) override;
 
  private:
   SyncEngine* engine_;

@@ -47,6 +47,9 @@ StatusOr<v1::CorrectionReply> DeactivateUser(SyncEngine* engine, const Caller& c
 StatusOr<v1::CorrectionReply> EndAssignment(SyncEngine* engine, const Caller& caller,
                                             const v1::EndAssignmentRequest& req);
 
+// server/office_devices.cc (a read, beside the writes for its role rules).
+StatusOr<v1::DeviceList> ListDevices(SyncEngine* engine, const Caller& caller, const v1::ListDevicesRequest& req);
+
 }  // namespace inspectsync::server
 
 #endif  // INSPECTSYNC_SERVER_OFFICE_WRITES_H_

@@ -42,4 +42,14 @@ grpc::ServerUnaryReactor* ReportServiceImpl::SpecialReport(Ctx* ctx, const Bytes
                                                                      req, resp, &server::SpecialReport);
 }
 
+grpc::ServerUnaryReactor* ReportServiceImpl::ShowFinding(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Report<v1::ShowFindingRequest, v1::FindingDossier>(engine_, env_, "ReportService/ShowFinding", ctx, req, resp,
+                                                            &server::ShowFinding);
+}
+
+grpc::ServerUnaryReactor* ReportServiceImpl::ListDirectory(Ctx* ctx, const Bytes* req, Bytes* resp) {
+  return Report<v1::DirectoryRequest, v1::DirectoryPage>(engine_, env_, "ReportService/ListDirectory", ctx, req, resp,
+                                                         &server::ListDirectory);
+}
+
 }  // namespace inspectsync::server

@@ -22,7 +22,8 @@ namespace report_raw {
 using S = v1::ReportService;
 using Base = S::WithRawCallbackMethod_CampaignProgress<S::WithRawCallbackMethod_ItemResults<
     S::WithRawCallbackMethod_ShowInspection<S::WithRawCallbackMethod_Subtotals<
-        S::WithRawCallbackMethod_SpecialReport<S::Service>>>>>;
+        S::WithRawCallbackMethod_SpecialReport<S::WithRawCallbackMethod_ShowFinding<
+            S::WithRawCallbackMethod_ListDirectory<S::Service>>>>>>>;
 }  // namespace report_raw
 
 class ReportServiceImpl final : public report_raw::Base {
@@ -37,6 +38,8 @@ class ReportServiceImpl final : public report_raw::Base {
   grpc::ServerUnaryReactor* ShowInspection(Ctx* ctx, const Bytes* req, Bytes* resp) override;    // -> InspectionSheet
   grpc::ServerUnaryReactor* Subtotals(Ctx* ctx, const Bytes* req, Bytes* resp) override;         // -> SubtotalsReport
   grpc::ServerUnaryReactor* SpecialReport(Ctx* ctx, const Bytes* req, Bytes* resp) override;     // -> SpecialReportDocument
+  grpc::ServerUnaryReactor* ShowFinding(Ctx* ctx, const Bytes* req, Bytes* resp) override;       // -> FindingDossier
+  grpc::ServerUnaryReactor* ListDirectory(Ctx* ctx, const Bytes* req, Bytes* resp) override;     // -> DirectoryPage
 
  private:
   SyncEngine* engine_;

@@ -22,6 +22,10 @@
 //   SpecialReport     one pass over inspections, findings, notices and
 //                     verifications of the zone; counters per site and
 //                     category, at most a few examples and overdue lines kept.
+//   ShowFinding       point reads, the finding's history and conflicts, and
+//                     one pass over verifications (server/report_finding.cc).
+//   ListDirectory     the reference data of one kind, sorted in memory
+//                     (server/report_directory.cc).
 //
 // Thread-safety: functions; calls run concurrently over the thread-safe engine.
 #ifndef INSPECTSYNC_SERVER_REPORTS_H_
@@ -41,6 +45,12 @@ StatusOr<v1::SubtotalsReport> Subtotals(SyncEngine* engine, const Caller& caller
 // server/special_report.cc
 StatusOr<v1::SpecialReportDocument> SpecialReport(SyncEngine* engine, const Caller& caller,
                                                   const v1::SpecialReportRequest& req);
+// server/report_finding.cc: NOT_FOUND for an unknown finding or one outside
+// a zone director's zones; INVALID_ARGUMENT without an id.
+StatusOr<v1::FindingDossier> ShowFinding(SyncEngine* engine, const Caller& caller, const v1::ShowFindingRequest& req);
+// server/report_directory.cc: INVALID_ARGUMENT for a missing kind, a page
+// size over 1000 or a page token this server did not give.
+StatusOr<v1::DirectoryPage> ListDirectory(SyncEngine* engine, const Caller& caller, const v1::DirectoryRequest& req);
 
 }  // namespace inspectsync::server
 

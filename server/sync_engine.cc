@@ -287,6 +287,7 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
       }
     }
     std::map<std::string, uint64_t> last_applied;
+    std::map<std::string, storage::PushTally> tallies;
     PushBudget budget(options_.max_page_bytes);  // the response's size (byte_budgets.h)
     for (int i = 0; i < req.mutations_size(); ++i) {
       const v1::Mutation& m = req.mutations(i);
@@ -311,10 +312,26 @@ StatusOr<v1::PushResponse> SyncEngine::Push(const v1::PushRequest& req, const Ca
       }
       auto r = Apply(txn, m, caller, *role, *scope, now_ms);
       if (!r.ok()) return r.status();
+      storage::PushTally& tally = tallies[m.client_id()];
+      if (r->outcome() == v1::REJECTED) {
+        ++tally.rejected;
+        tally.last_reject_code = r->reject_code();
+        tally.last_reject_reason = r->reason();
+      } else {
+        ++tally.accepted;
+      }
       INSPECTSYNC_RETURN_IF_ERROR(txn.RecordResult(m.client_id(), m.mutation_id(), *r));
       INSPECTSYNC_RETURN_IF_ERROR(budget.Processed(txn, m));
       it->second = m.mutation_id();
       *resp.add_results() = std::move(*r);
+    }
+    // The office's device list: each client's counts and last push.
+    for (const auto& [client, unused] : seen) {
+      storage::PushTally& t = tallies[client];
+      t.client_id = client;
+      t.user_id = caller.user;
+      t.now_ms = now_ms;
+      INSPECTSYNC_RETURN_IF_ERROR(txn.NotePush(t));
     }
     if (req.ack_through() > 0 && !ack_client.empty()) {
       // Never forget a result of this very batch, whatever the client claims.

@@ -187,6 +187,11 @@ class SyncEngine {
   // Tells the commit listeners. Every successful store Write of the engine
   // calls it (Push; any other write path must too).
   void NotifyCommitted();
+  // Records when `client_id` last pulled and as whom, for the office's device
+  // list (office.proto ListDevices): at most once a minute per client, so a
+  // pull costs a write only that often. Best effort: a failed note never
+  // fails the pull.
+  void NotePull(const std::string& client_id, const Caller& caller);
 
   storage::ServerStore* store_;
   EngineOptions options_;
@@ -196,6 +201,8 @@ class SyncEngine {
   core::Hlc hlc_;
   core::IdGenerator ids_;
   ScopeResolver scopes_;
+  std::mutex pulls_mu_;
+  std::map<std::string, int64_t> pulls_noted_;  // client id -> when its pull was last recorded
 };
 
 // A record as sent on the wire, from its stored form.

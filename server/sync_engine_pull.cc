@@ -4,11 +4,35 @@
 #include <algorithm>
 #include <iterator>
 
+#include "core/ids.h"
 #include "core/quote.h"
 #include "server/byte_budgets.h"
 #include "server/sync_engine.h"
 
 namespace inspectsync::server {
+
+namespace {
+constexpr int64_t kPullNoteIntervalMs = 60 * 1000;
+// Past this many clients the throttle forgets them all (each then writes
+// once more): bounds its memory whatever client ids callers make up.
+constexpr size_t kMaxPullNotes = 100000;
+}  // namespace
+
+void SyncEngine::NotePull(const std::string& client_id, const Caller& caller) {
+  if (!core::IsUuid(client_id)) return;  // as a push: only a device's UUID gets a row
+  const int64_t now = options_.clock->NowMillis();
+  {
+    std::lock_guard<std::mutex> lock(pulls_mu_);
+    auto it = pulls_noted_.find(client_id);
+    if (it != pulls_noted_.end() && now >= it->second && now - it->second < kPullNoteIntervalMs) return;
+    if (it == pulls_noted_.end() && pulls_noted_.size() >= kMaxPullNotes) pulls_noted_.clear();
+    pulls_noted_[client_id] = now;
+  }
+  Status st = store_->Write([&](storage::ServerWriteTxn& txn) -> Status {
+    return txn.NotePull(client_id, caller.device, caller.user, now);
+  });
+  if (st.ok()) NotifyCommitted();  // the head did not move; listeners look and find nothing new
+}
 
 StatusOr<PullPlan> SyncEngine::StartPull(const v1::PullRequest& req, const Caller& caller) {
   INSPECTSYNC_RETURN_IF_ERROR(CheckProtocol(req.protocol_version()));
@@ -25,6 +49,7 @@ StatusOr<PullPlan> SyncEngine::StartPull(const v1::PullRequest& req, const Calle
   auto scope = ScopeOf(caller);
   if (!scope.ok()) return scope.status();
   plan.scope = std::move(*scope);
+  NotePull(req.client_id(), caller);
   // The head is read after the scope: a record created after it is beyond
   // the head and comes with the next pull, under the scope of that pull.
   auto head = store_->Head();

@@ -14,8 +14,8 @@
 // Implementations. OpenSqliteServerStore (below; storage/sqlite_server_*.cc)
 // is the default. A second one (PostgreSQL, DESIGN.md "Scale") must
 // provide:
-//   - its schema and migrations, and the stores attachments(), consumers()
-//     and webhooks() return;
+//   - its schema and migrations, and the stores attachments(), consumers(),
+//     webhooks() and console() return;
 //   - the reads of ServerStore, and Write() with a ServerWriteTxn for the
 //     record, history, client binding and conflict operations;
 //   - the commit seq: AppendVersion numbers versions so that no reader ever
@@ -51,6 +51,7 @@
 namespace inspectsync::storage {
 
 class AttachmentStore;  // storage/attachment_store.h
+class ConsoleStore;     // storage/console_store.h
 class ConsumerStore;    // storage/consumer_store.h
 class WebhookStore;     // storage/webhook_store.h
 
@@ -152,6 +153,31 @@ struct ConflictEntry {
   std::string scope;      // the record's scope key ("" if unscoped or gone)
 };
 
+// One push of one client, for the office's device list (ClientActivity).
+struct PushTally {
+  std::string client_id;
+  std::string user_id;        // the caller's
+  int64_t now_ms = 0;         // server clock
+  uint64_t accepted = 0;      // mutations this push applied (or merged)
+  uint64_t rejected = 0;      // mutations it refused
+  int last_reject_code = 0;   // v1::RejectCode of the last refusal (rejected > 0)
+  std::string last_reject_reason;
+};
+
+// What the server keeps of one client (app install): its ledger marks and
+// the running counts of its pushes, for the office's device list.
+struct ClientActivity {
+  std::string client_id;
+  std::string device;         // the device it is bound to ("" before its first push)
+  std::string user_id;        // who it last pushed or pulled as
+  uint64_t last_mutation_id = 0;
+  int64_t last_push_ms = 0, last_pull_ms = 0;  // server clock; 0 = never (or before they were kept)
+  uint64_t accepted = 0, rejected = 0;
+  int last_reject_code = 0;
+  std::string last_reject_reason;
+  int64_t last_reject_ms = 0;
+};
+
 // The operations available inside one write transaction.
 class ServerWriteTxn {
  public:
@@ -197,6 +223,14 @@ class ServerWriteTxn {
   // nullopt if none.
   virtual StatusOr<std::optional<v1::VersionMeta>> WriterMeta(const std::string& collection, const std::string& id,
                                                               const std::string& client_id, uint64_t hlc) = 0;
+  // Adds a push to the client's counts and sets its last push time and user
+  // (creating its row).
+  virtual Status NotePush(const PushTally& tally) = 0;
+  // Sets the client's last pull time and user, creating its row unbound (a
+  // pull binds no client id: the first push does). A row bound to another
+  // device is left alone.
+  virtual Status NotePull(const std::string& client_id, const std::string& device, const std::string& user_id,
+                          int64_t now_ms) = 0;
 };
 
 class ServerStore {
@@ -237,11 +271,15 @@ class ServerStore {
                                const std::function<StatusOr<bool>(const ConflictEntry&)>& fn) = 0;
   virtual StatusOr<std::optional<ConflictEntry>> GetConflict(const std::string& id) = 0;
   virtual StatusOr<uint64_t> CountRecords(const std::string& collection) = 0;
+  // Every client the server has a row for (server/office_devices.cc).
+  virtual Status ListClients(std::vector<ClientActivity>* out) = 0;
   // Photo evidence metadata in the same database (never null; owned by the store).
   virtual AttachmentStore* attachments() = 0;
   // The change feed's consumer cursors and the webhooks' outbox, likewise.
   virtual ConsumerStore* consumers() = 0;
   virtual WebhookStore* webhooks() = 0;
+  // The office console's passwords, sessions and failed sign-ins (issue 18).
+  virtual ConsoleStore* console() = 0;
 };
 
 struct SqliteStoreOptions {

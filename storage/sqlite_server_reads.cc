@@ -286,6 +286,30 @@ StatusOr<uint64_t> SqliteServerStore::CountRecords(const std::string& collection
   return n;
 }
 
+Status SqliteServerStore::ListClients(std::vector<ClientActivity>* out) {
+  return WithReader("list clients", [&](SQLite::Database& db) -> Status {
+    SQLite::Statement q(db,
+                        "SELECT client_id, device, user_id, last_mutation_id, last_push_ms, last_pull_ms, accepted, "
+                        "rejected, last_reject_code, last_reject_reason, last_reject_ms FROM clients ORDER BY client_id");
+    while (q.executeStep()) {
+      ClientActivity c;
+      c.client_id = q.getColumn(0).getString();
+      c.device = q.getColumn(1).getString();
+      c.user_id = q.getColumn(2).getString();
+      c.last_mutation_id = static_cast<uint64_t>(q.getColumn(3).getInt64());
+      c.last_push_ms = q.getColumn(4).getInt64();
+      c.last_pull_ms = q.getColumn(5).getInt64();
+      c.accepted = static_cast<uint64_t>(q.getColumn(6).getInt64());
+      c.rejected = static_cast<uint64_t>(q.getColumn(7).getInt64());
+      c.last_reject_code = q.getColumn(8).getInt();
+      c.last_reject_reason = q.getColumn(9).getString();
+      c.last_reject_ms = q.getColumn(10).getInt64();
+      out->push_back(std::move(c));
+    }
+    return Status::Ok();
+  });
+}
+
 // ---- History and the change feed ----
 
 Status SqliteServerStore::History(const std::string& collection, const std::string& id,

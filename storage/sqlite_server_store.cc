@@ -16,10 +16,12 @@ SqliteServerStore::SqliteServerStore(std::unique_ptr<SQLite::Database> writer,
                                      std::vector<std::unique_ptr<SQLite::Database>> readers,
                                      std::unique_ptr<WalCheckpointer> checkpointer,
                                      std::unique_ptr<AttachmentStore> attachments,
-                                     std::unique_ptr<ConsumerStore> consumers, std::unique_ptr<WebhookStore> webhooks)
+                                     std::unique_ptr<ConsumerStore> consumers, std::unique_ptr<WebhookStore> webhooks,
+                                     std::unique_ptr<ConsoleStore> console)
     : attachments_(std::move(attachments)),
       consumers_(std::move(consumers)),
       webhooks_(std::move(webhooks)),
+      console_(std::move(console)),
       writer_(std::move(writer)),
       stmts_(*writer_),
       group_commit_([this](const std::vector<GroupCommit::Write*>& group) { RunGroup(group); }),
@@ -109,6 +111,8 @@ StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& 
   if (!consumers.ok()) return consumers.status();
   auto webhooks = OpenSqliteWebhookStore(path, options.synchronous_full);
   if (!webhooks.ok()) return webhooks.status();
+  auto console = OpenSqliteConsoleStore(path, options.synchronous_full);
+  if (!console.ok()) return console.status();
   // Last before the store: a failure above leaves no hook on the writer.
   auto checkpointer =
       WalCheckpointer::Start(**writer, path, WalCheckpointer::kDefaultPages, options.synchronous_full);
@@ -117,7 +121,8 @@ StatusOr<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& 
   Status st = Guard("open server store", [&]() -> Status {
     store = std::make_unique<sqlite_server::SqliteServerStore>(std::move(*writer), std::move(readers),
                                                                std::move(*checkpointer), std::move(*attachments),
-                                                               std::move(*consumers), std::move(*webhooks));
+                                                               std::move(*consumers), std::move(*webhooks),
+                                                               std::move(*console));
     return Status::Ok();
   });
   if (!st.ok()) return st;

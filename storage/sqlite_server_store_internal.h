@@ -33,6 +33,7 @@
 #include "storage/server_store_logic.h"
 #include "storage/sqlite_util.h"
 #include "storage/wal_checkpointer.h"
+#include "storage/console_store.h"
 #include "storage/webhook_store.h"
 
 struct sqlite3;
@@ -83,7 +84,7 @@ struct WriterStatements {
   SQLite::Database& database;  // for statements prepared per call (rare ones)
   SQLite::Statement get_record, upsert_record, insert_history, foreign_since, bodies_since, last_mutation, set_resend,
       client_device, bind_client, upsert_client, get_results, get_version, put_results, forget_results, get_conflict,
-      writer_meta, insert_conflict;
+      writer_meta, insert_conflict, note_push, note_pull;
 };
 
 // The writes of one Write() call, inside the group's transaction. The
@@ -107,6 +108,9 @@ class SqliteWriteTxn : public LedgerWriteTxn {
   Status UpdateConflict(const v1::Conflict& c) override;
   StatusOr<std::optional<v1::VersionMeta>> WriterMeta(const std::string& collection, const std::string& id,
                                                       const std::string& client_id, uint64_t hlc) override;
+  Status NotePush(const PushTally& tally) override;
+  Status NotePull(const std::string& client_id, const std::string& device, const std::string& user_id,
+                  int64_t now_ms) override;
 
  protected:
   // The ledger's rows (LedgerWriteTxn).
@@ -130,7 +134,8 @@ class SqliteServerStore : public ServerStore {
  public:
   SqliteServerStore(std::unique_ptr<SQLite::Database> writer, std::vector<std::unique_ptr<SQLite::Database>> readers,
                     std::unique_ptr<WalCheckpointer> checkpointer, std::unique_ptr<AttachmentStore> attachments,
-                    std::unique_ptr<ConsumerStore> consumers, std::unique_ptr<WebhookStore> webhooks);
+                    std::unique_ptr<ConsumerStore> consumers, std::unique_ptr<WebhookStore> webhooks,
+                    std::unique_ptr<ConsoleStore> console);
 
   // sqlite_server_store.cc
   Status Write(const std::function<Status(ServerWriteTxn&)>& fn) override;
@@ -140,6 +145,7 @@ class SqliteServerStore : public ServerStore {
   AttachmentStore* attachments() override { return attachments_.get(); }
   ConsumerStore* consumers() override { return consumers_.get(); }
   WebhookStore* webhooks() override { return webhooks_.get(); }
+  ConsoleStore* console() override { return console_.get(); }
 
   // sqlite_server_reads.cc
   Status ReadChanges(const ChangeQuery& cq, std::vector<StoredRecord>* out) override;
@@ -156,6 +162,7 @@ class SqliteServerStore : public ServerStore {
                        const std::function<StatusOr<bool>(const ConflictEntry&)>& fn) override;
   StatusOr<std::optional<ConflictEntry>> GetConflict(const std::string& id) override;
   StatusOr<uint64_t> CountRecords(const std::string& collection) override;
+  Status ListClients(std::vector<ClientActivity>* out) override;
 
  private:
   // sqlite_server_store.cc: runs one group of writes in one transaction.
@@ -185,6 +192,7 @@ class SqliteServerStore : public ServerStore {
   std::unique_ptr<AttachmentStore> attachments_;  // its own connection to this file
   std::unique_ptr<ConsumerStore> consumers_;      // likewise
   std::unique_ptr<WebhookStore> webhooks_;        // likewise
+  std::unique_ptr<ConsoleStore> console_;         // likewise
 
   std::unique_ptr<SQLite::Database> writer_;
   WriterStatements stmts_;

@@ -45,7 +45,20 @@ WriterStatements::WriterStatements(SQLite::Database& db)
       writer_meta(db, "SELECT meta FROM history WHERE collection=? AND id=? AND client_id=? ORDER BY seq DESC"),
       insert_conflict(db,
                       "INSERT INTO conflicts(id, collection, record_id, field, state, version, body, opened_ms) "
-                      "VALUES(?,?,?,?,?,?,?,?)") {}
+                      "VALUES(?,?,?,?,?,?,?,?)"),
+      note_push(db,
+                "INSERT INTO clients(client_id, last_mutation_id, user_id, last_push_ms, accepted, rejected, "
+                "last_reject_code, last_reject_reason, last_reject_ms) VALUES(?1,0,?2,?3,?4,?5,?6,?7,?8) "
+                "ON CONFLICT(client_id) DO UPDATE SET user_id=excluded.user_id, last_push_ms=excluded.last_push_ms, "
+                "accepted=accepted+excluded.accepted, rejected=rejected+excluded.rejected, "
+                "last_reject_code=CASE WHEN excluded.rejected>0 THEN excluded.last_reject_code ELSE last_reject_code END, "
+                "last_reject_reason=CASE WHEN excluded.rejected>0 THEN excluded.last_reject_reason "
+                "ELSE last_reject_reason END, "
+                "last_reject_ms=CASE WHEN excluded.rejected>0 THEN excluded.last_reject_ms ELSE last_reject_ms END"),
+      note_pull(db,
+                "INSERT INTO clients(client_id, last_mutation_id, user_id, last_pull_ms) VALUES(?1,0,?3,?4) "
+                "ON CONFLICT(client_id) DO UPDATE SET user_id=excluded.user_id, last_pull_ms=excluded.last_pull_ms "
+                "WHERE device='' OR device=?2") {}
 
 // ---- Records and history ----
 
@@ -205,6 +218,37 @@ StatusOr<std::string> SqliteWriteTxn::BindClient(const std::string& client_id, c
   });
   if (!st.ok()) return st;
   return bound;
+}
+
+Status SqliteWriteTxn::NotePush(const PushTally& t) {
+  return Guard("note push", [&]() -> Status {
+    auto& q = s_.note_push;
+    Reset r{q};
+    q.bind(1, t.client_id);
+    q.bind(2, t.user_id);
+    q.bind(3, static_cast<int64_t>(t.now_ms));
+    q.bind(4, static_cast<int64_t>(t.accepted));
+    q.bind(5, static_cast<int64_t>(t.rejected));
+    q.bind(6, t.last_reject_code);
+    q.bind(7, t.last_reject_reason);
+    q.bind(8, static_cast<int64_t>(t.rejected > 0 ? t.now_ms : 0));
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Status SqliteWriteTxn::NotePull(const std::string& client_id, const std::string& device, const std::string& user_id,
+                                int64_t now_ms) {
+  return Guard("note pull", [&]() -> Status {
+    auto& q = s_.note_pull;
+    Reset r{q};
+    q.bind(1, client_id);
+    q.bind(2, device);
+    q.bind(3, user_id);
+    q.bind(4, static_cast<int64_t>(now_ms));
+    q.exec();
+    return Status::Ok();
+  });
 }
 
 StatusOr<LedgerWriteTxn::ClientRow> SqliteWriteTxn::ReadClient(const std::string& client_id) {

@@ -17,8 +17,11 @@
 #ifndef INSPECTSYNC_SERVER_CONSOLE_ACCOUNTS_H_
 #define INSPECTSYNC_SERVER_CONSOLE_ACCOUNTS_H_
 
+#include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "inspectsync/status.h"
@@ -45,6 +48,12 @@ struct AccountOptions {
   int free_failures = 3;
   int64_t first_delay_ms = 1'000;
   int64_t max_delay_ms = 15 * 60'000;
+  // The same for every sign-in from one client address, whoever's name is
+  // typed (guessing one password for many users); higher, as an office's
+  // people may share one address.
+  int free_failures_per_address = 20;
+  // A counter with no failure for this long starts over.
+  int64_t forget_failures_after_ms = 3600'000;
 };
 
 // Who is signed in, as a request sees it.
@@ -61,6 +70,24 @@ struct NewSession {
   SessionInfo info;
 };
 
+// What SetPassword did, for the command line.
+struct PasswordChange {
+  std::string user_id;
+  std::string user_name;
+  size_t sessions_ended = 0;
+};
+
+// A user who has a console password, for listings.
+struct PasswordHolder {
+  std::string user_id;
+  std::string user_name;       // "" if the directory no longer has them
+  v1::Role role = v1::ROLE_UNSPECIFIED;
+  bool active = false;         // in the directory, and not removed
+  bool may_sign_in = false;    // active, with a role the console lets in
+  int64_t set_ms = 0;
+  size_t sessions = 0;         // open console sessions (expired ones included until pruned)
+};
+
 class Accounts {
  public:
   Accounts(SyncEngine* engine, storage::ServerStore* store, core::Clock* clock, AccountOptions options = {});
@@ -70,7 +97,10 @@ class Accounts {
   // (the same words whichever was wrong); RESOURCE_EXHAUSTED "too many failed
   // sign-ins; try again in N s" while a delay runs (the password is not even
   // checked then); PERMISSION_DENIED when the user is deactivated or their
-  // role may not use the console. `client` is the peer address, for delays.
+  // role may not use the console. `client` is the peer's address (without
+  // its port: one counter per address), for delays; "" counts none.
+  // A login is also accepted as the exact name of one live user (people
+  // know their own name; the first-run password is announced by it).
   StatusOr<NewSession> SignIn(const std::string& login, const std::string& password, const std::string& client);
   // The session of a cookie value, its idle expiry moved on; UNAUTHENTICATED
   // when unknown, expired, signed out, from before a password change, or its
@@ -81,16 +111,53 @@ class Accounts {
   // Sets (or replaces) a user's password and ends all their sessions.
   // INVALID_ARGUMENT for a password shorter than min_password_chars;
   // NOT_FOUND for a user the directory does not hold.
-  Status SetPassword(const std::string& login, const std::string& password);
+  Status SetPassword(const std::string& login, const std::string& password, PasswordChange* change = nullptr);
   // Whether the user has a password at all.
   StatusOr<bool> HasPassword(const std::string& login);
+  // The directory's name of the user a login names; NOT_FOUND if none.
+  StatusOr<std::string> UserName(const std::string& login);
+  // Whether the directory lets the user sign in to the console now
+  // (PERMISSION_DENIED saying why not, as SignIn would).
+  Status MayUseConsole(const std::string& login);
+  // Everyone with a console password, by name.
+  Status ListPasswords(std::vector<PasswordHolder>* out);
+  // Drops expired sessions and stale failure counters (SignIn does it now
+  // and then by itself).
+  Status Prune();
+
+  const AccountOptions& options() const { return options_; }
 
  private:
+  friend Status EnsureFirstPassword(Accounts& accounts, std::string* printed);
+  // A user of the directory, as a login found them.
+  struct Person {
+    std::string id;
+    v1::User user;
+    bool deleted = false;
+    int64_t created_version = 0;
+    std::string Name() const { return user.name().empty() ? "user " + id : user.name(); }
+  };
+  StatusOr<std::optional<Person>> FindUser(const std::string& login);
+  Status Admit(const Person& p) const;
+  // RESOURCE_EXHAUSTED while a delay of `key` runs.
+  Status CheckDelay(const std::string& key);
+  Status CountFailure(const std::string& key, int free_failures);
+  StatusOr<std::string> Hash(const std::string& password);
+
   SyncEngine* engine_;
   storage::ServerStore* store_;
   core::Clock* clock_;
   AccountOptions options_;
+  std::atomic<int64_t> last_prune_ms_{0};
 };
+
+// First run: when nobody has a console password yet and the directory has an
+// active OFFICE user, gives the first of them (the earliest created) a random
+// 16-character password and sets `printed` to the line the server prints
+// once to stderr, naming them and the password; when the directory has no
+// office user, to a line saying how to import one. Once anyone has a
+// password, `printed` is "" (it is never printed again).
+Status EnsureFirstPassword(Accounts& accounts, std::string* printed);
 
 }  // namespace inspectsync::server::console
 
