@@ -252,16 +252,16 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (!impl->grpc_server || impl->port == 0)
     return Unavailable("cannot listen on " + options.listen + " (address in use or not valid?)");
   if (!options.console.listen.empty()) {
-    console::ConsoleEnv env;
-    env.grpc_server = impl->grpc_server.get();
-    env.engine = impl->engine.get();
-    env.store = impl->store.get();
-    env.clock = options.engine.clock;
-    env.token_keys_file = options.token_keys_file;
-    env.insecure = options.insecure;
-    env.tls_cert_file = cert_file;
-    env.tls_key_file = key_file;
-    env.max_message_bytes = static_cast<size_t>(options.max_message_bytes);
+    console::ConsoleEnv cenv;
+    cenv.grpc_server = impl->grpc_server.get();
+    cenv.engine = impl->engine.get();
+    cenv.store = impl->store.get();
+    cenv.clock = options.engine.clock;
+    cenv.token_keys_file = options.token_keys_file;
+    cenv.insecure = options.insecure;
+    cenv.tls_cert_file = cert_file;
+    cenv.tls_key_file = key_file;
+    cenv.max_message_bytes = static_cast<size_t>(options.max_message_bytes);
     console::ConsoleOptions console_options = options.console;
     if (options.insecure) {
       auto checked = CheckLoopbackListen(options.console.listen);
@@ -271,7 +271,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
       }
       console_options.listen = *checked;
     }
-    auto started = console::ConsoleServer::Start(env, console_options);
+    auto started = console::ConsoleServer::Start(cenv, console_options);
     if (!started.ok()) {
       impl->grpc_server->Shutdown();
       return started.status();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "tools/commands.h"
 #include "tools/office.h"
 #include "tools/office_server.h"
 #include "tools/render.h"
@@ -92,10 +93,11 @@ void AddCorrectionCommands(Command& admin) {
                        .Pos("ZONE", "the zone, by code or id")
                        .Opt("name", "NAME", "its new name (required)"),
                    RunCorrection);
-  OfficeServerLeaf(admin.Sub("user", "people of the register")
-                       .Sub("deactivate", "deactivate a person: their tokens are refused from their next call")
+  Command user = admin.Sub("user", "people of the register");
+  OfficeServerLeaf(user.Sub("deactivate", "deactivate a person: their tokens are refused from their next call")
                        .Pos("USER", "the person, by code or id"),
                    RunCorrection);
+  AddConsoleUserCommands(user);
   OfficeServerLeaf(admin.Sub("assignment", "assignments of people and teams to sites")
                        .Sub("end", "end an assignment: the sites leave the tablets' scope at their next sync")
                        .Pos("ASSIGNMENT_ID", "the assignment")

@@ -17,6 +17,8 @@ void AddDemoCommand(Command& root);     // cmd_demo.cc
 void AddOfficeCommands(Command& admin);       // cmd_office.cc
 void AddIntegrationCommands(Command& admin);  // integration.cc
 void AddReportCommands(Command& admin);       // cmd_reports.cc: progress, review, subtotals, special-report, inspection
+// Below `admin user`: set-password, passwords (the office console's).
+void AddConsoleUserCommands(Command& user);   // cmd_console_users.cc
 
 // The signals that stop the server (SIGTERM, SIGINT). The server waits for
 // them with sigwait, so they must be blocked in every thread of the process:

@@ -216,15 +216,16 @@ StatusOr<std::string> Accounts::Hash(const std::string& password) {
 StatusOr<NewSession> Accounts::SignIn(const std::string& login, const std::string& password,
                                       const std::string& client) {
   if (clock_->NowMillis() - last_prune_ms_.load() > kPruneEveryMs) INSPECTSYNC_RETURN_IF_ERROR(Prune());
+  // While a delay runs the password is not even checked (nor the
+  // directory searched: a blocked address costs one read).
+  const std::string addr_key = client.empty() ? "" : "addr:" + client;
+  if (!addr_key.empty()) INSPECTSYNC_RETURN_IF_ERROR(CheckDelay(addr_key));
   auto person = FindUser(login);
   if (!person.ok()) return person.status();
   // The login's counter: the user's, whichever name they typed; a login
   // nobody has counts under itself (and answers the same way).
   const std::string login_key = *person ? "user:" + (*person)->id : "login:" + login.substr(0, 200);
-  const std::string addr_key = client.empty() ? "" : "addr:" + client;
-  // While a delay runs the password is not even checked.
   INSPECTSYNC_RETURN_IF_ERROR(CheckDelay(login_key));
-  if (!addr_key.empty()) INSPECTSYNC_RETURN_IF_ERROR(CheckDelay(addr_key));
 
   std::optional<storage::PasswordRow> stored;
   if (*person) {

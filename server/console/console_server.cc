@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <thread>
@@ -39,7 +40,15 @@ httplib::Headers SecurityHeaders() {
   };
 }
 
+// The default headers reach the responses of routes; answers given before
+// routing (413 from the pre-routing check) need them set here.
+void AddSecurityHeaders(httplib::Response& res) {
+  for (const auto& [name, value] : SecurityHeaders())
+    if (!res.has_header(name.c_str())) res.set_header(name.c_str(), value);
+}
+
 void SendError(httplib::Response& res, int http, const std::string& code, const std::string& message) {
+  AddSecurityHeaders(res);
   res.status = http;
   res.set_header("Cache-Control", "no-store");
   res.set_content(ErrorJson(code, message), kJson);
@@ -230,6 +239,8 @@ struct ConsoleServer::Impl {
   }
 
   void TooLarge(httplib::Response& res, size_t limit) {
+    // The body may not have been read: the connection cannot be reused.
+    res.set_header("Connection", "close");
     SendError(res, 413, "RESOURCE_EXHAUSTED",
               "请求太大（上限 " + std::to_string(limit / 1024) + " KiB） (the request is larger than the console takes: " +
                   std::to_string(limit) + " bytes)");
@@ -482,6 +493,10 @@ StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const ConsoleEnv& 
   impl->gateway = std::make_unique<Gateway>(env.grpc_server, impl->tokens.get(), options, env.max_message_bytes);
   impl->heads = std::make_unique<HeadWatch>(env.engine);
   impl->accounts = std::make_unique<Accounts>(env.engine, env.store, env.clock, options.accounts);
+  // First run: nobody has a password yet, so the first office user gets one,
+  // printed once (never logged anywhere else, never printed again).
+  std::string first_run;
+  INSPECTSYNC_RETURN_IF_ERROR(EnsureFirstPassword(*impl->accounts, &first_run));
   impl->Routes();
 
   if (port == 0) {
@@ -493,6 +508,10 @@ StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const ConsoleEnv& 
     return Unavailable("the console cannot listen on " + listen + " (address in use or not valid?)");
   httplib::Server* http = impl->http.get();
   impl->thread = std::thread([http] { http->listen_after_bind(); });
+  if (!first_run.empty()) {
+    std::fprintf(stderr, "%s\n", first_run.c_str());
+    std::fflush(stderr);
+  }
   return std::unique_ptr<ConsoleServer>(new ConsoleServer(std::move(impl)));
 }
 

@@ -69,7 +69,8 @@ Status EnsureFirstPassword(Accounts& accounts, std::string* printed) {
   if (!*set) return Status::Ok();  // another server set one meanwhile
   const std::string name = first->Name();
   // They sign in with their name when it is theirs alone, else their id.
-  const std::string login = names[first->user.name()] == 1 ? "" : " (user id " + first->id + ")";
+  const bool by_name = !first->user.name().empty() && names[first->user.name()] == 1;
+  const std::string login = by_name ? "" : " (user id " + first->id + ")";
   *printed = "console: first sign-in as " + name + login + " with password " + *password +
              " \u2014 change it with `inspectsync admin user set-password`";
   return Status::Ok();

@@ -396,6 +396,21 @@ TEST_F(AccountsTest, TheFirstRunPasswordIsNotSetWhenSomebodyHasOne) {
   EXPECT_FALSE(*accounts_->HasPassword("wang.fang"));
 }
 
+TEST_F(AccountsTest, ANameTwoPeopleShareIsNoLoginAndTheFirstRunLineGivesTheId) {
+  const std::string first = AddUser("wang.fang", "王芳", v1::OFFICE);
+  AddUser("wang.fang.2", "王芳", v1::OFFICE);
+  std::string line;
+  ASSERT_TRUE(EnsureFirstPassword(*accounts_, &line).ok());
+  EXPECT_THAT(line, HasSubstr("console: first sign-in as 王芳 (user id " + first + ") with password "));
+  const std::string prefix = "with password ";
+  const std::string pw = line.substr(line.find(prefix) + prefix.size(), 16);
+  EXPECT_TRUE(SignIn(first, pw).ok());
+  EXPECT_TRUE(SignIn("wang.fang", pw).ok());
+  auto by_name = SignIn("王芳", pw);
+  EXPECT_EQ(by_name.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(by_name.status().message(), "wrong user name or password");
+}
+
 TEST_F(AccountsTest, ATamperedHashIsAnErrorNotASignIn) {
   AddUser("wang.fang", "王芳", v1::OFFICE);
   ASSERT_TRUE(accounts_->SetPassword("wang.fang", kPassword).ok());

@@ -1,0 +1,31 @@
+// Sign-in: login and password; the server's message (a wrong password, a
+// delay after failed attempts, a role that may not sign in) is shown as is.
+import {signIn} from '../api.js';
+import {field, h} from '../dom.js';
+import {t} from '../i18n.js';
+
+export async function render(main, params, app) {
+  if (app.session) { app.navigate('#/'); return; }
+  const user = h('input', {name: 'login', autocomplete: 'username', 'data-testid': 'login-user', required: true});
+  const password = h('input', {name: 'password', type: 'password', autocomplete: 'current-password',
+    'data-testid': 'login-password', required: true});
+  const submit = h('button', {type: 'submit', 'data-testid': 'login-submit'}, t('login_submit'));
+  const form = h('form', {class: 'card login', onsubmit: async (ev) => {
+    ev.preventDefault();
+    app.clearError();
+    submit.disabled = true;
+    try {
+      const s = await signIn(user.value.trim(), password.value);
+      app.signedIn(s);
+      app.navigate('#/');
+    } catch (e) {
+      app.showError(e);
+      password.value = '';
+      password.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  }}, h('h1', {}, t('login_title')), field(t('login_user'), user), field(t('login_password'), password), submit);
+  main.append(form);
+  user.focus();
+}
