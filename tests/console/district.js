@@ -121,9 +121,12 @@ async function rectify(t, id) {
   await t.sync();
 }
 
-// The console password (the accounts branch's command).
+// The console password, as an operator gives it: `admin user set-password`
+// on the server's database (a running server reads it at the next sign-in).
 async function setPassword(suite, login, password) {
-  await suite.cli('admin', 'user', 'set-password', login, '--password', password, '--db', 's.db');
+  const file = `${login}.password`;
+  fs.writeFileSync(path.join(suite.dir, file), `${password}\n`, {mode: 0o600});
+  await suite.cli('admin', 'user', 'set-password', '--user', login, '--password-file', file, '--db', 's.db');
 }
 
 module.exports = {seedDistrict, rectify, setPassword, tablet, OFFICE, DIRECTOR, TEXT, NOTICE_REF, SITES, ZONES};

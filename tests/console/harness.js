@@ -28,21 +28,6 @@ const SHOTS = process.env.CONSOLE_SCREENSHOTS || path.resolve('screenshots');
 // Generous: the same tests run against the sanitizer builds.
 const WAIT_MS = Number(process.env.CONSOLE_WAIT_MS || 20000);
 
-// A free loopback port: bound with port 0, read back, released. The server
-// then binds it; a start-up failure (a race lost to another process) is
-// retried with another port by startServer.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 class Server {
   constructor(dir) {
     this.dir = dir;
@@ -52,44 +37,33 @@ class Server {
     this.url = '';         // https://127.0.0.1:PORT of the console
   }
 
-  // Starts `inspectsync server` and resolves once it says it listens (its
-  // own start-up line) and the console port accepts connections.
+  // Starts `inspectsync server` (both listeners on port 0) and resolves
+  // once it has said where it listens: the gRPC address and the console's.
   async start(extraFlags = []) {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const port = await freePort();
-      const args = ['server', '--listen', '127.0.0.1:0', '--db', 's.db', '--certs', 'certs',
-                    '--token-keys', 'keys', '--grace-s', '2', '--console-listen', `127.0.0.1:${port}`,
-                    ...extraFlags];
-      this.log = '';
-      this.proc = spawn(BIN, args, {cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe']});
-      const exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
-      const listening = new Promise((resolve) => {
-        const onData = (chunk) => {
-          this.log += chunk.toString();
-          const m = /listening on (127\.0\.0\.1:\d+)/.exec(this.log);
-          if (m) resolve(m[1]);
-        };
-        this.proc.stdout.on('data', onData);
-        this.proc.stderr.on('data', onData);
-      });
-      const first = await Promise.race([listening, exited.then((code) => ({exited: code}))]);
-      if (typeof first === 'string') {
-        this.grpc = first;
-        // A console address printed by the server wins over the one asked for.
-        const printed = /console[^\n]*?https?:\/\/(127\.0\.0\.1:\d+)/i.exec(this.log);
-        this.url = `https://${printed ? printed[1] : `127.0.0.1:${port}`}`;
-        await this.waitForConsolePort();
-        return;
-      }
-      if (!/address already in use|bind/i.test(this.log)) {
-        throw new Error(`inspectsync server exited (${first.exited}) on start:\n${this.log}`);
-      }
-    }
-    throw new Error(`inspectsync server could not bind a console port:\n${this.log}`);
+    const args = ['server', '--listen', '127.0.0.1:0', '--db', 's.db', '--certs', 'certs', '--token-keys', 'keys',
+                  '--grace-s', '2', '--console-listen', '127.0.0.1:0', ...extraFlags];
+    this.log = '';
+    this.proc = spawn(BIN, args, {cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe']});
+    const exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve({exited: code})));
+    const listening = new Promise((resolve) => {
+      const onData = (chunk) => {
+        this.log += chunk.toString();
+        const grpc = /listening on (127\.0\.0\.1:\d+)/.exec(this.log);
+        const console = /office console: (https?:\/\/127\.0\.0\.1:\d+)/.exec(this.log);
+        if (grpc && console) resolve({grpc: grpc[1], url: console[1]});
+      };
+      this.proc.stdout.on('data', onData);
+      this.proc.stderr.on('data', onData);
+    });
+    const first = await Promise.race([listening, exited]);
+    if (first.exited !== undefined) throw new Error(`inspectsync server exited (${first.exited}) on start:\n${this.log}`);
+    this.grpc = first.grpc;
+    this.url = first.url;
+    await this.waitForConsolePort();
   }
 
-  // The console listener may come up a moment after the gRPC one: connect
-  // until it accepts, bounded by WAIT_MS.
+  // The server prints its addresses once both listen; one connection proves
+  // the console's (bounded by WAIT_MS, should that ever change).
   async waitForConsolePort() {
     const {hostname, port} = new URL(this.url);
     const deadline = Date.now() + WAIT_MS;
@@ -221,4 +195,4 @@ class Suite {
   }
 }
 
-module.exports = {Suite, WAIT_MS, runCli, freePort};
+module.exports = {Suite, WAIT_MS, runCli};

@@ -7,28 +7,40 @@ const https = require('node:https');
 
 const tid = (id) => `[data-testid="${id}"]`;
 
-// The console's views (its hash router).
+// The console's views (server/console/web/app.js's hash router).
 const ROUTES = {
   glance: '/#/',
   problems: '/#/problems',
   notices: '/#/notices',
-  conflicts: '/#/conflicts',
-  finding: (id) => `/#/findings/${encodeURIComponent(id)}`,
+  finding: (id) => `/#/finding/${encodeURIComponent(id)}`,
+  notice: (id) => `/#/notice/${encodeURIComponent(id)}`,
 };
 
+// A fresh document at `route`.
 async function open(page, suite, route) {
   await page.goto(suite.server.url + route);
 }
 
-// Signs in through the form; resolves once the person's name is shown.
-async function signIn(page, suite, who, route = ROUTES.glance) {
-  await open(page, suite, route);
+// The same document moves to `route` (the router's hashchange): what a click
+// on a link does.
+async function go(page, route) {
+  await page.evaluate((hash) => { location.hash = hash; }, route.slice(1));
+}
+
+async function waitForText(page, selector, text) {
+  await page.waitForFunction((sel, t) => document.querySelector(sel)?.textContent.includes(t), {}, selector, text);
+}
+
+// Signs in through the form (the console then shows the glance view) and,
+// given a route, goes there; resolves once the person's name is shown.
+async function signIn(page, suite, who, route = null) {
+  await open(page, suite, ROUTES.glance);
   await page.waitForSelector(tid('login-user'), {visible: true});
   await page.type(tid('login-user'), who.login);
   await page.type(tid('login-password'), who.password);
   await page.click(tid('login-submit'));
-  await page.waitForFunction((sel, name) => document.querySelector(sel)?.textContent.includes(name), {},
-                             tid('whoami'), who.name);
+  await waitForText(page, tid('whoami'), who.name);
+  if (route) await go(page, route);
 }
 
 // The problem list's rows as text, once at least one row holds `text`.
@@ -62,4 +74,4 @@ function request(suite, method, path, {cookie, headers = {}, body} = {}) {
   });
 }
 
-module.exports = {tid, ROUTES, open, signIn, waitForRow, rowTexts, request};
+module.exports = {tid, ROUTES, open, go, waitForText, signIn, waitForRow, rowTexts, request};
