@@ -20,7 +20,8 @@ const path = require('node:path');
 const {test} = require('node:test');
 const puppeteer = require('puppeteer-core');
 
-const BIN = process.env.INSPECTSYNC_BIN;
+// Absolute: the server and the CLI run in the suite's temp dir.
+const BIN = process.env.INSPECTSYNC_BIN && path.resolve(process.env.INSPECTSYNC_BIN);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = process.env.CONSOLE_SCREENSHOTS || path.resolve('screenshots');
 // Every wait is for a condition (a selector, a response, a process line);
@@ -44,7 +45,10 @@ class Server {
                   '--grace-s', '2', '--console-listen', '127.0.0.1:0', ...extraFlags];
     this.log = '';
     this.proc = spawn(BIN, args, {cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe']});
-    const exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve({exited: code})));
+    const exited = new Promise((resolve) => {
+      this.proc.once('exit', (code) => resolve({exited: code}));
+      this.proc.once('error', (e) => resolve({exited: e.message}));  // e.g. no such binary
+    });
     const listening = new Promise((resolve) => {
       const onData = (chunk) => {
         this.log += chunk.toString();
