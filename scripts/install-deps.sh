@@ -12,6 +12,8 @@ PKGS=(
   libssl-dev openssl
   libcurl4-openssl-dev       # webhook delivery (server/webhook_delivery.cc)
   libcli11-dev               # the command line's flags (tools/cli.cc)
+  libcpp-httplib-dev         # the office console's HTTPS listener (server/console/)
+  libjs-chart.js             # the console's charts, embedded at build time (/static/vendor/chart.js)
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
   libcpp-httplib-dev         # the office console's HTTPS listener (server/console)

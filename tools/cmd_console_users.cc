@@ -40,8 +40,8 @@ std::string StripNewline(std::string s) {
 
 // One line from the terminal with echo off; false at end of input.
 bool ReadHidden(const std::string& prompt, std::string* out) {
-  std::fprintf(stderr, "%s", prompt.c_str());
-  std::fflush(stderr);
+  // Echo off before the prompt shows: whatever is typed after it is hidden
+  // and kept (TCSAFLUSH drops only what was typed before).
   termios saved{};
   const bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
   if (tty) {
@@ -50,8 +50,10 @@ bool ReadHidden(const std::string& prompt, std::string* out) {
     quiet.c_lflag |= ECHONL;
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   }
+  std::fprintf(stderr, "%s", prompt.c_str());
+  std::fflush(stderr);
   const bool got = static_cast<bool>(std::getline(std::cin, *out));
-  if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
   *out = StripNewline(*out);
   return got;
 }

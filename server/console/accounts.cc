@@ -130,9 +130,12 @@ std::string Seconds(int64_t ms) { return std::to_string(std::max<int64_t>(1, (ms
 Accounts::Accounts(SyncEngine* engine, storage::ServerStore* store, core::Clock* clock, AccountOptions options)
     : engine_(engine), store_(store), clock_(clock), options_(options) {}
 
-StatusOr<std::optional<Accounts::Person>> Accounts::FindUser(const std::string& login) {
+StatusOr<std::optional<Accounts::Person>> Accounts::FindUser(const std::string& typed) {
   std::optional<Person> found;
-  if (login.empty() || login.size() > 200) return found;
+  // Spaces around a login are a form's, never a person's.
+  const size_t first = typed.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || typed.size() > 200) return found;
+  const std::string login = typed.substr(first, typed.find_last_not_of(" \t\r\n") - first + 1);
   auto read = [&](const std::string& id) -> Status {
     auto r = store_->GetRecord("users", id);
     if (!r.ok()) return r.status();

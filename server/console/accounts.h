@@ -90,14 +90,18 @@ struct PasswordHolder {
 
 class Accounts {
  public:
+  // The users directory is read from `store` (its `users` collection, one
+  // primary-key read per Check); `engine` may be null (the command line).
+  // `clock` is wall time: sessions outlive restarts.
   Accounts(SyncEngine* engine, storage::ServerStore* store, core::Clock* clock, AccountOptions options = {});
 
   // `login` is the user's code as the office knows it (the import's code
   // column) or their user id. UNAUTHENTICATED "wrong user name or password"
   // (the same words whichever was wrong); RESOURCE_EXHAUSTED "too many failed
   // sign-ins; try again in N s" while a delay runs (the password is not even
-  // checked then); PERMISSION_DENIED when the user is deactivated or their
-  // role may not use the console. `client` is the peer's address (without
+  // checked then); PERMISSION_DENIED, only with the right password, when the
+  // user is deactivated or removed or their role may not use the console
+  // (naming the role in words). `client` is the peer's address (without
   // its port: one counter per address), for delays; "" counts none.
   // A login is also accepted as the exact name of one live user (people
   // know their own name; the first-run password is announced by it).

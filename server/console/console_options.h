@@ -22,10 +22,10 @@ struct ConsoleOptions {
   size_t max_body_bytes = 1 << 20;
   // Connections served at once (each open live view holds one); more wait
   // in the listener's queue.
-  int threads = 16;
+  int threads = 32;
   // Open live views (/api/events) at once, across all browsers: each holds
   // a thread, so they stay below `threads`; more get 503.
-  int max_event_streams = 8;
+  int max_event_streams = 16;
   // A request must arrive (and a response be taken) within these.
   int64_t read_timeout_ms = 20'000;
   int64_t write_timeout_ms = 20'000;

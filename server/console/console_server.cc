@@ -198,6 +198,7 @@ struct ConsoleServer::Impl {
 
   void SignIn(const httplib::Request& req, httplib::Response& res) {
     if (!SameOrigin(req, res)) return;
+    if (req.body.size() > options.max_body_bytes) return TooLarge(res, options.max_body_bytes);
     pb::Struct body;
     pb::util::JsonParseOptions parse;
     if (!pb::util::JsonStringToMessage(req.body, &body, parse).ok())
@@ -239,8 +240,6 @@ struct ConsoleServer::Impl {
   }
 
   void TooLarge(httplib::Response& res, size_t limit) {
-    // The body may not have been read: the connection cannot be reused.
-    res.set_header("Connection", "close");
     SendError(res, 413, "RESOURCE_EXHAUSTED",
               "请求太大（上限 " + std::to_string(limit / 1024) + " KiB） (the request is larger than the console takes: " +
                   std::to_string(limit) + " bytes)");
@@ -294,7 +293,9 @@ void ConsoleServer::Impl::Events(const httplib::Request& req, httplib::Response&
           return true;
         }
         // Signed out, password changed, expired, deactivated: the view ends
-        // (the page learns it from its next request).
+        // (the page learns it from its next request). The check counts as
+        // activity: an open console page keeps its session from idling out
+        // (the absolute expiry still ends it).
         if (!accounts->Check(stream->secret).ok()) {
           send("event: signed-out\ndata: {}\n\n");
           sink.done();
@@ -401,18 +402,12 @@ void ConsoleServer::Impl::Routes() {
   s.Delete("/api/.*", unknown);
   s.Patch("/api/.*", unknown);
 
-  // Refuse a body that is too large from its Content-Length, before it is
-  // read; a chunked one is bounded by the listener's payload limit.
-  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!req.has_header("Content-Length")) return httplib::Server::HandlerResponse::Unhandled;
-    size_t limit = options.max_body_bytes;
-    if (req.path == "/api/rpc/IntegrationService/Import") limit = std::max(limit, env.max_message_bytes);
-    if (std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > limit) {
-      TooLarge(res, limit);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  // Bodies are read up to the largest any route takes (an Import's), then
+  // each route holds them to its own limit (TooLarge): refusing from the
+  // Content-Length before reading would leave a browser still sending, and
+  // it would see a broken connection instead of the message. Larger bodies
+  // get the library's 413 unread.
+  //
   // What the library answers itself (413 past the payload limit, 400 for a
   // malformed request, 404 off the API) gets a message too: JSON under /api.
   s.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {

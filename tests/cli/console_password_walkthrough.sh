@@ -4,7 +4,7 @@
 # terminal) and from --password-file, refusing a short password, an unknown
 # person and a missing database with nothing changed; ending the person's
 # console sessions; `admin user passwords` listing people by name (Chinese
-# names aligned), marking the deactivated and the roles the console refuses.
+# names aligned), from a terminal without echo, marking the deactivated and the roles the console refuses.
 # The password never appears in any output.
 # Usage: console_password_walkthrough.sh PATH/TO/inspectsync
 set -eu
@@ -60,6 +60,45 @@ printf '%s\r\n' "$PW" > crlf.txt
 grep -q "console password set for 李娜" li.txt || fail "li.txt: $(cat li.txt)"
 grep -q "note: 李娜 is an inspector; inspectors may not sign in" li.txt || fail "no note for an inspector: $(cat li.txt)"
 
+# From a terminal (a pty): asked twice, nothing echoed; two different answers change nothing.
+cat > answer_pty.py <<'PY'
+import os, pty, signal, sys
+signal.alarm(60)  # a prompt that never comes fails the test instead of hanging it
+argv, answers = sys.argv[1:-2], sys.argv[-2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+out = b""
+seen = 0  # what the last wait consumed
+def read_until(token):
+    global out, seen
+    while token not in out[seen:]:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal
+            return
+        if not chunk:
+            return
+        out += chunk
+    seen = out.index(token, seen) + len(token)
+for a in answers:
+    read_until(b": ")
+    out = out[:seen] + b"|" + out[seen:]  # where the answer went
+    seen += 1
+    os.write(fd, a.encode() + b"\n")
+read_until(b"@never@")
+status = os.waitpid(pid, 0)[1]
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+python3 answer_pty.py "$I" admin user set-password --user zhao --db s.db "$PW" "$PW" > tty.out 2>&1 ||
+  fail "set-password on a terminal: $(cat tty.out)"
+grep -q "new console password for 赵主任: |" tty.out && grep -q "again: |" tty.out || fail "the prompts: $(cat tty.out)"
+grep -q "console password set for 赵主任" tty.out || fail "tty.out: $(cat tty.out)"
+rc=0; python3 answer_pty.py "$I" admin user set-password --user zhao --db s.db "$PW 1" "$PW 2" > differ.out 2>&1 || rc=$?
+[ $rc -eq 1 ] && grep -q "the two passwords differ; nothing changed" differ.out || fail "differing answers ($rc): $(cat differ.out)"
+[ "$(sqlite3 s.db "SELECT COUNT(*) FROM console_passwords WHERE generation = 1")" = 3 ] || fail "differing answers changed a password"
+
 # Changing it ends the person's sessions (one made as the console would).
 sqlite3 s.db "INSERT INTO console_sessions VALUES('$(printf 'x' | sha256sum | cut -c1-64)', '$WANG', 3, 'csrf', 0, 0, 1)"
 printf '%s\n' "$PW 2" | "$I" admin user set-password --user wang --db s.db > again.txt || fail "second set-password"
@@ -71,14 +110,15 @@ grep -q "1 console session of theirs ended" again.txt || fail "again.txt: $(cat 
 # The list: by name, aligned, deactivation shown.
 "$I" admin user deactivate wang $S > /dev/null 2>&1 || fail "user deactivate"
 "$I" admin user passwords --db s.db > list.txt
-[ "$(wc -l < list.txt)" -eq 2 ] || fail "two people have passwords: $(cat list.txt)"
-grep -q "^李娜  inspector .*password set 20[0-9-]*  0 sessions  (the console refuses this role)$" list.txt ||
+[ "$(wc -l < list.txt)" -eq 3 ] || fail "three people have passwords: $(cat list.txt)"
+grep -q "^赵主任  zone director  password set 20[0-9-]*  0 sessions$" list.txt || fail "zhao's line: $(cat list.txt)"
+grep -q "^李娜    inspector .*password set 20[0-9-]*  0 sessions  (the console refuses this role)$" list.txt ||
   fail "li's line: $(cat list.txt)"
-grep -q "^王芳  office .*0 sessions  (deactivated)$" list.txt || fail "wang's line: $(cat list.txt)"
+grep -q "^王芳    office .*0 sessions  (deactivated)$" list.txt || fail "wang's line: $(cat list.txt)"
 if grep -q -- "-[0-9a-f]\{4\}-" list.txt; then fail "the list shows ids: $(cat list.txt)"; fi
 
 # The password is in no output, and not in the database.
-for f in *.txt *.err server.log; do
+for f in *.txt *.err *.out server.log; do
   case $f in pw.txt|crlf.txt|short.txt) continue ;; esac
   if grep -q "an office password" "$f"; then fail "the password was echoed in $f"; fi
 done

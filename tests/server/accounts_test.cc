@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <thread>
 
 #include "core/ids.h"
 #include "server/console/accounts.h"
@@ -409,6 +410,76 @@ TEST_F(AccountsTest, ANameTwoPeopleShareIsNoLoginAndTheFirstRunLineGivesTheId) {
   auto by_name = SignIn("王芳", pw);
   EXPECT_EQ(by_name.status().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(by_name.status().message(), "wrong user name or password");
+}
+
+TEST_F(AccountsTest, SpacesAroundALoginAreIgnored) {
+  AddUser("wang.fang", "王芳", v1::OFFICE);
+  ASSERT_TRUE(accounts_->SetPassword(" wang.fang\t", kPassword).ok());
+  EXPECT_TRUE(SignIn("wang.fang ", kPassword).ok());
+  EXPECT_TRUE(SignIn(" 王芳", kPassword).ok());
+  EXPECT_EQ(SignIn("wang.fang", " " + std::string(kPassword)).status().code(), StatusCode::kUnauthenticated)
+      << "a password is taken as typed";
+  EXPECT_EQ(SignIn("   ", kPassword).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(AccountsTest, PruneDropsExpiredSessionsAndQuietCounters) {
+  AddUser("wang.fang", "王芳", v1::OFFICE);
+  ASSERT_TRUE(accounts_->SetPassword("wang.fang", kPassword).ok());
+  auto old = SignIn("wang.fang", kPassword);
+  ASSERT_TRUE(old.ok());
+  for (int i = 0; i < 4; ++i) (void)SignIn("nobody", "wrong");
+  clock_.Advance(options_.idle_timeout_ms + 1);
+  auto fresh = SignIn("wang.fang", kPassword);
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_TRUE(accounts_->Prune().ok());
+  std::vector<PasswordHolder> holders;
+  ASSERT_TRUE(accounts_->ListPasswords(&holders).ok());
+  ASSERT_EQ(holders.size(), 1u);
+  EXPECT_EQ(holders[0].sessions, 1u) << "the idle one is gone, the fresh one stays";
+  SQLite::Database db(dir_.File("server.db"));
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM console_failures").getInt(), 2) << "nobody's and the address's";
+  clock_.Advance(options_.forget_failures_after_ms + 1);
+  ASSERT_TRUE(accounts_->Prune().ok());
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM console_failures").getInt(), 0);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM console_sessions").getInt(), 0);
+}
+
+TEST_F(AccountsTest, ConcurrentSignInsAndChecksAllWork) {
+  AddUser("wang.fang", "王芳", v1::OFFICE);
+  AddUser("li.lei", "李雷", v1::ZONE_DIRECTOR);
+  ASSERT_TRUE(accounts_->SetPassword("wang.fang", kPassword).ok());
+  ASSERT_TRUE(accounts_->SetPassword("li.lei", kPassword).ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        auto s = accounts_->SignIn(t % 2 ? "li.lei" : "wang.fang", kPassword, "192.0.2." + std::to_string(t));
+        if (!s.ok()) continue;
+        auto c = accounts_->Check(s->secret);
+        if (c.ok() && c->user_name == (t % 2 ? "李雷" : "王芳") && accounts_->SignOut(s->secret).ok()) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 20);
+}
+
+TEST_F(AccountsTest, TwoServersStartingTogetherSetOneFirstPassword) {
+  AddUser("wang.fang", "王芳", v1::OFFICE);
+  // The other server: its own connections to the same file.
+  auto second = storage::OpenSqliteServerStore(dir_.File("server.db"));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  Accounts other(nullptr, second->get(), &clock_, options_);
+  std::string a, b;
+  std::thread ta([&] { EXPECT_TRUE(EnsureFirstPassword(*accounts_, &a).ok()); });
+  std::thread tb([&] { EXPECT_TRUE(EnsureFirstPassword(other, &b).ok()); });
+  ta.join();
+  tb.join();
+  EXPECT_NE(a.empty(), b.empty()) << "exactly one prints: '" << a << "' / '" << b << "'";
+  const std::string& line = a.empty() ? b : a;
+  const std::string pw = line.substr(line.find("with password ") + 14, 16);
+  EXPECT_TRUE(SignIn("王芳", pw).ok());
 }
 
 TEST_F(AccountsTest, ATamperedHashIsAnErrorNotASignIn) {
