@@ -24,7 +24,7 @@ namespace inspectsync::storage {
 // A user's console password.
 struct PasswordRow {
   std::string user_id;
-  std::string hash;         // "scrypt$N$r$p$<salt b64>$<hash b64>"
+  std::string hash;         // "scrypt$N$r$p$<salt>$<hash>" (base64url, no padding)
   uint64_t generation = 0;  // 1 for the first password, +1 on each change
   int64_t set_ms = 0;
 };

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "core/export.h"
 #include "server/console/accounts.h"
 #include "storage/server_store.h"
 #include "tools/cli.h"
@@ -128,6 +129,15 @@ int RunConsoleUsers(const Args& fl) {
   }
   std::vector<server::console::PasswordHolder> holders;
   if (Status st = accounts.ListPasswords(&holders); !st.ok()) return Fail(st.ToString());
+  if (fl.Has("json")) {
+    for (const auto& h : holders)
+      std::printf("{\"user_id\":%s,\"name\":%s,\"role\":%s,\"active\":%s,\"may_sign_in\":%s,"
+                  "\"password_set_ms\":%lld,\"sessions\":%zu}\n",
+                  core::JsonQuote(h.user_id).c_str(), core::JsonQuote(h.user_name).c_str(),
+                  core::JsonQuote(v1::Role_Name(h.role)).c_str(), h.active ? "true" : "false",
+                  h.may_sign_in ? "true" : "false", static_cast<long long>(h.set_ms), h.sessions);
+    return 0;
+  }
   if (holders.empty()) {
     std::printf("nobody has a console password yet (inspectsync admin user set-password --user CODE)\n");
     return 0;
@@ -156,6 +166,7 @@ void AddConsoleUserCommands(Command& user) {
       .Opt("db", "PATH", db_help)
       .Run(RunConsoleUsers);
   user.Sub("passwords", "who has an office-console password, by name")
+      .Switch("json", "JSON lines (with user ids) instead of a table")
       .Opt("db", "PATH", db_help)
       .Run(RunConsoleUsers);
 }

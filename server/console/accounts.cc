@@ -13,6 +13,7 @@
 
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "server/auth/token.h"
 #include "storage/console_store.h"
 #include "storage/server_store.h"
 
@@ -35,34 +36,6 @@ StatusOr<std::string> RandomBytes(size_t n) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
     return Internal("the system's random number generator failed");
   return out;
-}
-
-std::string Base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-bool Unbase64(const std::string& text, std::string* out) {
-  if (text.empty() || text.size() % 4 != 0) return false;
-  std::string buf(text.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(buf.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return false;
-  size_t pad = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : (text.back() == '=' ? 1 : 0);
-  buf.resize(static_cast<size_t>(n) - pad);
-  *out = std::move(buf);
-  return true;
-}
-
-// Base64url without padding: cookie- and header-safe.
-std::string Base64Url(const std::string& bytes) {
-  std::string s = Base64(bytes);
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  for (char& c : s) c = c == '+' ? '-' : (c == '/' ? '_' : c);
-  return s;
 }
 
 StatusOr<std::string> Scrypt(const std::string& password, const std::string& salt, uint64_t n, uint64_t r,
@@ -95,7 +68,8 @@ StatusOr<bool> Matches(const std::string& stored, const std::string& password) {
   uint64_t n = 0, r = 0, p = 0;
   std::string salt, hash;
   if (parts.size() != 6 || parts[0] != "scrypt" || !number(parts[1], &n) || !number(parts[2], &r) ||
-      !number(parts[3], &p) || !Unbase64(parts[4], &salt) || !Unbase64(parts[5], &hash) || hash.empty())
+      !number(parts[3], &p) || !auth::Base64UrlDecode(parts[4], &salt) ||
+      !auth::Base64UrlDecode(parts[5], &hash) || hash.empty())
     return DataLoss("a stored console password hash is not in the scrypt$N$r$p$salt$hash form");
   auto got = Scrypt(password, salt, n, r, p);
   if (!got.ok()) return got.status();
@@ -213,7 +187,7 @@ StatusOr<std::string> Accounts::Hash(const std::string& password) {
   auto hash = Scrypt(password, *salt, options_.scrypt_n, options_.scrypt_r, options_.scrypt_p);
   if (!hash.ok()) return hash.status();
   return "scrypt$" + std::to_string(options_.scrypt_n) + "$" + std::to_string(options_.scrypt_r) + "$" +
-         std::to_string(options_.scrypt_p) + "$" + Base64(*salt) + "$" + Base64(*hash);
+         std::to_string(options_.scrypt_p) + "$" + auth::Base64UrlEncode(*salt) + "$" + auth::Base64UrlEncode(*hash);
 }
 
 StatusOr<NewSession> Accounts::SignIn(const std::string& login, const std::string& password,
@@ -261,12 +235,12 @@ StatusOr<NewSession> Accounts::SignIn(const std::string& login, const std::strin
   auto csrf = RandomBytes(kSecretBytes);
   if (!csrf.ok()) return csrf.status();
   NewSession out;
-  out.secret = Base64Url(*secret);
+  out.secret = auth::Base64UrlEncode(*secret);
   storage::SessionRow row;
   row.secret_hash = core::Sha256Hex(out.secret);
   row.user_id = (*person)->id;
   row.role = (*person)->user.role();
-  row.csrf_token = Base64Url(*csrf);
+  row.csrf_token = auth::Base64UrlEncode(*csrf);
   row.created_ms = row.last_seen_ms = clock_->NowMillis();
   // The generation the password had when checked: a change between the
   // check and here ends this session at its first Check.

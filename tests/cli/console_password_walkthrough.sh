@@ -115,6 +115,9 @@ grep -q "^赵主任  zone director  password set 20[0-9-]*  0 sessions$" list.tx
 grep -q "^李娜    inspector .*password set 20[0-9-]*  0 sessions  (the console refuses this role)$" list.txt ||
   fail "li's line: $(cat list.txt)"
 grep -q "^王芳    office .*0 sessions  (deactivated)$" list.txt || fail "wang's line: $(cat list.txt)"
+"$I" admin user passwords --db s.db --json > list.json
+grep -q "^{\"user_id\":\"$WANG\",\"name\":\"王芳\",\"role\":\"OFFICE\",\"active\":false,\"may_sign_in\":false,\"password_set_ms\":[0-9]*,\"sessions\":0}$" list.json ||
+  fail "--json: $(cat list.json)"
 if grep -q -- "-[0-9a-f]\{4\}-" list.txt; then fail "the list shows ids: $(cat list.txt)"; fi
 
 # The password is in no output, and not in the database.
