@@ -207,4 +207,20 @@ grpc::ServerUnaryReactor* OfficeServiceImpl::ListDevices(grpc::CallbackServerCon
       [this](const Caller& caller, const v1::ListDevicesRequest& r) { return server::ListDevices(engine_, caller, r); });
 }
 
+grpc::ServerUnaryReactor* OfficeServiceImpl::CreateCampaign(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                          grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/CreateCampaign", Pool::kWrites};
+  return HandleUnary<v1::CreateCampaignRequest, v1::CampaignReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::CreateCampaignRequest& r) { return server::CreateCampaign(engine_, caller, r); });
+}
+
+grpc::ServerUnaryReactor* OfficeServiceImpl::DrawSample(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                      grpc::ByteBuffer* resp) {
+  static constexpr UnaryMethod kMethod{"OfficeService/DrawSample", Pool::kWrites};
+  return HandleUnary<v1::DrawSampleRequest, v1::SampleReply>(
+      env_, kMethod, ctx, req, resp,
+      [this](const Caller& caller, const v1::DrawSampleRequest& r) { return server::DrawSample(engine_, caller, r); });
+}
+
 }  // namespace inspectsync::server

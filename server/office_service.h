@@ -53,7 +53,9 @@ using OfficeServiceBase = v1::OfficeService::WithRawCallbackMethod_ListProblems<
     v1::OfficeService::WithRawCallbackMethod_DeactivateUser<
     v1::OfficeService::WithRawCallbackMethod_EndAssignment<
     v1::OfficeService::WithRawCallbackMethod_ListDevices<
-    v1::OfficeService::Service>>>>>>>>>>>>>>>>;
+    v1::OfficeService::WithRawCallbackMethod_CreateCampaign<
+    v1::OfficeService::WithRawCallbackMethod_DrawSample<
+    v1::OfficeService::Service>>>>>>>>>>>>>>>>>>;
 
 class OfficeServiceImpl final : public OfficeServiceBase {
  public:
@@ -91,6 +93,10 @@ class OfficeServiceImpl final : public OfficeServiceBase {
                                        grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListDevices(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                         grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* CreateCampaign(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                           grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* DrawSample(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
 
  private:
   SyncEngine* engine_;

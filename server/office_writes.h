@@ -50,6 +50,11 @@ StatusOr<v1::CorrectionReply> EndAssignment(SyncEngine* engine, const Caller& ca
 // server/office_devices.cc (a read, beside the writes for its role rules).
 StatusOr<v1::DeviceList> ListDevices(SyncEngine* engine, const Caller& caller, const v1::ListDevicesRequest& req);
 
+// server/office_campaigns.cc
+StatusOr<v1::CampaignReply> CreateCampaign(SyncEngine* engine, const Caller& caller,
+                                           const v1::CreateCampaignRequest& req);
+StatusOr<v1::SampleReply> DrawSample(SyncEngine* engine, const Caller& caller, const v1::DrawSampleRequest& req);
+
 }  // namespace inspectsync::server
 
 #endif  // INSPECTSYNC_SERVER_OFFICE_WRITES_H_

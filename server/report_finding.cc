@@ -86,8 +86,11 @@ StatusOr<v1::FindingDossier> ShowFinding(SyncEngine* engine, const Caller& calle
   storage::ServerStore* store = engine->store();
   auto rec = store->GetRecord("findings", req.finding_id());
   if (!rec.ok()) return rec.status();
-  // Outside a director's zones reads as missing, as ShowInspection.
-  if (!rec->has_value() || (*rec)->deleted || !ctx->CoversSite((*rec)->scope))
+  auto scope = engine->ScopeOf(caller);
+  if (!scope.ok()) return scope.status();
+  // Outside a director's zones reads as missing, as ShowInspection; the
+  // office sees a finding whose site is not (or no longer) in the register too.
+  if (!rec->has_value() || (*rec)->deleted || (!scope->all && !ctx->CoversSite((*rec)->scope)))
     return Status(StatusCode::kNotFound, "no finding " + core::Quote(req.finding_id()) + " that you may see");
   const storage::StoredRecord& r = **rec;
 

@@ -14,6 +14,7 @@
 #include "core/ids.h"
 #include "core/office_import.h"
 #include "core/sampling.h"
+#include "core/spot_check.h"
 #include "tools/commands.h"
 #include "tools/connection.h"
 #include "tools/device_creates.h"
@@ -155,10 +156,6 @@ int CampaignList(Client& c, bool json) {
   return 0;
 }
 
-bool Overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {  // [a0, a1) and [b0, b1); 0 end = open
-  return (a1 == 0 || b0 < a1) && (b1 == 0 || a0 < b1);
-}
-
 int SampleDraw(OfficeDevice& dev, const Args& fl) {
   long long schools, kgs, seed;
   if (!fl.Has("campaign") || !fl.Has("seed")) return OfficeUsage("sample draw needs --campaign and --seed");
@@ -173,7 +170,7 @@ int SampleDraw(OfficeDevice& dev, const Args& fl) {
   if (!camp.ok()) return OfficeFail(camp.status());
   const v1::Campaign& k = camp->body.campaign();
   if (k.kind() != v1::SPOT_CHECK) return OfficeFail("campaign '" + k.name() + "' is not a spot check");
-  std::string spec = "schools=" + std::to_string(schools) + " kindergartens=" + std::to_string(kgs);
+  std::string spec = core::SampleSpec(static_cast<int>(schools), static_cast<int>(kgs));
   if (!k.sample_spec().empty() && (k.sample_spec() != spec || k.sample_seed() != static_cast<uint64_t>(seed)))
     return OfficeFail("campaign '" + k.name() + "' was sampled with " + k.sample_spec() + " seed " +
                       std::to_string(k.sample_seed()) + "; the same seed and counts redraw it, a new sample needs a new campaign");
@@ -191,31 +188,23 @@ int SampleDraw(OfficeDevice& dev, const Args& fl) {
   if (!who_user.empty() && !cl.Get("users", who_user).ok())
     return OfficeFail("no user '" + fl.Get("user") + "' on this device");
 
-  // Sites already in another open spot check of an overlapping period.
+  // The register as this device has it; the candidates, exclusions and
+  // strata are core/spot_check.h's, as the server's DrawSample makes them.
   auto campaigns = ListLive(cl, "campaigns");
   auto assignments = ListLive(cl, "assignments");
   auto sites = ListLive(cl, "sites");
   for (auto* l : {&campaigns, &assignments, &sites})
     if (!l->ok()) return OfficeFail(l->status());
-  std::set<std::string> busy_campaigns;
-  for (const auto& r : *campaigns) {
-    const v1::Campaign& o = r.body.campaign();
-    if (r.id != camp->id && o.kind() == v1::SPOT_CHECK && o.status() != v1::FINISHED &&
-        Overlap(o.starts_at_ms(), o.ends_at_ms(), k.starts_at_ms(), k.ends_at_ms()))
-      busy_campaigns.insert(r.id);
-  }
-  core::SampleRequest req;
-  req.seed = static_cast<uint64_t>(seed);
-  for (const auto& r : *assignments)
-    if (busy_campaigns.count(r.body.assignment().campaign_id()) && !r.body.assignment().site_id().empty())
-      req.excluded_site_ids.insert(r.body.assignment().site_id());
+  core::SpotCheckRegister reg;
+  for (const auto& r : *campaigns) reg.campaigns.emplace_back(r.id, r.body.campaign());
+  for (const auto& r : *assignments) reg.assignments.emplace_back(r.id, r.body.assignment());
   std::map<std::string, const v1::Site*> site_by_id;
   for (const auto& r : *sites) {
     site_by_id[r.id] = &r.body.site();
-    req.candidates.push_back({r.id, r.body.site().kind(), r.body.site().zone_id()});
+    reg.sites.emplace_back(r.id, r.body.site());
   }
-  req.strata.push_back({"schools", {v1::PRIMARY_SCHOOL, v1::MIDDLE_SCHOOL}, static_cast<int>(schools)});
-  req.strata.push_back({"kindergartens", {v1::KINDERGARTEN}, static_cast<int>(kgs)});
+  core::SampleRequest req = core::SpotCheckRequest(camp->id, k, reg, static_cast<int>(schools), static_cast<int>(kgs),
+                                                   static_cast<uint64_t>(seed));
   auto sample = core::DrawSpotCheckSample(req);
   if (!sample.ok()) return OfficeFail(sample.status());
 
@@ -253,8 +242,7 @@ int SampleDraw(OfficeDevice& dev, const Args& fl) {
   }
   std::vector<Edit> edits;
   for (const std::string& site : drawn) {
-    Edit e{Edit::Op::kCreate, "assignments", core::ImportRecordId("assignments", "spot-check/" + camp->id + "/" + site),
-           {}, {}};
+    Edit e{Edit::Op::kCreate, "assignments", core::SampleAssignmentId(camp->id, site), {}, {}};
     v1::Assignment* a = e.body.mutable_assignment();
     a->set_site_id(site);
     a->set_team_id(who_team);

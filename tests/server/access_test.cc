@@ -516,6 +516,11 @@ TEST(ScopeMigrationTest, AnOlderStoreGetsTheScopeOfItsRecordsFromTheirBodies) {
             "NOT NULL, result BLOB NOT NULL, PRIMARY KEY (client_id, mutation_id)) WITHOUT ROWID;"
             "ALTER TABLE clients DROP COLUMN resend_from;"    // migration 12
             "ALTER TABLE clients DROP COLUMN acked_through;"  // migration 13
+            // migration 14: what the office's device list shows
+            "ALTER TABLE clients DROP COLUMN user_id; ALTER TABLE clients DROP COLUMN last_push_ms;"
+            "ALTER TABLE clients DROP COLUMN last_pull_ms; ALTER TABLE clients DROP COLUMN accepted;"
+            "ALTER TABLE clients DROP COLUMN rejected; ALTER TABLE clients DROP COLUMN last_reject_code;"
+            "ALTER TABLE clients DROP COLUMN last_reject_reason; ALTER TABLE clients DROP COLUMN last_reject_ms;"
             "PRAGMA user_version=3");
   }
   auto s = storage::OpenSqliteServerStore(path);

@@ -105,8 +105,10 @@ void RewindLedgerToPerMutationRows(SQLite::Database& db, const std::string& tabl
   }
   rows.reset();
   db.exec("DROP TABLE push_results");
-  // Nor had clients the resend mark (migration 12) or the acknowledgement mark (13).
-  for (const char* column : {"resend_from", "acked_through"})
+  // Nor had clients the resend mark (migration 12), the acknowledgement mark
+  // (13) or the device list's columns (14).
+  for (const char* column : {"resend_from", "acked_through", "user_id", "last_push_ms", "last_pull_ms", "accepted",
+                             "rejected", "last_reject_code", "last_reject_reason", "last_reject_ms"})
     if (db.execAndGet(std::string("SELECT COUNT(*) FROM pragma_table_info('clients') WHERE name='") + column + "'")
             .getInt() > 0)
       db.exec(std::string("ALTER TABLE clients DROP COLUMN ") + column);
