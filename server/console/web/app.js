@@ -50,6 +50,12 @@ const app = {
   clearMessage() { messageBox.hidden = true; messageBox.textContent = ''; },
   navigate(hash) { if (location.hash === hash) route(); else location.hash = hash; },
   signedIn(s) { session = s; forget(); header(); startEvents(); },
+  // Where to go after signing in: the page that asked for it, or the glance.
+  afterSignIn() {
+    const to = sessionStorage.getItem('inspectsync.after') || '#/';
+    sessionStorage.removeItem('inspectsync.after');
+    return to === '#/login' ? '#/' : to;
+  },
 };
 
 function header() {
@@ -100,7 +106,11 @@ async function route() {
   const found = ROUTES.find(([re]) => re.test(hash));
   if (!found) { location.hash = '#/'; return; }
   const [re, load, needsSession] = found;
-  if (needsSession && !session) { location.hash = '#/login'; return; }
+  if (needsSession && !session) {
+    sessionStorage.setItem('inspectsync.after', hash);   // back here after signing in
+    location.hash = '#/login';
+    return;
+  }
   if (current?.destroy) current.destroy();
   current = null;
   app.clearError();

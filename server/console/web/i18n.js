@@ -81,6 +81,9 @@ const S = {
   resolved_by: ['处理人', 'Resolved by'],
   no_conflicts: ['没有冲突。', 'No conflicts.'],
   photos: ['照片', 'Photos'],
+  void_reason: ['作废原因', 'Void reason'],
+  inspection: ['检查记录', 'Inspection'],
+  tags: ['标签', 'Tags'],
   no_photos: ['没有照片。', 'No photos.'],
   photo_missing: ['照片尚未上传', 'photo not uploaded yet'],
   notice: ['整改通知', 'Notice'],
@@ -121,6 +124,7 @@ const S = {
   assigned: ['已分配', 'Assigned'],
   inspected: ['已检查', 'Inspected'],
   not_visited: ['未检查的学校', 'Sites not yet visited'],
+  n_sites: ['{0} 所', '{0} sites'],
   as_of: ['截至 {0}', 'as of {0}'],
   // campaigns
   teams: ['检查小组', 'Teams'],
@@ -271,6 +275,10 @@ export function siteName(code, name) {
   return [code, name].filter(Boolean).join(' ') || '—';
 }
 
+// A person by name; a user id only when it is a readable login (as "office"),
+// never a UUID.
 export function person(ref) {
-  return ref?.name || '—';
+  if (ref?.name) return ref.name;
+  const id = ref?.user_id || '';
+  return id && !/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(id) ? id : '—';
 }

@@ -27,6 +27,7 @@ export async function render(main, params, app) {
       const v = s.value;
       s.replaceChildren(...select({}, [{value: '', label: t('choose')},
         ...teams.map((tm) => ({value: tm.team_id, label: tm.team?.name}))], v).children);
+      s.value = v;   // moving options between selects carries their selectedness along
     }
   }
   const teamSelects = [];
@@ -104,11 +105,10 @@ export async function render(main, params, app) {
   }
   coverageCampaign.addEventListener('change', () => loadCoverage().catch((e) => app.showError(e)));
 
-  main.append(h('h1', {}, t('nav_campaigns')),
-    section(t('teams'), teamsBox),
-    office ? [createForm, assignCampaignForm, assignSitesForm] : null,
-    section(t('coverage'), field(t('campaign'), coverageCampaign), coverageBox),
-    office ? drawSection(campaigns, teamPick('draw-team'), app) : null);
+  main.append(h('h1', {}, t('nav_campaigns')), section(t('teams'), teamsBox));
+  if (office) main.append(createForm, assignCampaignForm, assignSitesForm);
+  main.append(section(t('coverage'), field(t('campaign'), coverageCampaign), coverageBox));
+  if (office) main.append(drawSection(campaigns, teamPick('draw-team'), app));
   await Promise.all([loadTeams(), loadCoverage()]).catch((e) => app.showError(e));
   return {onChange() { loadCoverage().catch(() => {}); }};
 }

@@ -136,8 +136,8 @@ export async function render(main, params, app) {
   main.append(h('h1', {}, t('nav_directory')),
     section(t('nav_directory'), tabs,
       h('div', {class: 'filters'}, field(t('search'), query), h('label', {class: 'check'}, inactive, t('include_inactive')), info),
-      box, h('div', {class: 'toolbar'}, prev, next)),
-    office ? importSection(app, load) : null);
+      box, h('div', {class: 'toolbar'}, prev, next)));
+  if (office) main.append(importSection(app, load));
   await load();
   return {destroy() { clearTimeout(timer); }};
 }

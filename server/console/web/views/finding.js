@@ -4,6 +4,25 @@
 import {rpc} from '../api.js';
 import {field, h, section, select, table} from '../dom.js';
 import {date, dateTime, label, num, parseDate, person, siteName, t} from '../i18n.js';
+import {directory} from '../state.js';
+
+// A finding's fields as people call them.
+const FIELDS = {
+  site_id: 'site', category: 'category', checklist_item_id: 'item', title: 'title', severity: 'severity',
+  description: 'description', evidence: 'photos', status: 'status', deadline_ms: 'deadline',
+  responsible_org: 'responsible', notice_id: 'notice_ref', verification_note: 'verify_note',
+  verification_id: 'verifications', void_reason: 'void_reason', inspection_id: 'inspection', tags: 'tags',
+};
+// Fields whose values are record ids: named where the console knows the
+// name, otherwise only said to have changed.
+function fieldValue(name, value, dir) {
+  if (!value) return '';
+  if (name === 'site_id') { const s = dir.sites.get(value); return s ? siteName(s.code, s.name) : '✓'; }
+  if (name === 'notice_id') return dir.notices.get(value)?.notice?.reference_no || '✓';
+  if (['inspection_id', 'verification_id', 'evidence', 'checklist_item_id'].includes(name)) return '✓';
+  if (/^[A-Z][A-Z_]+$/.test(value)) return label(value);
+  return value;
+}
 
 // A conflict's value is a record with only the field set: {"finding": {"description": ".."}}.
 function valueText(body, fieldName) {
@@ -20,9 +39,17 @@ function valueText(body, fieldName) {
 export async function render(main, [id], app) {
   let dirty = false;   // a half-filled form is not wiped by a live refresh
 
+  let dir = null;
   async function load() {
-    const d = await rpc('ReportService', 'ShowFinding', {finding_id: id});
+    const [d, names] = await Promise.all([rpc('ReportService', 'ShowFinding', {finding_id: id}), directory()]);
+    dir = names;
     main.replaceChildren(...view(d));
+  }
+
+  function change(c) {
+    const before = fieldValue(c.field, c.old_value, dir);
+    return h('li', {}, h('b', {}, FIELDS[c.field] ? t(FIELDS[c.field]) : c.field), ': ',
+      before ? `${before} → ` : '', fieldValue(c.field, c.new_value, dir) || '—');
   }
 
   function view(d) {
@@ -54,8 +81,7 @@ export async function render(main, [id], app) {
       section(t('history'), table('history', [t('when'), t('who'), t('device'), t('changes')],
         (d.history || []).map((v) => [
           dateTime(v.at_ms), person(v.author), v.device_id || '—',
-          h('ul', {class: 'changes'}, [h('li', {class: 'muted'}, label(v.op))].concat((v.changes || []).map((c) =>
-            h('li', {}, h('b', {}, c.field), ': ', c.old_value ? `${c.old_value} → ` : '', c.new_value || '—')))),
+          h('ul', {class: 'changes'}, [h('li', {class: 'muted'}, label(v.op))].concat((v.changes || []).map(change))),
         ]))),
       section(t('photos'), photos(d.photos || [])),
       section(t('notice'), d.notice ? h('p', {'data-testid': 'finding-notice'},
@@ -86,7 +112,7 @@ export async function render(main, [id], app) {
     const office = app.session?.user?.role === 'OFFICE';
     return section(t('conflicts'), list.map((row) => {
       const c = row.conflict || {};
-      const note = h('input', {'data-testid': `resolve-note-${c.id}`, maxlength: 1000});
+      const note = h('input', {'data-testid': `conflict-note-${c.id}`, maxlength: 1000});
       const resolve = async (choice, button) => {
         app.clearError();
         button.disabled = true;

@@ -93,7 +93,7 @@ export async function render(main, params, app) {
     const open = new Map((summary?.conflicts || []).map((c) => [c.zone_name || '—', num(c.open)]));
     zoneTable.replaceChildren(table('zone-counts', [t('zone'), t('findings_total'), t('overdue'), t('open_conflicts')],
       [...zones].sort().map(([name, z]) => ({attrs: {class: z.overdue ? 'overdue' : ''},
-        cells: [name, String(z.findings), String(z.overdue), String(open.get(name) || 0)]}))));
+        cells: [name, String(z.findings), String(z.overdue), summary ? String(open.get(name) || 0) : '—']}))));
   }
 
   async function loadCoverage() {
@@ -123,6 +123,14 @@ export function coverageTable(rows, nameHeader, testid) {
       const inspected = num(r.inspected);
       return [r.name || '—', String(num(r.total)), String(assigned), String(inspected),
         h('progress', {max: Math.max(assigned, 1), value: Math.min(inspected, Math.max(assigned, 1))}),
-        (r.not_visited || []).map((s) => [s.code, s.name].filter(Boolean).join(' ')).join('、') || '—'];
+        notVisited(r.not_visited || [])];
     }));
+}
+
+// A long list folds away behind its count.
+function notVisited(sites) {
+  if (!sites.length) return '—';
+  const text = sites.map((s) => [s.code, s.name].filter(Boolean).join(' ')).join('、');
+  if (sites.length <= 5) return text;
+  return h('details', {}, h('summary', {}, t('n_sites', sites.length)), h('p', {class: 'desc'}, text));
 }

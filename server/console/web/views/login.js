@@ -17,7 +17,7 @@ export async function render(main, params, app) {
     try {
       const s = await signIn(user.value.trim(), password.value);
       app.signedIn(s);
-      app.navigate('#/');
+      app.navigate(app.afterSignIn());
     } catch (e) {
       app.showError(e);
       password.value = '';

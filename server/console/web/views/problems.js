@@ -60,6 +60,7 @@ export async function render(main, params, app) {
       if (name === 'zone') {
         filters.site = '';
         controls.site.replaceChildren(...select({}, opt(siteOpts()), '').children);
+        controls.site.value = '';
       }
       sessionStorage.setItem(KEY, JSON.stringify(filters));
       tokens = [''];
