@@ -16,8 +16,6 @@ PKGS=(
   libjs-chart.js             # the console's charts, embedded at build time (/static/vendor/chart.js)
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
-  libcpp-httplib-dev         # the office console's HTTPS listener (server/console)
-  libjs-chart.js             # the console's charts, embedded into the server at build time
   chromium                   # the console's browser tests (tests/console), headless
   fonts-wqy-microhei         # Chinese glyphs in the browser tests' screenshots
 )
