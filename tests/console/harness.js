@@ -163,7 +163,8 @@ class Suite {
   }
 
   // A browser test: fn(ctx) gets {page, shot(label), console: [...lines],
-  // suite}. A fresh incognito context each time; on failure a screenshot and
+  // suite}. A fresh incognito context each time; an uncaught exception in the
+  // page fails the test; on failure a screenshot and
   // the page's console log (and the server's log tail) are saved and the
   // error rethrown with where to find them.
   test(name, fn, options = {}) {
@@ -185,6 +186,10 @@ class Suite {
       };
       try {
         await fn({page, shot, console: lines, suite: this});
+        // An exception the console's own scripts did not catch is a failure
+        // even when the page looked right.
+        const thrown = lines.filter((l) => l.startsWith('pageerror:'));
+        if (thrown.length) throw new Error(`the page threw: ${thrown.join(' | ')}`);
       } catch (err) {
         const file = path.join(this.shotDir, `${base}-FAILED.png`);
         await page.screenshot({path: file, fullPage: true}).catch(() => {});
