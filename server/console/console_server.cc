@@ -8,7 +8,6 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
-#include <openssl/crypto.h>
 
 #include <atomic>
 #include <cstdio>
@@ -19,6 +18,7 @@
 #include "server/console/assets.h"
 #include "server/console/events.h"
 #include "server/console/gateway.h"
+#include "server/console/http_policy.h"
 #include "server/console/problems_csv.h"
 
 namespace inspectsync::server::console {
@@ -97,34 +97,16 @@ struct ConsoleServer::Impl {
   // ---- who is asking -----------------------------------------------------
 
   std::string CookieSecret(const httplib::Request& req) const {
-    const std::string header = req.get_header_value("Cookie");
-    size_t pos = 0;
-    while (pos < header.size()) {
-      size_t end = header.find(';', pos);
-      if (end == std::string::npos) end = header.size();
-      std::string part = header.substr(pos, end - pos);
-      size_t start = part.find_first_not_of(' ');
-      if (start != std::string::npos) part = part.substr(start);
-      if (StartsWith(part, cookie_name + "=")) return part.substr(cookie_name.size() + 1);
-      pos = end + 1;
-    }
-    return "";
+    return CookieValue(req.get_header_value("Cookie"), cookie_name);
   }
 
-  // The console's own origin as the browser names it: the scheme it serves
-  // and the Host the request came to.
-  std::string OwnOrigin(const httplib::Request& req) const { return scheme + "://" + req.get_header_value("Host"); }
-
-  // A write must come from the console's own pages: its Origin (or, when a
-  // browser sends none, its Referer) must be the console's origin.
+  // A write must come from the console's own pages (http_policy.h): the
+  // origin it came to is the scheme served and the request's Host.
   bool SameOrigin(const httplib::Request& req, httplib::Response& res) const {
-    const std::string own = OwnOrigin(req);
-    if (req.has_header("Origin")) {
-      if (req.get_header_value("Origin") == own) return true;
-    } else if (req.has_header("Referer")) {
-      const std::string referer = req.get_header_value("Referer");
-      if (referer == own || StartsWith(referer, own + "/")) return true;
-    }
+    auto header = [&](const char* name) {
+      return req.has_header(name) ? std::optional<std::string>(req.get_header_value(name)) : std::nullopt;
+    };
+    if (IsSameOrigin(scheme + "://" + req.get_header_value("Host"), header("Origin"), header("Referer"))) return true;
     SendError(res, 403, "PERMISSION_DENIED",
               "请求被拒绝：不是来自本控制台的页面 (refused: the request does not come from this console's own pages)");
     return false;
@@ -146,8 +128,7 @@ struct ConsoleServer::Impl {
     }
     if (IsWrite(req)) {
       const std::string csrf = req.get_header_value("X-CSRF-Token");
-      if (csrf.empty() || csrf.size() != session->csrf_token.size() ||
-          CRYPTO_memcmp(csrf.data(), session->csrf_token.data(), csrf.size()) != 0) {
+      if (!TokensEqual(csrf, session->csrf_token)) {
         SendError(res, 403, "PERMISSION_DENIED",
                   "请求被拒绝：缺少或错误的 CSRF 令牌，请刷新页面 (refused: missing or wrong CSRF token; reload the page)");
         return std::nullopt;
@@ -170,10 +151,7 @@ struct ConsoleServer::Impl {
   }
 
   std::string Cookie(const std::string& value, bool clear) const {
-    std::string c = cookie_name + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
-    if (scheme == "https") c += "; Secure";
-    if (clear) c += "; Max-Age=0";
-    return c;
+    return SessionCookie(cookie_name, value, scheme == "https", clear);
   }
 
   // ---- routes --------------------------------------------------------------
@@ -482,6 +460,9 @@ StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const ConsoleEnv& 
   impl->http->set_read_timeout(std::chrono::milliseconds(options.read_timeout_ms));
   impl->http->set_write_timeout(std::chrono::milliseconds(options.write_timeout_ms));
   impl->http->set_keep_alive_timeout(std::max<time_t>(1, options.keep_alive_ms / 1000));
+  // A page loads a dozen modules and then calls the API often: without this
+  // every fifth request would pay a new TLS handshake.
+  impl->http->set_keep_alive_max_count(100);
   impl->http->set_payload_max_length(std::max(options.max_body_bytes, env.max_message_bytes));
 
   impl->tokens = std::make_unique<TokenMinter>(env.token_keys_file, env.clock, options.token_ttl_s, options.token_renew_s);

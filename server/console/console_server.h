@@ -15,7 +15,9 @@
 // Every response carries the contract's strict headers (a CSP allowing only
 // the console's own scripts, styles and connections, nosniff, no referrer);
 // every /api response is no-store. Writes need the session's CSRF token and
-// a same-origin Origin (or Referer); refusals change nothing.
+// a same-origin Origin (or Referer) (the rules: http_policy.h); refusals
+// change nothing. /api/events ends when its session does (checked at each
+// wake-up and at once on sign-out) and when the console stops.
 //
 // Thread-safety: Start() once; Stop() from any thread, once (the
 // destructor stops too). Open live views end at Stop().
@@ -42,15 +44,17 @@ struct ConsoleEnv {
   storage::ServerStore* store = nullptr;
   core::Clock* clock = nullptr;         // the engine's (tokens, sessions)
   std::string token_keys_file;          // to sign people's tokens
-  bool insecure = false;                // plain HTTP, loopback only (checked here)
+  bool insecure = false;                // plain HTTP; the caller checked listen is loopback (Server::Start)
   std::string tls_cert_file, tls_key_file;  // PEM; required unless insecure
   size_t max_message_bytes = 16 << 20;  // the server's; an Import body may be this large
 };
 
 class ConsoleServer {
  public:
-  // Binds options.listen and starts serving. FAILED_PRECONDITION for a
-  // non-loopback address without TLS; UNAVAILABLE if it cannot listen.
+  // Binds options.listen and starts serving; prints the first-run password
+  // line to stderr when there is one (EnsureFirstPassword). INVALID_ARGUMENT
+  // for a listen address without a port, FAILED_PRECONDITION for a
+  // certificate OpenSSL does not take, UNAVAILABLE if it cannot listen.
   static StatusOr<std::unique_ptr<ConsoleServer>> Start(const ConsoleEnv& env, const ConsoleOptions& options);
   ~ConsoleServer();
 

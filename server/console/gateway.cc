@@ -72,7 +72,6 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kAborted: return 409;
     case StatusCode::kResourceExhausted: return 429;
     case StatusCode::kUnavailable: return 503;
-    case StatusCode::kDeadlineExceeded: return 504;
     default: return 500;
   }
 }

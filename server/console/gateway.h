@@ -41,8 +41,10 @@ struct Person {
 // The role as tokens spell it ("office", "zone_director", ...); "" for none.
 const char* TokenRole(v1::Role role);
 
-// The HTTP status of the contract for a Status code (400, 401, 403, 404,
-// 409, 413 is the caller's, 429, 503, 500).
+// The HTTP status of the contract for a Status code: 400 INVALID_ARGUMENT,
+// FAILED_PRECONDITION, OUT_OF_RANGE; 401; 403; 404; 409 ALREADY_EXISTS,
+// ABORTED; 429 RESOURCE_EXHAUSTED; 503 UNAVAILABLE; 500 otherwise (413 is
+// the console's own, for bodies).
 int HttpStatusFor(StatusCode code);
 // {"code":"PERMISSION_DENIED","message":"..."}
 std::string ErrorJson(const std::string& code, const std::string& message);

@@ -79,6 +79,7 @@ class ConsoleApiTest : public ::testing::Test {
     o.console.listen = "127.0.0.1:0";
     o.console.accounts = Accounts();
     o.console.heartbeat_ms = 1'000;  // a stream notices a stop or a sign-out within a second
+    options_ = o;
     auto s = server::Server::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
@@ -236,6 +237,7 @@ class ConsoleApiTest : public ::testing::Test {
   core::ManualClock clock_{core::SystemClock()->NowMillis()};
   core::IdGenerator ids_{&clock_, 18};
   std::string f1_ = ids_.NewUuidV7(), f2_ = ids_.NewUuidV7(), f3_ = ids_.NewUuidV7();
+  server::ServerOptions options_;
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<server::console::Accounts> accounts_;
 };
@@ -313,6 +315,24 @@ TEST_F(ConsoleApiTest, SignInSetsAStrictCookieAndRefusesWrongPasswords) {
   // with the right password; the clock does not move here.
   for (int i = 0; i < 4; ++i) SignInRaw("zhao", "guess " + std::to_string(i), Origin());
   ExpectError(SignInRaw("zhao", kPassword, Origin()), 429, "RESOURCE_EXHAUSTED");
+}
+
+// --console-roles inspector: an inspector may sign in, and sees what their
+// token would show (the problem list is not theirs: the service says so).
+TEST_F(ConsoleApiTest, AnInspectorSignsInOnlyWhenTheServerAllowsIt) {
+  ExpectError(SignInRaw("li", kPassword, Origin()), 403, "PERMISSION_DENIED");
+  server_->Shutdown();
+  server::ServerOptions o = options_;
+  o.console.accounts.allow_inspector = true;
+  auto s = server::Server::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  server_ = std::move(*s);
+  Session li = SignIn("li");
+  auto me = Get(li, "/api/session");
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->status, 200);
+  EXPECT_NE(me->body.find("INSPECTOR"), std::string::npos) << me->body;
+  ExpectError(Post(li, "/api/rpc/OfficeService/ListProblems", "{}"), 403, "PERMISSION_DENIED", "inspector");
 }
 
 TEST_F(ConsoleApiTest, WritesWithoutTheCsrfTokenOrFromAnotherOriginChangeNothing) {
