@@ -125,6 +125,141 @@ class Directory {
   std::vector<v1::DirectoryEntry> entries_;
 };
 
+using Msg = google::protobuf::Message;
+using NameMap = std::unordered_map<std::string, std::string>;
+
+// id -> name of every live record of `collection` (records of type M), read
+// before the scan that names them: no read may run inside a scan.
+template <class M>
+Status ReadNames(storage::ServerStore* store, const std::string& collection, NameMap* out) {
+  return ForEachLive(store, collection, [&](const std::string& id, const Msg& m) {
+    (*out)[id] = static_cast<const M&>(m).name();
+  });
+}
+
+std::string NameIn(const NameMap& names, const std::string& id) {
+  auto it = names.find(id);
+  return it == names.end() ? std::string() : it->second;
+}
+
+Status OfferZones(storage::ServerStore* store, Directory* dir) {
+  return ForEachLive(store, "zones", [&](const std::string& id, const Msg& m) {
+    const auto& z = static_cast<const v1::Zone&>(m);
+    if (!dir->InZones(id)) return;
+    v1::DirectoryEntry e;
+    e.set_id(id);
+    e.set_code(z.code());
+    e.set_name(z.name());
+    e.set_active(true);
+    dir->Offer(std::move(e), {z.code(), z.name()});
+  });
+}
+
+Status OfferSites(storage::ServerStore* store, const FindingNames& names, Directory* dir) {
+  return ForEachLive(store, "sites", [&](const std::string& id, const Msg& m) {
+    const auto& s = static_cast<const v1::Site&>(m);
+    if (!dir->InZones(s.zone_id())) return;
+    v1::DirectoryEntry e;
+    e.set_id(id);
+    e.set_code(s.code());
+    e.set_name(s.name());
+    e.set_active(!s.deactivated());
+    e.set_zone_id(s.zone_id());
+    e.set_zone_name(names.ZoneName(s.zone_id()));
+    e.set_site_kind(s.kind());
+    e.set_address(s.address());
+    dir->Offer(std::move(e), {s.code(), s.name()});
+  });
+}
+
+// Every user, whatever the zone filter: users are reference data every
+// tablet holds.
+Status OfferUsers(storage::ServerStore* store, Directory* dir) {
+  return ForEachLive(store, "users", [&](const std::string& id, const Msg& m) {
+    const auto& u = static_cast<const v1::User&>(m);
+    v1::DirectoryEntry e;
+    e.set_id(id);
+    e.set_name(u.name());
+    e.set_active(u.active());
+    e.set_role(u.role());
+    dir->Offer(std::move(e), {u.name()});
+  });
+}
+
+// Assignments have no name of their own: each is named "who @ where", and
+// found by its person or team, its site or zone, or its campaign. An
+// assignment is active until it ends.
+Status OfferAssignments(storage::ServerStore* store, const ReportContext& ctx, const FindingNames& names,
+                        Directory* dir) {
+  NameMap teams, campaigns;
+  INSPECTSYNC_RETURN_IF_ERROR(ReadNames<v1::Team>(store, "teams", &teams));
+  INSPECTSYNC_RETURN_IF_ERROR(ReadNames<v1::Campaign>(store, "campaigns", &campaigns));
+  const int64_t now = ctx.now_ms();
+  return ForEachLive(store, "assignments", [&](const std::string& id, const Msg& m) {
+    const auto& a = static_cast<const v1::Assignment&>(m);
+    const std::string zone = a.site_id().empty() ? a.zone_id() : ctx.ZoneOf(a.site_id());
+    if (!dir->InZones(zone)) return;
+    v1::DirectoryEntry e;
+    e.set_id(id);
+    e.set_active(a.ends_at_ms() == 0 || a.ends_at_ms() > now);
+    e.set_zone_id(zone);
+    e.set_zone_name(names.ZoneName(zone));
+    if (!a.user_id().empty()) *e.mutable_user() = dir->Person(a.user_id());
+    if (!a.site_id().empty()) *e.mutable_site() = ctx.SiteRefOf(a.site_id());
+    e.set_team_id(a.team_id());
+    e.set_team_name(NameIn(teams, a.team_id()));
+    e.set_campaign_id(a.campaign_id());
+    e.set_campaign_name(NameIn(campaigns, a.campaign_id()));
+    e.set_starts_at_ms(a.starts_at_ms());
+    e.set_ends_at_ms(a.ends_at_ms());
+    // Who at where: "李娜 @ PS-1 No. 1 Primary", "第一组 @ 东区".
+    const std::string who = !a.user_id().empty() ? e.user().name() : e.team_name();
+    const std::string where = a.site_id().empty() ? e.zone_name() : SiteLabel(e.site());
+    e.set_name(who + " @ " + where);
+    dir->Offer(std::move(e), {who, where, e.campaign_name(), e.zone_name()});
+  });
+}
+
+// Teams with their leader, members and campaign, by name; found by their
+// own or their leader's name.
+Status OfferTeams(storage::ServerStore* store, Directory* dir) {
+  NameMap campaigns;
+  INSPECTSYNC_RETURN_IF_ERROR(ReadNames<v1::Campaign>(store, "campaigns", &campaigns));
+  return ForEachLive(store, "teams", [&](const std::string& id, const Msg& m) {
+    const auto& t = static_cast<const v1::Team&>(m);
+    v1::DirectoryEntry e;
+    e.set_id(id);
+    e.set_name(t.name());
+    e.set_active(true);
+    if (!t.leader().empty()) *e.mutable_leader() = dir->Person(t.leader());
+    for (const std::string& u : t.members()) *e.add_members() = dir->Person(u);
+    e.set_campaign_id(t.campaign_id());
+    e.set_campaign_name(NameIn(campaigns, t.campaign_id()));
+    dir->Offer(std::move(e), {t.name(), e.leader().name()});
+  });
+}
+
+// Campaigns are active until finished.
+Status OfferCampaigns(storage::ServerStore* store, Directory* dir) {
+  return ForEachLive(store, "campaigns", [&](const std::string& id, const Msg& m) {
+    const auto& c = static_cast<const v1::Campaign&>(m);
+    v1::DirectoryEntry e;
+    e.set_id(id);
+    e.set_name(c.name());
+    e.set_active(c.status() != v1::FINISHED);
+    e.set_campaign_kind(c.kind());
+    e.set_campaign_status(c.status());
+    e.set_spot_check(c.kind() == v1::SPOT_CHECK);
+    e.set_sample_seed(c.sample_seed());
+    e.set_sample_spec(c.sample_spec());
+    e.set_starts_at_ms(c.starts_at_ms());
+    e.set_ends_at_ms(c.ends_at_ms());
+    e.set_template_key(c.template_key());
+    e.set_template_version(c.template_version());
+    dir->Offer(std::move(e), {c.name()});
+  });
+}
+
 }  // namespace
 
 StatusOr<v1::DirectoryPage> ListDirectory(SyncEngine* engine, const Caller& caller, const v1::DirectoryRequest& req) {
@@ -146,130 +281,21 @@ StatusOr<v1::DirectoryPage> ListDirectory(SyncEngine* engine, const Caller& call
   if (!scope.ok()) return scope.status();
   auto names = FindingNames::Read(engine->store());
   if (!names.ok()) return names.status();
+  // Zone-filtered when the caller asked for zones or may see only theirs.
   Directory dir(*ctx, *names, !req.zone_ids().empty() || !scope->all, req);
   storage::ServerStore* store = engine->store();
-  const int64_t now = ctx->now_ms();
-  using Msg = google::protobuf::Message;
 
+  Status offered = Status::Ok();
   switch (req.kind()) {
-    case v1::DIRECTORY_ZONES:
-      INSPECTSYNC_RETURN_IF_ERROR(ForEachLive(store, "zones", [&](const std::string& id, const Msg& m) {
-        const auto& z = static_cast<const v1::Zone&>(m);
-        if (!dir.InZones(id)) return;
-        v1::DirectoryEntry e;
-        e.set_id(id);
-        e.set_code(z.code());
-        e.set_name(z.name());
-        e.set_active(true);
-        dir.Offer(std::move(e), {z.code(), z.name()});
-      }));
-      break;
-    case v1::DIRECTORY_SITES:
-      INSPECTSYNC_RETURN_IF_ERROR(ForEachLive(store, "sites", [&](const std::string& id, const Msg& m) {
-        const auto& s = static_cast<const v1::Site&>(m);
-        if (!dir.InZones(s.zone_id())) return;
-        v1::DirectoryEntry e;
-        e.set_id(id);
-        e.set_code(s.code());
-        e.set_name(s.name());
-        e.set_active(!s.deactivated());
-        e.set_zone_id(s.zone_id());
-        e.set_zone_name(names->ZoneName(s.zone_id()));
-        e.set_site_kind(s.kind());
-        e.set_address(s.address());
-        dir.Offer(std::move(e), {s.code(), s.name()});
-      }));
-      break;
-    case v1::DIRECTORY_USERS:
-      INSPECTSYNC_RETURN_IF_ERROR(ForEachLive(store, "users", [&](const std::string& id, const Msg& m) {
-        const auto& u = static_cast<const v1::User&>(m);
-        v1::DirectoryEntry e;
-        e.set_id(id);
-        e.set_name(u.name());
-        e.set_active(u.active());
-        e.set_role(u.role());
-        dir.Offer(std::move(e), {u.name()});
-      }));
-      break;
-    case v1::DIRECTORY_ASSIGNMENTS: {
-      // Team and campaign names first: no read may run inside a scan.
-      std::unordered_map<std::string, std::string> teams, campaigns;
-      INSPECTSYNC_RETURN_IF_ERROR(ForEachLive(store, "teams", [&](const std::string& id, const Msg& m) {
-        teams[id] = static_cast<const v1::Team&>(m).name();
-      }));
-      INSPECTSYNC_RETURN_IF_ERROR(ForEachLive(store, "campaigns", [&](const std::string& id, const Msg& m) {
-        campaigns[id] = static_cast<const v1::Campaign&>(m).name();
-      }));
-      auto name_in = [](const std::unordered_map<std::string, std::string>& m, const std::string& id) {
-        auto it = m.find(id);
-        return it == m.end() ? std::string() : it->second;
-      };
-      INSPECTSYNC_RETURN_IF_ERROR(ForEachLive(store, "assignments", [&](const std::string& id, const Msg& m) {
-        const auto& a = static_cast<const v1::Assignment&>(m);
-        const std::string zone = a.site_id().empty() ? a.zone_id() : ctx->ZoneOf(a.site_id());
-        if (!dir.InZones(zone)) return;
-        v1::DirectoryEntry e;
-        e.set_id(id);
-        e.set_active(a.ends_at_ms() == 0 || a.ends_at_ms() > now);
-        e.set_zone_id(zone);
-        e.set_zone_name(names->ZoneName(zone));
-        if (!a.user_id().empty()) *e.mutable_user() = dir.Person(a.user_id());
-        if (!a.site_id().empty()) *e.mutable_site() = ctx->SiteRefOf(a.site_id());
-        e.set_team_id(a.team_id());
-        e.set_team_name(name_in(teams, a.team_id()));
-        e.set_campaign_id(a.campaign_id());
-        e.set_campaign_name(name_in(campaigns, a.campaign_id()));
-        e.set_starts_at_ms(a.starts_at_ms());
-        e.set_ends_at_ms(a.ends_at_ms());
-        // Who at where: "李娜 @ PS-1 No. 1 Primary", "第一组 @ 东区".
-        const std::string who = !a.user_id().empty() ? e.user().name() : e.team_name();
-        const std::string where = a.site_id().empty() ? e.zone_name() : SiteLabel(e.site());
-        e.set_name(who + " @ " + where);
-        dir.Offer(std::move(e), {who, where, e.campaign_name(), e.zone_name()});
-      }));
-      break;
-    }
-    case v1::DIRECTORY_TEAMS: {
-      std::unordered_map<std::string, std::string> campaigns;
-      INSPECTSYNC_RETURN_IF_ERROR(ForEachLive(store, "campaigns", [&](const std::string& id, const Msg& m) {
-        campaigns[id] = static_cast<const v1::Campaign&>(m).name();
-      }));
-      INSPECTSYNC_RETURN_IF_ERROR(ForEachLive(store, "teams", [&](const std::string& id, const Msg& m) {
-        const auto& t = static_cast<const v1::Team&>(m);
-        v1::DirectoryEntry e;
-        e.set_id(id);
-        e.set_name(t.name());
-        e.set_active(true);
-        if (!t.leader().empty()) *e.mutable_leader() = dir.Person(t.leader());
-        for (const std::string& u : t.members()) *e.add_members() = dir.Person(u);
-        e.set_campaign_id(t.campaign_id());
-        if (auto it = campaigns.find(t.campaign_id()); it != campaigns.end()) e.set_campaign_name(it->second);
-        dir.Offer(std::move(e), {t.name(), e.leader().name()});
-      }));
-      break;
-    }
-    case v1::DIRECTORY_CAMPAIGNS:
-      INSPECTSYNC_RETURN_IF_ERROR(ForEachLive(store, "campaigns", [&](const std::string& id, const Msg& m) {
-        const auto& c = static_cast<const v1::Campaign&>(m);
-        v1::DirectoryEntry e;
-        e.set_id(id);
-        e.set_name(c.name());
-        e.set_active(c.status() != v1::FINISHED);
-        e.set_campaign_kind(c.kind());
-        e.set_campaign_status(c.status());
-        e.set_spot_check(c.kind() == v1::SPOT_CHECK);
-        e.set_sample_seed(c.sample_seed());
-        e.set_sample_spec(c.sample_spec());
-        e.set_starts_at_ms(c.starts_at_ms());
-        e.set_ends_at_ms(c.ends_at_ms());
-        e.set_template_key(c.template_key());
-        e.set_template_version(c.template_version());
-        dir.Offer(std::move(e), {c.name()});
-      }));
-      break;
-    default:
-      break;
+    case v1::DIRECTORY_ZONES: offered = OfferZones(store, &dir); break;
+    case v1::DIRECTORY_SITES: offered = OfferSites(store, *names, &dir); break;
+    case v1::DIRECTORY_USERS: offered = OfferUsers(store, &dir); break;
+    case v1::DIRECTORY_ASSIGNMENTS: offered = OfferAssignments(store, *ctx, *names, &dir); break;
+    case v1::DIRECTORY_TEAMS: offered = OfferTeams(store, &dir); break;
+    case v1::DIRECTORY_CAMPAIGNS: offered = OfferCampaigns(store, &dir); break;
+    default: break;  // unreachable: the kind was checked above
   }
+  INSPECTSYNC_RETURN_IF_ERROR(offered);
   return dir.Page(after ? &*after : nullptr, req.page_size() == 0 ? kDefaultDirectoryPage : req.page_size());
 }
 

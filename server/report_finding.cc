@@ -77,6 +77,162 @@ StatusOr<v1::PhotoRef> Photo(storage::ServerStore* store, const std::string& sha
   return p;
 }
 
+// The photos `shas` into `out`, in the order given.
+Status AddPhotos(storage::ServerStore* store, const google::protobuf::RepeatedPtrField<std::string>& shas,
+                 google::protobuf::RepeatedPtrField<v1::PhotoRef>* out) {
+  for (const std::string& sha : shas) {
+    auto p = Photo(store, sha);
+    if (!p.ok()) return p.status();
+    *out->Add() = std::move(*p);
+  }
+  return Status::Ok();
+}
+
+// The dossier's row: the finding `r` (already parsed into out's row) with
+// its site, zone, people and overdue state, as the findings list shows it.
+Status FillRow(const ReportContext& ctx, const core::SiteDirectory& sites, FindingNames* names,
+               const storage::StoredRecord& r, v1::FindingDossier* out) {
+  const int64_t now = ctx.now_ms();
+  v1::FindingRow* row = out->mutable_finding();
+  const v1::Finding& f = row->finding();
+  const core::SiteInfo* site = core::FindSite(sites, f.site_id());
+  row->set_finding_id(r.id);
+  row->set_version(r.version);
+  row->set_zone_id(site ? site->zone_id : std::string());
+  row->set_site_name(site ? site->name : std::string());
+  const bool overdue = core::IsOverdue(f, now);
+  row->set_overdue(overdue);
+  row->set_overdue_days(overdue ? (now - f.deadline_ms()) / kDayMs : 0);
+  row->set_updated_ms(core::Hlc::Millis(r.meta.hlc()));
+  row->set_updated_by(r.meta.author());
+  INSPECTSYNC_RETURN_IF_ERROR(names->Fill(sites, r.meta.created_version(), row));
+  if (const ReportSite* s = ctx.FindSite(f.site_id())) out->set_site_kind(s->kind);
+  return Status::Ok();
+}
+
+// What the finding's inspection says about it: campaign, inspectors, the
+// checklist item's words. An inspection not on the server yet (still on a
+// tablet), or a template it cannot read, leaves these out of the dossier.
+Status AddInspection(storage::ServerStore* store, const ReportContext& ctx, const FindingNames& names,
+                     const v1::Finding& f, v1::FindingDossier* out) {
+  if (f.inspection_id().empty()) return Status::Ok();
+  auto in_rec = store->GetRecord("inspections", f.inspection_id());
+  if (!in_rec.ok()) return in_rec.status();
+  v1::Inspection in;
+  if (!in_rec->has_value() || (*in_rec)->deleted || !in.ParseFromString((*in_rec)->body)) return Status::Ok();
+  out->set_campaign_id(in.campaign_id());
+  if (!in.campaign_id().empty()) {
+    auto campaign = ctx.Campaign(in.campaign_id());
+    if (campaign.ok()) out->set_campaign_name(campaign->campaign.name());
+  }
+  for (const std::string& u : InspectorsOf(**in_rec, in)) {
+    v1::PersonRef* p = out->add_inspectors();
+    p->set_user_id(u);
+    p->set_name(names.UserName(u));
+  }
+  if (f.checklist_item_id().empty() || in.template_key().empty()) return Status::Ok();
+  auto t = store->GetRecord("templates", core::TemplateRecordId(in.template_key(), in.template_version()));
+  if (!t.ok()) return t.status();
+  v1::ChecklistTemplate tmpl;
+  if (t->has_value() && tmpl.ParseFromString((*t)->body))
+    for (const auto& item : tmpl.items())
+      if (item.id() == f.checklist_item_id()) out->set_item_text(item.text());
+  return Status::Ok();
+}
+
+// Every version of finding `finding_id`, oldest first, each with the fields
+// it changed against the one before; the row's created_ms is the first's.
+Status AddHistory(storage::ServerStore* store, const FindingNames& names, const std::string& finding_id,
+                  v1::FindingDossier* out) {
+  std::vector<storage::VersionRow> versions;
+  INSPECTSYNC_RETURN_IF_ERROR(store->History("findings", finding_id, &versions));
+  const core::CollectionSpec* spec = core::FindCollection("findings");
+  v1::Finding prev, cur;
+  bool have_prev = false;
+  for (const storage::VersionRow& v : versions) {
+    if (!cur.ParseFromString(v.body)) return DataLoss("stored version " + std::to_string(v.seq) + " is corrupt");
+    v1::FindingVersion* h = out->add_history();
+    h->set_version(v.seq);
+    h->set_at_ms(core::Hlc::Millis(v.meta.hlc()));
+    h->mutable_author()->set_user_id(v.meta.author());
+    h->mutable_author()->set_name(names.UserName(v.meta.author()));
+    h->set_device_id(v.meta.device_id());
+    h->set_client_id(v.client_id);
+    // Server-side writes (the office's) carry no device op: the first
+    // version created the record, every later one patched it.
+    h->set_op(v.op != v1::MUTATION_OP_UNSPECIFIED ? v.op : have_prev ? v1::PATCH : v1::CREATE);
+    Changes(*spec, have_prev ? &prev : nullptr, cur, h);
+    prev.Swap(&cur);
+    have_prev = true;
+  }
+  if (!versions.empty()) out->mutable_finding()->set_created_ms(out->history(0).at_ms());
+  return Status::Ok();
+}
+
+// Conflicts on the finding, every state, as ListConflicts shows them (names
+// included): its own rules decide what the caller may see.
+Status AddConflicts(SyncEngine* engine, const Caller& caller, const std::string& finding_id,
+                    v1::FindingDossier* out) {
+  v1::ConflictQuery cq;
+  cq.set_collection("findings");
+  cq.set_record_id(finding_id);
+  for (auto s : {v1::CONFLICT_OPEN, v1::CONFLICT_AUTO_RESOLVED, v1::CONFLICT_RESOLVED}) cq.add_states(s);
+  cq.set_page_size(kMaxConflictPage);
+  for (;;) {
+    auto page = ListConflicts(engine, caller, cq);
+    if (!page.ok()) return page.status();
+    for (auto& c : *page->mutable_conflicts()) *out->add_conflicts() = std::move(c);
+    if (page->next_page_token().empty()) return Status::Ok();
+    cq.set_page_token(page->next_page_token());
+  }
+}
+
+// The finding's notice, as GetNotice shows it. A notice not on the server
+// yet (still on the tablet that issued it) is simply not shown.
+Status AddNotice(SyncEngine* engine, const Caller& caller, const std::string& notice_id, v1::FindingDossier* out) {
+  if (notice_id.empty()) return Status::Ok();
+  v1::GetNoticeRequest nq;
+  nq.set_notice_id(notice_id);
+  auto notice = GetNotice(engine, caller, nq);
+  if (notice.ok()) {
+    *out->mutable_notice() = std::move(*notice);
+  } else if (notice.status().code() != StatusCode::kNotFound) {
+    return notice.status();
+  }
+  return Status::Ok();
+}
+
+// Verifications of finding `r`, by time, each with its verifier and photos.
+// Collected first, then named and given photos: no point read may run inside
+// a scan (server/finding_names.h says why).
+Status AddVerifications(storage::ServerStore* store, const FindingNames& names, const storage::StoredRecord& r,
+                        v1::FindingDossier* out) {
+  std::vector<std::pair<std::string, v1::Verification>> checks;
+  v1::Verification vf;
+  INSPECTSYNC_RETURN_IF_ERROR(store->ScanCollection("verifications", [&](const storage::StoredRecord& vr) -> Status {
+    if (vr.deleted || vr.scope != r.scope) return Status::Ok();  // same site: skip the rest unparsed
+    if (!vf.ParseFromString(vr.body)) return DataLoss("stored verification " + vr.id + " is corrupt");
+    if (vf.finding_id() == r.id) checks.emplace_back(vr.id, vf);
+    return Status::Ok();
+  }));
+  std::sort(checks.begin(), checks.end(), [](const auto& a, const auto& b) {
+    return std::make_tuple(a.second.verified_at_ms(), a.first) < std::make_tuple(b.second.verified_at_ms(), b.first);
+  });
+  for (const auto& [id, v] : checks) {
+    v1::VerificationLine* line = out->add_verifications();
+    line->set_verification_id(id);
+    line->set_method(v.method());
+    line->set_result(v.result());
+    line->set_note(v.note());
+    line->set_new_deadline_ms(v.new_deadline_ms());
+    line->mutable_verifier()->set_user_id(v.verifier());
+    line->mutable_verifier()->set_name(names.UserName(v.verifier()));
+    line->set_verified_at_ms(v.verified_at_ms());
+    INSPECTSYNC_RETURN_IF_ERROR(AddPhotos(store, v.evidence(), line->mutable_evidence()));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<v1::FindingDossier> ShowFinding(SyncEngine* engine, const Caller& caller, const v1::ShowFindingRequest& req) {
@@ -95,139 +251,22 @@ StatusOr<v1::FindingDossier> ShowFinding(SyncEngine* engine, const Caller& calle
   const storage::StoredRecord& r = **rec;
 
   v1::FindingDossier out;
-  const int64_t now = ctx->now_ms();
-  out.set_as_of_ms(now);
-  v1::FindingRow* row = out.mutable_finding();
-  v1::Finding* f = row->mutable_finding();
+  out.set_as_of_ms(ctx->now_ms());
+  v1::Finding* f = out.mutable_finding()->mutable_finding();
   if (!f->ParseFromString(r.body)) return DataLoss("stored finding " + r.id + " is corrupt");
+  // Deleted sites too: an old finding still names the site it was found at.
   auto sites = ReadSiteDirectory(store, /*include_deleted=*/true);
   if (!sites.ok()) return sites.status();
   auto names = FindingNames::Read(store);
   if (!names.ok()) return names.status();
-  const core::SiteInfo* site = core::FindSite(*sites, f->site_id());
-  row->set_finding_id(r.id);
-  row->set_version(r.version);
-  row->set_zone_id(site ? site->zone_id : std::string());
-  row->set_site_name(site ? site->name : std::string());
-  const bool overdue = core::IsOverdue(*f, now);
-  row->set_overdue(overdue);
-  row->set_overdue_days(overdue ? (now - f->deadline_ms()) / kDayMs : 0);
-  row->set_updated_ms(core::Hlc::Millis(r.meta.hlc()));
-  row->set_updated_by(r.meta.author());
-  INSPECTSYNC_RETURN_IF_ERROR(names->Fill(*sites, r.meta.created_version(), row));
-  if (const ReportSite* s = ctx->FindSite(f->site_id())) out.set_site_kind(s->kind);
 
-  // Its inspection (maybe still on a tablet): campaign, inspectors, the item's words.
-  if (!f->inspection_id().empty()) {
-    auto in_rec = store->GetRecord("inspections", f->inspection_id());
-    if (!in_rec.ok()) return in_rec.status();
-    v1::Inspection in;
-    if (in_rec->has_value() && !(*in_rec)->deleted && in.ParseFromString((*in_rec)->body)) {
-      out.set_campaign_id(in.campaign_id());
-      if (!in.campaign_id().empty()) {
-        auto campaign = ctx->Campaign(in.campaign_id());
-        if (campaign.ok()) out.set_campaign_name(campaign->campaign.name());
-      }
-      for (const std::string& u : InspectorsOf(**in_rec, in)) {
-        v1::PersonRef* p = out.add_inspectors();
-        p->set_user_id(u);
-        p->set_name(names->UserName(u));
-      }
-      if (!f->checklist_item_id().empty() && !in.template_key().empty()) {
-        auto t = store->GetRecord("templates", core::TemplateRecordId(in.template_key(), in.template_version()));
-        if (!t.ok()) return t.status();
-        v1::ChecklistTemplate tmpl;
-        if (t->has_value() && tmpl.ParseFromString((*t)->body))
-          for (const auto& item : tmpl.items())
-            if (item.id() == f->checklist_item_id()) out.set_item_text(item.text());
-      }
-    }
-  }
-
-  // History, oldest first, each version against the one before.
-  std::vector<storage::VersionRow> versions;
-  INSPECTSYNC_RETURN_IF_ERROR(store->History("findings", r.id, &versions));
-  const core::CollectionSpec* spec = core::FindCollection("findings");
-  v1::Finding prev, cur;
-  bool have_prev = false;
-  for (const storage::VersionRow& v : versions) {
-    if (!cur.ParseFromString(v.body)) return DataLoss("stored version " + std::to_string(v.seq) + " is corrupt");
-    v1::FindingVersion* h = out.add_history();
-    h->set_version(v.seq);
-    h->set_at_ms(core::Hlc::Millis(v.meta.hlc()));
-    h->mutable_author()->set_user_id(v.meta.author());
-    h->mutable_author()->set_name(names->UserName(v.meta.author()));
-    h->set_device_id(v.meta.device_id());
-    h->set_client_id(v.client_id);
-    // Server-side writes (the office's) carry no device op: the first
-    // version created the record, every later one patched it.
-    h->set_op(v.op != v1::MUTATION_OP_UNSPECIFIED ? v.op : have_prev ? v1::PATCH : v1::CREATE);
-    Changes(*spec, have_prev ? &prev : nullptr, cur, h);
-    prev.Swap(&cur);
-    have_prev = true;
-  }
-  if (!versions.empty()) row->set_created_ms(out.history(0).at_ms());
-
-  // Conflicts on it, every state, as ListConflicts shows them (names included).
-  v1::ConflictQuery cq;
-  cq.set_collection("findings");
-  cq.set_record_id(r.id);
-  for (auto s : {v1::CONFLICT_OPEN, v1::CONFLICT_AUTO_RESOLVED, v1::CONFLICT_RESOLVED}) cq.add_states(s);
-  cq.set_page_size(kMaxConflictPage);
-  for (;;) {
-    auto page = ListConflicts(engine, caller, cq);
-    if (!page.ok()) return page.status();
-    for (auto& c : *page->mutable_conflicts()) *out.add_conflicts() = std::move(c);
-    if (page->next_page_token().empty()) break;
-    cq.set_page_token(page->next_page_token());
-  }
-
-  for (const std::string& sha : f->evidence()) {
-    auto p = Photo(store, sha);
-    if (!p.ok()) return p.status();
-    *out.add_photos() = std::move(*p);
-  }
-
-  if (!f->notice_id().empty()) {
-    v1::GetNoticeRequest nq;
-    nq.set_notice_id(f->notice_id());
-    auto notice = GetNotice(engine, caller, nq);
-    if (notice.ok()) {
-      *out.mutable_notice() = std::move(*notice);
-    } else if (notice.status().code() != StatusCode::kNotFound) {  // not on the server yet: none to show
-      return notice.status();
-    }
-  }
-
-  // Verifications of it, by time. Collected first: no point read may run
-  // inside a scan (server/finding_names.h says why).
-  std::vector<std::pair<std::string, v1::Verification>> checks;
-  v1::Verification vf;
-  INSPECTSYNC_RETURN_IF_ERROR(store->ScanCollection("verifications", [&](const storage::StoredRecord& vr) -> Status {
-    if (vr.deleted || vr.scope != r.scope) return Status::Ok();  // same site: skip the rest unparsed
-    if (!vf.ParseFromString(vr.body)) return DataLoss("stored verification " + vr.id + " is corrupt");
-    if (vf.finding_id() == r.id) checks.emplace_back(vr.id, vf);
-    return Status::Ok();
-  }));
-  std::sort(checks.begin(), checks.end(), [](const auto& a, const auto& b) {
-    return std::make_tuple(a.second.verified_at_ms(), a.first) < std::make_tuple(b.second.verified_at_ms(), b.first);
-  });
-  for (const auto& [id, v] : checks) {
-    v1::VerificationLine* line = out.add_verifications();
-    line->set_verification_id(id);
-    line->set_method(v.method());
-    line->set_result(v.result());
-    line->set_note(v.note());
-    line->set_new_deadline_ms(v.new_deadline_ms());
-    line->mutable_verifier()->set_user_id(v.verifier());
-    line->mutable_verifier()->set_name(names->UserName(v.verifier()));
-    line->set_verified_at_ms(v.verified_at_ms());
-    for (const std::string& sha : v.evidence()) {
-      auto p = Photo(store, sha);
-      if (!p.ok()) return p.status();
-      *line->add_evidence() = std::move(*p);
-    }
-  }
+  INSPECTSYNC_RETURN_IF_ERROR(FillRow(*ctx, *sites, &*names, r, &out));
+  INSPECTSYNC_RETURN_IF_ERROR(AddInspection(store, *ctx, *names, *f, &out));
+  INSPECTSYNC_RETURN_IF_ERROR(AddHistory(store, *names, r.id, &out));
+  INSPECTSYNC_RETURN_IF_ERROR(AddConflicts(engine, caller, r.id, &out));
+  INSPECTSYNC_RETURN_IF_ERROR(AddPhotos(store, f->evidence(), out.mutable_photos()));
+  INSPECTSYNC_RETURN_IF_ERROR(AddNotice(engine, caller, f->notice_id(), &out));
+  INSPECTSYNC_RETURN_IF_ERROR(AddVerifications(store, *names, r, &out));
   return out;
 }
 

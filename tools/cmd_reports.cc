@@ -6,6 +6,7 @@
 //   admin subtotals [--by zone|site|inspector] ...        findings by status, followed, overdue
 //   admin special-report --zone Z --campaign C [--out F]  the zone director's 专报 as HTML
 //   admin inspection show ID                              one inspection, answer by answer
+//   admin finding show ID                                 one finding, its history, notice and checks
 // Campaigns are named by id or exact name, zones by code or id: the values
 // go to the server unchanged, which resolves them (and names an unknown one
 // in a NOT_FOUND). People read names; --json carries ids beside the names.
@@ -16,6 +17,7 @@
 #include <optional>
 #include <set>
 
+#include "core/ids.h"
 #include "core/labels.h"
 #include "inspectsync/reports.h"
 #include "tools/commands.h"
@@ -238,6 +240,56 @@ int RunInspectionShow(const Args& fl) {
   return 0;
 }
 
+// ---------------------------------------------------------- finding show
+
+// "status NOTIFIED -> IN_RECTIFICATION": a change for people; a value that is
+// a record id is left out (the field name says what changed).
+std::string ChangeText(const v1::FieldChange& c) {
+  if (core::IsUuid(c.old_value()) || core::IsUuid(c.new_value())) return c.field();
+  if (c.old_value().empty()) return c.field() + " " + c.new_value();
+  return c.field() + " " + c.old_value() + " -> " + c.new_value();
+}
+
+int RunFindingShow(const Args& fl) {
+  const auto& pos = fl.positional();
+  if (pos.size() < 3) return IntegrationUsage("finding show needs the finding's id");
+  v1::FindingDossier d;
+  if (auto done = Ask<v1::FindingDossier>(fl, [&](ReportClient& c) { return c.ShowFinding(pos[2]); }, &d)) return *done;
+  const v1::FindingRow& r = d.finding();
+  const v1::Finding& f = r.finding();
+  std::string site = r.site_code().empty() ? r.site_name() : r.site_code() + " " + r.site_name();
+  std::printf("finding     %s\n", f.title().c_str());
+  std::printf("site        %s (%s)\n", site.c_str(), r.zone_name().c_str());
+  std::printf("status      %s %s%s\n", std::string(core::FindingStatusChinese(f.status())).c_str(),
+              v1::FindingStatus_Name(f.status()).c_str(), r.overdue() ? (", overdue " + std::to_string(r.overdue_days()) + " days").c_str() : "");
+  if (f.deadline_ms() > 0) std::printf("deadline    %s\n", FormatDate(f.deadline_ms()).c_str());
+  std::printf("category    %s%s\n", f.category().c_str(), d.item_text().empty() ? "" : (" — " + d.item_text()).c_str());
+  if (!d.campaign_name().empty()) std::printf("campaign    %s\n", d.campaign_name().c_str());
+  std::printf("inspectors  %s\n", PeopleText(d.inspectors()).c_str());
+  if (!r.notice_reference().empty()) std::printf("notice      %s\n", r.notice_reference().c_str());
+  int on_server = 0;
+  for (const auto& p : d.photos()) on_server += p.on_server() ? 1 : 0;
+  std::printf("photos      %d (%d on the server)\n", d.photos_size(), on_server);
+  std::printf("\nhistory\n");
+  for (const auto& h : d.history()) {
+    std::string changes;
+    for (const auto& c : h.changes()) changes += (changes.empty() ? "" : "; ") + ChangeText(c);
+    std::printf("  %s  %s (%s)  %s\n", FormatDate(h.at_ms()).c_str(), PersonText(h.author()).c_str(),
+                h.device_id().c_str(), changes.c_str());
+  }
+  if (d.conflicts_size() > 0) std::printf("\nconflicts\n");
+  for (const auto& c : d.conflicts())
+    std::printf("  %s  %s: %s kept, %s's value lost\n", v1::ConflictState_Name(c.conflict().state()).c_str(),
+                c.conflict().field().c_str(), c.winner_name().c_str(), c.loser_name().c_str());
+  if (d.verifications_size() > 0) std::printf("\nverifications\n");
+  for (const auto& v : d.verifications())
+    std::printf("  %s  %s by %s%s%s\n", FormatDate(v.verified_at_ms()).c_str(),
+                v1::VerificationResult_Name(v.result()).c_str(), PersonText(v.verifier()).c_str(),
+                v.note().empty() ? "" : (": " + v.note()).c_str(),
+                v.new_deadline_ms() > 0 ? (" (new deadline " + FormatDate(v.new_deadline_ms()) + ")").c_str() : "");
+  return 0;
+}
+
 }  // namespace
 
 void AddReportCommands(Command& admin) {
@@ -267,6 +319,10 @@ void AddReportCommands(Command& admin) {
            .Sub("show", "one inspection: where, who, and each answer with its note and who gave it")
            .Pos("INSPECTION_ID", "the inspection"),
        RunInspectionShow);
+  leaf(admin.Sub("finding", "findings as people read them")
+           .Sub("show", "one finding: where, its status, every change with who and when, its notice and checks")
+           .Pos("FINDING_ID", "the finding"),
+       RunFindingShow);
 }
 
 }  // namespace inspectsync::tools

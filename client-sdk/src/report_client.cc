@@ -51,6 +51,12 @@ StatusOr<v1::InspectionSheet> ReportClient::ShowInspection(const std::string& in
   return impl_->Call(&v1::ReportService::Stub::ShowInspection, request);
 }
 
+StatusOr<v1::FindingDossier> ReportClient::ShowFinding(const std::string& finding_id) {
+  v1::ShowFindingRequest request;
+  request.set_finding_id(finding_id);
+  return impl_->Call(&v1::ReportService::Stub::ShowFinding, request);
+}
+
 StatusOr<v1::SubtotalsReport> ReportClient::Subtotals(const v1::SubtotalsRequest& request) {
   return impl_->Call(&v1::ReportService::Stub::Subtotals, request);
 }

@@ -131,6 +131,16 @@ grep -q "^site        S02 东城实验中学 (东城)$" show.txt && grep -q "^ca
 grep -Eq "^i1 +防疫物资 +FAIL +王强 +防疫物资储备充足且在有效期内$" show.txt && grep -q "note: 消毒液临期" show.txt ||
   fail "inspection show answers: $(cat show.txt)"
 
+# One finding (issue 18's ShowFinding): where, status, who recorded it and when.
+"$I" admin finding show "$F1" $R > finding.txt || fail "finding show: $(cat finding.txt)"
+human finding.txt
+grep -q "^site        S01 东城第一小学 (东城)$" finding.txt && grep -q "^status      待处理 OPEN" finding.txt &&
+  grep -q "^campaign    秋季随机抽查$" finding.txt || fail "finding show heading: $(cat finding.txt)"
+grep -Eq "^  [0-9-]{10}  .*  .*status OPEN" finding.txt || fail "finding show history: $(cat finding.txt)"
+rc=0; "$I" admin finding show 0190a000-0000-7000-8000-00000000dead $R 2> err.txt || rc=$?
+[ $rc -eq 1 ] && grep -q "NOT_FOUND" err.txt && grep -q "0190a000-0000-7000-8000-00000000dead" err.txt ||
+  fail "an unknown finding exits $rc: $(cat err.txt)"
+
 # The zone director of 东城 sees 东城 only; another zone is refused, named.
 "$I" admin token issue --user zhang --role zone_director --device tablet-zhang --keys keys --db s.db > zhang.tok 2>/dev/null
 D="--server $ADDR --ca certs/ca.pem --token-file zhang.tok"

@@ -41,6 +41,8 @@ class ReportClient {
   StatusOr<v1::ProgressReport> Progress(const v1::ProgressRequest& request);
   StatusOr<v1::ItemResultsReport> ItemResults(const v1::ItemResultsRequest& request);
   StatusOr<v1::InspectionSheet> ShowInspection(const std::string& inspection_id);
+  // One finding with its names, history, conflicts, photos, notice and verifications.
+  StatusOr<v1::FindingDossier> ShowFinding(const std::string& finding_id);
   StatusOr<v1::SubtotalsReport> Subtotals(const v1::SubtotalsRequest& request);
   StatusOr<v1::SpecialReportDocument> SpecialReport(const std::string& zone_id, const std::string& campaign_id);
 
