@@ -35,7 +35,7 @@ async function send(method, url, body) {
   try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
   if (!res.ok) {
     const err = new ApiError(res.status, json?.code || 'UNKNOWN',
-      json?.message || `${res.status} ${res.statusText}`);
+      json?.message || [res.status, json?.code || res.statusText].join(' '));
     if (res.status === 401 && url !== '/api/session') { csrf = ''; onSignedOut(err); }
     throw err;
   }
@@ -79,4 +79,16 @@ export async function all(service, method, request, key, limit = 20) {
     if (!token) break;
   }
   return out;
+}
+
+// Whether the server offers a method: it is called with an empty request,
+// which a method that exists refuses as a bad request (nothing is written);
+// a method not built into this server answers UNIMPLEMENTED or 404.
+export async function offers(service, method) {
+  try {
+    await rpc(service, method, {});
+    return true;
+  } catch (e) {
+    return !(e.status === 404 || e.code === 'UNIMPLEMENTED');
+  }
 }

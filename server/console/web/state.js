@@ -8,21 +8,21 @@ let cache = null;
 
 // {zones: Map(id->entry), sites: Map(id->entry), campaigns: [entry],
 //  users: [entry], notices: Map(id->NoticeView)}
-export async function directory(fresh = false) {
+export function directory(fresh = false) {
+  // The promise is kept, so views asking at once share one round of calls.
   if (cache && !fresh) return cache;
   const list = (kind) => all('ReportService', 'ListDirectory', {kind, include_inactive: true}, 'entries')
     .catch(() => []);
-  const [zones, sites, campaigns, users, notices] = await Promise.all([
+  cache = Promise.all([
     list('DIRECTORY_ZONES'), list('DIRECTORY_SITES'), list('DIRECTORY_CAMPAIGNS'), list('DIRECTORY_USERS'),
     rpc('OfficeService', 'ListNotices', {}).then((r) => r.notices || []).catch(() => []),
-  ]);
-  cache = {
+  ]).then(([zones, sites, campaigns, users, notices]) => ({
     zones: new Map(zones.map((z) => [z.id, z])),
     sites: new Map(sites.map((s) => [s.id, s])),
     campaigns,
     users,
     notices: new Map(notices.map((n) => [n.notice_id, n])),
-  };
+  }));
   return cache;
 }
 

@@ -1,9 +1,9 @@
 // Campaigns and teams: the teams (OfficeService team RPCs), creating and
 // assigning them, a campaign's coverage per zone and per team with the
 // sites not yet visited, and the spot-check draw with its seed, printable.
-import {rpc} from '../api.js';
+import {offers, rpc} from '../api.js';
 import {field, h, section, select, table} from '../dom.js';
-import {label, num, siteName, t} from '../i18n.js';
+import {label, num, parseDate, siteName, t} from '../i18n.js';
 import {directory, forget} from '../state.js';
 import {coverageTable} from './glance.js';
 
@@ -108,7 +108,13 @@ export async function render(main, params, app) {
   main.append(h('h1', {}, t('nav_campaigns')), section(t('teams'), teamsBox));
   if (office) main.append(createForm, assignCampaignForm, assignSitesForm);
   main.append(section(t('coverage'), field(t('campaign'), coverageCampaign), coverageBox));
-  if (office) main.append(drawSection(campaigns, teamPick('draw-team'), app));
+  // Creating campaigns and drawing samples are newer RPCs: shown only when
+  // this server has them.
+  const [canCreate, canDraw] = office
+    ? await Promise.all([offers('OfficeService', 'CreateCampaign'), offers('OfficeService', 'DrawSample')])
+    : [false, false];
+  if (canCreate) main.append(campaignForm(campaigns, app));
+  if (canDraw) main.append(drawSection(campaigns, teamPick('draw-team'), app));
   await Promise.all([loadTeams(), loadCoverage()]).catch((e) => app.showError(e));
   return {onChange() { loadCoverage().catch(() => {}); }};
 }
@@ -135,11 +141,11 @@ function drawSection(campaigns, team, app) {
       result.replaceChildren(
         h('h3', {}, `${r.campaign_name} · ${t('seed')} ${r.seed} · ${r.sample_spec}`),
         table('draw-strata', [t('stratum'), t('requested'), t('eligible'), t('excluded')], (r.strata || []).map((s) =>
-          [s.name, String(num(s.requested)), String(num(s.eligible)), String(num(s.excluded))])),
+          [label(s.name), String(num(s.requested)), String(num(s.eligible)), String(num(s.excluded))])),
         table('draw-sites', ['#', t('site'), t('zone'), t('stratum')], (r.strata || []).flatMap((s) =>
-          (s.sites || []).map((x) => [s.name, siteName(x.code, x.name), x.zone_name || '—'])).map((row, i) =>
+          (s.sites || []).map((x) => [label(s.name), siteName(x.code, x.name), x.zone_name || '—'])).map((row, i) =>
           [String(i + 1), row[1], row[2], row[0]])),
-        h('button', {type: 'button', class: 'no-print', onclick: () => window.print()}, t('print')));
+        h('button', {type: 'button', class: 'no-print', 'data-testid': 'draw-print', onclick: printDraw}, t('print')));
       if (!dryRun) app.showMessage(t('saved'));
     } catch (e) {
       app.showError(e);
@@ -151,7 +157,52 @@ function drawSection(campaigns, team, app) {
   const save = h('button', {type: 'button', class: 'primary', 'data-testid': 'draw-submit'}, t('draw_submit'));
   preview.addEventListener('click', () => run(true, preview));
   save.addEventListener('click', () => run(false, save));
-  return section(t('draw'), h('div', {class: 'filters no-print'}, field(t('campaign'), campaign),
+  const box = section(t('draw'), h('div', {class: 'filters no-print'}, field(t('campaign'), campaign),
     field(t('schools'), schools), field(t('kindergartens'), kinders), field(t('seed'), seed), field(t('team'), team)),
   h('div', {class: 'toolbar'}, preview, save), result);
+  // The printed list is the draw alone, not the rest of the page.
+  function printDraw() {
+    box.classList.add('print-target');
+    document.body.classList.add('print-only-target');
+    window.addEventListener('afterprint', () => {
+      document.body.classList.remove('print-only-target');
+      box.classList.remove('print-target');
+    }, {once: true});
+    window.print();
+  }
+  return box;
+}
+
+// A new campaign (OfficeService/CreateCampaign): name, kind, period (the
+// last day inclusive, as people say it), checklist.
+function campaignForm(campaigns, app) {
+  const name = h('input', {'data-testid': 'campaign-name', maxlength: 200});
+  const kind = select({'data-testid': 'campaign-kind'}, ['SPECIAL_CAMPAIGN', 'ROUTINE_VISIT', 'SPOT_CHECK'].map((k) =>
+    ({value: k, label: label(k)})), 'SPECIAL_CAMPAIGN');
+  const from = h('input', {'data-testid': 'campaign-from', placeholder: 'YYYY-MM-DD', maxlength: 10});
+  const to = h('input', {'data-testid': 'campaign-to', placeholder: 'YYYY-MM-DD', maxlength: 10});
+  const keys = [...new Set(campaigns.map((c) => c.template_key).filter(Boolean))];
+  const template = h('input', {'data-testid': 'campaign-template', maxlength: 64, value: keys[0] || '',
+    list: 'template-keys'});
+  const submit = h('button', {type: 'submit', class: 'primary', 'data-testid': 'campaign-create'}, t('create'));
+  return h('form', {class: 'card', onsubmit: async (ev) => {
+    ev.preventDefault();
+    app.clearError();
+    let period;
+    try { period = [parseDate(from.value), parseDate(to.value) + 86400000]; } catch (e) { app.showError(e); return; }
+    submit.disabled = true;
+    try {
+      const r = await rpc('OfficeService', 'CreateCampaign', {name: name.value.trim(), kind: kind.value,
+        starts_at_ms: String(period[0]), ends_at_ms: String(period[1]), template_key: template.value.trim()});
+      forget();
+      app.showMessage(`${t('saved')} ${r.campaign?.name} · ${r.template_title || ''}`);
+      name.value = '';
+    } catch (e) {
+      app.showError(e);
+    } finally {
+      submit.disabled = false;
+    }
+  }}, h('h2', {}, t('create_campaign')), h('div', {class: 'filters'}, field(t('name'), name), field(t('kind'), kind),
+    field(t('starts'), from), field(t('ends'), to), field(t('template'), template),
+    h('datalist', {id: 'template-keys'}, keys.map((k) => h('option', {value: k})))), submit);
 }

@@ -21,6 +21,7 @@ function fieldValue(name, value, dir) {
   if (name === 'notice_id') return dir.notices.get(value)?.notice?.reference_no || '✓';
   if (['inspection_id', 'verification_id', 'evidence', 'checklist_item_id'].includes(name)) return '✓';
   if (/^[A-Z][A-Z_]+$/.test(value)) return label(value);
+  if (/_ms$/.test(name) && /^\d{4}-\d{2}-\d{2}/.test(value)) return value.slice(0, 10);   // days, as everywhere
   return value;
 }
 
@@ -112,7 +113,7 @@ export async function render(main, [id], app) {
     const office = app.session?.user?.role === 'OFFICE';
     return section(t('conflicts'), list.map((row) => {
       const c = row.conflict || {};
-      const note = h('input', {'data-testid': `conflict-note-${c.id}`, maxlength: 1000});
+      const note = h('input', {'data-testid': `resolve-note-${c.id}`, maxlength: 1000});
       const resolve = async (choice, button) => {
         app.clearError();
         button.disabled = true;

@@ -48,8 +48,9 @@ export async function render(main, params, app) {
     site: select({'data-testid': 'filter-site'}, opt(siteOpts()), filters.site),
     campaign: select({'data-testid': 'filter-campaign'}, opt(campaignOpts), filters.campaign),
     sample: select({'data-testid': 'filter-sample'}, opt(sampleOpts), filters.sample),
-    status: select({'data-testid': 'filter-status'}, opt(STATUSES.map((s) => ({value: s, label: label(s)}))),
-      filters.status),
+    // No status chosen: every status still followed (the server's default).
+    status: select({'data-testid': 'filter-status'}, [{value: '', label: t('followed')},
+      ...STATUSES.map((s) => ({value: s, label: label(s)}))], filters.status),
     category: select({'data-testid': 'filter-category'}, opt(categories.map((c) => ({value: c, label: c}))),
       filters.category),
     overdue: h('input', {type: 'checkbox', 'data-testid': 'filter-overdue', checked: !!filters.overdue}),
