@@ -72,7 +72,7 @@ module.exports = (suite) => describe('workflow', () => {
     await waitForText(page, box, row.winner_name);
     await waitForText(page, box, row.loser_name);
     await shot('conflict with both values');
-    await page.type(tid(`conflict-note-${conflict.id}`), '现场核实：已清理一半');
+    await page.type(tid(`resolve-note-${conflict.id}`), '现场核实：已清理一半');
     await page.click(tid(`resolve-${conflict.id}-take_loser`));
     await waitForText(page, tid('finding-description'), loser);
     await waitForText(page, box, '现场核实：已清理一半');
