@@ -4,6 +4,9 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const https = require('node:https');
+const path = require('node:path');
 const {describe} = require('node:test');
 const {OFFICE, DIRECTOR, TEXT} = require('./district');
 const {tid, ROUTES, open, go, waitForText, signIn, waitForRow, rowTexts, request} = require('./pages');
@@ -88,6 +91,37 @@ module.exports = (suite) => describe('session', () => {
     ].length);
     assert.equal(made, 0, 'the finding page made no element from them');
     assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no script from a finding text ran');
+  });
+
+  suite.test('another origin\'s page cannot write with the signed-in person\'s cookie', async ({page, shot}) => {
+    // A page on another port of the same host: another origin, the same site,
+    // so the SameSite=Strict cookie does go along. It posts a notice for the
+    // finding with the hostile texts the way a form can (no CSRF token).
+    const target = `${suite.server.url}/api/rpc/OfficeService/IssueNotice`;
+    const body = {site: 'S003', finding_ids: [suite.world.ids.hostile], reference_no: 'EVIL-2026-1',
+                  deadline_ms: '1924905600000', text: '伪造的通知'};
+    const name = JSON.stringify(body).slice(0, -1) + ',"x":"';
+    const evil = '<!doctype html><meta charset="utf-8"><form method="POST" enctype="text/plain" action="' + target +
+        '"><input type="hidden" name="' + name.replace(/"/g, '&quot;') + '" value="&quot;}"></form>' +
+        '<script>document.forms[0].submit()</script>';
+    const certs = path.join(suite.dir, 'certs');
+    const server = https.createServer({cert: fs.readFileSync(path.join(certs, 'server.pem')),
+                                       key: fs.readFileSync(path.join(certs, 'server-key.pem'))},
+                                      (req, res) => { res.setHeader('Content-Type', 'text/html'); res.end(evil); });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await signIn(page, suite, OFFICE);
+      const refused = page.waitForResponse((r) => r.url() === target);
+      await page.goto(`https://127.0.0.1:${server.address().port}/evil.html`);
+      const response = await refused;
+      assert.equal(response.status(), 403, `a cross-origin write: ${response.status()}`);
+      assert.equal(JSON.parse(await response.text()).code, 'PERMISSION_DENIED');
+      await shot('cross-origin write refused');
+    } finally {
+      server.close();
+    }
+    const notices = await suite.cli('admin', 'notice', 'list', ...suite.srv(suite.world.officeTok));
+    assert.doesNotMatch(notices, /EVIL-2026-1/, 'no notice was issued');
   });
 
   suite.test('a zone director sees their zone only, by the list, the URL or the API', async ({page, shot}) => {
