@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 SEEDS    ?= 10000
 SEED     ?= 1
 
-.PHONY: all deps configure build run test demo sim bench asan tsan fuzz clean
+.PHONY: all deps configure build run test demo sim bench bench-console asan tsan fuzz clean
 
 all: build
 
@@ -45,6 +45,15 @@ sim: build
 BENCH_FLAGS ?=
 bench: build
 	$(BUILD)/bench/inspectsync-bench $(BENCH_FLAGS)
+
+# The office console's problem list with 10,000 findings, first page in headless
+# Chromium (BENCHMARKS.md): make bench-console [FINDINGS=10000 RUNS=7]
+FINDINGS ?= 10000
+RUNS     ?= 7
+bench-console: build
+	INSPECTSYNC_BIN=$(BUILD)/tools/inspectsync INSPECTSYNC_BENCH=$(BUILD)/bench/inspectsync-bench \
+	  CONSOLE_SCREENSHOTS=$(BUILD)/bench/screenshots FINDINGS=$(FINDINGS) RUNS=$(RUNS) \
+	  node bench/console_first_page.js
 
 # Sanitizer builds: -Og with line tables only (-g1). Reports keep file:line
 # stacks; one file compiles in half the time of -O2 -g (office_service_test.cc

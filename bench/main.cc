@@ -723,6 +723,7 @@ int Main(int argc, char** argv) {
     if (role == "limit-sqlite") return RunSqliteLimitRole(args);
     if (role == "limit-grpc") return RunGrpcLimitRole(args);
     if (role == "echo-server") return RunEchoServerRole(args);
+    if (role == "console-outbox") return RunConsoleOutboxRole(args);
     Warn("unknown role '%s'", role.c_str());
     return 2;
   }

@@ -23,6 +23,9 @@ int RunGrpcLimitRole(const Args& args);
 // --role echo-server: serves the bench Echo/Stream service on 127.0.0.1:0,
 // prints "listening on ADDR", stops on SIGTERM.
 int RunEchoServerRole(const Args& args);
+// --role console-outbox: N findings with Chinese texts on the given sites in
+// an office tablet's outbox, for the console benchmark (roles_console.cc).
+int RunConsoleOutboxRole(const Args& args);
 
 }  // namespace inspectsync::bench
 
