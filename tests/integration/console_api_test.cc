@@ -256,7 +256,7 @@ TEST_F(ConsoleApiTest, ThePageAndItsScriptsComeWithStrictHeaders) {
   auto chart = Http()->Get("/static/vendor/chart.js");
   ASSERT_TRUE(chart);
   EXPECT_EQ(chart->status, 200);
-  EXPECT_EQ(chart->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(chart->get_header_value("Content-Type"), "application/javascript; charset=utf-8");
   EXPECT_GT(chart->body.size(), 100'000u);  // Debian's Chart.js, embedded
   EXPECT_EQ(chart->get_header_value("Content-Security-Policy"), kCsp);
   // Revalidated by its ETag.

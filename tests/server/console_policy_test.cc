@@ -77,12 +77,12 @@ TEST(ConsolePolicyTest, AssetsAreEmbeddedWithTheirTypes) {
   EXPECT_FALSE(index->data.empty());
   const Asset* chart = FindAsset("vendor/chart.js");
   ASSERT_NE(chart, nullptr);
-  EXPECT_EQ(chart->content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(chart->content_type, "application/javascript; charset=utf-8");
   EXPECT_EQ(chart->etag.front(), '"');
   EXPECT_EQ(FindAsset("../CMakeLists.txt"), nullptr);
   EXPECT_EQ(FindAsset(""), nullptr);
   EXPECT_EQ(ContentTypeFor("app.css"), "text/css; charset=utf-8");
-  EXPECT_EQ(ContentTypeFor("views/glance.mjs"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(ContentTypeFor("views/glance.mjs"), "application/javascript; charset=utf-8");
   EXPECT_EQ(ContentTypeFor("README"), "application/octet-stream");
 }
 
