@@ -5,7 +5,7 @@
 // view and the problem list update in place without a reload.
 import {currentSession, setSignedOutHandler, signOut} from './api.js';
 import {h} from './dom.js';
-import {language, setLanguage, t} from './i18n.js';
+import {errorText, language, setLanguage, t} from './i18n.js';
 import {forget} from './state.js';
 
 const ROUTES = [
@@ -37,8 +37,8 @@ let events = null;
 
 const app = {
   get session() { return session; },
-  showError(e) {
-    errorBox.textContent = e instanceof Error || e?.message ? e.message : String(e);
+  showError(e, kinds) {
+    errorBox.textContent = errorText(e, kinds);
     errorBox.hidden = false;
     messageBox.hidden = true;
   },

@@ -207,7 +207,32 @@ const S = {
   bad_date: ['日期格式应为 YYYY-MM-DD：{0}', 'A date is written YYYY-MM-DD: {0}'],
   need_fields: ['请填写：{0}', 'Please fill in: {0}'],
   live: ['实时', 'live'],
+  // What kind of refusal, in the person's language, before the server's own
+  // words (which are English today): errorText() below.
+  err_UNAUTHENTICATED: ['未登录或登录已失效，请重新登录', 'Not signed in'],
+  err_PERMISSION_DENIED: ['无权进行此操作', 'Not allowed'],
+  err_INVALID_ARGUMENT: ['输入有误', 'Invalid input'],
+  err_FAILED_PRECONDITION: ['当前状态下不能这样做', 'Not possible now'],
+  err_NOT_FOUND: ['找不到', 'Not found'],
+  err_ALREADY_EXISTS: ['已经存在', 'Already there'],
+  err_ABORTED: ['与其他修改冲突，请重试', 'Clashed with another change; try again'],
+  err_RESOURCE_EXHAUSTED: ['请求过多或内容过大，请稍后再试', 'Too many requests or too large'],
+  err_UNAVAILABLE: ['服务器暂时不可用，请稍后再试', 'The server is unavailable for now'],
+  login_wrong: ['用户名或密码错误', 'Wrong user name or password'],
+  login_delayed: ['登录失败次数过多，请稍后再试', 'Too many failed sign-ins; wait before trying again'],
+  login_refused: ['该账号不能登录办公控制台', 'This account may not sign in to the console'],
 };
+
+// The text of a refusal for a person: in Chinese, the kind of refusal in
+// Chinese (`kinds` may name a view's own sentence per code) followed by the
+// server's words; in English, the server's words.
+export function errorText(e, kinds = {}) {
+  const message = e instanceof Error || e?.message ? e.message : String(e);
+  if (lang === 'en' || !e?.code) return message;
+  const key = kinds[e.code] || `err_${e.code}`;
+  const pair = S[key];
+  return pair ? `${pair[0]}（${message}）` : message;
+}
 
 export function t(key, ...args) {
   const pair = S[key];

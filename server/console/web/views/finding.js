@@ -134,7 +134,7 @@ export async function render(main, [id], app) {
       };
       const open = c.state === 'CONFLICT_OPEN';
       return h('div', {class: `conflict ${open ? 'open' : ''}`, 'data-testid': `conflict-${c.id}`},
-        h('p', {}, h('b', {}, c.field), ` · ${label(c.state)} · ${dateTime(row.opened_ms)}`),
+        h('p', {}, h('b', {}, FIELDS[c.field] ? t(FIELDS[c.field]) : c.field), ` · ${label(c.state)} · ${dateTime(row.opened_ms)}`),
         h('table', {class: 'grid'}, h('tbody', {},
           h('tr', {}, h('th', {scope: 'row'}, t('kept_value')),
             h('td', {'data-testid': 'conflict-winner'}, valueText(c.winner_value, c.field)), h('td', {}, row.winner_name || '—')),

@@ -1,5 +1,6 @@
-// Sign-in: login and password; the server's message (a wrong password, a
-// delay after failed attempts, a role that may not sign in) is shown as is.
+// Sign-in: login and password; a refusal (a wrong password, a delay after
+// failed attempts, a role that may not sign in) in the person's language,
+// with the server's words after it.
 import {signIn} from '../api.js';
 import {field, h} from '../dom.js';
 import {t} from '../i18n.js';
@@ -19,7 +20,8 @@ export async function render(main, params, app) {
       app.signedIn(s);
       app.navigate(app.afterSignIn());
     } catch (e) {
-      app.showError(e);
+      app.showError(e, {UNAUTHENTICATED: 'login_wrong', RESOURCE_EXHAUSTED: 'login_delayed',
+        PERMISSION_DENIED: 'login_refused'});
       password.value = '';
       password.focus();
     } finally {
