@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/export.h"
+#include "inspectsync/v1/reports.pb.h"
 
 namespace inspectsync::server::console {
 
@@ -120,49 +121,24 @@ Status ProblemsCsv::FetchNames() {
     if (!n.zone_name().empty()) zone_names_.emplace(n.zone_id(), n.zone_name());
   }
 
-  // The site register, read through reflection: a server built without
-  // ListDirectory exports the codes its notices name only.
+  // The site register's codes. Best effort: the rows are what the person may
+  // see already (ListProblems said so); a register this person may not read
+  // leaves those codes blank, never the file.
+  v1::DirectoryRequest request;
+  request.set_kind(v1::DIRECTORY_SITES);
+  for (const auto& z : query_.zone_ids()) request.add_zone_ids(z);
+  request.set_include_inactive(true);
+  request.set_page_size(kPageSize);
   const pb::MethodDescriptor* directory = MethodNamed("inspectsync.v1.ReportService.ListDirectory");
-  if (directory == nullptr) return Status();
-  auto* factory = pb::MessageFactory::generated_factory();
-  std::unique_ptr<pb::Message> request(factory->GetPrototype(directory->input_type())->New());
-  std::unique_ptr<pb::Message> page(factory->GetPrototype(directory->output_type())->New());
-  const pb::Descriptor* req_type = directory->input_type();
-  const pb::Reflection* req = request->GetReflection();
-  const pb::EnumValueDescriptor* sites = pb::DescriptorPool::generated_pool()->FindEnumValueByName(
-      "inspectsync.v1.DIRECTORY_SITES");
-  const pb::FieldDescriptor* kind = req_type->FindFieldByName("kind");
-  const pb::FieldDescriptor* zones = req_type->FindFieldByName("zone_ids");
-  const pb::FieldDescriptor* inactive = req_type->FindFieldByName("include_inactive");
-  const pb::FieldDescriptor* size = req_type->FindFieldByName("page_size");
-  const pb::FieldDescriptor* token = req_type->FindFieldByName("page_token");
-  const pb::FieldDescriptor* entries = directory->output_type()->FindFieldByName("entries");
-  const pb::FieldDescriptor* next = directory->output_type()->FindFieldByName("next_page_token");
-  if (!sites || !kind || !zones || !inactive || !size || !token || !entries || !next) return Status();
-  req->SetEnum(request.get(), kind, sites);
-  for (const auto& z : query_.zone_ids()) req->AddString(request.get(), zones, z);
-  req->SetBool(request.get(), inactive, true);
-  req->SetUInt32(request.get(), size, kPageSize);
   for (;;) {
-    // Best effort: the rows are what the person may see already (ListProblems
-    // said so); a register the server does not answer (UNIMPLEMENTED) or
-    // this person may not read leaves those codes blank, never the file.
-    if (!gateway_->Call(person_, directory, *request, page.get()).ok()) return Status();
-    const pb::Reflection* out = page->GetReflection();
-    for (int i = 0; i < out->FieldSize(*page, entries); ++i) {
-      const pb::Message& e = out->GetRepeatedMessage(*page, entries, i);
-      const pb::Reflection* er = e.GetReflection();
-      const pb::Descriptor* et = e.GetDescriptor();
-      auto text = [&](const char* name) {
-        const pb::FieldDescriptor* f = et->FindFieldByName(name);
-        return f != nullptr && f->type() == pb::FieldDescriptor::TYPE_STRING ? er->GetString(e, f) : std::string();
-      };
-      if (!text("code").empty()) site_codes_[text("id")] = text("code");
-      if (!text("zone_name").empty()) zone_names_.emplace(text("zone_id"), text("zone_name"));
+    v1::DirectoryPage page;
+    if (!gateway_->Call(person_, directory, request, &page).ok()) return Status();
+    for (const v1::DirectoryEntry& e : page.entries()) {
+      if (!e.code().empty()) site_codes_[e.id()] = e.code();
+      if (!e.zone_name().empty()) zone_names_.emplace(e.zone_id(), e.zone_name());
     }
-    std::string next_token = out->GetString(*page, next);
-    if (next_token.empty()) break;
-    req->SetString(request.get(), token, next_token);
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
   }
   return Status();
 }
